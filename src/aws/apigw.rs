@@ -1,0 +1,438 @@
+//! API Gateway v2 (HTTP APIs): the API, the JWT authorizer, integrations, routes and the `$default` stage.
+//!
+//! Ownership without a state file: an owned API carries the stack tag; the authorizer is found by its name
+//! `{stack}-jwt`; a route is the stack's when it uses that authorizer; an integration is the stack's when its
+//! description carries the stack marker; the `$default` stage is the stack's when tagged.
+
+use std::collections::HashMap;
+
+use aws_sdk_apigatewayv2::types::{AuthorizationType, AuthorizerType, IntegrationType, JwtConfiguration, ProtocolType};
+
+use super::{AwsError, Clients, ErrorKind, classify};
+use crate::plan::{ApiInfo, AuthorizerInfo, IDENTITY_SOURCE, IntegrationInfo, IntegrationSpec, RouteInfo, STAGE_NAME, StageInfo, TAG_KEY};
+
+/// List calls use the largest page API Gateway accepts.
+const PAGE: &str = "500";
+
+/// The API the stack owns: the one HTTP API tagged with the stack. More than one is a conflict.
+pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<ApiInfo>, AwsError> {
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .apigw
+            .get_apis()
+            .max_results(PAGE)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| classify("listing HTTP APIs", e))?;
+        for api in out.items() {
+            if api.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack)
+                && api.protocol_type() == Some(&ProtocolType::Http)
+            {
+                found.push(ApiInfo {
+                    id: api.api_id().unwrap_or_default().to_string(),
+                    name: api.name().unwrap_or_default().to_string(),
+                    endpoint: api.api_endpoint().unwrap_or_default().to_string(),
+                    owned: true,
+                });
+            }
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    if found.len() > 1 {
+        let ids: Vec<&str> = found.iter().map(|a| a.id.as_str()).collect();
+        let mut e = AwsError::new(
+            format!("finding the HTTP API of stack {stack}"),
+            ErrorKind::Conflict,
+            format!("{} HTTP APIs carry the tag {TAG_KEY}={stack}: {}", found.len(), ids.join(", ")),
+        );
+        e.hint = Some("delete the duplicates (or remove their tag) so that one remains, then deploy again".into());
+        return Err(e);
+    }
+    Ok(found.pop())
+}
+
+/// An existing API named by `api.id`.
+pub async fn get_adopted_api(c: &Clients, id: &str) -> Result<ApiInfo, AwsError> {
+    let out = c.apigw.get_api().api_id(id).send().await.map_err(|e| {
+        let mut err = classify(format!("reading HTTP API {id}"), e);
+        if err.is_not_found() {
+            err.hint = Some("api.id names an existing HTTP API; use api.name to have the stack create one".into());
+        }
+        err
+    })?;
+    if out.protocol_type() != Some(&ProtocolType::Http) {
+        return Err(AwsError::new(
+            format!("reading API {id}"),
+            ErrorKind::Other,
+            "it is not an HTTP API (JWT authorizers need an HTTP API)",
+        ));
+    }
+    Ok(ApiInfo {
+        id: id.into(),
+        name: out.name().unwrap_or_default().into(),
+        endpoint: out.api_endpoint().unwrap_or_default().into(),
+        owned: false,
+    })
+}
+
+/// The authorizer named `name`, if any. Two with that name is a conflict.
+pub async fn find_authorizer(c: &Clients, api_id: &str, name: &str) -> Result<Option<AuthorizerInfo>, AwsError> {
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .apigw
+            .get_authorizers()
+            .api_id(api_id)
+            .max_results(PAGE)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| classify(format!("listing the authorizers of API {api_id}"), e))?;
+        for a in out.items() {
+            if a.name() == Some(name) {
+                found.push(AuthorizerInfo {
+                    id: a.authorizer_id().unwrap_or_default().into(),
+                    issuer: a.jwt_configuration().and_then(|j| j.issuer()).unwrap_or_default().into(),
+                    audience: a.jwt_configuration().map(|j| j.audience().to_vec()).unwrap_or_default(),
+                    identity_source: a.identity_source().to_vec(),
+                });
+            }
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    if found.len() > 1 {
+        let mut e = AwsError::new(
+            format!("finding authorizer {name} in API {api_id}"),
+            ErrorKind::Conflict,
+            format!("{} authorizers are named {name}", found.len()),
+        );
+        e.hint = Some("delete all but one in the API Gateway console, then deploy again".into());
+        return Err(e);
+    }
+    Ok(found.pop())
+}
+
+pub async fn list_integrations(c: &Clients, api_id: &str, marker: &str) -> Result<Vec<IntegrationInfo>, AwsError> {
+    let mut all = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .apigw
+            .get_integrations()
+            .api_id(api_id)
+            .max_results(PAGE)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| classify(format!("listing the integrations of API {api_id}"), e))?;
+        for i in out.items() {
+            all.push(IntegrationInfo {
+                id: i.integration_id().unwrap_or_default().into(),
+                integration_type: i.integration_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                uri: i.integration_uri().unwrap_or_default().into(),
+                method: i.integration_method().map(str::to_string),
+                payload_format_version: i.payload_format_version().map(str::to_string),
+                owned: i.description() == Some(marker),
+            });
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(all)
+}
+
+pub async fn list_routes(c: &Clients, api_id: &str) -> Result<Vec<RouteInfo>, AwsError> {
+    let mut all = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .apigw
+            .get_routes()
+            .api_id(api_id)
+            .max_results(PAGE)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| classify(format!("listing the routes of API {api_id}"), e))?;
+        for r in out.items() {
+            all.push(RouteInfo {
+                id: r.route_id().unwrap_or_default().into(),
+                key: r.route_key().unwrap_or_default().into(),
+                authorization_type: r.authorization_type().map(|t| t.as_str().to_string()),
+                authorizer_id: r.authorizer_id().map(str::to_string),
+                scopes: r.authorization_scopes().to_vec(),
+                target: r.target().map(str::to_string),
+            });
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    all.sort_by(|a, b| a.key.cmp(&b.key).then(a.id.cmp(&b.id)));
+    Ok(all)
+}
+
+pub async fn find_default_stage(c: &Clients, api_id: &str, stack: &str) -> Result<Option<StageInfo>, AwsError> {
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .apigw
+            .get_stages()
+            .api_id(api_id)
+            .max_results(PAGE)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| classify(format!("listing the stages of API {api_id}"), e))?;
+        if let Some(s) = out.items().iter().find(|s| s.stage_name() == Some(STAGE_NAME)) {
+            return Ok(Some(StageInfo {
+                auto_deploy: s.auto_deploy().unwrap_or(false),
+                owned: s.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack),
+            }));
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(None);
+        }
+    }
+}
+
+fn tags(stack: &str) -> HashMap<String, String> {
+    HashMap::from([(TAG_KEY.to_string(), stack.to_string())])
+}
+
+pub async fn create_api(c: &Clients, name: &str, stack: &str) -> Result<ApiInfo, AwsError> {
+    let out = c
+        .apigw
+        .create_api()
+        .name(name)
+        .protocol_type(ProtocolType::Http)
+        .description(format!("managed by jwtstack; stack {stack}"))
+        .set_tags(Some(tags(stack)))
+        .send()
+        .await
+        .map_err(|e| classify(format!("creating HTTP API {name}"), e))?;
+    Ok(ApiInfo {
+        id: out.api_id().unwrap_or_default().into(),
+        name: name.into(),
+        endpoint: out.api_endpoint().unwrap_or_default().into(),
+        owned: true,
+    })
+}
+
+pub async fn rename_api(c: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
+    c.apigw
+        .update_api()
+        .api_id(id)
+        .name(name)
+        .send()
+        .await
+        .map_err(|e| classify(format!("renaming HTTP API {id}"), e))?;
+    Ok(())
+}
+
+fn jwt_configuration(issuer: &str, audience: &[String]) -> JwtConfiguration {
+    JwtConfiguration::builder()
+        .issuer(issuer)
+        .set_audience(Some(audience.to_vec()))
+        .build()
+}
+
+pub async fn create_authorizer(c: &Clients, api_id: &str, name: &str, issuer: &str, audience: &[String]) -> Result<String, AwsError> {
+    let out = c
+        .apigw
+        .create_authorizer()
+        .api_id(api_id)
+        .name(name)
+        .authorizer_type(AuthorizerType::Jwt)
+        .identity_source(IDENTITY_SOURCE)
+        .jwt_configuration(jwt_configuration(issuer, audience))
+        .send()
+        .await
+        .map_err(|e| classify(format!("creating JWT authorizer {name} in API {api_id}"), e))?;
+    Ok(out.authorizer_id().unwrap_or_default().into())
+}
+
+pub async fn update_authorizer(c: &Clients, api_id: &str, id: &str, name: &str, issuer: &str, audience: &[String]) -> Result<(), AwsError> {
+    c.apigw
+        .update_authorizer()
+        .api_id(api_id)
+        .authorizer_id(id)
+        .name(name)
+        .authorizer_type(AuthorizerType::Jwt)
+        .identity_source(IDENTITY_SOURCE)
+        .jwt_configuration(jwt_configuration(issuer, audience))
+        .send()
+        .await
+        .map_err(|e| classify(format!("updating JWT authorizer {name} in API {api_id}"), e))?;
+    Ok(())
+}
+
+pub async fn delete_authorizer(c: &Clients, api_id: &str, id: &str) -> Result<(), AwsError> {
+    ignore_missing(
+        c.apigw
+            .delete_authorizer()
+            .api_id(api_id)
+            .authorizer_id(id)
+            .send()
+            .await
+            .map(|_| ()),
+        format!("deleting authorizer {id} of API {api_id}"),
+    )
+}
+
+pub async fn create_integration(c: &Clients, api_id: &str, spec: &IntegrationSpec, marker: &str) -> Result<String, AwsError> {
+    let out = c
+        .apigw
+        .create_integration()
+        .api_id(api_id)
+        .integration_type(IntegrationType::from(spec.integration_type.as_str()))
+        .integration_uri(&spec.uri)
+        .set_integration_method(spec.method.clone())
+        .payload_format_version(&spec.payload_format_version)
+        .description(marker)
+        .send()
+        .await
+        .map_err(|e| classify(format!("creating integration {} in API {api_id}", spec.describe()), e))?;
+    Ok(out.integration_id().unwrap_or_default().into())
+}
+
+pub async fn delete_integration(c: &Clients, api_id: &str, id: &str) -> Result<(), AwsError> {
+    ignore_missing(
+        c.apigw
+            .delete_integration()
+            .api_id(api_id)
+            .integration_id(id)
+            .send()
+            .await
+            .map(|_| ()),
+        format!("deleting integration {id} of API {api_id}"),
+    )
+}
+
+pub async fn create_route(
+    c: &Clients,
+    api_id: &str,
+    key: &str,
+    authorizer_id: &str,
+    scopes: &[String],
+    integration_id: &str,
+) -> Result<(), AwsError> {
+    c.apigw
+        .create_route()
+        .api_id(api_id)
+        .route_key(key)
+        .authorization_type(AuthorizationType::Jwt)
+        .authorizer_id(authorizer_id)
+        .set_authorization_scopes(Some(scopes.to_vec()))
+        .target(format!("integrations/{integration_id}"))
+        .send()
+        .await
+        .map_err(|e| classify(format!("creating route {key} in API {api_id}"), e))?;
+    Ok(())
+}
+
+pub async fn update_route(
+    c: &Clients,
+    api_id: &str,
+    id: &str,
+    key: &str,
+    authorizer_id: &str,
+    scopes: &[String],
+    integration_id: &str,
+) -> Result<(), AwsError> {
+    c.apigw
+        .update_route()
+        .api_id(api_id)
+        .route_id(id)
+        .route_key(key)
+        .authorization_type(AuthorizationType::Jwt)
+        .authorizer_id(authorizer_id)
+        .set_authorization_scopes(Some(scopes.to_vec()))
+        .target(format!("integrations/{integration_id}"))
+        .send()
+        .await
+        .map_err(|e| classify(format!("updating route {key} in API {api_id}"), e))?;
+    Ok(())
+}
+
+pub async fn delete_route(c: &Clients, api_id: &str, id: &str) -> Result<(), AwsError> {
+    ignore_missing(
+        c.apigw.delete_route().api_id(api_id).route_id(id).send().await.map(|_| ()),
+        format!("deleting route {id} of API {api_id}"),
+    )
+}
+
+pub async fn create_stage(c: &Clients, api_id: &str, stack: &str) -> Result<(), AwsError> {
+    c.apigw
+        .create_stage()
+        .api_id(api_id)
+        .stage_name(STAGE_NAME)
+        .auto_deploy(true)
+        .set_tags(Some(tags(stack)))
+        .send()
+        .await
+        .map_err(|e| classify(format!("creating stage {STAGE_NAME} of API {api_id}"), e))?;
+    Ok(())
+}
+
+pub async fn enable_auto_deploy(c: &Clients, api_id: &str) -> Result<(), AwsError> {
+    c.apigw
+        .update_stage()
+        .api_id(api_id)
+        .stage_name(STAGE_NAME)
+        .auto_deploy(true)
+        .send()
+        .await
+        .map_err(|e| classify(format!("updating stage {STAGE_NAME} of API {api_id}"), e))?;
+    Ok(())
+}
+
+pub async fn delete_stage(c: &Clients, api_id: &str) -> Result<(), AwsError> {
+    ignore_missing(
+        c.apigw
+            .delete_stage()
+            .api_id(api_id)
+            .stage_name(STAGE_NAME)
+            .send()
+            .await
+            .map(|_| ()),
+        format!("deleting stage {STAGE_NAME} of API {api_id}"),
+    )
+}
+
+pub async fn delete_api(c: &Clients, id: &str) -> Result<(), AwsError> {
+    ignore_missing(
+        c.apigw.delete_api().api_id(id).send().await.map(|_| ()),
+        format!("deleting HTTP API {id}"),
+    )
+}
+
+/// A delete of something already gone has reached the desired state.
+fn ignore_missing<E, R>(result: Result<(), aws_smithy_runtime_api::client::result::SdkError<E, R>>, context: String) -> Result<(), AwsError>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let err = classify(context, e);
+            if err.is_not_found() { Ok(()) } else { Err(err) }
+        }
+    }
+}

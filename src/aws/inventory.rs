@@ -1,0 +1,85 @@
+//! Reads everything one stack may own, from all services, into an [`Inventory`]. Services are read concurrently.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{AwsError, Clients, apigw, lambda, s3, ssm};
+use crate::config::{ApiRef, Integration, Stack};
+use crate::crypto::keys::SigningKey;
+use crate::plan::{Inventory, integration_marker, permission_id};
+
+/// The inventory, plus the private keys it decrypted (kept in memory only, for signing and for the JWKS).
+pub struct Read {
+    pub inventory: Inventory,
+    pub keys: BTreeMap<String, SigningKey>,
+}
+
+pub async fn read(c: &Clients, stack: &Stack) -> Result<Read, AwsError> {
+    let doc_keys = [stack.discovery_key(), stack.jwks_key()];
+    let prefix = stack.key_parameter_prefix();
+    let keys_fut = ssm::read_keys(c, &prefix);
+    let bucket_fut = s3::read_bucket(c, &stack.issuer.bucket, &stack.name, &doc_keys);
+    let api_fut = read_api(c, stack);
+    let ((key_infos, keys), (bucket, objects), api_part) = tokio::try_join!(keys_fut, bucket_fut, api_fut)?;
+    let mut inv = Inventory {
+        region: c.region.clone(),
+        keys: key_infos,
+        bucket,
+        objects,
+        ..Inventory::default()
+    };
+    if let Some((api, authorizer, integrations, routes, stage)) = api_part {
+        inv.api = Some(api);
+        inv.authorizer = authorizer;
+        inv.integrations = integrations;
+        inv.routes = routes;
+        inv.stage = stage;
+    }
+    // Functions whose statement may be the stack's: the declared ones and those behind the stack's integrations.
+    let api_owned = inv.api.as_ref().is_some_and(|a| a.owned);
+    let mut functions: BTreeSet<String> = stack
+        .routes
+        .iter()
+        .filter_map(|r| match &r.integration {
+            Integration::Lambda { arn } => Some(arn.clone()),
+            Integration::Http { .. } => None,
+        })
+        .collect();
+    functions.extend(
+        inv.integrations
+            .iter()
+            .filter(|i| (i.owned || api_owned) && i.integration_type == "AWS_PROXY")
+            .map(|i| i.uri.clone()),
+    );
+    let sid = permission_id(&stack.name);
+    for f in functions {
+        if let Some(p) = lambda::read_permission(c, &f, &sid).await? {
+            inv.permissions.insert(f, p);
+        }
+    }
+    Ok(Read { inventory: inv, keys })
+}
+
+type ApiPart = (
+    crate::plan::ApiInfo,
+    Option<crate::plan::AuthorizerInfo>,
+    Vec<crate::plan::IntegrationInfo>,
+    Vec<crate::plan::RouteInfo>,
+    Option<crate::plan::StageInfo>,
+);
+
+async fn read_api(c: &Clients, stack: &Stack) -> Result<Option<ApiPart>, AwsError> {
+    let api = match &stack.api {
+        ApiRef::Owned { .. } => apigw::find_owned_api(c, &stack.name).await?,
+        ApiRef::Adopted { id } => Some(apigw::get_adopted_api(c, id).await?),
+    };
+    let Some(api) = api else { return Ok(None) };
+    let marker = integration_marker(&stack.name);
+    let authorizer_name = stack.authorizer_name();
+    let (authorizer, integrations, routes, stage) = tokio::try_join!(
+        apigw::find_authorizer(c, &api.id, &authorizer_name),
+        apigw::list_integrations(c, &api.id, &marker),
+        apigw::list_routes(c, &api.id),
+        apigw::find_default_stage(c, &api.id, &stack.name),
+    )?;
+    Ok(Some((api, authorizer, integrations, routes, stage)))
+}

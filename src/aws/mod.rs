@@ -1,0 +1,265 @@
+//! The AWS side: one file per service. Each reads its part of the [`Inventory`](crate::plan::Inventory) and
+//! performs its steps. SDK errors are classified here, with the context of the call that failed.
+
+pub mod apigw;
+pub mod inventory;
+pub mod lambda;
+pub mod s3;
+pub mod ssm;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_config::BehaviorVersion;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// What kind of failure an AWS call had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    NotFound,
+    Conflict,
+    Throttled,
+    AccessDenied,
+    Connection,
+    Other,
+}
+
+/// A failed AWS call: what we were doing, how it failed, and AWS's own words.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {message}{}", hint.as_deref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
+pub struct AwsError {
+    pub context: String,
+    pub kind: ErrorKind,
+    pub code: Option<String>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl AwsError {
+    pub fn new(context: impl Into<String>, kind: ErrorKind, message: impl Into<String>) -> Self {
+        AwsError {
+            context: context.into(),
+            kind,
+            code: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+}
+
+/// Classifies an SDK error by its modelled error code and the transport outcome.
+pub(crate) fn classify<E, R>(context: impl Into<String>, err: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let context = context.into();
+    let (kind, code, hint) = match &err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => (
+            ErrorKind::Connection,
+            None,
+            Some("check the network, the region, and --endpoint-url / AWS_ENDPOINT_URL if you use an emulator".to_string()),
+        ),
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().map(str::to_string);
+            let kind = match code.as_deref() {
+                Some(
+                    "NotFoundException"
+                    | "NoSuchBucket"
+                    | "NoSuchKey"
+                    | "NoSuchBucketPolicy"
+                    | "NoSuchTagSet"
+                    | "NotFound"
+                    | "NoSuchPublicAccessBlockConfiguration"
+                    | "ParameterNotFound"
+                    | "ResourceNotFoundException",
+                ) => ErrorKind::NotFound,
+                Some(
+                    "ConflictException"
+                    | "ParameterAlreadyExists"
+                    | "BucketAlreadyExists"
+                    | "BucketAlreadyOwnedByYou"
+                    | "ResourceConflictException",
+                ) => ErrorKind::Conflict,
+                Some("TooManyRequestsException" | "ThrottlingException" | "Throttling" | "SlowDown" | "ThrottledException") => {
+                    ErrorKind::Throttled
+                }
+                Some(
+                    "AccessDenied"
+                    | "AccessDeniedException"
+                    | "UnauthorizedOperation"
+                    | "UnrecognizedClientException"
+                    | "InvalidClientTokenId",
+                ) => ErrorKind::AccessDenied,
+                _ => ErrorKind::Other,
+            };
+            let hint = (kind == ErrorKind::AccessDenied)
+                .then(|| "the credentials in use lack a permission; the README lists the IAM policy jwtstack needs".to_string());
+            (kind, code, hint)
+        }
+        _ => (ErrorKind::Other, None, None),
+    };
+    let message = match &err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            match (e.code(), e.message()) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (Some(c), None) => c.to_string(),
+                _ => DisplayErrorContext(&err).to_string(),
+            }
+        }
+        _ => DisplayErrorContext(&err).to_string(),
+    };
+    AwsError {
+        context,
+        kind,
+        code,
+        message,
+        hint,
+    }
+}
+
+/// Counts every HTTP attempt by service and operation, and the throttled answers, for `--stats`.
+#[derive(Debug, Default, Clone)]
+pub struct CallStats {
+    inner: Arc<Mutex<StatsInner>>,
+}
+
+#[derive(Debug, Default)]
+struct StatsInner {
+    calls: BTreeMap<(String, String), u64>,
+    throttled: u64,
+}
+
+impl CallStats {
+    /// Calls by `service:operation`, sorted.
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.calls.iter().map(|((s, o), n)| (format!("{s}:{o}"), *n)).collect()
+    }
+
+    pub fn total(&self) -> u64 {
+        self.calls().values().sum()
+    }
+
+    pub fn throttled(&self) -> u64 {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).throttled
+    }
+
+    /// Write calls: everything that is not a Get/List/Head.
+    pub fn writes(&self) -> u64 {
+        self.calls()
+            .iter()
+            .filter(|(k, _)| {
+                let op = k.split(':').nth(1).unwrap_or("");
+                !(op.starts_with("Get") || op.starts_with("List") || op.starts_with("Head"))
+            })
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+#[derive(Debug)]
+struct CountingInterceptor(CallStats);
+
+impl Intercept for CountingInterceptor {
+    fn name(&self) -> &'static str {
+        "jwtstack-call-counter"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let (service, op) = cfg
+            .load::<Metadata>()
+            .map(|m| (m.service().to_string(), m.name().to_string()))
+            .unwrap_or_default();
+        let status = context.response().map(|r| r.status().as_u16());
+        let mut g = self.0.inner.lock().unwrap_or_else(|p| p.into_inner());
+        *g.calls.entry((service.clone(), op.clone())).or_default() += 1;
+        if status == Some(429) {
+            g.throttled += 1;
+        }
+        tracing::debug!(service, op, ?status, "AWS call");
+        Ok(())
+    }
+}
+
+/// Where and as whom to call AWS.
+#[derive(Debug, Clone, Default)]
+pub struct Connection {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// The service clients, sharing one configuration and one call counter.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub s3: aws_sdk_s3::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub apigw: aws_sdk_apigatewayv2::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub region: String,
+    pub stats: CallStats,
+}
+
+impl Clients {
+    /// Loads the normal credential chain (env, profile, SSO, IMDS...). `--endpoint-url` wins over
+    /// `AWS_ENDPOINT_URL`, which aws-config reads itself.
+    pub async fn connect(conn: &Connection) -> Result<Clients, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(r) = &conn.region {
+            loader = loader.region(aws_config::Region::new(r.clone()));
+        }
+        if let Some(p) = &conn.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(e) = &conn.endpoint_url {
+            loader = loader.endpoint_url(e);
+        }
+        let shared = loader.load().await;
+        let region = shared.region().map(|r| r.to_string()).ok_or_else(|| {
+            let mut e = AwsError::new("resolving the AWS region", ErrorKind::Other, "no region is configured");
+            e.hint = Some("set `region:` in the stack file, pass --region, or set AWS_REGION / a profile region".into());
+            e
+        })?;
+        let custom_endpoint = conn.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+        let stats = CallStats::default();
+        let s3_conf = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(custom_endpoint)
+            .interceptor(CountingInterceptor(stats.clone()))
+            .build();
+        let ssm_conf = aws_sdk_ssm::config::Builder::from(&shared)
+            .interceptor(CountingInterceptor(stats.clone()))
+            .build();
+        let apigw_conf = aws_sdk_apigatewayv2::config::Builder::from(&shared)
+            .interceptor(CountingInterceptor(stats.clone()))
+            .build();
+        let lambda_conf = aws_sdk_lambda::config::Builder::from(&shared)
+            .interceptor(CountingInterceptor(stats.clone()))
+            .build();
+        Ok(Clients {
+            s3: aws_sdk_s3::Client::from_conf(s3_conf),
+            ssm: aws_sdk_ssm::Client::from_conf(ssm_conf),
+            apigw: aws_sdk_apigatewayv2::Client::from_conf(apigw_conf),
+            lambda: aws_sdk_lambda::Client::from_conf(lambda_conf),
+            region,
+            stats,
+        })
+    }
+}

@@ -1,0 +1,218 @@
+//! S3: the issuer bucket, its public-access settings and policy statement, and the two published documents.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration, Tag, Tagging};
+
+use super::{AwsError, Clients, ErrorKind, classify};
+use crate::crypto::documents::{CACHE_CONTROL, CONTENT_TYPE};
+use crate::plan::{BucketInfo, ObjectInfo, PublicAccessBlock, TAG_KEY};
+
+/// Reads the bucket's state and the given objects. `None` when the bucket does not exist.
+pub async fn read_bucket(
+    c: &Clients,
+    bucket: &str,
+    stack: &str,
+    keys: &[String],
+) -> Result<(Option<BucketInfo>, BTreeMap<String, ObjectInfo>), AwsError> {
+    if let Err(e) = c.s3.head_bucket().bucket(bucket).send().await {
+        let mut err = classify(format!("reading S3 bucket {bucket}"), e);
+        return match err.kind {
+            ErrorKind::NotFound => Ok((None, BTreeMap::new())),
+            ErrorKind::AccessDenied | ErrorKind::Other if err.code.is_none() || err.code.as_deref() == Some("Forbidden") => {
+                err.kind = ErrorKind::AccessDenied;
+                err.hint = Some(format!(
+                    "bucket names are global: `{bucket}` may belong to another account; choose another issuer.bucket"
+                ));
+                Err(err)
+            }
+            _ => Err(err),
+        };
+    }
+    let owned = match c.s3.get_bucket_tagging().bucket(bucket).send().await {
+        Ok(t) => t.tag_set().iter().any(|t| t.key() == TAG_KEY && t.value() == stack),
+        Err(e) => {
+            let err = classify(format!("reading the tags of S3 bucket {bucket}"), e);
+            if err.is_not_found() { false } else { return Err(err) }
+        }
+    };
+    let policy = match c.s3.get_bucket_policy().bucket(bucket).send().await {
+        Ok(p) => p.policy().map(str::to_string),
+        Err(e) => {
+            let err = classify(format!("reading the policy of S3 bucket {bucket}"), e);
+            if err.is_not_found() { None } else { return Err(err) }
+        }
+    };
+    let public_access_block = match c.s3.get_public_access_block().bucket(bucket).send().await {
+        Ok(p) => p.public_access_block_configuration().map(|p| PublicAccessBlock {
+            block_public_acls: p.block_public_acls().unwrap_or(false),
+            ignore_public_acls: p.ignore_public_acls().unwrap_or(false),
+            block_public_policy: p.block_public_policy().unwrap_or(false),
+            restrict_public_buckets: p.restrict_public_buckets().unwrap_or(false),
+        }),
+        Err(e) => {
+            let err = classify(format!("reading the public access block of S3 bucket {bucket}"), e);
+            if err.is_not_found() { None } else { return Err(err) }
+        }
+    };
+    let mut objects = BTreeMap::new();
+    for key in keys {
+        if let Some(o) = get_object(c, bucket, key).await? {
+            objects.insert(key.clone(), o);
+        }
+    }
+    let has_other_objects = if owned {
+        let out =
+            c.s3.list_objects_v2()
+                .bucket(bucket)
+                .max_keys(keys.len() as i32 + 1)
+                .send()
+                .await
+                .map_err(|e| classify(format!("listing S3 bucket {bucket}"), e))?;
+        out.contents()
+            .iter()
+            .filter_map(|o| o.key())
+            .any(|k| !keys.iter().any(|ours| ours == k))
+    } else {
+        true
+    };
+    Ok((
+        Some(BucketInfo {
+            owned,
+            policy,
+            public_access_block,
+            has_other_objects,
+        }),
+        objects,
+    ))
+}
+
+/// One object's body and headers, `None` when it does not exist.
+pub async fn get_object(c: &Clients, bucket: &str, key: &str) -> Result<Option<ObjectInfo>, AwsError> {
+    let context = format!("reading s3://{bucket}/{key}");
+    match c.s3.get_object().bucket(bucket).key(key).send().await {
+        Ok(out) => {
+            let content_type = out.content_type().map(str::to_string);
+            let cache_control = out.cache_control().map(str::to_string);
+            let body = out
+                .body
+                .collect()
+                .await
+                .map_err(|e| AwsError::new(context, ErrorKind::Connection, e.to_string()))?
+                .into_bytes()
+                .to_vec();
+            Ok(Some(ObjectInfo {
+                body,
+                content_type,
+                cache_control,
+            }))
+        }
+        Err(e) => {
+            let err = classify(context, e);
+            if err.is_not_found() { Ok(None) } else { Err(err) }
+        }
+    }
+}
+
+/// Creates the bucket and tags it as the stack's. A bucket we already own (a retry) is fine.
+pub async fn create_bucket(c: &Clients, bucket: &str, stack: &str) -> Result<(), AwsError> {
+    let mut req = c.s3.create_bucket().bucket(bucket);
+    if c.region != "us-east-1" {
+        req = req.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(c.region.as_str()))
+                .build(),
+        );
+    }
+    if let Err(e) = req.send().await {
+        let err = classify(format!("creating S3 bucket {bucket}"), e);
+        if err.code.as_deref() != Some("BucketAlreadyOwnedByYou") {
+            return Err(err);
+        }
+    }
+    let context = format!("tagging S3 bucket {bucket}");
+    let tag = Tag::builder()
+        .key(TAG_KEY)
+        .value(stack)
+        .build()
+        .map_err(|e| AwsError::new(context.clone(), ErrorKind::Other, e.to_string()))?;
+    let tagging = Tagging::builder()
+        .tag_set(tag)
+        .build()
+        .map_err(|e| AwsError::new(context.clone(), ErrorKind::Other, e.to_string()))?;
+    c.s3.put_bucket_tagging()
+        .bucket(bucket)
+        .tagging(tagging)
+        .send()
+        .await
+        .map_err(|e| classify(context, e))?;
+    Ok(())
+}
+
+pub async fn put_public_access_block(c: &Clients, bucket: &str, p: PublicAccessBlock) -> Result<(), AwsError> {
+    let conf = PublicAccessBlockConfiguration::builder()
+        .block_public_acls(p.block_public_acls)
+        .ignore_public_acls(p.ignore_public_acls)
+        .block_public_policy(p.block_public_policy)
+        .restrict_public_buckets(p.restrict_public_buckets)
+        .build();
+    c.s3.put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(conf)
+        .send()
+        .await
+        .map_err(|e| classify(format!("setting the public access block of S3 bucket {bucket}"), e))?;
+    Ok(())
+}
+
+pub async fn put_bucket_policy(c: &Clients, bucket: &str, policy: &str) -> Result<(), AwsError> {
+    c.s3.put_bucket_policy()
+        .bucket(bucket)
+        .policy(policy)
+        .send()
+        .await
+        .map_err(|e| classify(format!("putting the policy of S3 bucket {bucket}"), e))?;
+    Ok(())
+}
+
+pub async fn delete_bucket_policy(c: &Clients, bucket: &str) -> Result<(), AwsError> {
+    c.s3.delete_bucket_policy()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| classify(format!("deleting the policy of S3 bucket {bucket}"), e))?;
+    Ok(())
+}
+
+pub async fn put_document(c: &Clients, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), AwsError> {
+    c.s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type(CONTENT_TYPE)
+        .cache_control(CACHE_CONTROL)
+        .body(ByteStream::from(body))
+        .send()
+        .await
+        .map_err(|e| classify(format!("uploading s3://{bucket}/{key}"), e))?;
+    Ok(())
+}
+
+pub async fn delete_object(c: &Clients, bucket: &str, key: &str) -> Result<(), AwsError> {
+    c.s3.delete_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| classify(format!("deleting s3://{bucket}/{key}"), e))?;
+    Ok(())
+}
+
+pub async fn delete_bucket(c: &Clients, bucket: &str) -> Result<(), AwsError> {
+    c.s3.delete_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| classify(format!("deleting S3 bucket {bucket}"), e))?;
+    Ok(())
+}

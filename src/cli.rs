@@ -1,0 +1,141 @@
+//! The command line: flags and subcommands (clap). `main.rs` parses, this module's types carry the result.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "jwtstack",
+    version,
+    about = "Self-signed JWT issuer and API Gateway HTTP API JWT authorizer, from one stack file",
+    long_about = "jwtstack keeps an RSA signing key in SSM, publishes the OpenID discovery document and JWKS to S3, \
+                  and creates the HTTP API's JWT authorizer and scoped routes, all from stack.yaml.\n\n\
+                  Exit codes: 0 success (no changes), 1 runtime failure, 2 changes pending (plan --detailed-exitcode), \
+                  3 token denied (verify), 64 usage error, 65 invalid stack file.",
+    after_help = "Examples:\n  jwtstack validate\n  jwtstack plan --detailed-exitcode\n  jwtstack deploy\n  \
+                  jwtstack token --sub alice --scope lists.read\n  jwtstack verify \"$TOKEN\" --route \"GET /lists/42\"\n  \
+                  jwtstack teardown --yes"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// The stack file.
+    #[arg(short = 'f', long = "file", global = true, default_value = "stack.yaml", value_name = "PATH")]
+    pub file: PathBuf,
+    /// AWS region (overrides the stack file's `region` and the AWS config chain).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// AWS profile from ~/.aws/config.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator such as moto); S3 then uses path-style addressing.
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// More logging on stderr (-v info, -vv debug with every AWS call). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// No colours (also NO_COLOR).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Print the AWS calls made, by service and operation, and the wall time, on stderr.
+    #[arg(long, global = true)]
+    pub stats: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the stack file offline; no AWS call.
+    #[command(after_help = "Example:\n  jwtstack validate -f stacks/prod.yaml")]
+    Validate,
+    /// Show what deploy would change; changes nothing.
+    #[command(
+        after_help = "Examples:\n  jwtstack plan\n  jwtstack plan --json\n  jwtstack plan --detailed-exitcode   # exit 2 when changes are pending"
+    )]
+    Plan {
+        /// Exit 0 when nothing would change, 2 when something would.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Converge AWS to the stack file.
+    #[command(after_help = "Example:\n  jwtstack deploy")]
+    Deploy,
+    /// Remove everything the stack owns, and nothing else.
+    #[command(
+        after_help = "Examples:\n  jwtstack teardown            # shows what goes, asks to confirm\n  jwtstack teardown --yes --keep-keys"
+    )]
+    Teardown {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Keep the private key parameters in SSM.
+        #[arg(long)]
+        keep_keys: bool,
+    },
+    /// Print the deployed stack's outputs (endpoint, issuer, document URLs, authorizer id, key parameter).
+    #[command(after_help = "Example:\n  jwtstack outputs --json")]
+    Outputs,
+    /// Mint an RS256 token signed with the stack's key.
+    #[command(
+        after_help = "Examples:\n  jwtstack token --sub alice --scope \"lists.read lists.write\" --ttl 15m\n  \
+                            jwtstack token --sub bob --claim tenant=acme --claim admin=true --key-file key.pem"
+    )]
+    Token(TokenArgs),
+    /// Decide on a token as API Gateway's JWT authorizer would.
+    #[command(after_help = "Examples:\n  jwtstack verify \"$TOKEN\" --route \"GET /lists/42\"\n  \
+                            echo \"Bearer $TOKEN\" | jwtstack verify - --jwks jwks.json --json")]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The `sub` claim.
+    #[arg(long, value_name = "USER")]
+    pub sub: String,
+    /// Scopes, space-separated, for the `scope` claim.
+    #[arg(long, value_name = "SCOPES")]
+    pub scope: Option<String>,
+    /// Lifetime, e.g. 900, 15m, 1h (at most the stack's token_max_ttl).
+    #[arg(long, default_value = "15m", value_name = "DURATION")]
+    pub ttl: String,
+    /// Audience (default: the stack's first audience); repeat for several.
+    #[arg(long, value_name = "AUD")]
+    pub aud: Vec<String>,
+    /// Extra claim; the value is read as JSON when it parses (numbers, booleans, arrays), else as a string.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub claim: Vec<String>,
+    /// A JSON object file of extra claims.
+    #[arg(long, value_name = "FILE")]
+    pub claims_json: Option<PathBuf>,
+    /// Sign with this PKCS#8 PEM file instead of reading the key from SSM (offline use).
+    #[arg(long, value_name = "PEM")]
+    pub key_file: Option<PathBuf>,
+    /// Allow a TTL over token_max_ttl and scopes no route grants.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The token, `Bearer <token>`, or `-` to read it from stdin.
+    #[arg(value_name = "TOKEN")]
+    pub token: String,
+    /// A request, "METHOD /path", matched against the stack's routes for the scope check.
+    #[arg(long, value_name = "REQUEST")]
+    pub route: Option<String>,
+    /// Read the JWKS from this file instead of the deployed stack.
+    #[arg(long, value_name = "FILE")]
+    pub jwks: Option<PathBuf>,
+    /// Decide as of this Unix time instead of now.
+    #[arg(long, value_name = "UNIX")]
+    pub at: Option<u64>,
+}

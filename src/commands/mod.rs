@@ -1,0 +1,85 @@
+//! One function per subcommand. Results go to stdout; progress and logs to stderr.
+
+mod stack;
+mod token;
+
+use std::time::Instant;
+
+use crate::aws::{Clients, Connection};
+use crate::cli::{Cli, Command, Global};
+use crate::config::{self, Stack};
+use crate::error::Error;
+use crate::exit;
+
+/// Runs the parsed command line; returns the exit code.
+pub async fn run(cli: Cli) -> Result<u8, Error> {
+    let g = &cli.global;
+    let started = Instant::now();
+    let stack = config::load(&g.file)?;
+    match cli.command {
+        Command::Validate => {
+            if g.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"valid": true, "stack": stack.name, "routes": stack.routes.len()})
+                );
+            } else {
+                println!(
+                    "{}: valid stack `{}` with {} route(s)",
+                    g.file.display(),
+                    stack.name,
+                    stack.routes.len()
+                );
+            }
+            Ok(exit::OK)
+        }
+        Command::Token(args) => token::token(g, &stack, args).await,
+        Command::Verify(args) => token::verify(g, &stack, args).await,
+        command => {
+            let c = connect(g, &stack).await?;
+            let result = match command {
+                Command::Plan { detailed_exitcode } => stack::plan(g, &c, &stack, detailed_exitcode).await,
+                Command::Deploy => stack::deploy(g, &c, &stack).await,
+                Command::Teardown { yes, keep_keys } => stack::teardown(g, &c, &stack, yes, keep_keys).await,
+                // Outputs; the offline commands returned above.
+                _ => stack::outputs(g, &c, &stack).await,
+            };
+            report_stats(g, &c, started);
+            result
+        }
+    }
+}
+
+/// AWS clients for the stack: `--region` wins over the stack's `region`, which wins over the config chain.
+pub(crate) async fn connect(g: &Global, stack: &Stack) -> Result<Clients, Error> {
+    let conn = Connection {
+        region: g.region.clone().or_else(|| stack.region.clone()),
+        profile: g.profile.clone(),
+        endpoint_url: g.endpoint_url.clone().filter(|e| !e.is_empty()),
+    };
+    Ok(Clients::connect(&conn).await?)
+}
+
+fn report_stats(g: &Global, c: &Clients, started: Instant) {
+    let calls = c.stats.calls();
+    tracing::info!(total = c.stats.total(), writes = c.stats.writes(), "AWS calls");
+    if !g.stats {
+        return;
+    }
+    eprintln!(
+        "AWS calls: {} ({} writes, {} throttled) in {:.2}s",
+        c.stats.total(),
+        c.stats.writes(),
+        c.stats.throttled(),
+        started.elapsed().as_secs_f64()
+    );
+    for (op, n) in calls {
+        eprintln!("  {op:<40} {n}");
+    }
+}
+
+/// Colours only on a terminal, never with --no-color or NO_COLOR.
+pub(crate) fn use_color(g: &Global) -> bool {
+    use std::io::IsTerminal;
+    !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}

@@ -1,0 +1,192 @@
+//! plan, deploy, teardown, outputs.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use serde::Serialize;
+
+use super::use_color;
+use crate::apply::{self, Context};
+use crate::aws::{Clients, inventory};
+use crate::cli::Global;
+use crate::config::Stack;
+use crate::error::Error;
+use crate::exit;
+use crate::plan::{self, Plan, PlanJson, Step, render_text};
+
+/// What a deployed stack exposes. `outputs --json` prints this object (a contract).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Outputs {
+    pub stack: String,
+    pub region: String,
+    pub api_id: Option<String>,
+    pub api_endpoint: Option<String>,
+    pub issuer: String,
+    pub discovery_url: String,
+    pub jwks_uri: String,
+    pub authorizer_id: Option<String>,
+    pub key_parameter: String,
+}
+
+fn outputs_of(stack: &Stack, region: &str, ctx: &Context) -> Outputs {
+    let issuer = stack.issuer_url(region);
+    Outputs {
+        stack: stack.name.clone(),
+        region: region.into(),
+        api_id: ctx.api_id.clone(),
+        api_endpoint: ctx.api_endpoint.clone(),
+        discovery_url: format!("{issuer}/.well-known/openid-configuration"),
+        jwks_uri: stack.jwks_uri(region),
+        issuer,
+        authorizer_id: ctx.authorizer_id.clone(),
+        key_parameter: stack.key_parameter(&stack.key_id),
+    }
+}
+
+fn print_outputs(o: &Outputs) {
+    let none = "(not deployed)".to_string();
+    println!("api_endpoint   {}", o.api_endpoint.as_ref().unwrap_or(&none));
+    println!("api_id         {}", o.api_id.as_ref().unwrap_or(&none));
+    println!("issuer         {}", o.issuer);
+    println!("discovery_url  {}", o.discovery_url);
+    println!("jwks_uri       {}", o.jwks_uri);
+    println!("authorizer_id  {}", o.authorizer_id.as_ref().unwrap_or(&none));
+    println!("key_parameter  {}", o.key_parameter);
+}
+
+pub async fn plan(g: &Global, c: &Clients, stack: &Stack, detailed_exitcode: bool) -> Result<u8, Error> {
+    let read = inventory::read(c, stack).await?;
+    let plan = plan::plan(stack, &read.inventory)?;
+    if g.json {
+        println!("{}", to_json(&plan.to_json()));
+    } else {
+        print!("{}", render_text(&plan, use_color(g)));
+    }
+    Ok(if detailed_exitcode && !plan.is_empty() {
+        exit::CHANGES
+    } else {
+        exit::OK
+    })
+}
+
+#[derive(Serialize)]
+struct DeployJson {
+    plan: PlanJson,
+    outputs: Outputs,
+}
+
+pub async fn deploy(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error> {
+    let read = inventory::read(c, stack).await?;
+    let plan = plan::plan(stack, &read.inventory)?;
+    let mut ctx = Context::from_inventory(&read.inventory);
+    if !plan.is_empty() {
+        eprint!("{}", render_text(&plan, false));
+        run_plan(c, stack, &plan, &mut ctx).await?;
+    }
+    let outputs = outputs_of(stack, &c.region, &ctx);
+    if g.json {
+        println!(
+            "{}",
+            to_json(&DeployJson {
+                plan: plan.to_json(),
+                outputs
+            })
+        );
+    } else {
+        if plan.is_empty() {
+            println!("No changes: AWS matches the stack `{}`.", stack.name);
+        } else {
+            let s = plan.to_json().summary;
+            println!(
+                "Deployed `{}`: {} created, {} updated, {} deleted.",
+                stack.name, s.create, s.update, s.delete
+            );
+        }
+        print_outputs(&outputs);
+    }
+    Ok(exit::OK)
+}
+
+async fn run_plan(c: &Clients, stack: &Stack, plan: &Plan, ctx: &mut Context) -> Result<(), Error> {
+    let total = plan.steps.len();
+    let result = apply::apply(c, stack, plan, ctx, |i, step: &Step| {
+        let ch = step.change();
+        eprintln!("[{}/{}] {} {} {}", i + 1, total, ch.action.sign(), ch.resource, ch.name);
+    })
+    .await;
+    if let Err(e) = result {
+        eprintln!("stopped: the steps before the failing one were applied; run the command again to continue");
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct TeardownJson {
+    removed: PlanJson,
+}
+
+pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_keys: bool) -> Result<u8, Error> {
+    let read = inventory::read(c, stack).await?;
+    let plan = plan::plan_teardown(stack, &read.inventory, keep_keys);
+    if plan.is_empty() {
+        if g.json {
+            println!("{}", to_json(&TeardownJson { removed: plan.to_json() }));
+        } else {
+            for n in &plan.notes {
+                println!("note: {n}");
+            }
+            println!("Nothing to remove: stack `{}` owns nothing in {}.", stack.name, c.region);
+        }
+        return Ok(exit::OK);
+    }
+    eprint!("{}", render_text(&plan, false));
+    if !yes {
+        confirm(stack, plan.steps.len())?;
+    }
+    let mut ctx = Context::from_inventory(&read.inventory);
+    run_plan(c, stack, &plan, &mut ctx).await?;
+    if g.json {
+        println!("{}", to_json(&TeardownJson { removed: plan.to_json() }));
+    } else {
+        println!("Removed {} resource(s) of stack `{}`.", plan.steps.len(), stack.name);
+    }
+    Ok(exit::OK)
+}
+
+fn confirm(stack: &Stack, n: usize) -> Result<(), Error> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "teardown needs --yes when stdin is not a terminal; nothing was removed".into(),
+        ));
+    }
+    eprint!(
+        "Remove these {n} resource(s) of stack `{}`? Type the stack name to confirm: ",
+        stack.name
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::Failure(format!("reading the confirmation: {e}")))?;
+    if line.trim() != stack.name {
+        return Err(Error::Usage("not confirmed; nothing was removed".into()));
+    }
+    Ok(())
+}
+
+pub async fn outputs(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error> {
+    let read = inventory::read(c, stack).await?;
+    let ctx = Context::from_inventory(&read.inventory);
+    let outputs = outputs_of(stack, &c.region, &ctx);
+    if g.json {
+        println!("{}", to_json(&outputs));
+    } else {
+        print_outputs(&outputs);
+    }
+    Ok(if ctx.api_id.is_some() { exit::OK } else { exit::FAILURE })
+}
+
+pub(crate) fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}

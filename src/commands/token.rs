@@ -1,0 +1,226 @@
+//! token and verify.
+
+use std::io::Read;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rand::rngs::OsRng;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::connect;
+use super::stack::to_json;
+use crate::aws::{s3, ssm};
+use crate::cli::{Global, TokenArgs, VerifyArgs};
+use crate::config::{Stack, parse_duration_str, route};
+use crate::crypto::keys::{Jwks, SigningKey};
+use crate::crypto::token::{AuthorizerConfig, Decision, MintRequest, authorize, mint};
+use crate::error::Error;
+use crate::exit;
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// The region without calling AWS: flag, stack file, then the environment. Only needed for the default issuer URL.
+fn local_region(g: &Global, stack: &Stack) -> Result<String, Error> {
+    g.region
+        .clone()
+        .or_else(|| stack.region.clone())
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.is_empty())
+        .or_else(|| stack.issuer.url.as_ref().map(|_| String::new()))
+        .ok_or_else(|| {
+            Error::Usage("the issuer URL depends on the region: pass --region, set `region:` in the stack file, or set AWS_REGION".into())
+        })
+}
+
+fn parse_claim(text: &str) -> Result<(String, Value), Error> {
+    let (k, v) = text
+        .split_once('=')
+        .ok_or_else(|| Error::Usage(format!("--claim `{text}` is not KEY=VALUE")))?;
+    if k.is_empty() {
+        return Err(Error::Usage(format!("--claim `{text}` has an empty key")));
+    }
+    let value = serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_string()));
+    Ok((k.to_string(), value))
+}
+
+pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Error> {
+    let ttl = parse_duration_str(&args.ttl).map_err(|e| Error::Usage(format!("--ttl: {e}")))?;
+    if ttl == 0 {
+        return Err(Error::Usage("--ttl must be at least 1 second".into()));
+    }
+    if ttl > stack.token_max_ttl && !args.force {
+        return Err(Error::Usage(format!(
+            "--ttl {ttl}s is over the stack's token_max_ttl of {}s (raise token_max_ttl, or pass --force)",
+            stack.token_max_ttl
+        )));
+    }
+    let scopes: Vec<String> = args.scope.as_deref().unwrap_or("").split_whitespace().map(str::to_string).collect();
+    let granted = stack.all_scopes();
+    if let Some(s) = scopes.iter().find(|s| !granted.contains(s)) {
+        if !args.force {
+            return Err(Error::Usage(format!(
+                "scope `{s}` is granted by no route of the stack (routes grant: {}); pass --force to mint it anyway",
+                granted.join(" ")
+            )));
+        }
+    }
+    let audience = if args.aud.is_empty() {
+        vec![stack.audience[0].clone()]
+    } else {
+        args.aud.clone()
+    };
+    if let Some(a) = audience.iter().find(|a| !stack.audience.contains(a)) {
+        if !args.force {
+            return Err(Error::Usage(format!(
+                "audience `{a}` is not one of the stack's audiences ({}); pass --force to mint it anyway",
+                stack.audience.join(", ")
+            )));
+        }
+    }
+    let mut extra = Map::new();
+    if let Some(path) = &args.claims_json {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("--claims-json {}: {e}", path.display())))?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| Error::Usage(format!("--claims-json {}: {e}", path.display())))?;
+        let Value::Object(m) = v else {
+            return Err(Error::Usage(format!("--claims-json {}: not a JSON object", path.display())));
+        };
+        extra.extend(m);
+    }
+    for c in &args.claim {
+        let (k, v) = parse_claim(c)?;
+        extra.insert(k, v);
+    }
+    let (key, region) = match &args.key_file {
+        Some(path) => {
+            let pem = zeroize::Zeroizing::new(
+                std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?,
+            );
+            let key = SigningKey::from_pem(&stack.key_id, &pem).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?;
+            (key, local_region(g, stack)?)
+        }
+        None => {
+            let c = connect(g, stack).await?;
+            (
+                ssm::get_key(&c, &stack.key_parameter(&stack.key_id), &stack.key_id).await?,
+                c.region.clone(),
+            )
+        }
+    };
+    let req = MintRequest {
+        issuer: stack.issuer_url(&region),
+        audience,
+        subject: args.sub,
+        scopes,
+        ttl_seconds: ttl,
+        extra,
+    };
+    let token = mint(&key, &req, now(), &mut OsRng).map_err(|e| Error::Usage(e.to_string()))?;
+    println!("{token}");
+    Ok(exit::OK)
+}
+
+#[derive(Serialize)]
+struct VerifyJson<'a> {
+    #[serde(flatten)]
+    decision: &'a Decision,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    route: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    route_scopes: Option<Vec<String>>,
+}
+
+pub async fn verify(g: &Global, stack: &Stack, args: VerifyArgs) -> Result<u8, Error> {
+    let token = if args.token == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .take(1 << 20)
+            .read_to_string(&mut s)
+            .map_err(|e| Error::Usage(format!("reading the token from stdin: {e}")))?;
+        s.trim().to_string()
+    } else {
+        args.token.clone()
+    };
+    let (jwks_bytes, region) = match &args.jwks {
+        Some(path) => (
+            std::fs::read(path).map_err(|e| Error::Usage(format!("--jwks {}: {e}", path.display())))?,
+            local_region(g, stack)?,
+        ),
+        None => {
+            let c = connect(g, stack).await?;
+            let key = stack.jwks_key();
+            let obj = s3::get_object(&c, &stack.issuer.bucket, &key).await?.ok_or_else(|| {
+                Error::Failure(format!(
+                    "s3://{}/{key} does not exist: deploy the stack first, or pass --jwks FILE",
+                    stack.issuer.bucket
+                ))
+            })?;
+            (obj.body, c.region.clone())
+        }
+    };
+    let jwks: Jwks = serde_json::from_slice(&jwks_bytes)
+        .map_err(|e| Error::Failure(format!("the JWKS is not a valid {{\"keys\":[...]}} document: {e}")))?;
+    let cfg = AuthorizerConfig {
+        issuer: stack.issuer_url(&region),
+        audiences: stack.audience.clone(),
+    };
+
+    let (decision, route_key, route_scopes) = match &args.route {
+        None => (authorize(&cfg, &jwks, Some(&token), None, args.at.unwrap_or_else(now)), None, None),
+        Some(req) => {
+            let (method, path) = req
+                .split_once(' ')
+                .filter(|(m, p)| !m.is_empty() && p.starts_with('/'))
+                .ok_or_else(|| Error::Usage(format!("--route `{req}` is not \"METHOD /path\"")))?;
+            match route::select(stack.routes.iter().map(|r| &r.key), &method.to_ascii_uppercase(), path) {
+                None => (
+                    Decision {
+                        allowed: false,
+                        status: 404,
+                        reason: format!("no route of the stack matches {req}"),
+                        www_authenticate: None,
+                        kid: None,
+                        claims: None,
+                    },
+                    None,
+                    None,
+                ),
+                Some((key, _)) => {
+                    let scopes = stack
+                        .routes
+                        .iter()
+                        .find(|r| &r.key == key)
+                        .map(|r| r.scopes.clone())
+                        .unwrap_or_default();
+                    let d = authorize(&cfg, &jwks, Some(&token), Some(&scopes), args.at.unwrap_or_else(now));
+                    (d, Some(key.to_string()), Some(scopes))
+                }
+            }
+        }
+    };
+    if g.json {
+        println!(
+            "{}",
+            to_json(&VerifyJson {
+                decision: &decision,
+                route: route_key.clone(),
+                route_scopes: route_scopes.clone()
+            })
+        );
+    } else {
+        let verdict = if decision.allowed { "ALLOWED" } else { "DENIED" };
+        println!("{verdict} {}: {}", decision.status, decision.reason);
+        if let Some(r) = &route_key {
+            println!("route: {r} (scopes: [{}])", route_scopes.unwrap_or_default().join(" "));
+        }
+        if let Some(w) = &decision.www_authenticate {
+            println!("www-authenticate: {w}");
+        }
+        if let Some(k) = &decision.kid {
+            println!("kid: {k}");
+        }
+    }
+    Ok(if decision.allowed { exit::OK } else { exit::DENIED })
+}

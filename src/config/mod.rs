@@ -1,0 +1,641 @@
+//! The stack file: reading it (pure, from `&str`), validating every rule at once, and the validated model.
+//!
+//! Nothing here calls AWS: a stack that fails here has changed nothing.
+
+mod raw;
+pub mod route;
+mod yaml;
+
+use std::fmt;
+use std::path::Path;
+
+pub use route::{Method, RouteKey};
+pub use yaml::Pos;
+
+use raw::{RawDuration, RawStack};
+
+/// API Gateway quotas that bound a stack (HTTP API quotas page).
+pub mod quota {
+    pub const AUDIENCES: usize = 50;
+    pub const ROUTES: usize = 300;
+    pub const SCOPES_PER_ROUTE: usize = 10;
+}
+
+pub const DEFAULT_KEY_BITS: usize = 2048;
+pub const DEFAULT_TOKEN_MAX_TTL: u64 = 3600;
+/// A ceiling on `token_max_ttl`: rotation waits this long before retiring a key.
+pub const MAX_TOKEN_MAX_TTL: u64 = 7 * 24 * 3600;
+
+/// What the user wants: the validated stack file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stack {
+    pub name: String,
+    pub region: Option<String>,
+    pub issuer: Issuer,
+    pub key_id: String,
+    pub key_bits: usize,
+    pub audience: Vec<String>,
+    pub token_max_ttl: u64,
+    pub api: ApiRef,
+    pub routes: Vec<Route>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuer {
+    pub bucket: String,
+    /// The issuer URL as written; `None` means the bucket's regional URL (see [`Stack::issuer_url`]).
+    pub url: Option<String>,
+    pub public: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiRef {
+    /// An HTTP API the stack creates and owns, found again by this name and the stack tag.
+    Owned { name: String },
+    /// An existing HTTP API: the stack adds its authorizer, routes and integrations, and removes only those.
+    Adopted { id: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub key: RouteKey,
+    pub scopes: Vec<String>,
+    pub integration: Integration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Integration {
+    /// HTTP_PROXY to this URL, with the route's method.
+    Http { url: String },
+    /// AWS_PROXY to this Lambda function, payload format 2.0.
+    Lambda { arn: String },
+}
+
+impl Stack {
+    /// The SSM parameter that holds the private key named `kid`.
+    pub fn key_parameter(&self, kid: &str) -> String {
+        format!("{}{}", self.key_parameter_prefix(), kid)
+    }
+
+    /// The path under which all of this stack's keys live.
+    pub fn key_parameter_prefix(&self) -> String {
+        format!("/jwtstack/{}/keys/", self.name)
+    }
+
+    pub fn authorizer_name(&self) -> String {
+        format!("{}-jwt", self.name)
+    }
+
+    /// The issuer URL, byte for byte as it appears in the discovery document, the authorizer and every token.
+    pub fn issuer_url(&self, region: &str) -> String {
+        match &self.issuer.url {
+            Some(url) => url.clone(),
+            None => format!("https://{}.s3.{}.amazonaws.com", self.issuer.bucket, region),
+        }
+    }
+
+    /// The key prefix of the published documents in the bucket: the issuer URL's path, so that
+    /// `{issuer}/.well-known/...` maps onto `{prefix}.well-known/...` when the bucket serves the URL's root.
+    pub fn document_prefix(&self) -> String {
+        let Some(url) = &self.issuer.url else { return String::new() };
+        match url::Url::parse(url) {
+            Ok(u) => {
+                let path = u.path().trim_matches('/');
+                if path.is_empty() { String::new() } else { format!("{path}/") }
+            }
+            Err(_) => String::new(),
+        }
+    }
+
+    pub fn discovery_key(&self) -> String {
+        format!("{}.well-known/openid-configuration", self.document_prefix())
+    }
+
+    pub fn jwks_key(&self) -> String {
+        format!("{}.well-known/jwks.json", self.document_prefix())
+    }
+
+    pub fn jwks_uri(&self, region: &str) -> String {
+        format!("{}/.well-known/jwks.json", self.issuer_url(region))
+    }
+
+    /// Every scope some route grants, sorted and unique.
+    pub fn all_scopes(&self) -> Vec<String> {
+        let mut s: Vec<String> = self.routes.iter().flat_map(|r| r.scopes.iter().cloned()).collect();
+        s.sort();
+        s.dedup();
+        s
+    }
+}
+
+/// One thing wrong with the stack file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub pos: Pos,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// The stack file could not be read or is invalid; every problem is listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{}:{}: {}", self.file, p.pos.line, p.pos.col, p.message)?;
+            if let Some(h) = &p.hint {
+                write!(f, "\n  hint: {h}")?;
+            }
+        }
+        if n > 1 {
+            write!(f, "\n{n} problems in {}", self.file)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    fn single(file: &str, pos: Pos, message: impl Into<String>, hint: Option<String>) -> Self {
+        ConfigError {
+            file: file.into(),
+            problems: vec![Problem {
+                pos,
+                message: message.into(),
+                hint,
+            }],
+        }
+    }
+}
+
+/// Reads and validates a stack file from disk. The file name is used in messages only.
+pub fn load(path: &Path) -> Result<Stack, ConfigError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            Some("pass the stack file with -f PATH, or run jwtstack where stack.yaml is".to_string())
+        } else {
+            None
+        };
+        ConfigError::single(&file, Pos { line: 0, col: 0 }, format!("cannot read the stack file: {e}"), hint)
+    })?;
+    parse_bytes(&file, &bytes)
+}
+
+/// Validates a stack file's bytes: size, UTF-8, YAML, types, then every rule.
+pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Stack, ConfigError> {
+    if bytes.len() > yaml::MAX_FILE_BYTES {
+        return Err(ConfigError::single(
+            file,
+            Pos { line: 1, col: 1 },
+            format!(
+                "the file is {} bytes; a stack file is at most {} bytes",
+                bytes.len(),
+                yaml::MAX_FILE_BYTES
+            ),
+            Some("a stack of 300 routes fits in about 40 KiB: is this the right file?".into()),
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let before = &bytes[..e.valid_up_to()];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let col = before.len() - before.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0) + 1;
+        ConfigError::single(
+            file,
+            Pos { line, col },
+            "the file is not valid UTF-8",
+            Some("save the stack file as UTF-8".into()),
+        )
+    })?;
+    parse_str(file, text)
+}
+
+/// Validates a stack file's text. Pure: no I/O.
+pub fn parse_str(file: &str, text: &str) -> Result<Stack, ConfigError> {
+    let to_err = |e: yaml::YamlError| ConfigError::single(file, e.pos, e.message, e.hint);
+    if text.trim().is_empty() {
+        return Err(ConfigError::single(
+            file,
+            Pos { line: 1, col: 1 },
+            "the stack file is empty",
+            Some("start from the example stack.yaml in the jwtstack README".into()),
+        ));
+    }
+    let loc = yaml::locate(text).map_err(to_err)?;
+    let raw: RawStack = yaml::from_str(text).map_err(to_err)?;
+    let mut v = Validator {
+        loc: &loc,
+        problems: Vec::new(),
+    };
+    let stack = v.stack(raw);
+    if v.problems.is_empty() {
+        Ok(stack)
+    } else {
+        v.problems.sort_by_key(|p| p.pos);
+        Err(ConfigError {
+            file: file.into(),
+            problems: v.problems,
+        })
+    }
+}
+
+struct Validator<'a> {
+    loc: &'a yaml::Locator,
+    problems: Vec<Problem>,
+}
+
+impl Validator<'_> {
+    fn at(&mut self, path: &str, message: impl Into<String>, hint: impl Into<Option<String>>) {
+        self.problems.push(Problem {
+            pos: self.loc.value(path),
+            message: message.into(),
+            hint: hint.into(),
+        });
+    }
+
+    fn at_key(&mut self, path: &str, message: impl Into<String>, hint: impl Into<Option<String>>) {
+        self.problems.push(Problem {
+            pos: self.loc.key(path),
+            message: message.into(),
+            hint: hint.into(),
+        });
+    }
+
+    fn stack(&mut self, raw: RawStack) -> Stack {
+        self.name(&raw.name);
+        if let Some(region) = &raw.region {
+            let ok = !region.is_empty()
+                && region.split('-').count() >= 3
+                && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !ok {
+                self.at(
+                    "region",
+                    format!("`{region}` is not an AWS region name"),
+                    Some("for example: us-east-1".into()),
+                );
+            }
+        }
+        self.bucket(&raw.issuer.bucket, raw.issuer.url.is_none());
+        if let Some(url) = &raw.issuer.url {
+            self.issuer_url(url);
+        }
+        self.key_id(&raw.key_id);
+        let key_bits = raw.key_bits.unwrap_or(DEFAULT_KEY_BITS as u32) as usize;
+        if ![2048, 3072, 4096].contains(&key_bits) {
+            self.at("key_bits", format!("key_bits is {key_bits}"), Some("use 2048, 3072 or 4096".into()));
+        }
+        self.audience(&raw.audience);
+        let token_max_ttl = match &raw.token_max_ttl {
+            None => DEFAULT_TOKEN_MAX_TTL,
+            Some(d) => match parse_duration(d) {
+                Ok(s) if s == 0 || s > MAX_TOKEN_MAX_TTL => {
+                    self.at(
+                        "token_max_ttl",
+                        format!("token_max_ttl is {s} seconds"),
+                        Some("use a value from 1s to 7d".into()),
+                    );
+                    DEFAULT_TOKEN_MAX_TTL
+                }
+                Ok(s) => s,
+                Err(m) => {
+                    self.at(
+                        "token_max_ttl",
+                        m,
+                        Some("write a number of seconds or a duration such as 15m, 1h, 1d".into()),
+                    );
+                    DEFAULT_TOKEN_MAX_TTL
+                }
+            },
+        };
+        let api = match (raw.api.name, raw.api.id) {
+            (Some(name), None) => {
+                if name.trim().is_empty() || name.len() > 128 {
+                    self.at("api.name", "api.name must be 1 to 128 characters", None);
+                }
+                ApiRef::Owned { name }
+            }
+            (None, Some(id)) => {
+                if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+                    self.at(
+                        "api.id",
+                        format!("`{id}` is not an HTTP API id"),
+                        Some("an API id is lower-case letters and digits, as shown by `aws apigatewayv2 get-apis`".into()),
+                    );
+                }
+                ApiRef::Adopted { id }
+            }
+            (Some(_), Some(_)) => {
+                self.at(
+                    "api",
+                    "api has both `name` and `id`",
+                    Some("use `name` for an API the stack creates, or `id` for an existing API, not both".into()),
+                );
+                ApiRef::Owned { name: String::new() }
+            }
+            (None, None) => {
+                self.at(
+                    "api",
+                    "api needs `name` or `id`",
+                    Some("`name: my-api` creates an API; `id: a1b2c3d4e5` adds routes to an existing one".into()),
+                );
+                ApiRef::Owned { name: String::new() }
+            }
+        };
+        let routes = self.routes(raw.routes);
+        Stack {
+            name: raw.name,
+            region: raw.region,
+            issuer: Issuer {
+                bucket: raw.issuer.bucket,
+                url: raw.issuer.url,
+                public: raw.issuer.public.unwrap_or(true),
+            },
+            key_id: raw.key_id,
+            key_bits,
+            audience: raw.audience,
+            token_max_ttl,
+            api,
+            routes,
+        }
+    }
+
+    fn name(&mut self, name: &str) {
+        let ok = (1..=40).contains(&name.len()) && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            self.at(
+                "name",
+                format!("stack name `{name}` is not 1 to 40 characters of a-z, 0-9 and -"),
+                Some("the name prefixes SSM parameters and tags: for example `grocery` or `grocery-prod`".into()),
+            );
+        }
+    }
+
+    fn bucket(&mut self, bucket: &str, default_url: bool) {
+        let chars_ok = bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        let ends_ok = bucket.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && bucket.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+        if !(3..=63).contains(&bucket.len()) || !chars_ok || !ends_ok || bucket.contains("..") {
+            self.at(
+                "issuer.bucket",
+                format!("`{bucket}` is not a valid S3 bucket name"),
+                Some("3 to 63 characters of a-z, 0-9, - and ., starting and ending with a letter or digit".into()),
+            );
+        } else if default_url && bucket.contains('.') {
+            self.at(
+                "issuer.bucket",
+                format!("bucket `{bucket}` has a dot, so its default https URL fails certificate checks"),
+                Some("choose a bucket name without dots, or set issuer.url to the CloudFront or custom domain in front of it".into()),
+            );
+        }
+    }
+
+    fn issuer_url(&mut self, url: &str) {
+        let hint = Some(
+            "the issuer is an absolute https URL without query, fragment or trailing slash, e.g. https://auth.example.com".to_string(),
+        );
+        let parsed = match url::Url::parse(url) {
+            Ok(u) => u,
+            Err(e) => {
+                self.at("issuer.url", format!("issuer.url `{url}` is not a URL: {e}"), hint);
+                return;
+            }
+        };
+        if parsed.scheme() != "https" {
+            self.at(
+                "issuer.url",
+                format!("issuer.url `{url}` is not https"),
+                Some("API Gateway fetches the issuer over https only".to_string()),
+            );
+        } else if parsed.query().is_some() || parsed.fragment().is_some() {
+            self.at("issuer.url", format!("issuer.url `{url}` has a query or fragment"), hint);
+        } else if url.ends_with('/') {
+            self.at(
+                "issuer.url",
+                format!("issuer.url `{url}` ends with a slash"),
+                Some(format!(
+                    "API Gateway compares `iss` byte for byte, and tools disagree on the slash: write `{}`",
+                    url.trim_end_matches('/')
+                )),
+            );
+        } else if !parsed.username().is_empty() || parsed.password().is_some() || parsed.host_str().is_none() {
+            self.at(
+                "issuer.url",
+                format!("issuer.url `{url}` must name a host and no credentials"),
+                hint,
+            );
+        } else if parsed.as_str().trim_end_matches('/') != url {
+            self.at(
+                "issuer.url",
+                format!(
+                    "issuer.url `{url}` is not in canonical form (`{}`)",
+                    parsed.as_str().trim_end_matches('/')
+                ),
+                Some("write the host in lower case, without a default port or dot segments".into()),
+            );
+        }
+    }
+
+    fn key_id(&mut self, kid: &str) {
+        let ok = (1..=128).contains(&kid.len())
+            && kid.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && kid != "."
+            && kid != "..";
+        if !ok {
+            self.at(
+                "key_id",
+                format!("key_id `{kid}` is not 1 to 128 characters of A-Z, a-z, 0-9, -, _ and ."),
+                Some("the key id names an SSM parameter; for example `grocery-2026-11`".into()),
+            );
+        }
+    }
+
+    fn audience(&mut self, audience: &[String]) {
+        if audience.is_empty() || audience.len() > quota::AUDIENCES {
+            self.at(
+                "audience",
+                format!(
+                    "audience has {} entries; API Gateway takes 1 to {}",
+                    audience.len(),
+                    quota::AUDIENCES
+                ),
+                None,
+            );
+        }
+        for (i, a) in audience.iter().enumerate() {
+            let path = format!("audience[{i}]");
+            if a.trim().is_empty() {
+                self.at(&path, "an audience is empty", None);
+            } else if audience[..i].contains(a) {
+                self.at(&path, format!("audience `{a}` is listed twice"), None);
+            }
+        }
+    }
+
+    fn routes(&mut self, raw: Vec<raw::RawRoute>) -> Vec<Route> {
+        if raw.is_empty() || raw.len() > quota::ROUTES {
+            self.at(
+                "routes",
+                format!(
+                    "routes has {} entries; a stack has 1 to {} (API Gateway's routes per API)",
+                    raw.len(),
+                    quota::ROUTES
+                ),
+                None,
+            );
+        }
+        let mut out: Vec<Route> = Vec::with_capacity(raw.len());
+        let mut seen: Vec<(String, usize)> = Vec::new();
+        for (i, r) in raw.into_iter().enumerate() {
+            let base = format!("routes[{i}]");
+            let key = match RouteKey::parse(&r.route) {
+                Ok(k) => {
+                    let shape = k.shape();
+                    if let Some((_, first)) = seen.iter().find(|(s, _)| *s == shape) {
+                        self.at(
+                            &format!("{base}.route"),
+                            format!("route `{}` is declared twice (first as routes[{first}])", r.route),
+                            Some("route keys must be unique; path parameters with other names still collide".into()),
+                        );
+                    }
+                    seen.push((shape, i));
+                    k
+                }
+                Err(e) => {
+                    self.at(
+                        &format!("{base}.route"),
+                        format!("invalid route key `{}`: {}", r.route, e),
+                        Some(route::HINT.into()),
+                    );
+                    RouteKey::default_route()
+                }
+            };
+            if r.scopes.len() > quota::SCOPES_PER_ROUTE {
+                self.at(
+                    &format!("{base}.scopes"),
+                    format!(
+                        "route has {} scopes; API Gateway allows at most {}",
+                        r.scopes.len(),
+                        quota::SCOPES_PER_ROUTE
+                    ),
+                    None,
+                );
+            }
+            for (j, s) in r.scopes.iter().enumerate() {
+                let p = format!("{base}.scopes[{j}]");
+                if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '\\') {
+                    self.at(
+                        &p,
+                        format!("scope `{s}` is empty or has a space, quote or backslash"),
+                        Some("a token's `scope` claim is space-delimited, so a scope is one word, e.g. lists.read".into()),
+                    );
+                } else if r.scopes[..j].contains(s) {
+                    self.at(&p, format!("scope `{s}` is listed twice"), None);
+                }
+            }
+            let integration = self.integration(&base, r.integration);
+            out.push(Route {
+                key,
+                scopes: r.scopes,
+                integration,
+            });
+        }
+        out
+    }
+
+    fn integration(&mut self, base: &str, raw: raw::RawIntegration) -> Integration {
+        let path = format!("{base}.integration");
+        match (raw.http, raw.lambda) {
+            (Some(url), None) => {
+                match url::Url::parse(&url.replace(['{', '}'], "")) {
+                    Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host_str().is_some() => {}
+                    _ => self.at(
+                        &format!("{path}.http"),
+                        format!("`{url}` is not an absolute http(s) URL"),
+                        Some("for example: https://backend.example.com/lists/{proxy}".into()),
+                    ),
+                }
+                Integration::Http { url }
+            }
+            (None, Some(arn)) => {
+                if !is_lambda_arn(&arn) {
+                    self.at(
+                        &format!("{path}.lambda"),
+                        format!("`{arn}` is not a Lambda function ARN"),
+                        Some("arn:aws:lambda:REGION:ACCOUNT:function:NAME (optionally :ALIAS)".into()),
+                    );
+                }
+                Integration::Lambda { arn }
+            }
+            (Some(_), Some(_)) => {
+                self.at_key(
+                    &path,
+                    "an integration has both `http` and `lambda`",
+                    Some("keep one of them".to_string()),
+                );
+                Integration::Http { url: String::new() }
+            }
+            (None, None) => {
+                self.at_key(
+                    &path,
+                    "an integration needs `http` or `lambda`",
+                    Some("`http: https://...` proxies to a URL; `lambda: arn:aws:lambda:...` invokes a function".to_string()),
+                );
+                Integration::Http { url: String::new() }
+            }
+        }
+    }
+}
+
+fn is_lambda_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    let len_ok = parts.len() == 7 || parts.len() == 8;
+    len_ok
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "lambda"
+        && !parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5] == "function"
+        && !parts[6].is_empty()
+        && parts[6..]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+}
+
+/// Seconds from `3600`, `90s`, `15m`, `1h`, `1d`.
+pub fn parse_duration_str(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("`{text}` is not a duration"))?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(format!("`{text}` has an unknown unit `{unit}`")),
+    };
+    n.checked_mul(mult).ok_or_else(|| format!("`{text}` is too long"))
+}
+
+fn parse_duration(d: &RawDuration) -> Result<u64, String> {
+    match d {
+        RawDuration::Seconds(s) => Ok(*s),
+        RawDuration::Text(t) => parse_duration_str(t),
+    }
+}
+
+#[cfg(test)]
+mod tests;

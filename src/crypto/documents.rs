@@ -1,0 +1,93 @@
+//! The two documents the issuer publishes. Their bytes are a pure function of the stack and the public keys,
+//! so an unchanged stack produces identical bytes and deploy uploads nothing.
+
+use serde::Serialize;
+
+use super::keys::{Jwk, Jwks};
+
+pub const CONTENT_TYPE: &str = "application/json";
+/// Short enough that a fix reaches API Gateway quickly; API Gateway keeps its own cache on top.
+pub const CACHE_CONTROL: &str = "public, max-age=300";
+
+#[derive(Serialize)]
+struct Discovery<'a> {
+    issuer: &'a str,
+    jwks_uri: &'a str,
+    response_types_supported: [&'a str; 1],
+    subject_types_supported: [&'a str; 1],
+    id_token_signing_alg_values_supported: [&'a str; 1],
+    scopes_supported: &'a [String],
+    claims_supported: [&'a str; 8],
+}
+
+/// `/.well-known/openid-configuration`. `issuer` is byte-identical to the authorizer's and every token's.
+pub fn discovery(issuer: &str, jwks_uri: &str, scopes: &[String]) -> Vec<u8> {
+    let doc = Discovery {
+        issuer,
+        jwks_uri,
+        response_types_supported: ["token"],
+        subject_types_supported: ["public"],
+        id_token_signing_alg_values_supported: ["RS256"],
+        scopes_supported: scopes,
+        claims_supported: ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope"],
+    };
+    to_bytes(&doc)
+}
+
+/// The JWKS, keys in the order given.
+pub fn jwks(keys: &[Jwk]) -> Vec<u8> {
+    to_bytes(&Jwks { keys: keys.to_vec() })
+}
+
+fn to_bytes<T: Serialize>(doc: &T) -> Vec<u8> {
+    // Serializing these plain structs cannot fail.
+    let mut out = serde_json::to_vec_pretty(doc).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_document_has_the_expected_fields() {
+        let bytes = discovery(
+            "https://x.example",
+            "https://x.example/.well-known/jwks.json",
+            &["a".into(), "b".into()],
+        );
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["issuer"], "https://x.example");
+        assert_eq!(v["jwks_uri"], "https://x.example/.well-known/jwks.json");
+        assert_eq!(v["id_token_signing_alg_values_supported"], serde_json::json!(["RS256"]));
+        assert_eq!(v["scopes_supported"], serde_json::json!(["a", "b"]));
+        assert_eq!(
+            bytes,
+            discovery(
+                "https://x.example",
+                "https://x.example/.well-known/jwks.json",
+                &["a".into(), "b".into()]
+            )
+        );
+    }
+
+    #[test]
+    fn jwks_has_public_members_only() {
+        let jwk = Jwk {
+            kty: "RSA".into(),
+            kid: "k".into(),
+            use_: Some("sig".into()),
+            alg: Some("RS256".into()),
+            n: "AQAB".into(),
+            e: "AQAB".into(),
+        };
+        let v: serde_json::Value = serde_json::from_slice(&jwks(&[jwk])).unwrap();
+        let key = v["keys"][0].as_object().unwrap();
+        for private in ["d", "p", "q", "dp", "dq", "qi"] {
+            assert!(!key.contains_key(private));
+        }
+        assert_eq!(key["use"], "sig");
+        assert_eq!(key["alg"], "RS256");
+    }
+}

@@ -1,0 +1,185 @@
+//! RSA signing keys: generation, PKCS#8 PEM (the SSM form), and the public JWK that goes into the JWKS.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::{CryptoRng, RngCore};
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use rsa::traits::PublicKeyParts;
+use rsa::{BigUint, RsaPrivateKey, RsaPublicKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("generating a {bits}-bit RSA key failed: {source}")]
+    Generate { bits: usize, source: rsa::Error },
+    #[error("encoding the private key as PKCS#8 failed")]
+    Encode,
+    // The PEM itself never goes into a message.
+    #[error("the private key is not a PKCS#8 PEM RSA key ({0})")]
+    Decode(String),
+    #[error("the JWK for kid `{kid}` is not a usable RSA public key: {why}")]
+    Jwk { kid: String, why: String },
+}
+
+/// A signing key and its kid. The private half never leaves this type except as PEM for SSM.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub kid: String,
+    key: RsaPrivateKey,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("bits", &self.bits())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    pub fn generate<R: RngCore + CryptoRng>(kid: &str, bits: usize, rng: &mut R) -> Result<Self, KeyError> {
+        let key = RsaPrivateKey::new(rng, bits).map_err(|source| KeyError::Generate { bits, source })?;
+        Ok(SigningKey { kid: kid.into(), key })
+    }
+
+    pub fn from_pem(kid: &str, pem: &str) -> Result<Self, KeyError> {
+        let key = RsaPrivateKey::from_pkcs8_pem(pem).map_err(|e| KeyError::Decode(e.to_string()))?;
+        Ok(SigningKey { kid: kid.into(), key })
+    }
+
+    /// PKCS#8 PEM, zeroized on drop.
+    pub fn to_pem(&self) -> Result<Zeroizing<String>, KeyError> {
+        self.key.to_pkcs8_pem(LineEnding::LF).map_err(|_| KeyError::Encode)
+    }
+
+    pub fn bits(&self) -> usize {
+        self.key.size() * 8
+    }
+
+    pub fn public_jwk(&self) -> Jwk {
+        Jwk::from_public(&self.kid, &self.key.to_public_key())
+    }
+
+    pub(crate) fn private(&self) -> &RsaPrivateKey {
+        &self.key
+    }
+}
+
+/// A public RSA JWK as published: public members only, in a fixed member order so the bytes are deterministic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jwk {
+    pub kty: String,
+    pub kid: String,
+    #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
+    pub use_: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alg: Option<String>,
+    #[serde(default)]
+    pub n: String,
+    #[serde(default)]
+    pub e: String,
+}
+
+impl Jwk {
+    pub fn from_public(kid: &str, key: &RsaPublicKey) -> Jwk {
+        Jwk {
+            kty: "RSA".into(),
+            kid: kid.into(),
+            use_: Some("sig".into()),
+            alg: Some("RS256".into()),
+            n: URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
+            e: URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+        }
+    }
+
+    pub fn to_public_key(&self) -> Result<RsaPublicKey, KeyError> {
+        let err = |why: &str| KeyError::Jwk {
+            kid: self.kid.clone(),
+            why: why.into(),
+        };
+        if self.kty != "RSA" {
+            return Err(err("kty is not RSA"));
+        }
+        let n = URL_SAFE_NO_PAD.decode(&self.n).map_err(|_| err("n is not unpadded base64url"))?;
+        let e = URL_SAFE_NO_PAD.decode(&self.e).map_err(|_| err("e is not unpadded base64url"))?;
+        RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e)).map_err(|e| err(&e.to_string()))
+    }
+
+    /// RFC 7638 thumbprint (SHA-256, base64url): the members e, kty, n in lexicographic order.
+    pub fn thumbprint(&self) -> String {
+        let canonical = format!(r#"{{"e":"{}","kty":"{}","n":"{}"}}"#, self.e, self.kty, self.n);
+        URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+    }
+}
+
+/// `{"keys":[...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
+}
+
+impl Jwks {
+    pub fn find(&self, kid: &str) -> Option<&Jwk> {
+        self.keys.iter().find(|k| k.kid == kid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn vector(name: &str) -> serde_json::Value {
+        let path = format!("{}/../shared/vectors/rfc/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
+    }
+
+    #[test]
+    fn jwk_members_are_unpadded_base64url_big_endian() {
+        // RFC 7520 3.3's public key: its n and e must round-trip exactly through our encoding.
+        let v = vector("rfc7520_3_3.rsa_public_key.json");
+        let jwk: Jwk = serde_json::from_value(v.clone()).unwrap();
+        let public = jwk.to_public_key().unwrap();
+        let again = Jwk::from_public(&jwk.kid, &public);
+        assert_eq!(again.n, v["n"].as_str().unwrap());
+        assert_eq!(again.e, "AQAB");
+        assert!(!again.n.contains('=') && !again.n.contains('+') && !again.n.contains('/'));
+    }
+
+    #[test]
+    fn thumbprint_matches_rfc7638_example() {
+        // RFC 7638 section 3.1.
+        let jwk = Jwk {
+            kty: "RSA".into(),
+            kid: "2011-04-29".into(),
+            use_: None,
+            alg: Some("RS256".into()),
+            n: "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw".into(),
+            e: "AQAB".into(),
+        };
+        assert_eq!(jwk.thumbprint(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    }
+
+    #[test]
+    fn pem_round_trip_and_public_only_jwk() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let key = SigningKey::generate("k1", 2048, &mut rng).unwrap();
+        let pem = key.to_pem().unwrap();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        let back = SigningKey::from_pem("k1", &pem).unwrap();
+        assert_eq!(back.public_jwk(), key.public_jwk());
+        let json = serde_json::to_value(key.public_jwk()).unwrap();
+        let members: Vec<&String> = json.as_object().unwrap().keys().collect();
+        assert_eq!(members, ["kty", "kid", "use", "alg", "n", "e"]);
+        assert!(!format!("{key:?}").contains(&pem[40..80]));
+    }
+
+    #[test]
+    fn bad_pem_error_does_not_echo_input() {
+        let err = SigningKey::from_pem("k", "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----").unwrap_err();
+        assert!(!err.to_string().contains("c2VjcmV0"));
+    }
+}

@@ -1,0 +1,107 @@
+//! What exists in AWS for one stack, as plain data. `aws::inventory` fills it; the planner only reads it.
+
+use std::collections::BTreeMap;
+
+use crate::crypto::keys::Jwk;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inventory {
+    /// The region everything lives in (from the stack file or the AWS config chain).
+    pub region: String,
+    /// Private keys under `/jwtstack/{name}/keys/`, by kid, with their public half when readable.
+    pub keys: BTreeMap<String, KeyInfo>,
+    pub bucket: Option<BucketInfo>,
+    /// The published documents, by object key.
+    pub objects: BTreeMap<String, ObjectInfo>,
+    pub api: Option<ApiInfo>,
+    pub authorizer: Option<AuthorizerInfo>,
+    pub integrations: Vec<IntegrationInfo>,
+    pub routes: Vec<RouteInfo>,
+    pub stage: Option<StageInfo>,
+    /// Lambda invoke permissions that this stack added, by function ARN.
+    pub permissions: BTreeMap<String, PermissionInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyInfo {
+    pub parameter: String,
+    pub public: Option<Jwk>,
+    pub bits: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BucketInfo {
+    /// Created by this stack (carries its tag).
+    pub owned: bool,
+    /// The bucket policy document, if any.
+    pub policy: Option<String>,
+    pub public_access_block: Option<PublicAccessBlock>,
+    /// Whether objects other than the stack's documents are in the bucket (teardown keeps such a bucket).
+    pub has_other_objects: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ObjectInfo {
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ApiInfo {
+    pub id: String,
+    pub name: String,
+    pub endpoint: String,
+    /// Created by this stack (carries its tag); an adopted API is not owned.
+    pub owned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuthorizerInfo {
+    pub id: String,
+    pub issuer: String,
+    pub audience: Vec<String>,
+    pub identity_source: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IntegrationInfo {
+    pub id: String,
+    pub integration_type: String,
+    pub uri: String,
+    pub method: Option<String>,
+    pub payload_format_version: Option<String>,
+    /// Carries the stack's marker in its description (or lives in an API the stack owns).
+    pub owned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RouteInfo {
+    pub id: String,
+    pub key: String,
+    pub authorization_type: Option<String>,
+    pub authorizer_id: Option<String>,
+    pub scopes: Vec<String>,
+    /// `integrations/{id}`.
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StageInfo {
+    pub auto_deploy: bool,
+    pub owned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PermissionInfo {
+    /// The SourceArn condition of the stack's statement.
+    pub source_arn: Option<String>,
+}
