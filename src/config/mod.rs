@@ -334,7 +334,7 @@ impl Validator<'_> {
                 ApiRef::Adopted { id }
             }
             (Some(_), Some(_)) => {
-                self.at(
+                self.at_key(
                     "api",
                     "api has both `name` and `id`",
                     Some("use `name` for an API the stack creates, or `id` for an existing API, not both".into()),
@@ -342,7 +342,7 @@ impl Validator<'_> {
                 ApiRef::Owned { name: String::new() }
             }
             (None, None) => {
-                self.at(
+                self.at_key(
                     "api",
                     "api needs `name` or `id`",
                     Some("`name: my-api` creates an API; `id: a1b2c3d4e5` adds routes to an existing one".into()),

@@ -1,1 +1,529 @@
+//! Planner tests over in-memory inventories. `simulate` plays a plan's effects onto an inventory the way AWS
+//! would, so "apply, then plan again" can be checked without I/O; the emulator tests cover the real thing.
 
+use rand::SeedableRng;
+
+use super::*;
+use crate::config::parse_str;
+use crate::crypto::keys::SigningKey;
+
+const STACK: &str = r#"name: grocery
+region: us-east-1
+issuer: {bucket: grocery-issuer-123}
+key_id: k1
+audience: [grocery-api]
+api: {name: grocery-api}
+routes:
+  - route: GET /lists/{proxy+}
+    scopes: [lists.read]
+    integration: {http: "https://example.com/lists/{proxy}"}
+  - route: GET /lists
+    scopes: [lists.read]
+    integration: {http: "https://example.com/lists"}
+  - route: POST /lists
+    scopes: [lists.write]
+    integration: {lambda: "arn:aws:lambda:us-east-1:123456789012:function:w"}
+  - route: PUT /lists
+    scopes: [lists.write]
+    integration: {lambda: "arn:aws:lambda:us-east-1:123456789012:function:w"}
+"#;
+
+fn stack(text: &str) -> Stack {
+    parse_str("stack.yaml", text).unwrap()
+}
+
+fn empty() -> Inventory {
+    Inventory {
+        region: "us-east-1".into(),
+        ..Inventory::default()
+    }
+}
+
+fn key() -> SigningKey {
+    static KEY: std::sync::OnceLock<SigningKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| SigningKey::generate("k1", 2048, &mut rand::rngs::StdRng::seed_from_u64(1)).unwrap())
+        .clone()
+}
+
+/// Plays the plan onto the inventory, with ids made up in order.
+fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
+    let mut n = 0;
+    let mut next_id = || {
+        n += 1;
+        format!("id{n:03}")
+    };
+    let key = key();
+    let spec_id = |inv: &Inventory, spec: &IntegrationSpec| {
+        inv.integrations
+            .iter()
+            .filter(|i| &IntegrationSpec::of(i) == spec)
+            .map(|i| i.id.clone())
+            .min()
+            .unwrap()
+    };
+    for step in &plan.steps {
+        match step {
+            Step::CreateKey { kid, parameter, bits } => {
+                inv.keys.insert(
+                    kid.clone(),
+                    KeyInfo {
+                        parameter: parameter.clone(),
+                        public: Some(key.public_jwk()),
+                        bits: Some(*bits),
+                    },
+                );
+            }
+            Step::CreateBucket { .. } => {
+                inv.bucket = Some(BucketInfo {
+                    owned: true,
+                    ..BucketInfo::default()
+                })
+            }
+            Step::PutPublicAccessBlock { after, .. } => inv.bucket.as_mut().unwrap().public_access_block = Some(*after),
+            Step::PutBucketPolicy { policy, .. } => inv.bucket.as_mut().unwrap().policy = Some(policy.clone()),
+            Step::DeleteBucketPolicy { .. } => inv.bucket.as_mut().unwrap().policy = None,
+            Step::PutObject { key: k, body, .. } => {
+                let body = body.clone().unwrap_or_else(|| documents::jwks(&[key.public_jwk()]));
+                inv.objects.insert(
+                    k.clone(),
+                    ObjectInfo {
+                        body,
+                        content_type: Some(documents::CONTENT_TYPE.into()),
+                        cache_control: Some(documents::CACHE_CONTROL.into()),
+                    },
+                );
+            }
+            Step::CreateApi { name } => {
+                inv.api = Some(ApiInfo {
+                    id: next_id(),
+                    name: name.clone(),
+                    endpoint: "https://x".into(),
+                    owned: true,
+                })
+            }
+            Step::UpdateApiName { after, .. } => inv.api.as_mut().unwrap().name = after.clone(),
+            Step::CreateAuthorizer { issuer, audience, .. } => {
+                inv.authorizer = Some(AuthorizerInfo {
+                    id: next_id(),
+                    issuer: issuer.clone(),
+                    audience: audience.clone(),
+                    identity_source: vec![IDENTITY_SOURCE.into()],
+                })
+            }
+            Step::UpdateAuthorizer {
+                issuer,
+                audience,
+                identity_source,
+                ..
+            } => {
+                let a = inv.authorizer.as_mut().unwrap();
+                a.issuer = issuer.1.clone();
+                a.audience = audience.1.clone();
+                a.identity_source = identity_source.1.clone();
+            }
+            Step::CreateIntegration { spec } => inv.integrations.push(IntegrationInfo {
+                id: next_id(),
+                integration_type: spec.integration_type.clone(),
+                uri: spec.uri.clone(),
+                method: spec.method.clone(),
+                payload_format_version: Some(spec.payload_format_version.clone()),
+                owned: true,
+            }),
+            Step::CreateRoute {
+                key: k,
+                scopes,
+                integration,
+            } => {
+                let target = format!("integrations/{}", spec_id(inv, integration));
+                inv.routes.push(RouteInfo {
+                    id: next_id(),
+                    key: k.clone(),
+                    authorization_type: Some("JWT".into()),
+                    authorizer_id: inv.authorizer.as_ref().map(|a| a.id.clone()),
+                    scopes: scopes.clone(),
+                    target: Some(target),
+                })
+            }
+            Step::UpdateRoute {
+                id, scopes, integration, ..
+            } => {
+                let target = format!("integrations/{}", spec_id(inv, integration));
+                let auth = inv.authorizer.as_ref().map(|a| a.id.clone());
+                let r = inv.routes.iter_mut().find(|r| &r.id == id).unwrap();
+                r.scopes = scopes.clone();
+                r.target = Some(target);
+                r.authorizer_id = auth;
+                r.authorization_type = Some("JWT".into());
+            }
+            Step::CreateStage => {
+                inv.stage = Some(StageInfo {
+                    auto_deploy: true,
+                    owned: true,
+                })
+            }
+            Step::UpdateStage => inv.stage.as_mut().unwrap().auto_deploy = true,
+            Step::AddPermission { function } | Step::ReplacePermission { function, .. } => {
+                let api = inv.api.as_ref().unwrap().id.clone();
+                inv.permissions.insert(
+                    function.clone(),
+                    PermissionInfo {
+                        source_arn: Some(source_arn(function, &inv.region, &api)),
+                    },
+                );
+            }
+            Step::DeleteRoute { id, .. } => inv.routes.retain(|r| &r.id != id),
+            Step::DeleteIntegration { id, .. } => inv.integrations.retain(|i| &i.id != id),
+            Step::RemovePermission { function } => {
+                inv.permissions.remove(function);
+            }
+            Step::DeleteAuthorizer { .. } => inv.authorizer = None,
+            Step::DeleteStage => inv.stage = None,
+            Step::DeleteApi { .. } => {
+                inv.api = None;
+                inv.authorizer = None;
+                inv.routes.clear();
+                inv.integrations.clear();
+                inv.stage = None;
+            }
+            Step::DeleteObject { key, .. } => {
+                inv.objects.remove(key);
+            }
+            Step::DeleteBucket { .. } => inv.bucket = None,
+            Step::DeleteKey { kid, .. } => {
+                inv.keys.remove(kid);
+            }
+        }
+    }
+    let _ = stack;
+}
+
+fn deployed(s: &Stack) -> Inventory {
+    let mut inv = empty();
+    let p = plan(s, &inv).unwrap();
+    simulate(s, &mut inv, &p);
+    inv
+}
+
+fn lines(p: &Plan) -> Vec<String> {
+    render_text(p, false).lines().map(str::to_string).collect()
+}
+
+#[test]
+fn create_from_empty_in_dependency_order() {
+    let s = stack(STACK);
+    let p = plan(&s, &empty()).unwrap();
+    let kinds: Vec<&str> = p.steps.iter().map(|st| st.change().resource).collect();
+    assert_eq!(
+        kinds,
+        [
+            "ssm_parameter",
+            "s3_bucket",
+            "s3_public_access_block",
+            "s3_bucket_policy",
+            "s3_object",
+            "s3_object",
+            "apigw_api",
+            "apigw_authorizer",
+            "apigw_integration",
+            "apigw_integration",
+            "apigw_integration",
+            "apigw_route",
+            "apigw_route",
+            "apigw_route",
+            "apigw_route",
+            "apigw_stage",
+            "lambda_permission",
+        ]
+    );
+    // Two lambda routes on one function share one integration and one permission.
+    assert_eq!(p.steps.iter().filter(|s| matches!(s, Step::CreateIntegration { .. })).count(), 3);
+    assert_eq!(p.to_json().summary.create, 17);
+}
+
+#[test]
+fn planning_after_apply_makes_no_changes() {
+    let s = stack(STACK);
+    let inv = deployed(&s);
+    let again = plan(&s, &inv).unwrap();
+    assert!(again.is_empty(), "{:#?}", again.steps);
+    assert_eq!(
+        lines(&again).last().unwrap(),
+        "No changes: AWS matches the stack `grocery` in us-east-1."
+    );
+}
+
+#[test]
+fn one_scope_changed_is_exactly_one_update() {
+    let s = stack(STACK);
+    let inv = deployed(&s);
+    let changed = stack(&STACK.replacen(
+        "scopes: [lists.read]\n    integration: {http: \"https://example.com/lists\"}",
+        "scopes: [lists.read, lists.admin]\n    integration: {http: \"https://example.com/lists\"}",
+        1,
+    ));
+    let p = plan(&changed, &inv).unwrap();
+    let out = lines(&p);
+    // The discovery document lists the scopes, so it changes too.
+    assert_eq!(
+        out,
+        [
+            "  ~ s3_object s3://grocery-issuer-123/.well-known/openid-configuration",
+            "      body: differs -> discovery document, 527 bytes",
+            "  ~ apigw_route GET /lists",
+            "      scopes: [lists.read] -> [lists.read, lists.admin]",
+            "Plan for `grocery` in us-east-1: 0 to create, 2 to update, 0 to delete.",
+        ]
+    );
+}
+
+#[test]
+fn one_route_removed_deletes_it_and_its_unused_integration() {
+    let s = stack(STACK);
+    let inv = deployed(&s);
+    let fewer = stack(&STACK.replace(
+        "  - route: GET /lists\n    scopes: [lists.read]\n    integration: {http: \"https://example.com/lists\"}\n",
+        "",
+    ));
+    let p = plan(&fewer, &inv).unwrap();
+    let changes: Vec<String> = p
+        .steps
+        .iter()
+        .map(|s| format!("{:?} {} {}", s.change().action, s.change().resource, s.change().name))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "Delete apigw_route GET /lists",
+            "Delete apigw_integration HTTP_PROXY GET https://example.com/lists"
+        ]
+    );
+    let mut after = inv.clone();
+    simulate(&fewer, &mut after, &p);
+    assert!(plan(&fewer, &after).unwrap().is_empty());
+}
+
+#[test]
+fn integration_target_change_creates_then_repoints_then_deletes() {
+    let s = stack(STACK);
+    let inv = deployed(&s);
+    let moved = stack(&STACK.replace("http: \"https://example.com/lists\"}", "http: \"https://other.example.com/lists\"}"));
+    let p = plan(&moved, &inv).unwrap();
+    let changes: Vec<String> = p
+        .steps
+        .iter()
+        .map(|s| format!("{:?} {}", s.change().action, s.change().resource))
+        .collect();
+    assert_eq!(
+        changes,
+        ["Create apigw_integration", "Update apigw_route", "Delete apigw_integration"]
+    );
+}
+
+fn adopted_inventory() -> (Stack, Inventory) {
+    let s = stack(&STACK.replace("api: {name: grocery-api}", "api: {id: abc123}"));
+    let mut inv = empty();
+    inv.api = Some(ApiInfo {
+        id: "abc123".into(),
+        name: "theirs".into(),
+        endpoint: "https://e".into(),
+        owned: false,
+    });
+    inv.integrations.push(IntegrationInfo {
+        id: "int-theirs".into(),
+        integration_type: "HTTP_PROXY".into(),
+        uri: "https://theirs".into(),
+        method: Some("GET".into()),
+        payload_format_version: Some("1.0".into()),
+        owned: false,
+    });
+    inv.routes.push(RouteInfo {
+        id: "r-theirs".into(),
+        key: "GET /health".into(),
+        authorization_type: Some("NONE".into()),
+        authorizer_id: None,
+        scopes: vec![],
+        target: Some("integrations/int-theirs".into()),
+    });
+    inv.stage = Some(StageInfo {
+        auto_deploy: true,
+        owned: false,
+    });
+    (s, inv)
+}
+
+#[test]
+fn adopted_api_keeps_unmanaged_routes_and_integrations() {
+    let (s, mut inv) = adopted_inventory();
+    let p = plan(&s, &inv).unwrap();
+    assert!(
+        !p.steps.iter().any(|st| matches!(
+            st,
+            Step::CreateApi { .. } | Step::CreateStage | Step::DeleteRoute { .. } | Step::DeleteIntegration { .. }
+        )),
+        "{:#?}",
+        p.steps
+    );
+    simulate(&s, &mut inv, &p);
+    assert!(plan(&s, &inv).unwrap().is_empty());
+    let down = plan_teardown(&s, &inv, false);
+    assert!(!down.steps.iter().any(|st| matches!(st, Step::DeleteApi { .. } | Step::DeleteStage)));
+    assert!(
+        !down
+            .steps
+            .iter()
+            .any(|st| matches!(st, Step::DeleteRoute { key, .. } if key == "GET /health"))
+    );
+    assert!(
+        !down
+            .steps
+            .iter()
+            .any(|st| matches!(st, Step::DeleteIntegration { id, .. } if id == "int-theirs"))
+    );
+    simulate(&s, &mut inv, &down);
+    assert_eq!(inv.routes.len(), 1);
+    assert_eq!(inv.integrations.len(), 1);
+    assert!(inv.authorizer.is_none());
+}
+
+#[test]
+fn teardown_keeps_unmanaged_routes() {
+    // Regression guard: a route the stack does not own, whose key the stack does not declare, survives teardown.
+    let (s, mut inv) = adopted_inventory();
+    let p = plan(&s, &inv).unwrap();
+    simulate(&s, &mut inv, &p);
+    let down = plan_teardown(&s, &inv, true);
+    assert!(
+        down.steps
+            .iter()
+            .all(|st| !matches!(st, Step::DeleteRoute { id, .. } if id == "r-theirs"))
+    );
+}
+
+#[test]
+fn route_key_taken_by_unmanaged_route_is_a_conflict() {
+    let (s, mut inv) = adopted_inventory();
+    inv.routes[0].key = "GET /lists".into();
+    let err = plan(&s, &inv).unwrap_err();
+    assert!(
+        matches!(err, Conflict::UnmanagedRoute { ref key, .. } if key == "GET /lists"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bucket_policy_statements_of_others_are_kept() {
+    let s = stack(STACK);
+    let mut inv = empty();
+    let other = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::grocery-issuer-123/*"}]}"#;
+    inv.bucket = Some(BucketInfo {
+        owned: false,
+        policy: Some(other.into()),
+        public_access_block: None,
+        has_other_objects: true,
+    });
+    let p = plan(&s, &inv).unwrap();
+    let policy = p.steps.iter().find_map(|st| match st {
+        Step::PutBucketPolicy { policy, .. } => Some(policy.clone()),
+        _ => None,
+    });
+    let v: serde_json::Value = serde_json::from_str(&policy.unwrap()).unwrap();
+    let sids: Vec<&str> = v["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Sid"].as_str().unwrap())
+        .collect();
+    assert_eq!(sids, ["Theirs", "jwtstack-grocery-public-well-known"]);
+    assert_eq!(v["Statement"][1]["Resource"], "arn:aws:s3:::grocery-issuer-123/.well-known/*");
+    simulate(&s, &mut inv, &p);
+    // Teardown removes only our statement, keeps the bucket (not ours) and its other objects.
+    let down = plan_teardown(&s, &inv, false);
+    let put = down.steps.iter().find_map(|st| match st {
+        Step::PutBucketPolicy { policy, .. } => Some(policy.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&put.unwrap()).unwrap(),
+        serde_json::from_str::<serde_json::Value>(other).unwrap()
+    );
+    assert!(!down.steps.iter().any(|st| matches!(st, Step::DeleteBucket { .. })));
+}
+
+#[test]
+fn private_bucket_gets_no_policy_and_teardown_of_owned_api_is_one_delete() {
+    let s = stack(&STACK.replace(
+        "issuer: {bucket: grocery-issuer-123}",
+        "issuer: {bucket: grocery-issuer-123, public: false}",
+    ));
+    let p = plan(&s, &empty()).unwrap();
+    assert!(
+        !p.steps
+            .iter()
+            .any(|st| matches!(st, Step::PutBucketPolicy { .. } | Step::PutPublicAccessBlock { .. }))
+    );
+    let inv = deployed(&s);
+    let down = plan_teardown(&s, &inv, false);
+    let deletes: Vec<&str> = down.steps.iter().map(|st| st.change().resource).collect();
+    assert_eq!(
+        deletes,
+        [
+            "apigw_api",
+            "lambda_permission",
+            "s3_object",
+            "s3_object",
+            "s3_bucket",
+            "ssm_parameter"
+        ]
+    );
+    let kept = plan_teardown(&s, &inv, true);
+    assert!(!kept.steps.iter().any(|st| matches!(st, Step::DeleteKey { .. })));
+    assert!(kept.notes.iter().any(|n| n.contains("--keep-keys")));
+}
+
+#[test]
+fn teardown_of_nothing_is_empty() {
+    assert!(plan_teardown(&stack(STACK), &empty(), false).is_empty());
+}
+
+#[test]
+fn existing_key_is_never_recreated_and_an_unreadable_one_stops_the_plan() {
+    let s = stack(STACK);
+    let mut inv = deployed(&s);
+    assert!(!plan(&s, &inv).unwrap().steps.iter().any(|st| matches!(st, Step::CreateKey { .. })));
+    inv.keys.get_mut("k1").unwrap().public = None;
+    assert!(matches!(plan(&s, &inv), Err(Conflict::UnreadableKey { .. })));
+}
+
+#[test]
+fn authorizer_drift_is_repaired() {
+    let s = stack(STACK);
+    let mut inv = deployed(&s);
+    inv.authorizer.as_mut().unwrap().issuer = "https://grocery-issuer-123.s3.us-east-1.amazonaws.com/".into();
+    let p = plan(&s, &inv).unwrap();
+    assert_eq!(
+        lines(&p)[..2],
+        [
+            "  ~ apigw_authorizer grocery-jwt",
+            "      issuer: https://grocery-issuer-123.s3.us-east-1.amazonaws.com/ -> https://grocery-issuer-123.s3.us-east-1.amazonaws.com"
+        ]
+    );
+}
+
+#[test]
+fn plan_json_is_stable() {
+    let s = stack(STACK);
+    let inv = deployed(&s);
+    let changed = stack(&STACK.replace(
+        "scopes: [lists.write]\n    integration: {lambda: \"arn:aws:lambda:us-east-1:123456789012:function:w\"}\n  - route: PUT",
+        "scopes: [lists.admin]\n    integration: {lambda: \"arn:aws:lambda:us-east-1:123456789012:function:w\"}\n  - route: PUT",
+    ));
+    let json = serde_json::to_value(plan(&changed, &inv).unwrap().to_json()).unwrap();
+    let changes = json["changes"].as_array().unwrap();
+    let route = changes.iter().find(|c| c["resource"] == "apigw_route").unwrap();
+    assert_eq!(
+        route,
+        &serde_json::json!({"action": "update", "resource": "apigw_route", "name": "POST /lists",
+            "diffs": [{"field": "scopes", "before": "[lists.write]", "after": "[lists.admin]"}]})
+    );
+    assert_eq!(json["summary"], serde_json::json!({"create": 0, "update": 2, "delete": 0}));
+}

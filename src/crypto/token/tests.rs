@@ -1,1 +1,330 @@
+use std::sync::OnceLock;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::crypto::keys::{Jwk, Jwks, SigningKey};
+
+const ISS: &str = "https://grocery-issuer-123.s3.us-east-1.amazonaws.com";
+const NOW: u64 = 1_800_000_000;
+
+fn key() -> SigningKey {
+    static KEY: OnceLock<SigningKey> = OnceLock::new();
+    KEY.get_or_init(|| SigningKey::generate("k1", 2048, &mut StdRng::seed_from_u64(3)).unwrap())
+        .clone()
+}
+
+fn other_key() -> SigningKey {
+    static KEY: OnceLock<SigningKey> = OnceLock::new();
+    KEY.get_or_init(|| SigningKey::generate("k1", 2048, &mut StdRng::seed_from_u64(4)).unwrap())
+        .clone()
+}
+
+fn jwks() -> Jwks {
+    Jwks {
+        keys: vec![key().public_jwk()],
+    }
+}
+
+fn cfg() -> AuthorizerConfig {
+    AuthorizerConfig {
+        issuer: ISS.into(),
+        audiences: vec!["grocery-api".into(), "other-api".into()],
+    }
+}
+
+fn request(scopes: &[&str]) -> MintRequest {
+    MintRequest {
+        issuer: ISS.into(),
+        audience: vec!["grocery-api".into()],
+        subject: "alice".into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        ttl_seconds: 900,
+        extra: Map::new(),
+    }
+}
+
+fn token(scopes: &[&str]) -> String {
+    mint(&key(), &request(scopes), NOW, &mut StdRng::seed_from_u64(9)).unwrap()
+}
+
+fn scopes(s: &[&str]) -> Vec<String> {
+    s.iter().map(|x| x.to_string()).collect()
+}
+
+fn decide(token: &str, route: Option<&[&str]>) -> Decision {
+    let r = route.map(scopes);
+    authorize(&cfg(), &jwks(), Some(token), r.as_deref(), NOW + 1)
+}
+
+/// Signs arbitrary header and claims with `key` (for forged tokens).
+fn sign_raw(key: &SigningKey, header: &Value, claims: &Value) -> String {
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let sig = pkcs1v15::SigningKey::<Sha256>::new(key.private().clone()).sign(input.as_bytes());
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+}
+
+fn claims() -> Value {
+    json!({"iss": ISS, "aud": "grocery-api", "sub": "alice", "iat": NOW, "nbf": NOW, "exp": NOW + 900, "scope": "lists.read"})
+}
+
+fn header() -> Value {
+    json!({"alg": "RS256", "typ": "JWT", "kid": "k1"})
+}
+
+#[test]
+fn minted_token_has_the_documented_shape() {
+    let t = token(&["lists.read", "lists.write"]);
+    let parts: Vec<&str> = t.split('.').collect();
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    assert_eq!(header, json!({"alg": "RS256", "typ": "JWT", "kid": "k1"}));
+    let c: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    assert_eq!(c["iss"], ISS);
+    assert_eq!(c["aud"], "grocery-api");
+    assert_eq!(c["sub"], "alice");
+    assert_eq!(c["iat"], NOW);
+    assert_eq!(c["nbf"], NOW);
+    assert_eq!(c["exp"], NOW + 900);
+    assert_eq!(c["scope"], "lists.read lists.write");
+    assert_eq!(c["jti"].as_str().unwrap().len(), 22);
+}
+
+#[test]
+fn round_trip_allows_with_scope_and_forbids_without() {
+    let t = token(&["lists.read"]);
+    let ok = decide(&t, Some(&["lists.read", "lists.admin"]));
+    assert!(ok.allowed, "{ok:?}");
+    assert_eq!(ok.status, 200);
+    assert!(decide(&t, None).allowed);
+    assert!(decide(&t, Some(&[])).allowed, "a route without scopes accepts any valid token");
+    assert!(decide(&format!("Bearer {t}"), Some(&["lists.read"])).allowed);
+    let no = decide(&t, Some(&["lists.write", "lists.admin"]));
+    assert_eq!(no.status, 403);
+    assert_eq!(
+        no.www_authenticate.as_deref(),
+        Some(
+            r#"Bearer scope="lists.write lists.admin" error="insufficient_scope" error_description="expected scopes: [lists.write lists.admin]""#
+        )
+    );
+}
+
+#[test]
+fn extra_claims_are_typed_and_registered_ones_are_reserved() {
+    let mut req = request(&[]);
+    req.extra.insert("admin".into(), json!(true));
+    req.extra.insert("tenant".into(), json!({"id": 7}));
+    let t = mint(&key(), &req, NOW, &mut StdRng::seed_from_u64(1)).unwrap();
+    let d = decide(&t, None);
+    assert_eq!(d.claims.as_ref().unwrap()["admin"], json!(true));
+    assert_eq!(d.claims.as_ref().unwrap()["tenant"], json!({"id": 7}));
+    req.extra.insert("iss".into(), json!("evil"));
+    assert!(matches!(mint(&key(), &req, NOW, &mut StdRng::seed_from_u64(1)), Err(MintError::Reserved(c)) if c == "iss"));
+}
+
+#[test]
+fn missing_token() {
+    for identity in [None, Some(""), Some("Bearer "), Some("Bearer")] {
+        let d = authorize(&cfg(), &jwks(), identity, None, NOW);
+        assert_eq!(d.status, 401, "{identity:?}");
+    }
+    let d = authorize(&cfg(), &jwks(), None, None, NOW);
+    assert_eq!(d.reason, "missing: token not provided");
+    assert_eq!(
+        d.www_authenticate.as_deref(),
+        Some(r#"Bearer scope="" error="invalid_token" error_description="missing: token not provided""#)
+    );
+}
+
+#[test]
+fn alg_none_in_any_case_is_rejected() {
+    for alg in ["none", "None", "NONE", "nOnE"] {
+        let h = json!({"alg": alg, "kid": "k1"});
+        let t = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(h.to_string()),
+            URL_SAFE_NO_PAD.encode(claims().to_string())
+        );
+        let d = decide(&t, None);
+        assert!(!d.allowed && d.reason.contains("unsupported algorithm"), "{alg}: {d:?}");
+    }
+}
+
+#[test]
+fn hmac_signed_with_the_public_key_is_rejected() {
+    use hmac::{Hmac, Mac};
+    let public_pem = {
+        use rsa::pkcs8::{EncodePublicKey, LineEnding};
+        key().private().to_public_key().to_public_key_pem(LineEnding::LF).unwrap()
+    };
+    let h = json!({"alg": "HS256", "kid": "k1"});
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(h.to_string()),
+        URL_SAFE_NO_PAD.encode(claims().to_string())
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(public_pem.as_bytes()).unwrap();
+    mac.update(input.as_bytes());
+    let mac = mac.finalize().into_bytes();
+    let d = decide(&format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac)), None);
+    assert!(!d.allowed && d.reason.contains("HS256"), "{d:?}");
+}
+
+#[test]
+fn kid_attacks() {
+    let mut h = header();
+    h.as_object_mut().unwrap().remove("kid");
+    assert_eq!(decide(&sign_raw(&key(), &h, &claims()), None).reason, "token header has no kid");
+    for kid in ["k2", "../../etc/passwd", "", "k1\u{0}"] {
+        let d = decide(&sign_raw(&key(), &json!({"alg": "RS256", "kid": kid}), &claims()), None);
+        assert!(d.reason.starts_with("unknown kid"), "{kid:?}: {d:?}");
+    }
+    // The right kid, the wrong key.
+    let d = decide(&sign_raw(&other_key(), &header(), &claims()), None);
+    assert_eq!(d.reason, "signature verification failed");
+}
+
+#[test]
+fn embedded_keys_in_the_header_are_ignored() {
+    let attacker = other_key();
+    let jwk = serde_json::to_value(attacker.public_jwk()).unwrap();
+    let h = json!({"alg": "RS256", "kid": "k1", "jwk": jwk, "jku": "https://evil.example/jwks", "x5u": "https://evil.example/cert"});
+    let d = decide(&sign_raw(&attacker, &h, &claims()), None);
+    assert_eq!(d.reason, "signature verification failed");
+}
+
+#[test]
+fn malformed_tokens() {
+    let t = token(&["lists.read"]);
+    let parts: Vec<&str> = t.split('.').collect();
+    let cases = [
+        format!("{}.{}", parts[0], parts[1]),
+        format!("{}.{}.", parts[0], parts[1]),
+        t[..t.len() - 10].to_string(),
+        format!("{} .{}.{}", parts[0], parts[1], parts[2]),
+        format!("{}.{}.{}.x", parts[0], parts[1], parts[2]),
+        format!("{}=.{}.{}", parts[0], parts[1], parts[2]),
+        "x".repeat(MAX_TOKEN_BYTES + 1),
+        "...".into(),
+        "a.b.c".into(),
+    ];
+    for c in cases {
+        let d = decide(&c, None);
+        assert_eq!(d.status, 401, "{c:?}: {d:?}");
+    }
+}
+
+#[test]
+fn every_signature_bit_flip_is_rejected() {
+    let t = token(&["lists.read"]);
+    let (input, sig) = t.rsplit_once('.').unwrap();
+    let sig = URL_SAFE_NO_PAD.decode(sig).unwrap();
+    for byte in (0..sig.len()).step_by(17) {
+        for bit in [0, 7] {
+            let mut s = sig.clone();
+            s[byte] ^= 1 << bit;
+            let d = decide(&format!("{input}.{}", URL_SAFE_NO_PAD.encode(&s)), None);
+            assert_eq!(d.reason, "signature verification failed", "byte {byte} bit {bit}");
+        }
+    }
+}
+
+#[test]
+fn claim_rules() {
+    let with = |k: &str, v: Value| {
+        let mut c = claims();
+        c[k] = v;
+        decide(&sign_raw(&key(), &header(), &c), Some(&["lists.read"])).reason
+    };
+    let without = |k: &str| {
+        let mut c = claims();
+        c.as_object_mut().unwrap().remove(k);
+        decide(&sign_raw(&key(), &header(), &c), Some(&["lists.read"])).reason
+    };
+    assert_eq!(with("iss", json!("https://evil.example")), "issuer does not match");
+    assert_eq!(with("iss", json!(format!("{ISS}/"))), "issuer does not match");
+    assert_eq!(with("aud", json!("someone-else")), "the token does not have a valid audience");
+    assert_eq!(with("aud", json!(["x", "other-api"])), "allowed");
+    assert_eq!(with("aud", json!(42)), "the token does not have a valid audience");
+    assert_eq!(without("aud"), "the token does not have a valid audience");
+    assert_eq!(with("exp", json!(NOW)), "token is expired");
+    assert_eq!(without("exp"), "token has no exp claim");
+    assert_eq!(with("exp", json!("soon")), "claim exp is not a number");
+    assert_eq!(with("nbf", json!(NOW + 60)), "token is not valid yet (nbf is in the future)");
+    assert_eq!(with("iat", json!(NOW + 60)), "token was issued in the future (iat)");
+    assert_eq!(
+        with("scope", json!("lists.rea")),
+        "insufficient scope: expected one of [lists.read]"
+    );
+    assert_eq!(
+        with("scope", json!("lists.reader")),
+        "insufficient scope: expected one of [lists.read]"
+    );
+    // client_id counts only when aud is absent.
+    let mut c = claims();
+    c.as_object_mut().unwrap().remove("aud");
+    c["client_id"] = json!("grocery-api");
+    assert_eq!(decide(&sign_raw(&key(), &header(), &c), None).reason, "allowed");
+    let mut c = claims();
+    c["aud"] = json!("nope");
+    c["client_id"] = json!("grocery-api");
+    assert_eq!(
+        decide(&sign_raw(&key(), &header(), &c), None).reason,
+        "the token does not have a valid audience"
+    );
+    // scp, as a string or a list, also grants.
+    let mut c = claims();
+    c.as_object_mut().unwrap().remove("scope");
+    c["scp"] = json!(["lists.read"]);
+    assert!(decide(&sign_raw(&key(), &header(), &c), Some(&["lists.read"])).allowed);
+}
+
+#[test]
+fn crit_header_and_non_rs256_jwks_keys_are_rejected() {
+    let d = decide(
+        &sign_raw(&key(), &json!({"alg": "RS256", "kid": "k1", "crit": ["exp"]}), &claims()),
+        None,
+    );
+    assert!(d.reason.contains("crit"), "{d:?}");
+    let mut jwk = key().public_jwk();
+    jwk.alg = Some("RS512".into());
+    let d = authorize(&cfg(), &Jwks { keys: vec![jwk] }, Some(&token(&[])), None, NOW);
+    assert!(d.reason.contains("not an RS256 signing key"), "{d:?}");
+}
+
+#[test]
+fn rfc7520_vectors() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/rfc/");
+    let read = |f: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(format!("{dir}{f}")).unwrap()).unwrap() };
+    let v41 = read("rfc7520_4_1.rsa_v15_signature.json");
+    let jwk: Jwk = serde_json::from_value(read("rfc7520_3_3.rsa_public_key.json")).unwrap();
+    let keys = Jwks { keys: vec![jwk] };
+    // 4.1 (RS256) passes the signature check; its payload is prose, not claims, so it stops right after.
+    let d = authorize(&cfg(), &keys, v41["output"]["compact"].as_str(), None, NOW);
+    assert_eq!(d.reason, "malformed token: payload is not a JSON object", "{d:?}");
+    // 4.2 is PS384: an RS256-only verifier refuses it.
+    let v42 = read("rfc7520_4_2.rsa-pss_signature.json");
+    let d = authorize(&cfg(), &keys, v42["output"]["compact"].as_str(), None, NOW);
+    assert!(d.reason.contains("PS384"), "{d:?}");
+}
+
+#[test]
+fn rfc7515_a2_signature_is_reproduced() {
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/rfc/rfc7515_A2.rs256.json")).unwrap(),
+    )
+    .unwrap();
+    let k = &v["input"]["key_private_jwk"];
+    let int = |name: &str| rsa::BigUint::from_bytes_be(&URL_SAFE_NO_PAD.decode(k[name].as_str().unwrap()).unwrap());
+    let private = rsa::RsaPrivateKey::from_components(int("n"), int("e"), int("d"), vec![int("p"), int("q")]).unwrap();
+    let signer = pkcs1v15::SigningKey::<Sha256>::new(private);
+    let sig = signer.sign(v["signing"]["sig_input"].as_str().unwrap().as_bytes());
+    assert_eq!(URL_SAFE_NO_PAD.encode(sig.to_bytes()), v["signing"]["sig_b64u"].as_str().unwrap());
+}
