@@ -117,7 +117,7 @@ pub enum Step {
         document: Document,
         body: Option<Vec<u8>>,
         create: bool,
-        changed: Vec<String>,
+        changed: Vec<Diff>,
     },
     CreateApi {
         name: String,
@@ -643,13 +643,25 @@ fn object_step(steps: &mut Vec<Step>, inv: &Inventory, bucket: &str, key: String
     let mut changed = Vec::new();
     if let Some(o) = existing {
         if body.as_ref() != Some(&o.body) {
-            changed.push("body".to_string());
+            let after = body
+                .as_ref()
+                .map(|b| format!("{} bytes", b.len()))
+                .unwrap_or_else(|| "from the new key".into());
+            changed.push(Diff::new("body", format!("{} bytes", o.body.len()), after));
         }
         if o.content_type.as_deref() != Some(documents::CONTENT_TYPE) {
-            changed.push("content_type".to_string());
+            changed.push(Diff::new(
+                "content_type",
+                o.content_type.clone().unwrap_or_else(|| "none".into()),
+                documents::CONTENT_TYPE,
+            ));
         }
         if o.cache_control.as_deref() != Some(documents::CACHE_CONTROL) {
-            changed.push("cache_control".to_string());
+            changed.push(Diff::new(
+                "cache_control",
+                o.cache_control.clone().unwrap_or_else(|| "none".into()),
+                documents::CACHE_CONTROL,
+            ));
         }
         if changed.is_empty() {
             return;

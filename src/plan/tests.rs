@@ -268,7 +268,7 @@ fn one_scope_changed_is_exactly_one_update() {
         out,
         [
             "  ~ s3_object s3://grocery-issuer-123/.well-known/openid-configuration",
-            "      body: differs -> discovery document, 527 bytes",
+            "      body: 508 bytes -> 527 bytes",
             "  ~ apigw_route GET /lists",
             "      scopes: [lists.read] -> [lists.read, lists.admin]",
             "Plan for `grocery` in us-east-1: 0 to create, 2 to update, 0 to delete.",

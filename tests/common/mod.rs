@@ -1,0 +1,236 @@
+//! Test harness: a moto server per test on a free loopback port, a scratch directory with a stack file, the
+//! real `jwtstack` binary pointed at both, and SDK clients to inspect what it did.
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::BehaviorVersion;
+
+pub const REGION: &str = "us-east-1";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// moto server, killed on drop.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let python = std::env::var_os("JWTSTACK_MOTO_PYTHON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root().join(".venv-moto/bin/python"));
+        assert!(
+            python.exists(),
+            "the AWS emulator is not installed at {}: run scripts/install-moto.sh (scripts/test.sh does it for you)",
+            python.display()
+        );
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(&python)
+            .arg(root().join("tests/support/moto_server.py"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting moto server");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "moto server did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One test's world: an emulator, a directory, a stack file.
+pub struct Env {
+    pub moto: Moto,
+    pub dir: tempfile::TempDir,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("aws-config"), "").unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        Env {
+            moto: Moto::start(),
+            dir,
+            rt,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write_stack(&self, text: &str) {
+        std::fs::write(self.path().join("stack.yaml"), text).unwrap();
+    }
+
+    /// The binary, in the scratch directory, talking to this test's emulator and nothing else.
+    pub fn cmd(&self) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::cargo_bin("jwtstack").unwrap();
+        isolate(&mut c, self.path());
+        c.env("AWS_ENDPOINT_URL", &self.moto.endpoint);
+        c.current_dir(self.path());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let out = self.cmd().args(args).output().unwrap();
+        Output::from(out)
+    }
+
+    /// Creates a Lambda function in the emulator; returns its ARN.
+    pub fn create_function(&self, name: &str) -> String {
+        let python = std::env::var_os("JWTSTACK_MOTO_PYTHON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root().join(".venv-moto/bin/python"));
+        let out = Command::new(python)
+            .arg(root().join("tests/support/create_function.py"))
+            .args([&self.moto.endpoint, name])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    pub fn sdk(&self) -> Sdk {
+        let conf = self.block_on(
+            aws_config::defaults(BehaviorVersion::latest())
+                .region(aws_config::Region::new(REGION))
+                .endpoint_url(&self.moto.endpoint)
+                .credentials_provider(aws_sdk_s3::config::Credentials::new("test", "test", None, None, "tests"))
+                .load(),
+        );
+        Sdk {
+            s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build()),
+            ssm: aws_sdk_ssm::Client::new(&conf),
+            apigw: aws_sdk_apigatewayv2::Client::new(&conf),
+            lambda: aws_sdk_lambda::Client::new(&conf),
+        }
+    }
+}
+
+/// Keeps the developer's own AWS settings out of a test run.
+pub fn isolate(c: &mut assert_cmd::Command, dir: &Path) {
+    for var in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_DEFAULT_REGION",
+        "RUST_LOG",
+        "NO_COLOR",
+    ] {
+        c.env_remove(var);
+    }
+    let empty = dir.join("aws-config");
+    if !empty.exists() {
+        std::fs::write(&empty, "").unwrap();
+    }
+    c.env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", REGION)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+}
+
+pub struct Sdk {
+    pub s3: aws_sdk_s3::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub apigw: aws_sdk_apigatewayv2::Client,
+    pub lambda: aws_sdk_lambda::Client,
+}
+
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<std::process::Output> for Output {
+    fn from(o: std::process::Output) -> Output {
+        Output {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into(),
+            stderr: String::from_utf8_lossy(&o.stderr).into(),
+        }
+    }
+}
+
+impl Output {
+    #[track_caller]
+    pub fn ok(self) -> Output {
+        assert_eq!(
+            self.code, 0,
+            "exit {}\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn code(self, code: i32) -> Output {
+        assert_eq!(
+            self.code, code,
+            "exit {}\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// The write-call count from `--stats`.
+    pub fn writes(&self) -> u64 {
+        let line = self.stderr.lines().find(|l| l.starts_with("AWS calls: ")).expect("--stats line");
+        let inside = line.split('(').nth(1).unwrap();
+        inside.split(' ').next().unwrap().parse().unwrap()
+    }
+
+    pub fn calls(&self) -> u64 {
+        let line = self.stderr.lines().find(|l| l.starts_with("AWS calls: ")).expect("--stats line");
+        line["AWS calls: ".len()..].split(' ').next().unwrap().parse().unwrap()
+    }
+}
+
+/// A stack file for tests, in the shape of the README's example.
+pub fn stack_yaml(name: &str, bucket: &str, api: &str, lambda_arn: Option<&str>) -> String {
+    let mut s = format!(
+        "name: {name}\nregion: us-east-1\nissuer:\n  bucket: {bucket}\nkey_id: {name}-k1\naudience: [{name}-api]\napi:\n  {api}\nroutes:\n\
+         \x20 - route: GET /lists/{{proxy+}}\n    scopes: [lists.read]\n    integration:\n      http: https://example.com/lists/{{proxy}}\n\
+         \x20 - route: GET /lists\n    scopes: [lists.read, lists.admin]\n    integration:\n      http: https://example.com/lists\n"
+    );
+    if let Some(arn) = lambda_arn {
+        s.push_str(&format!(
+            "  - route: POST /lists\n    scopes: [lists.write]\n    integration:\n      lambda: {arn}\n"
+        ));
+    }
+    s
+}
