@@ -25,6 +25,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// The stack file.
     #[arg(short = 'f', long = "file", global = true, default_value = "stack.yaml", value_name = "PATH")]
@@ -36,7 +37,7 @@ pub struct Global {
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// Send every AWS call to this endpoint (an emulator such as moto); S3 then uses path-style addressing.
-    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", hide_env_values = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// More logging on stderr (-v info, -vv debug with every AWS call). RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

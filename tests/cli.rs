@@ -1,0 +1,134 @@
+//! The binary without AWS: invalid stack files, usage errors, help text, exit codes.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid")
+}
+
+/// The binary, isolated from the developer's AWS settings, with an endpoint where nothing listens:
+/// any AWS call would fail with exit 1, so exit 65 proves none was made.
+fn jwtstack(dir: &Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("jwtstack").unwrap();
+    common::isolate(&mut c, dir);
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    c.env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"));
+    c.current_dir(dir);
+    c
+}
+
+#[test]
+fn every_invalid_stack_file_is_rejected_before_any_aws_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(fixtures()).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    assert!(names.len() >= 25);
+    for path in names {
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let file = format!("fixtures/invalid/{name}.yaml");
+        for command in ["validate", "deploy", "plan", "teardown"] {
+            let out = jwtstack(dir.path())
+                .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests"))
+                .args([command, "-f", &file, "--yes"].iter().filter(|a| command == "teardown" || **a != "--yes"))
+                .timeout(std::time::Duration::from_secs(20))
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(65), "{name} ({command}): {}", String::from_utf8_lossy(&out.stderr));
+            assert!(out.stdout.is_empty(), "{name}: stdout must stay empty on error");
+            if command == "validate" {
+                let stderr = String::from_utf8(out.stderr).unwrap();
+                assert!(stderr.starts_with(&format!("error: {file}:")), "{name}: {stderr}");
+                insta::assert_snapshot!(format!("invalid_{name}"), stderr);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_valid_stack_reaches_aws_and_a_dead_endpoint_is_exit_1() {
+    // The control for the test above: with a valid file, the same dead endpoint fails at the first AWS call.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"), dir.path().join("stack.yaml")).unwrap();
+    let out = jwtstack(dir.path()).args(["plan"]).timeout(std::time::Duration::from_secs(120)).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--endpoint-url"), "{stderr}");
+}
+
+#[test]
+fn validate_accepts_the_example_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"), dir.path().join("stack.yaml")).unwrap();
+    let out = jwtstack(dir.path()).arg("validate").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "stack.yaml: valid stack `grocery` with 3 route(s)\n");
+    let out = jwtstack(dir.path()).args(["validate", "--json"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), r#"{"routes":3,"stack":"grocery","valid":true}"#);
+}
+
+#[test]
+fn a_missing_stack_file_is_exit_65_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtstack(dir.path()).arg("plan").output().unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot read the stack file") && stderr.contains("hint: pass the stack file with -f PATH"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_are_exit_64() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [vec!["deploy", "--no-such-flag"], vec!["frobnicate"], vec![], vec!["token"], vec!["verify"]] {
+        let out = jwtstack(dir.path()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
+    }
+    let out = jwtstack(dir.path()).arg("--version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Bad values found after parsing are usage errors too.
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"), dir.path().join("stack.yaml")).unwrap();
+    let out = jwtstack(dir.path()).args(["token", "--sub", "a", "--ttl", "soon", "--key-file", "x.pem"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    let out = jwtstack(dir.path()).args(["verify", "x", "--route", "lists", "--jwks", "nope.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(64));
+}
+
+#[test]
+fn offline_token_and_verify_with_files() {
+    use rand::SeedableRng;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"), dir.path().join("stack.yaml")).unwrap();
+    let key = jwtstack::crypto::keys::SigningKey::generate("grocery-2026-11", 2048, &mut rand::rngs::StdRng::seed_from_u64(5)).unwrap();
+    std::fs::write(dir.path().join("key.pem"), key.to_pem().unwrap().as_bytes()).unwrap();
+    std::fs::write(dir.path().join("jwks.json"), jwtstack::crypto::documents::jwks(&[key.public_jwk()])).unwrap();
+    let out = jwtstack(dir.path()).args(["token", "--sub", "alice", "--scope", "lists.write", "--key-file", "key.pem", "--claim", "tier=3"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let out = jwtstack(dir.path()).args(["verify", "-", "--route", "POST /lists", "--jwks", "jwks.json", "--json"]).write_stdin(format!("Bearer {token}\n")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["claims"]["tier"], 3);
+    assert_eq!(v["route"], "POST /lists");
+    let out = jwtstack(dir.path()).args(["verify", &token, "--route", "GET /lists", "--jwks", "jwks.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("DENIED 403"));
+}
+
+#[test]
+fn help_text_of_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in [None, Some("validate"), Some("plan"), Some("deploy"), Some("teardown"), Some("outputs"), Some("token"), Some("verify")] {
+        let mut c = jwtstack(dir.path());
+        c.env("COLUMNS", "100");
+        if let Some(cmd) = cmd {
+            c.arg(cmd);
+        }
+        let out = c.arg("--help").output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Example"), "{cmd:?} has no example");
+        insta::assert_snapshot!(format!("help_{}", cmd.unwrap_or("main")), text);
+    }
+}
