@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Benchmark: AWS calls and wall time of deploy (first), deploy (no-op), plan (no-op) and teardown of the
+# example stack.yaml against the local emulator, release build, median of N runs (default 5).
+# Not a test: it asserts nothing about time. Figures go into the README and issue notes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+scripts/install-moto.sh
+cargo build --release --quiet
+bin=target/release/jwtstack
+. scripts/moto-env.sh
+moto_start
+trap moto_stop EXIT
+.venv-moto/bin/python tests/support/create_function.py "$AWS_ENDPOINT_URL" lists-writer >/dev/null
+out=$(mktemp -d)
+measure() { # name, args...
+  local name=$1; shift
+  local start end
+  start=$(date +%s%N)
+  "$bin" "$@" --stats >/dev/null 2>"$out/$name.err"
+  end=$(date +%s%N)
+  echo "$(( (end - start) / 1000000 ))" >>"$out/$name.ms"
+  grep '^AWS calls:' "$out/$name.err" | sed 's/ in .*//' >"$out/$name.calls"
+}
+for _ in $(seq 1 "$runs"); do
+  measure deploy-first deploy
+  measure deploy-noop deploy
+  measure plan-noop plan
+  measure teardown teardown --yes
+done
+printf '%-14s %-40s %s\n' command "AWS calls (writes)" "median wall ms (of $runs)"
+for name in deploy-first deploy-noop plan-noop teardown; do
+  median=$(sort -n "$out/$name.ms" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  printf '%-14s %-40s %s\n' "$name" "$(sed 's/AWS calls: //' "$out/$name.calls")" "$median"
+done
+echo
+for name in deploy-first deploy-noop plan-noop teardown; do
+  echo "calls by operation, $name (last run):"; sed -n '/^AWS calls:/,$p' "$out/$name.err" | sed -n '2,$p'
+done
+rm -rf "$out"
