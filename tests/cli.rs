@@ -32,11 +32,20 @@ fn every_invalid_stack_file_is_rejected_before_any_aws_call() {
         for command in ["validate", "deploy", "plan", "teardown"] {
             let out = jwtstack(dir.path())
                 .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests"))
-                .args([command, "-f", &file, "--yes"].iter().filter(|a| command == "teardown" || **a != "--yes"))
+                .args(
+                    [command, "-f", &file, "--yes"]
+                        .iter()
+                        .filter(|a| command == "teardown" || **a != "--yes"),
+                )
                 .timeout(std::time::Duration::from_secs(20))
                 .output()
                 .unwrap();
-            assert_eq!(out.status.code(), Some(65), "{name} ({command}): {}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(
+                out.status.code(),
+                Some(65),
+                "{name} ({command}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             assert!(out.stdout.is_empty(), "{name}: stdout must stay empty on error");
             if command == "validate" {
                 let stderr = String::from_utf8(out.stderr).unwrap();
@@ -51,8 +60,16 @@ fn every_invalid_stack_file_is_rejected_before_any_aws_call() {
 fn a_valid_stack_reaches_aws_and_a_dead_endpoint_is_exit_1() {
     // The control for the test above: with a valid file, the same dead endpoint fails at the first AWS call.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"), dir.path().join("stack.yaml")).unwrap();
-    let out = jwtstack(dir.path()).args(["plan"]).timeout(std::time::Duration::from_secs(120)).output().unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"),
+        dir.path().join("stack.yaml"),
+    )
+    .unwrap();
+    let out = jwtstack(dir.path())
+        .args(["plan"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--endpoint-url"), "{stderr}");
@@ -61,12 +78,22 @@ fn a_valid_stack_reaches_aws_and_a_dead_endpoint_is_exit_1() {
 #[test]
 fn validate_accepts_the_example_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"), dir.path().join("stack.yaml")).unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"),
+        dir.path().join("stack.yaml"),
+    )
+    .unwrap();
     let out = jwtstack(dir.path()).arg("validate").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "stack.yaml: valid stack `grocery` with 3 route(s)\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "stack.yaml: valid stack `grocery` with 3 route(s)\n"
+    );
     let out = jwtstack(dir.path()).args(["validate", "--json"]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), r#"{"routes":3,"stack":"grocery","valid":true}"#);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"{"routes":3,"stack":"grocery","valid":true}"#
+    );
 }
 
 #[test]
@@ -75,23 +102,42 @@ fn a_missing_stack_file_is_exit_65_with_a_hint() {
     let out = jwtstack(dir.path()).arg("plan").output().unwrap();
     assert_eq!(out.status.code(), Some(65));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("cannot read the stack file") && stderr.contains("hint: pass the stack file with -f PATH"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read the stack file") && stderr.contains("hint: pass the stack file with -f PATH"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn usage_errors_are_exit_64() {
     let dir = tempfile::tempdir().unwrap();
-    for args in [vec!["deploy", "--no-such-flag"], vec!["frobnicate"], vec![], vec!["token"], vec!["verify"]] {
+    for args in [
+        vec!["deploy", "--no-such-flag"],
+        vec!["frobnicate"],
+        vec![],
+        vec!["token"],
+        vec!["verify"],
+    ] {
         let out = jwtstack(dir.path()).args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(64), "{args:?}");
     }
     let out = jwtstack(dir.path()).arg("--version").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     // Bad values found after parsing are usage errors too.
-    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"), dir.path().join("stack.yaml")).unwrap();
-    let out = jwtstack(dir.path()).args(["token", "--sub", "a", "--ttl", "soon", "--key-file", "x.pem"]).output().unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"),
+        dir.path().join("stack.yaml"),
+    )
+    .unwrap();
+    let out = jwtstack(dir.path())
+        .args(["token", "--sub", "a", "--ttl", "soon", "--key-file", "x.pem"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(64));
-    let out = jwtstack(dir.path()).args(["verify", "x", "--route", "lists", "--jwks", "nope.json"]).output().unwrap();
+    let out = jwtstack(dir.path())
+        .args(["verify", "x", "--route", "lists", "--jwks", "nope.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(64));
 }
 
@@ -99,19 +145,43 @@ fn usage_errors_are_exit_64() {
 fn offline_token_and_verify_with_files() {
     use rand::SeedableRng;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"), dir.path().join("stack.yaml")).unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"),
+        dir.path().join("stack.yaml"),
+    )
+    .unwrap();
     let key = jwtstack::crypto::keys::SigningKey::generate("grocery-2026-11", 2048, &mut rand::rngs::StdRng::seed_from_u64(5)).unwrap();
     std::fs::write(dir.path().join("key.pem"), key.to_pem().unwrap().as_bytes()).unwrap();
     std::fs::write(dir.path().join("jwks.json"), jwtstack::crypto::documents::jwks(&[key.public_jwk()])).unwrap();
-    let out = jwtstack(dir.path()).args(["token", "--sub", "alice", "--scope", "lists.write", "--key-file", "key.pem", "--claim", "tier=3"]).output().unwrap();
+    let out = jwtstack(dir.path())
+        .args([
+            "token",
+            "--sub",
+            "alice",
+            "--scope",
+            "lists.write",
+            "--key-file",
+            "key.pem",
+            "--claim",
+            "tier=3",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    let out = jwtstack(dir.path()).args(["verify", "-", "--route", "POST /lists", "--jwks", "jwks.json", "--json"]).write_stdin(format!("Bearer {token}\n")).output().unwrap();
+    let out = jwtstack(dir.path())
+        .args(["verify", "-", "--route", "POST /lists", "--jwks", "jwks.json", "--json"])
+        .write_stdin(format!("Bearer {token}\n"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["claims"]["tier"], 3);
     assert_eq!(v["route"], "POST /lists");
-    let out = jwtstack(dir.path()).args(["verify", &token, "--route", "GET /lists", "--jwks", "jwks.json"]).output().unwrap();
+    let out = jwtstack(dir.path())
+        .args(["verify", &token, "--route", "GET /lists", "--jwks", "jwks.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("DENIED 403"));
 }
@@ -119,7 +189,16 @@ fn offline_token_and_verify_with_files() {
 #[test]
 fn help_text_of_every_command() {
     let dir = tempfile::tempdir().unwrap();
-    for cmd in [None, Some("validate"), Some("plan"), Some("deploy"), Some("teardown"), Some("outputs"), Some("token"), Some("verify")] {
+    for cmd in [
+        None,
+        Some("validate"),
+        Some("plan"),
+        Some("deploy"),
+        Some("teardown"),
+        Some("outputs"),
+        Some("token"),
+        Some("verify"),
+    ] {
         let mut c = jwtstack(dir.path());
         c.env("COLUMNS", "100");
         if let Some(cmd) = cmd {

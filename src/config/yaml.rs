@@ -228,10 +228,19 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
 fn plain_types(message: &str) -> String {
     let mut m = message.to_string();
     for (rust, yaml) in [
-        ("expected struct RawStack", "expected a mapping of stack fields (name, issuer, key_id, ...)"),
-        ("expected struct RawIssuer", "expected a mapping with `bucket` (and optionally `url`, `public`)"),
+        (
+            "expected struct RawStack",
+            "expected a mapping of stack fields (name, issuer, key_id, ...)",
+        ),
+        (
+            "expected struct RawIssuer",
+            "expected a mapping with `bucket` (and optionally `url`, `public`)",
+        ),
         ("expected struct RawApi", "expected a mapping with `name` or `id`"),
-        ("expected struct RawRoute", "expected a mapping with `route`, `scopes` and `integration`"),
+        (
+            "expected struct RawRoute",
+            "expected a mapping with `route`, `scopes` and `integration`",
+        ),
         ("expected struct RawIntegration", "expected a mapping with `http` or `lambda`"),
         ("untagged enum RawDuration", "a duration (seconds, or 15m, 1h, 1d)"),
         ("expected u32", "expected a whole number"),
@@ -245,7 +254,9 @@ fn plain_types(message: &str) -> String {
 
 fn missing_field_hint(message: &str) -> Option<String> {
     let field = message.split("missing field `").nth(1)?.split('`').next()?;
-    Some(format!("add `{field}:` here; the README's \"The stack file\" section describes every field"))
+    Some(format!(
+        "add `{field}:` here; the README's \"The stack file\" section describes every field"
+    ))
 }
 
 /// serde's unknown-field message lists the expected names; suggest the nearest one.
