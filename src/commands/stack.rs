@@ -178,13 +178,19 @@ fn confirm(stack: &Stack, n: usize) -> Result<(), Error> {
 pub async fn outputs(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error> {
     let read = inventory::read(c, stack).await?;
     let ctx = Context::from_inventory(&read.inventory);
+    if ctx.api_id.is_none() {
+        return Err(Error::Failure(format!(
+            "stack `{}` has no HTTP API in {}: run `jwtstack deploy` first",
+            stack.name, c.region
+        )));
+    }
     let outputs = outputs_of(stack, &c.region, &ctx);
     if g.json {
         println!("{}", to_json(&outputs));
     } else {
         print_outputs(&outputs);
     }
-    Ok(if ctx.api_id.is_some() { exit::OK } else { exit::FAILURE })
+    Ok(exit::OK)
 }
 
 pub(crate) fn to_json<T: Serialize>(v: &T) -> String {

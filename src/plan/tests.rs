@@ -527,3 +527,13 @@ fn plan_json_is_stable() {
     );
     assert_eq!(json["summary"], serde_json::json!({"create": 0, "update": 2, "delete": 0}));
 }
+
+#[test]
+fn first_deploy_plan_snapshots() {
+    let s = stack(STACK);
+    let p = plan(&s, &empty()).unwrap();
+    insta::assert_snapshot!("first_deploy_text", render_text(&p, false));
+    insta::assert_json_snapshot!("first_deploy_json", p.to_json());
+    let inv = deployed(&s);
+    insta::assert_snapshot!("teardown_text", render_text(&plan_teardown(&s, &inv, false), false));
+}
