@@ -5,13 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-scripts/install-moto.sh
+scripts/install-test-tools.sh
 cargo build --release --quiet
 bin=target/release/jwtstack
 . scripts/moto-env.sh
 moto_start
 trap moto_stop EXIT
-.venv-moto/bin/python tests/support/create_function.py "$AWS_ENDPOINT_URL" lists-writer >/dev/null
+.venv-test/bin/python tests/support/create_function.py "$AWS_ENDPOINT_URL" lists-writer >/dev/null
 out=$(mktemp -d)
 measure() { # name, args...
   local name=$1; shift

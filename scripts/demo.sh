@@ -3,7 +3,7 @@
 # verify it (allowed, then denied on a route whose scope it lacks), tear down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-moto.sh
+scripts/install-test-tools.sh
 cargo build --quiet
 jwtstack=target/debug/jwtstack
 . scripts/moto-env.sh
@@ -12,7 +12,7 @@ trap moto_stop EXIT
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 # The stack's POST /lists route invokes an existing function; create it in the emulator first.
-.venv-moto/bin/python tests/support/create_function.py "$AWS_ENDPOINT_URL" lists-writer >/dev/null
+.venv-test/bin/python tests/support/create_function.py "$AWS_ENDPOINT_URL" lists-writer >/dev/null
 
 step jwtstack validate;                  $jwtstack validate
 step jwtstack deploy;                    $jwtstack deploy --stats

@@ -4,7 +4,7 @@ moto_start() {
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   mkdir -p target
-  .venv-moto/bin/python tests/support/moto_server.py -H 127.0.0.1 -p "$port" >target/moto.log 2>&1 &
+  .venv-test/bin/python tests/support/moto_server.py -H 127.0.0.1 -p "$port" >target/moto.log 2>&1 &
   MOTO_PID=$!
   for _ in $(seq 1 100); do
     if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then break; fi

@@ -3,5 +3,5 @@
 # The emulator tests start their own moto server on a free loopback port and stop it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-moto.sh
+scripts/install-test-tools.sh
 cargo test --locked "$@"

@@ -93,7 +93,8 @@ pub enum Command {
     Token(TokenArgs),
     /// Decide on a token as API Gateway's JWT authorizer would.
     #[command(after_help = "Examples:\n  jwtstack verify \"$TOKEN\" --route \"GET /lists/42\"\n  \
-                            echo \"Bearer $TOKEN\" | jwtstack verify - --jwks jwks.json --json")]
+                            echo \"Bearer $TOKEN\" | jwtstack verify - --jwks jwks.json --json\n  \
+                            jwtstack verify \"$TOKEN\" --jwks-url https://auth.example.com/.well-known/jwks.json")]
     Verify(VerifyArgs),
 }
 
@@ -134,8 +135,11 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "REQUEST")]
     pub route: Option<String>,
     /// Read the JWKS from this file instead of the deployed stack.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "jwks_url")]
     pub jwks: Option<PathBuf>,
+    /// Fetch the JWKS from this URL, with API Gateway's 1500 ms timeout and 150,000-byte limit.
+    #[arg(long, value_name = "URL")]
+    pub jwks_url: Option<String>,
     /// Decide as of this Unix time instead of now.
     #[arg(long, value_name = "UNIX")]
     pub at: Option<u64>,

@@ -30,4 +30,5 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod exit;
+pub mod fetch;
 pub mod plan;

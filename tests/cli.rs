@@ -211,3 +211,89 @@ fn help_text_of_every_command() {
         insta::assert_snapshot!(format!("help_{}", cmd.unwrap_or("main")), text);
     }
 }
+
+/// A loopback HTTP server for the JWKS-over-URL tests: `/jwks.json`, `/slow` (answers after 2.5 s),
+/// `/big` (150,001 bytes), anything else 404. It serves until the test process ends.
+fn jwks_server(jwks: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let jwks = jwks.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 2048];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).to_string();
+                let path = request.split(' ').nth(1).unwrap_or("/").to_string();
+                let (status, body) = match path.as_str() {
+                    "/jwks.json" => ("200 OK", jwks),
+                    "/slow" => {
+                        std::thread::sleep(std::time::Duration::from_millis(2500));
+                        ("200 OK", jwks)
+                    }
+                    "/big" => ("200 OK", vec![b' '; 150_001]),
+                    _ => ("404 Not Found", b"{}".to_vec()),
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn verify_with_a_jwks_url_and_api_gateway_limits() {
+    use rand::SeedableRng;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"),
+        dir.path().join("stack.yaml"),
+    )
+    .unwrap();
+    let key = jwtstack::crypto::keys::SigningKey::generate("grocery-2026-11", 2048, &mut rand::rngs::StdRng::seed_from_u64(6)).unwrap();
+    std::fs::write(dir.path().join("key.pem"), key.to_pem().unwrap().as_bytes()).unwrap();
+    let base = jwks_server(jwtstack::crypto::documents::jwks(&[key.public_jwk()]));
+    let out = jwtstack(dir.path())
+        .args(["token", "--sub", "alice", "--scope", "lists.read", "--key-file", "key.pem"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+
+    let out = jwtstack(dir.path())
+        .args([
+            "verify",
+            &token,
+            "--route",
+            "GET /lists/1",
+            "--jwks-url",
+            &format!("{base}/jwks.json"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for (path, expected) in [
+        ("/slow", "no answer within 1500 ms"),
+        ("/big", "over 150000 bytes"),
+        ("/missing", "HTTP 404"),
+    ] {
+        let out = jwtstack(dir.path())
+            .args(["verify", &token, "--jwks-url", &format!("{base}{path}")])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{path}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{path}: {stderr}");
+    }
+    let out = jwtstack(dir.path())
+        .args(["verify", &token, "--jwks-url", "ftp://x/jwks.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -15,7 +15,7 @@ use crate::config::{Stack, parse_duration_str, route};
 use crate::crypto::keys::{Jwks, SigningKey};
 use crate::crypto::token::{AuthorizerConfig, Decision, MintRequest, authorize, mint};
 use crate::error::Error;
-use crate::exit;
+use crate::{exit, fetch};
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -143,12 +143,18 @@ pub async fn verify(g: &Global, stack: &Stack, args: VerifyArgs) -> Result<u8, E
     } else {
         args.token.clone()
     };
-    let (jwks_bytes, region) = match &args.jwks {
-        Some(path) => (
+    let (jwks_bytes, region) = match (&args.jwks, &args.jwks_url) {
+        (Some(path), _) => (
             std::fs::read(path).map_err(|e| Error::Usage(format!("--jwks {}: {e}", path.display())))?,
             local_region(g, stack)?,
         ),
-        None => {
+        (None, Some(url)) => {
+            let body = fetch::get(url)
+                .await
+                .map_err(|e| Error::Failure(format!("fetching the JWKS: {e}")))?;
+            (body, local_region(g, stack)?)
+        }
+        (None, None) => {
             let c = connect(g, stack).await?;
             let key = stack.jwks_key();
             let obj = s3::get_object(&c, &stack.issuer.bucket, &key).await?.ok_or_else(|| {
@@ -160,6 +166,13 @@ pub async fn verify(g: &Global, stack: &Stack, args: VerifyArgs) -> Result<u8, E
             (obj.body, c.region.clone())
         }
     };
+    if jwks_bytes.len() > fetch::MAX_BYTES {
+        return Err(Error::Failure(format!(
+            "the JWKS is {} bytes; API Gateway reads at most {} bytes, so it would deny every token",
+            jwks_bytes.len(),
+            fetch::MAX_BYTES
+        )));
+    }
     let jwks: Jwks = serde_json::from_slice(&jwks_bytes)
         .map_err(|e| Error::Failure(format!("the JWKS is not a valid {{\"keys\":[...]}} document: {e}")))?;
     let cfg = AuthorizerConfig {

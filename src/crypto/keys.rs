@@ -50,6 +50,11 @@ impl SigningKey {
         Ok(SigningKey { kid: kid.into(), key })
     }
 
+    pub fn from_pkcs8_der(kid: &str, der: &[u8]) -> Result<Self, KeyError> {
+        let key = RsaPrivateKey::from_pkcs8_der(der).map_err(|e| KeyError::Decode(e.to_string()))?;
+        Ok(SigningKey { kid: kid.into(), key })
+    }
+
     /// PKCS#8 PEM, zeroized on drop.
     pub fn to_pem(&self) -> Result<Zeroizing<String>, KeyError> {
         self.key.to_pkcs8_pem(LineEnding::LF).map_err(|_| KeyError::Encode)

@@ -88,13 +88,24 @@ pub fn mint<R: RngCore + CryptoRng>(key: &SigningKey, req: &MintRequest, now: u6
     let header = serde_json::to_vec(&header).map_err(|_| MintError::Sign)?;
     let payload = serde_json::to_vec(&claims).map_err(|_| MintError::Sign)?;
     let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
-    let signer = pkcs1v15::SigningKey::<Sha256>::new(key.private().clone());
-    let sig = signer.try_sign(signing_input.as_bytes()).map_err(|_| MintError::Sign)?;
-    let token = format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()));
+    let sig = sign_rs256(key, signing_input.as_bytes())?;
+    let token = format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig));
     if token.len() > MAX_TOKEN_BYTES {
         return Err(MintError::TooLarge(token.len()));
     }
     Ok(token)
+}
+
+/// RSASSA-PKCS1-v1_5 with SHA-256 over `message`: the RS256 primitive, strict DER DigestInfo encoding.
+pub fn verify_rs256(key: &rsa::RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
+    let verifier = pkcs1v15::VerifyingKey::<Sha256>::new(key.clone());
+    pkcs1v15::Signature::try_from(signature).is_ok_and(|s| verifier.verify(message, &s).is_ok())
+}
+
+/// RS256 signature of `message` (deterministic: the same key and message give the same bytes).
+pub fn sign_rs256(key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, MintError> {
+    let signer = pkcs1v15::SigningKey::<Sha256>::new(key.private().clone());
+    signer.try_sign(message).map(|s| s.to_vec()).map_err(|_| MintError::Sign)
 }
 
 /// The authorizer's configuration: what the stack deploys.
@@ -203,11 +214,7 @@ pub fn authorize(cfg: &AuthorizerConfig, jwks: &Jwks, identity: Option<&str>, ro
     let (Some(sig), Some(payload)) = (b64(parts[2]), b64(parts[1])) else {
         return with_kid(Decision::unauthorized("malformed token: payload or signature is not base64url"));
     };
-    let verifier = pkcs1v15::VerifyingKey::<Sha256>::new(public);
-    let sig_ok = pkcs1v15::Signature::try_from(sig.as_slice())
-        .map(|s| verifier.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &s).is_ok())
-        .unwrap_or(false);
-    if !sig_ok {
+    if !verify_rs256(&public, format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig) {
         return with_kid(Decision::unauthorized("signature verification failed"));
     }
     let Ok(claims) = serde_json::from_slice::<Map<String, Value>>(&payload) else {

@@ -11,8 +11,21 @@ use aws_config::BehaviorVersion;
 
 pub const REGION: &str = "us-east-1";
 
-fn root() -> PathBuf {
+pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Python of the test tools (moto, PyJWT), installed by scripts/install-test-tools.sh.
+pub fn python() -> PathBuf {
+    let python = std::env::var_os("JWTSTACK_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv-test/bin/python"));
+    assert!(
+        python.exists(),
+        "the test tools are not installed at {}: run scripts/install-test-tools.sh (scripts/test.sh does it for you)",
+        python.display()
+    );
+    python
 }
 
 /// moto server, killed on drop.
@@ -23,14 +36,7 @@ pub struct Moto {
 
 impl Moto {
     pub fn start() -> Moto {
-        let python = std::env::var_os("JWTSTACK_MOTO_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root().join(".venv-moto/bin/python"));
-        assert!(
-            python.exists(),
-            "the AWS emulator is not installed at {}: run scripts/install-moto.sh (scripts/test.sh does it for you)",
-            python.display()
-        );
+        let python = python();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(&python)
             .arg(root().join("tests/support/moto_server.py"))
@@ -104,10 +110,7 @@ impl Env {
 
     /// Creates a Lambda function in the emulator; returns its ARN.
     pub fn create_function(&self, name: &str) -> String {
-        let python = std::env::var_os("JWTSTACK_MOTO_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root().join(".venv-moto/bin/python"));
-        let out = Command::new(python)
+        let out = Command::new(python())
             .arg(root().join("tests/support/create_function.py"))
             .args([&self.moto.endpoint, name])
             .output()
