@@ -2,10 +2,14 @@
 //! integrations) are resolved here; the planner only names them.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use rand::Rng;
 use rand::rngs::OsRng;
 
-use crate::aws::{AwsError, Clients, ErrorKind, apigw, lambda, s3, ssm};
+use crate::aws::{AwsError, Clients, ErrorKind, INITIAL_BACKOFF, MAX_ATTEMPTS, MAX_BACKOFF, apigw, lambda, s3, ssm};
 use crate::config::Stack;
 use crate::crypto::documents;
 use crate::crypto::keys::SigningKey;
@@ -56,19 +60,74 @@ fn missing(what: &str) -> AwsError {
     )
 }
 
-/// Runs every step; `progress` is called before each (for stderr output).
+/// How a run of steps ended early.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("step {step} of {total} failed: {source}")]
+    Step { step: usize, total: usize, source: AwsError },
+    #[error("interrupted: {done} of {total} steps were applied")]
+    Interrupted { done: usize, total: usize },
+}
+
+/// Runs every step in order; `progress` is called before each (for stderr output). When `stop` is set
+/// (Ctrl-C), the step in flight finishes and no other starts.
 pub async fn apply(
     c: &Clients,
     stack: &Stack,
     plan: &Plan,
     ctx: &mut Context,
+    stop: &Arc<AtomicBool>,
     mut progress: impl FnMut(usize, &Step),
-) -> Result<(), AwsError> {
+) -> Result<(), ApplyError> {
+    let total = plan.steps.len();
     for (i, step) in plan.steps.iter().enumerate() {
+        if stop.load(Ordering::SeqCst) {
+            return Err(ApplyError::Interrupted { done: i, total });
+        }
         progress(i, step);
-        run_step(c, stack, step, ctx).await?;
+        run_step(c, stack, step, ctx).await.map_err(|source| ApplyError::Step {
+            step: i + 1,
+            total,
+            source,
+        })?;
     }
     Ok(())
+}
+
+/// Exponential backoff with full jitter.
+pub fn backoff(attempt: u32) -> std::time::Duration {
+    let cap = INITIAL_BACKOFF.saturating_mul(1 << attempt.min(10)).min(MAX_BACKOFF);
+    cap.mul_f64(OsRng.gen_range(0.0..=1.0))
+}
+
+/// Runs a create that the SDK does not retry. When it fails in a way that leaves its outcome unknown
+/// (no answer, a 5xx, throttling), `find` looks for what it would have made before it is tried again, and
+/// a conflict on a later attempt (our earlier attempt did succeed) resolves the same way. Never a silent
+/// duplicate.
+pub async fn create_once<T, C, CF, F, FF>(what: &str, mut create: C, mut find: F) -> Result<T, AwsError>
+where
+    C: FnMut() -> CF,
+    CF: Future<Output = Result<T, AwsError>>,
+    F: FnMut() -> FF,
+    FF: Future<Output = Result<Option<T>, AwsError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match create().await {
+            Ok(v) => return Ok(v),
+            Err(e) if e.is_transient() && attempt < MAX_ATTEMPTS => {
+                tracing::info!(what, attempt, error = %e, "create failed; checking whether it happened before trying again");
+                tokio::time::sleep(backoff(attempt)).await;
+                if let Some(v) = find().await? {
+                    tracing::info!(what, "it had happened; using it");
+                    return Ok(v);
+                }
+                attempt += 1;
+            }
+            Err(e) if e.kind == ErrorKind::Conflict && attempt > 1 => return find().await?.ok_or(e),
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) -> Result<(), AwsError> {
@@ -83,10 +142,30 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) ->
             .await
             .map_err(|e| AwsError::new("generating the signing key", ErrorKind::Other, e.to_string()))?
             .map_err(|e| AwsError::new("generating the signing key", ErrorKind::Other, e.to_string()))?;
-            ssm::put_new_key(c, parameter, &key, name).await?;
+            // If a lost answer hides that the put happened, the stored key is the one to publish.
+            let key = create_once(
+                parameter,
+                || async { ssm::put_new_key(c, parameter, &key, name).await.map(|()| key.clone()) },
+                || async {
+                    match ssm::get_key(c, parameter, kid).await {
+                        Ok(k) => Ok(Some(k)),
+                        Err(e) if e.is_not_found() => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                },
+            )
+            .await?;
             ctx.generated.insert(kid.clone(), key);
         }
-        Step::CreateBucket { bucket } => s3::create_bucket(c, bucket, name).await?,
+        Step::CreateBucket { bucket } => {
+            create_once(
+                bucket,
+                || s3::create_bucket(c, bucket),
+                || async { Ok(s3::bucket_exists(c, bucket).await?.then_some(())) },
+            )
+            .await?;
+            s3::tag_bucket(c, bucket, name).await?;
+        }
         Step::PutPublicAccessBlock { bucket, after, .. } => s3::put_public_access_block(c, bucket, *after).await?,
         Step::PutBucketPolicy { bucket, policy, .. } => s3::put_bucket_policy(c, bucket, policy).await?,
         Step::DeleteBucketPolicy { bucket } => s3::delete_bucket_policy(c, bucket).await?,
@@ -111,7 +190,7 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) ->
             s3::put_document(c, bucket, key, body).await?;
         }
         Step::CreateApi { name: api_name } => {
-            let api = apigw::create_api(c, api_name, name).await?;
+            let api = create_once(api_name, || apigw::create_api(c, api_name, name), || apigw::find_owned_api(c, name)).await?;
             ctx.api_id = Some(api.id);
             ctx.api_endpoint = Some(api.endpoint);
         }
@@ -132,7 +211,16 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) ->
             ..
         } => apigw::update_authorizer(c, &api_id()?, id, auth_name, &issuer.1, &audience.1).await?,
         Step::CreateIntegration { spec } => {
-            let id = apigw::create_integration(c, &api_id()?, spec, &integration_marker(name)).await?;
+            let (api, marker) = (api_id()?, integration_marker(name));
+            let id = create_once(
+                &spec.describe(),
+                || apigw::create_integration(c, &api, spec, &marker),
+                || async {
+                    let all = apigw::list_integrations(c, &api, &marker).await?;
+                    Ok(all.into_iter().find(|i| i.owned && &IntegrationSpec::of(i) == spec).map(|i| i.id))
+                },
+            )
+            .await?;
             ctx.integrations.insert(spec.clone(), id);
         }
         Step::CreateRoute { key, scopes, integration } => {
@@ -142,7 +230,13 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) ->
                 .get(integration)
                 .cloned()
                 .ok_or_else(|| missing("the integration id"))?;
-            apigw::create_route(c, &api_id()?, key, &auth, scopes, &target).await?;
+            let api = api_id()?;
+            create_once(
+                key,
+                || apigw::create_route(c, &api, key, &auth, scopes, &target),
+                || async { Ok(apigw::list_routes(c, &api).await?.iter().any(|r| &r.key == key).then_some(())) },
+            )
+            .await?;
         }
         Step::UpdateRoute {
             id,
@@ -159,14 +253,32 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) ->
                 .ok_or_else(|| missing("the integration id"))?;
             apigw::update_route(c, &api_id()?, id, key, &auth, scopes, &target).await?;
         }
-        Step::CreateStage => apigw::create_stage(c, &api_id()?, name).await?,
-        Step::UpdateStage => apigw::enable_auto_deploy(c, &api_id()?).await?,
-        Step::AddPermission { function } => {
-            lambda::add_permission(c, function, &permission_id(name), &source_arn(function, &c.region, &api_id()?)).await?
+        Step::CreateStage => {
+            let api = api_id()?;
+            create_once(
+                "the $default stage",
+                || apigw::create_stage(c, &api, name),
+                || async { Ok(apigw::find_default_stage(c, &api, name).await?.map(|_| ())) },
+            )
+            .await?
         }
-        Step::ReplacePermission { function, .. } => {
-            lambda::remove_permission(c, function, &permission_id(name)).await?;
-            lambda::add_permission(c, function, &permission_id(name), &source_arn(function, &c.region, &api_id()?)).await?;
+        Step::UpdateStage => apigw::enable_auto_deploy(c, &api_id()?).await?,
+        Step::AddPermission { function } | Step::ReplacePermission { function, .. } => {
+            let (sid, source) = (permission_id(name), source_arn(function, &c.region, &api_id()?));
+            if matches!(step, Step::ReplacePermission { .. }) {
+                lambda::remove_permission(c, function, &sid).await?;
+            }
+            create_once(
+                function,
+                || lambda::add_permission(c, function, &sid, &source),
+                || async {
+                    Ok(lambda::read_permission(c, function, &sid)
+                        .await?
+                        .filter(|p| p.source_arn.as_deref() == Some(&source))
+                        .map(|_| ()))
+                },
+            )
+            .await?
         }
         Step::DeleteRoute { id, .. } => apigw::delete_route(c, &api_id()?, id).await?,
         Step::DeleteIntegration { id, .. } => apigw::delete_integration(c, &api_id()?, id).await?,

@@ -68,8 +68,12 @@ pub enum Command {
         detailed_exitcode: bool,
     },
     /// Converge AWS to the stack file.
-    #[command(after_help = "Example:\n  jwtstack deploy")]
-    Deploy,
+    #[command(after_help = "Examples:\n  jwtstack deploy\n  jwtstack deploy --lock-timeout 5m   # wait for another run of this stack")]
+    Deploy {
+        /// How long to wait for another run of this stack to finish (0: fail at once, naming it).
+        #[arg(long, default_value = "0s", value_name = "DURATION")]
+        lock_timeout: String,
+    },
     /// Remove everything the stack owns, and nothing else.
     #[command(
         after_help = "Examples:\n  jwtstack teardown            # shows what goes, asks to confirm\n  jwtstack teardown --yes --keep-keys"
@@ -81,6 +85,16 @@ pub enum Command {
         /// Keep the private key parameters in SSM.
         #[arg(long)]
         keep_keys: bool,
+        /// How long to wait for another run of this stack to finish (0: fail at once, naming it).
+        #[arg(long, default_value = "0s", value_name = "DURATION")]
+        lock_timeout: String,
+    },
+    /// Clear the stack's run lock left by a run that died.
+    #[command(after_help = "Example:\n  jwtstack unlock --yes")]
+    Unlock {
+        /// Confirm: the run holding the lock is gone.
+        #[arg(long)]
+        yes: bool,
     },
     /// Print the deployed stack's outputs (endpoint, issuer, document URLs, authorizer id, key parameter).
     #[command(after_help = "Example:\n  jwtstack outputs --json")]

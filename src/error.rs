@@ -1,8 +1,10 @@
 //! The command-level error: every domain error, and the exit code each maps to.
 
+use crate::apply::ApplyError;
 use crate::aws::AwsError;
 use crate::config::ConfigError;
 use crate::exit;
+use crate::lock::LockError;
 use crate::plan::Conflict;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,8 +17,25 @@ pub enum Error {
     Conflict(#[from] Conflict),
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Locked(#[from] LockError),
+    #[error("interrupted after {done} of {total} steps; run the command again to finish")]
+    Interrupted { done: usize, total: usize },
     #[error("{0}")]
     Failure(String),
+}
+
+impl From<ApplyError> for Error {
+    fn from(e: ApplyError) -> Error {
+        match e {
+            ApplyError::Step { step, total, source } => {
+                let mut source = source;
+                source.context = format!("step {step} of {total}: {}", source.context);
+                Error::Aws(source)
+            }
+            ApplyError::Interrupted { done, total } => Error::Interrupted { done, total },
+        }
+    }
 }
 
 impl Error {
@@ -24,7 +43,8 @@ impl Error {
         match self {
             Error::Config(_) => exit::INVALID_STACK,
             Error::Usage(_) => exit::USAGE,
-            Error::Aws(_) | Error::Conflict(_) | Error::Failure(_) => exit::FAILURE,
+            Error::Interrupted { .. } => exit::INTERRUPTED,
+            Error::Aws(_) | Error::Conflict(_) | Error::Failure(_) | Error::Locked(_) => exit::FAILURE,
         }
     }
 }

@@ -8,6 +8,8 @@ pub const FAILURE: u8 = 1;
 pub const CHANGES: u8 = 2;
 /// `verify`: the token was denied.
 pub const DENIED: u8 = 3;
+/// Interrupted (Ctrl-C): the step in flight finished, later ones did not start. Run the command again.
+pub const INTERRUPTED: u8 = 130;
 /// Usage error: bad flags or arguments, or a confirmation that was needed and not given.
 pub const USAGE: u8 = 64;
 /// The stack file is missing, unreadable or invalid. Nothing was sent to AWS.

@@ -31,4 +31,5 @@ pub mod crypto;
 pub mod error;
 pub mod exit;
 pub mod fetch;
+pub mod lock;
 pub mod plan;

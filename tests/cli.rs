@@ -196,6 +196,7 @@ fn help_text_of_every_command() {
         Some("deploy"),
         Some("teardown"),
         Some("outputs"),
+        Some("unlock"),
         Some("token"),
         Some("verify"),
     ] {

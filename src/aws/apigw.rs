@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use aws_sdk_apigatewayv2::types::{AuthorizationType, AuthorizerType, IntegrationType, JwtConfiguration, ProtocolType};
 
-use super::{AwsError, Clients, ErrorKind, classify};
+use super::{AwsError, Clients, ErrorKind, classify, ignore_missing, no_retry};
 use crate::plan::{ApiInfo, AuthorizerInfo, IDENTITY_SOURCE, IntegrationInfo, IntegrationSpec, RouteInfo, STAGE_NAME, StageInfo, TAG_KEY};
 
 /// List calls use the largest page API Gateway accepts.
@@ -223,6 +223,8 @@ pub async fn create_api(c: &Clients, name: &str, stack: &str) -> Result<ApiInfo,
         .protocol_type(ProtocolType::Http)
         .description(format!("managed by jwtstack; stack {stack}"))
         .set_tags(Some(tags(stack)))
+        .customize()
+        .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
         .send()
         .await
         .map_err(|e| classify(format!("creating HTTP API {name}"), e))?;
@@ -261,6 +263,8 @@ pub async fn create_authorizer(c: &Clients, api_id: &str, name: &str, issuer: &s
         .authorizer_type(AuthorizerType::Jwt)
         .identity_source(IDENTITY_SOURCE)
         .jwt_configuration(jwt_configuration(issuer, audience))
+        .customize()
+        .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
         .send()
         .await
         .map_err(|e| classify(format!("creating JWT authorizer {name} in API {api_id}"), e))?;
@@ -305,6 +309,8 @@ pub async fn create_integration(c: &Clients, api_id: &str, spec: &IntegrationSpe
         .set_integration_method(spec.method.clone())
         .payload_format_version(&spec.payload_format_version)
         .description(marker)
+        .customize()
+        .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
         .send()
         .await
         .map_err(|e| classify(format!("creating integration {} in API {api_id}", spec.describe()), e))?;
@@ -340,6 +346,8 @@ pub async fn create_route(
         .authorizer_id(authorizer_id)
         .set_authorization_scopes(Some(scopes.to_vec()))
         .target(format!("integrations/{integration_id}"))
+        .customize()
+        .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
         .send()
         .await
         .map_err(|e| classify(format!("creating route {key} in API {api_id}"), e))?;
@@ -372,7 +380,7 @@ pub async fn update_route(
 
 pub async fn delete_route(c: &Clients, api_id: &str, id: &str) -> Result<(), AwsError> {
     ignore_missing(
-        c.apigw.delete_route().api_id(api_id).route_id(id).send().await.map(|_| ()),
+        c.apigw.delete_route().api_id(api_id).route_id(id).send().await,
         format!("deleting route {id} of API {api_id}"),
     )
 }
@@ -384,6 +392,8 @@ pub async fn create_stage(c: &Clients, api_id: &str, stack: &str) -> Result<(), 
         .stage_name(STAGE_NAME)
         .auto_deploy(true)
         .set_tags(Some(tags(stack)))
+        .customize()
+        .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
         .send()
         .await
         .map_err(|e| classify(format!("creating stage {STAGE_NAME} of API {api_id}"), e))?;
@@ -416,23 +426,5 @@ pub async fn delete_stage(c: &Clients, api_id: &str) -> Result<(), AwsError> {
 }
 
 pub async fn delete_api(c: &Clients, id: &str) -> Result<(), AwsError> {
-    ignore_missing(
-        c.apigw.delete_api().api_id(id).send().await.map(|_| ()),
-        format!("deleting HTTP API {id}"),
-    )
-}
-
-/// A delete of something already gone has reached the desired state.
-fn ignore_missing<E, R>(result: Result<(), aws_smithy_runtime_api::client::result::SdkError<E, R>>, context: String) -> Result<(), AwsError>
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let err = classify(context, e);
-            if err.is_not_found() { Ok(()) } else { Err(err) }
-        }
-    }
+    ignore_missing(c.apigw.delete_api().api_id(id).send().await, format!("deleting HTTP API {id}"))
 }

@@ -1,7 +1,7 @@
 //! Lambda: the resource-policy statement that lets API Gateway invoke a function behind a `lambda` route.
 //! The statement's id is `jwtstack-{stack}-invoke`; other statements of the function are never touched.
 
-use super::{AwsError, Clients, classify};
+use super::{AwsError, Clients, classify, ignore_missing, no_retry};
 use crate::plan::PermissionInfo;
 
 /// The stack's statement on `function`, if present.
@@ -36,6 +36,8 @@ pub async fn add_permission(c: &Clients, function: &str, sid: &str, source_arn: 
         .action("lambda:InvokeFunction")
         .principal("apigateway.amazonaws.com")
         .source_arn(source_arn)
+        .customize()
+        .config_override(aws_sdk_lambda::config::Builder::default().retry_config(no_retry()))
         .send()
         .await
         .map_err(|e| {
@@ -49,11 +51,8 @@ pub async fn add_permission(c: &Clients, function: &str, sid: &str, source_arn: 
 }
 
 pub async fn remove_permission(c: &Clients, function: &str, sid: &str) -> Result<(), AwsError> {
-    match c.lambda.remove_permission().function_name(function).statement_id(sid).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let err = classify(format!("removing statement {sid} from Lambda function {function}"), e);
-            if err.is_not_found() { Ok(()) } else { Err(err) }
-        }
-    }
+    ignore_missing(
+        c.lambda.remove_permission().function_name(function).statement_id(sid).send().await,
+        format!("removing statement {sid} from Lambda function {function}"),
+    )
 }

@@ -9,12 +9,17 @@ pub mod ssm;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::display::DisplayErrorContext;
@@ -27,8 +32,18 @@ pub enum ErrorKind {
     Conflict,
     Throttled,
     AccessDenied,
+    /// No answer, a reset connection, or a timeout: the call may or may not have taken effect.
     Connection,
+    /// A 5xx answer.
+    Server,
     Other,
+}
+
+impl ErrorKind {
+    /// Worth another attempt after a pause.
+    pub fn is_transient(self) -> bool {
+        matches!(self, ErrorKind::Throttled | ErrorKind::Connection | ErrorKind::Server)
+    }
 }
 
 /// A failed AWS call: what we were doing, how it failed, and AWS's own words.
@@ -56,17 +71,74 @@ impl AwsError {
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound
     }
+
+    pub fn is_transient(&self) -> bool {
+        self.kind.is_transient()
+    }
+}
+
+/// Attempts per call, the first included. Throttling, 5xx and connection errors are retried with
+/// exponential backoff and full jitter (the SDK's standard retry mode), bounded by these and by the timeouts.
+pub const MAX_ATTEMPTS: u32 = 6;
+pub const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
+pub const MAX_BACKOFF: Duration = Duration::from_secs(8);
+/// One attempt, and one call with all its attempts.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(120);
+
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(INITIAL_BACKOFF)
+        .with_max_backoff(MAX_BACKOFF)
+}
+
+/// Creates are not retried by the SDK: a create whose answer was lost may have happened, so the caller
+/// reads again before trying again (see `apply::create_once`).
+pub fn no_retry() -> RetryConfig {
+    RetryConfig::disabled()
+}
+
+/// The IAM action behind an SDK error type, e.g. `aws_sdk_ssm::operation::put_parameter::PutParameterError`
+/// is `ssm:PutParameter`. API Gateway's management API authorizes by HTTP verb.
+fn iam_action<E>() -> Option<String> {
+    let name = std::any::type_name::<E>();
+    let service = name.strip_prefix("aws_sdk_")?.split("::").next()?;
+    let op = name.rsplit("::").next()?.strip_suffix("Error")?;
+    Some(match service {
+        "apigatewayv2" => {
+            let verb = if op.starts_with("Get") {
+                "GET"
+            } else if op.starts_with("Create") {
+                "POST"
+            } else if op.starts_with("Update") {
+                "PATCH"
+            } else if op.starts_with("Delete") {
+                "DELETE"
+            } else {
+                "POST"
+            };
+            format!("apigateway:{verb}")
+        }
+        "s3" => match op {
+            "HeadBucket" | "ListObjectsV2" => "s3:ListBucket".into(),
+            "GetPublicAccessBlock" => "s3:GetBucketPublicAccessBlock".into(),
+            "PutPublicAccessBlock" => "s3:PutBucketPublicAccessBlock".into(),
+            "PutBucketTagging" | "GetBucketTagging" => format!("s3:{op}"),
+            other => format!("s3:{other}"),
+        },
+        other => format!("{other}:{op}"),
+    })
 }
 
 /// Classifies an SDK error by its modelled error code and the transport outcome.
-pub(crate) fn classify<E, R>(context: impl Into<String>, err: SdkError<E, R>) -> AwsError
+pub(crate) fn classify<E>(context: impl Into<String>, err: SdkError<E, HttpResponse>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     let context = context.into();
     let (kind, code, hint) = match &err {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => (
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => (
             ErrorKind::Connection,
             None,
             Some("check the network, the region, and --endpoint-url / AWS_ENDPOINT_URL if you use an emulator".to_string()),
@@ -102,10 +174,17 @@ where
                     | "UnrecognizedClientException"
                     | "InvalidClientTokenId",
                 ) => ErrorKind::AccessDenied,
+                _ if se.raw().status().is_server_error() => ErrorKind::Server,
                 _ => ErrorKind::Other,
             };
-            let hint = (kind == ErrorKind::AccessDenied)
-                .then(|| "the credentials in use lack a permission; the README lists the IAM policy jwtstack needs".to_string());
+            let hint = (kind == ErrorKind::AccessDenied).then(|| {
+                let action = iam_action::<E>()
+                    .map(|a| format!("`{a}`"))
+                    .unwrap_or_else(|| "an IAM action".into());
+                format!(
+                    "the credentials in use are not allowed {action} on the resource above; the README lists the IAM policy jwtstack needs"
+                )
+            });
             (kind, code, hint)
         }
         _ => (ErrorKind::Other, None, None),
@@ -127,6 +206,20 @@ where
         code,
         message,
         hint,
+    }
+}
+
+/// A delete of something already gone has reached the desired state.
+pub(crate) fn ignore_missing<E, T>(result: Result<T, SdkError<E, HttpResponse>>, context: impl Into<String>) -> Result<(), AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = classify(context, e);
+            if err.is_not_found() { Ok(()) } else { Err(err) }
+        }
     }
 }
 
@@ -189,12 +282,17 @@ impl Intercept for CountingInterceptor {
             .map(|m| (m.service().to_string(), m.name().to_string()))
             .unwrap_or_default();
         let status = context.response().map(|r| r.status().as_u16());
+        let attempt = cfg.load::<RequestAttempts>().map(|a| a.attempts()).unwrap_or(1);
         let mut g = self.0.inner.lock().unwrap_or_else(|p| p.into_inner());
         *g.calls.entry((service.clone(), op.clone())).or_default() += 1;
-        if status == Some(429) {
+        if status == Some(429) || status == Some(503) {
             g.throttled += 1;
         }
-        tracing::debug!(service, op, ?status, "AWS call");
+        if attempt > 1 || status.is_none_or(|s| s >= 500 || s == 429) {
+            tracing::info!(service, op, attempt, ?status, "AWS call attempt");
+        } else {
+            tracing::debug!(service, op, attempt, ?status, "AWS call");
+        }
         Ok(())
     }
 }
@@ -222,7 +320,14 @@ impl Clients {
     /// Loads the normal credential chain (env, profile, SSO, IMDS...). `--endpoint-url` wins over
     /// `AWS_ENDPOINT_URL`, which aws-config reads itself.
     pub async fn connect(conn: &Connection) -> Result<Clients, AwsError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .operation_timeout(CALL_TIMEOUT)
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retry_config())
+            .timeout_config(timeouts);
         if let Some(r) = &conn.region {
             loader = loader.region(aws_config::Region::new(r.clone()));
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration, Tag, Tagging};
 
-use super::{AwsError, Clients, ErrorKind, classify};
+use super::{AwsError, Clients, ErrorKind, classify, no_retry};
 use crate::crypto::documents::{CACHE_CONTROL, CONTENT_TYPE};
 use crate::plan::{BucketInfo, ObjectInfo, PublicAccessBlock, TAG_KEY};
 
@@ -115,8 +115,18 @@ pub async fn get_object(c: &Clients, bucket: &str, key: &str) -> Result<Option<O
     }
 }
 
-/// Creates the bucket and tags it as the stack's. A bucket we already own (a retry) is fine.
-pub async fn create_bucket(c: &Clients, bucket: &str, stack: &str) -> Result<(), AwsError> {
+pub async fn bucket_exists(c: &Clients, bucket: &str) -> Result<bool, AwsError> {
+    match c.s3.head_bucket().bucket(bucket).send().await {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let err = classify(format!("reading S3 bucket {bucket}"), e);
+            if err.is_not_found() { Ok(false) } else { Err(err) }
+        }
+    }
+}
+
+/// Creates the bucket. A bucket we already own (our own earlier attempt) is fine.
+pub async fn create_bucket(c: &Clients, bucket: &str) -> Result<(), AwsError> {
     let mut req = c.s3.create_bucket().bucket(bucket);
     if c.region != "us-east-1" {
         req = req.create_bucket_configuration(
@@ -125,12 +135,18 @@ pub async fn create_bucket(c: &Clients, bucket: &str, stack: &str) -> Result<(),
                 .build(),
         );
     }
-    if let Err(e) = req.send().await {
+    let override_retry = aws_sdk_s3::config::Builder::default().retry_config(no_retry());
+    if let Err(e) = req.customize().config_override(override_retry).send().await {
         let err = classify(format!("creating S3 bucket {bucket}"), e);
         if err.code.as_deref() != Some("BucketAlreadyOwnedByYou") {
             return Err(err);
         }
     }
+    Ok(())
+}
+
+/// Marks the bucket as the stack's.
+pub async fn tag_bucket(c: &Clients, bucket: &str, stack: &str) -> Result<(), AwsError> {
     let context = format!("tagging S3 bucket {bucket}");
     let tag = Tag::builder()
         .key(TAG_KEY)

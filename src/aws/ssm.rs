@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ssm::types::{ParameterType, Tag};
 
-use super::{AwsError, Clients, ErrorKind, classify};
+use super::{AwsError, Clients, ErrorKind, classify, ignore_missing, no_retry};
 use crate::crypto::keys::SigningKey;
 use crate::plan::{KeyInfo, TAG_KEY};
 
@@ -89,6 +89,8 @@ pub async fn put_new_key(c: &Clients, parameter: &str, key: &SigningKey, stack: 
         .value(pem.as_str())
         .overwrite(false)
         .tags(tag)
+        .customize()
+        .config_override(aws_sdk_ssm::config::Builder::default().retry_config(no_retry()))
         .send()
         .await
         .map_err(|e| {
@@ -102,11 +104,43 @@ pub async fn put_new_key(c: &Clients, parameter: &str, key: &SigningKey, stack: 
 }
 
 pub async fn delete_key(c: &Clients, parameter: &str) -> Result<(), AwsError> {
-    match c.ssm.delete_parameter().name(parameter).send().await {
-        Ok(_) => Ok(()),
+    ignore_missing(
+        c.ssm.delete_parameter().name(parameter).send().await,
+        format!("deleting SSM parameter {parameter}"),
+    )
+}
+
+/// Creates the lock parameter with `value`; Conflict when it exists. Not retried by the SDK (see `lock`).
+pub async fn put_lock(c: &Clients, parameter: &str, value: &str) -> Result<(), AwsError> {
+    c.ssm
+        .put_parameter()
+        .name(parameter)
+        .description("jwtstack run lock: held while deploy or teardown runs; `jwtstack unlock --yes` clears a stale one")
+        .r#type(ParameterType::String)
+        .value(value)
+        .overwrite(false)
+        .customize()
+        .config_override(aws_sdk_ssm::config::Builder::default().retry_config(no_retry()))
+        .send()
+        .await
+        .map_err(|e| classify(format!("taking the lock {parameter}"), e))?;
+    Ok(())
+}
+
+/// The lock parameter's value, if it exists.
+pub async fn get_lock(c: &Clients, parameter: &str) -> Result<Option<String>, AwsError> {
+    match c.ssm.get_parameter().name(parameter).send().await {
+        Ok(out) => Ok(out.parameter().and_then(|p| p.value()).map(str::to_string)),
         Err(e) => {
-            let err = classify(format!("deleting SSM parameter {parameter}"), e);
-            if err.is_not_found() { Ok(()) } else { Err(err) }
+            let err = classify(format!("reading the lock {parameter}"), e);
+            if err.is_not_found() { Ok(None) } else { Err(err) }
         }
     }
+}
+
+pub async fn delete_lock(c: &Clients, parameter: &str) -> Result<(), AwsError> {
+    ignore_missing(
+        c.ssm.delete_parameter().name(parameter).send().await,
+        format!("releasing the lock {parameter}"),
+    )
 }

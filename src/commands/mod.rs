@@ -39,8 +39,19 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
             let c = connect(g, &stack).await?;
             let result = match command {
                 Command::Plan { detailed_exitcode } => stack::plan(g, &c, &stack, detailed_exitcode).await,
-                Command::Deploy => stack::deploy(g, &c, &stack).await,
-                Command::Teardown { yes, keep_keys } => stack::teardown(g, &c, &stack, yes, keep_keys).await,
+                Command::Deploy { lock_timeout } => {
+                    let wait = duration(&lock_timeout)?;
+                    stack::deploy(g, &c, &stack, wait).await
+                }
+                Command::Teardown {
+                    yes,
+                    keep_keys,
+                    lock_timeout,
+                } => {
+                    let wait = duration(&lock_timeout)?;
+                    stack::teardown(g, &c, &stack, yes, keep_keys, wait).await
+                }
+                Command::Unlock { yes } => stack::unlock(&c, &stack, yes).await,
                 // Outputs; the offline commands returned above.
                 _ => stack::outputs(g, &c, &stack).await,
             };
@@ -48,6 +59,12 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
             result
         }
     }
+}
+
+fn duration(text: &str) -> Result<std::time::Duration, Error> {
+    config::parse_duration_str(text)
+        .map(std::time::Duration::from_secs)
+        .map_err(|e| Error::Usage(format!("--lock-timeout: {e}")))
 }
 
 /// AWS clients for the stack: `--region` wins over the stack's `region`, which wins over the config chain.

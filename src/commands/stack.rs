@@ -1,6 +1,9 @@
 //! plan, deploy, teardown, outputs.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -10,8 +13,8 @@ use crate::aws::{Clients, inventory};
 use crate::cli::Global;
 use crate::config::Stack;
 use crate::error::Error;
-use crate::exit;
 use crate::plan::{self, Plan, PlanJson, Step, render_text};
+use crate::{exit, lock};
 
 /// What a deployed stack exposes. `outputs --json` prints this object (a contract).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -74,14 +77,26 @@ struct DeployJson {
     outputs: Outputs,
 }
 
-pub async fn deploy(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error> {
+pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Duration) -> Result<u8, Error> {
     let read = inventory::read(c, stack).await?;
-    let plan = plan::plan(stack, &read.inventory)?;
-    let mut ctx = Context::from_inventory(&read.inventory);
-    if !plan.is_empty() {
-        eprint!("{}", render_text(&plan, false));
-        run_plan(c, stack, &plan, &mut ctx).await?;
-    }
+    let first = plan::plan(stack, &read.inventory)?;
+    // A deploy with nothing to do writes nothing, not even the lock.
+    let (plan, ctx) = if first.is_empty() {
+        (first, Context::from_inventory(&read.inventory))
+    } else {
+        locked(c, stack, "deploy", lock_timeout, || async {
+            // Another run may have changed AWS while this one waited: plan again under the lock.
+            let read = inventory::read(c, stack).await?;
+            let plan = plan::plan(stack, &read.inventory)?;
+            let mut ctx = Context::from_inventory(&read.inventory);
+            if !plan.is_empty() {
+                eprint!("{}", render_text(&plan, false));
+                run_plan(c, stack, &plan, &mut ctx).await?;
+            }
+            Ok((plan, ctx))
+        })
+        .await?
+    };
     let outputs = outputs_of(stack, &c.region, &ctx);
     if g.json {
         println!(
@@ -106,18 +121,60 @@ pub async fn deploy(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error>
     Ok(exit::OK)
 }
 
+/// Applies the plan; Ctrl-C stops it after the step in flight.
 async fn run_plan(c: &Clients, stack: &Stack, plan: &Plan, ctx: &mut Context) -> Result<(), Error> {
     let total = plan.steps.len();
-    let result = apply::apply(c, stack, plan, ctx, |i, step: &Step| {
+    let stop = Arc::new(AtomicBool::new(false));
+    let listener = tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("Ctrl-C: stopping after the step in flight");
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+    });
+    let result = apply::apply(c, stack, plan, ctx, &stop, |i, step: &Step| {
         let ch = step.change();
         eprintln!("[{}/{}] {} {} {}", i + 1, total, ch.action.sign(), ch.resource, ch.name);
     })
     .await;
-    if let Err(e) = result {
-        eprintln!("stopped: the steps before the failing one were applied; run the command again to continue");
-        return Err(e.into());
+    listener.abort();
+    if let Err(e) = &result {
+        if matches!(e, apply::ApplyError::Step { .. }) {
+            eprintln!("stopped: the steps before the failing one were applied; run the command again to continue");
+        }
     }
-    Ok(())
+    Ok(result?)
+}
+
+/// Runs `work` holding the stack's lock, and releases it however `work` ends.
+async fn locked<T, F, Fut>(c: &Clients, stack: &Stack, command: &str, timeout: Duration, work: F) -> Result<T, Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let held = lock::acquire(c, &stack.name, command, timeout).await?;
+    let result = work().await;
+    let released = lock::release(c, held).await;
+    match (result, released) {
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Ok(v), Ok(())) => Ok(v),
+    }
+}
+
+pub async fn unlock(c: &Clients, stack: &Stack, yes: bool) -> Result<u8, Error> {
+    if !yes {
+        return Err(Error::Usage(
+            "unlock clears the lock whoever holds it: pass --yes once you are sure that run is gone".into(),
+        ));
+    }
+    match lock::force_unlock(c, &stack.name).await? {
+        Some(holder) => println!("Cleared the lock of stack `{}`, held by {holder}.", stack.name),
+        None => println!("Stack `{}` was not locked.", stack.name),
+    }
+    Ok(exit::OK)
 }
 
 #[derive(Serialize)]
@@ -125,7 +182,7 @@ struct TeardownJson {
     removed: PlanJson,
 }
 
-pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_keys: bool) -> Result<u8, Error> {
+pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_keys: bool, lock_timeout: Duration) -> Result<u8, Error> {
     let read = inventory::read(c, stack).await?;
     let plan = plan::plan_teardown(stack, &read.inventory, keep_keys);
     if plan.is_empty() {
@@ -143,8 +200,14 @@ pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_ke
     if !yes {
         confirm(stack, plan.steps.len())?;
     }
-    let mut ctx = Context::from_inventory(&read.inventory);
-    run_plan(c, stack, &plan, &mut ctx).await?;
+    let plan = locked(c, stack, "teardown", lock_timeout, || async {
+        let read = inventory::read(c, stack).await?;
+        let plan = plan::plan_teardown(stack, &read.inventory, keep_keys);
+        let mut ctx = Context::from_inventory(&read.inventory);
+        run_plan(c, stack, &plan, &mut ctx).await?;
+        Ok(plan)
+    })
+    .await?;
     if g.json {
         println!("{}", to_json(&TeardownJson { removed: plan.to_json() }));
     } else {
