@@ -158,6 +158,8 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) ->
             ctx.generated.insert(kid.clone(), key);
         }
         Step::CreateBucket { bucket } => {
+            // Recorded first, so that a run dying before the tag below still knows the bucket is the stack's.
+            ssm::put_bucket_marker(c, name, bucket).await?;
             create_once(
                 bucket,
                 || s3::create_bucket(c, bucket),
@@ -288,6 +290,8 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) ->
         Step::DeleteApi { id, .. } => apigw::delete_api(c, id).await?,
         Step::DeleteObject { bucket, key } => s3::delete_object(c, bucket, key).await?,
         Step::DeleteBucket { bucket } => s3::delete_bucket(c, bucket).await?,
+        Step::TagBucket { bucket } => s3::tag_bucket(c, bucket, name).await?,
+        Step::DeleteBucketMarker { .. } => ssm::delete_bucket_marker(c, name).await?,
         Step::DeleteKey { parameter, .. } => ssm::delete_key(c, parameter).await?,
     }
     Ok(())

@@ -88,6 +88,14 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration)
                 let current = ssm::get_lock(c, &parameter).await?;
                 let other = match current.as_deref().map(read_holder) {
                     Some(Some(h)) if h.nonce == holder.nonce => return Ok(Lock { parameter, holder }),
+                    Some(Some(h)) if h.host == holder.host && process_is_gone(h.pid) => {
+                        tracing::warn!(
+                            "the lock of stack {stack} was held by a run that is gone ({}); taking it over",
+                            h.describe()
+                        );
+                        ssm::delete_lock(c, &parameter).await?;
+                        continue;
+                    }
                     Some(Some(h)) => h.describe(),
                     Some(None) => format!("unreadable lock value in {parameter}"),
                     None if e.is_transient() => "nobody (the last attempt failed)".into(),
@@ -108,6 +116,11 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration)
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// Whether a process of this host has ended. Only Linux (/proc) can tell; elsewhere it is taken as running.
+fn process_is_gone(pid: u32) -> bool {
+    std::path::Path::new("/proc/self").exists() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// Releases the lock if it is still ours (a forced `unlock` may have handed it to another run).

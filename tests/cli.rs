@@ -20,23 +20,53 @@ fn jwtstack(dir: &Path) -> assert_cmd::Command {
     c
 }
 
+/// A loopback endpoint that counts the connections made to it and answers none.
+fn counting_endpoint() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (format!("http://{addr}"), count)
+}
+
 #[test]
 fn every_invalid_stack_file_is_rejected_before_any_aws_call() {
     let dir = tempfile::tempdir().unwrap();
+    let (endpoint, connections) = counting_endpoint();
     let mut names: Vec<PathBuf> = std::fs::read_dir(fixtures()).unwrap().map(|e| e.unwrap().path()).collect();
     names.sort();
-    assert!(names.len() >= 25);
-    for path in names {
+    assert!(names.len() >= 40, "{} fixtures", names.len());
+    // A 10 MB file is made here rather than kept in the repository.
+    let huge = dir.path().join("huge.yaml");
+    std::fs::write(&huge, "# padding\n".repeat(1_100_000)).unwrap();
+    names.push(huge);
+    let tests_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut tried = 0;
+    for path in &names {
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
-        let file = format!("fixtures/invalid/{name}.yaml");
-        for command in ["validate", "deploy", "plan", "teardown"] {
+        let file = if name == "huge" {
+            path.display().to_string()
+        } else {
+            format!("fixtures/invalid/{name}.yaml")
+        };
+        for command in ["validate", "deploy", "plan", "teardown", "token", "verify", "outputs", "unlock"] {
+            let mut args = vec![command, "-f", &file];
+            match command {
+                "teardown" | "unlock" => args.push("--yes"),
+                "token" => args.extend(["--sub", "alice"]),
+                "verify" => args.push("x.y.z"),
+                _ => {}
+            }
             let out = jwtstack(dir.path())
-                .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests"))
-                .args(
-                    [command, "-f", &file, "--yes"]
-                        .iter()
-                        .filter(|a| command == "teardown" || **a != "--yes"),
-                )
+                .env("AWS_ENDPOINT_URL", &endpoint)
+                .current_dir(&tests_dir)
+                .args(&args)
                 .timeout(std::time::Duration::from_secs(20))
                 .output()
                 .unwrap();
@@ -47,13 +77,27 @@ fn every_invalid_stack_file_is_rejected_before_any_aws_call() {
                 String::from_utf8_lossy(&out.stderr)
             );
             assert!(out.stdout.is_empty(), "{name}: stdout must stay empty on error");
+            tried += 1;
             if command == "validate" {
                 let stderr = String::from_utf8(out.stderr).unwrap();
                 assert!(stderr.starts_with(&format!("error: {file}:")), "{name}: {stderr}");
-                insta::assert_snapshot!(format!("invalid_{name}"), stderr);
+                if name != "huge" {
+                    insta::assert_snapshot!(format!("invalid_{name}"), stderr);
+                } else {
+                    assert!(stderr.contains("a stack file is at most 1048576 bytes"), "{stderr}");
+                }
             }
         }
     }
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "an invalid stack file led to an AWS call"
+    );
+    eprintln!(
+        "invalid stack files: {} files x 8 commands = {tried} runs, all exit 65, 0 AWS connections",
+        names.len()
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Env, stack_yaml};
+use common::{Env, Output, stack_yaml};
 use serde_json::Value;
 
 const BUCKET: &str = "grocery-issuer-test";
@@ -221,7 +221,7 @@ fn a_change_shows_as_exactly_that_change_and_teardown_leaves_nothing() {
     env.run(&["plan", "--detailed-exitcode"]).code(0);
 
     let down = env.run(&["teardown", "--yes"]).ok();
-    assert!(down.stdout.contains("Removed 5 resource(s)"), "{}\n{}", down.stdout, down.stderr);
+    assert!(down.stdout.contains("Removed 6 resource(s)"), "{}\n{}", down.stdout, down.stderr);
     let sdk = env.sdk();
     let apis = env.block_on(sdk.apigw.get_apis().send()).unwrap();
     assert!(apis.items().is_empty());
@@ -467,4 +467,56 @@ fn token_and_verify_against_the_deployed_stack() {
     assert!(long.stderr.contains("token_max_ttl"), "{}", long.stderr);
     let unknown = env.run(&["token", "--sub", "alice", "--scope", "lists.delete"]).code(64);
     assert!(unknown.stderr.contains("granted by no route"), "{}", unknown.stderr);
+}
+
+#[test]
+fn secrets_appear_in_no_log_at_any_verbosity() {
+    let env = Env::new();
+    env.write_stack(&stack_yaml("grocery", BUCKET, "name: grocery-api", None));
+    let mut logs = String::new();
+    for verbosity in ["-vv", "-v"] {
+        let deploy = env.run(&["deploy", verbosity]).ok();
+        logs += &deploy.stdout;
+        logs += &deploy.stderr;
+    }
+    let sdk = env.sdk();
+    let p = env
+        .block_on(
+            sdk.ssm
+                .get_parameter()
+                .name("/jwtstack/grocery/keys/grocery-k1")
+                .with_decryption(true)
+                .send(),
+        )
+        .unwrap();
+    let pem = p.parameter().unwrap().value().unwrap().to_string();
+    let token = env.run(&["token", "--sub", "alice", "--scope", "lists.read", "-vv"]).ok();
+    assert!(!token.stderr.contains(token.stdout.trim()), "the token is in the log");
+    let jwt = token.stdout.trim().to_string();
+    logs += &token.stderr;
+    for args in [
+        vec!["verify", jwt.as_str(), "--route", "GET /lists/1", "-vv"],
+        vec!["verify", jwt.as_str(), "--json", "-vv"],
+        vec!["plan", "-vv"],
+        vec!["outputs", "-vv"],
+    ] {
+        let out = env.run(&args);
+        logs += &out.stdout;
+        logs += &out.stderr;
+    }
+    // The most verbose logging a user can ask for, the SDK's own included.
+    let out = Output::from(env.cmd().env("RUST_LOG", "trace").args(["verify", &jwt]).output().unwrap());
+    logs += &out.stdout;
+    logs += &out.stderr;
+    let out = Output::from(env.cmd().env("RUST_LOG", "trace").args(["plan"]).output().unwrap());
+    logs += &out.stdout;
+    logs += &out.stderr;
+    assert!(logs.contains("AWS call"), "the -vv logs name the AWS calls");
+    let (_, signature) = jwt.rsplit_once('.').unwrap();
+    assert!(!logs.contains(signature), "a token is in the output");
+    for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!logs.contains(line), "a line of the private key is in the output");
+    }
+    assert!(!logs.contains("PRIVATE KEY"));
+    env.run(&["teardown", "--yes", "-vv"]).ok();
 }

@@ -15,14 +15,15 @@ pub struct Read {
 
 pub async fn read(c: &Clients, stack: &Stack) -> Result<Read, AwsError> {
     let doc_keys = [stack.discovery_key(), stack.jwks_key()];
-    let prefix = stack.key_parameter_prefix();
-    let keys_fut = ssm::read_keys(c, &prefix);
+    let params_fut = ssm::read_stack_parameters(c, &stack.name);
     let bucket_fut = s3::read_bucket(c, &stack.issuer.bucket, &stack.name, &doc_keys);
     let api_fut = read_api(c, stack);
-    let ((key_infos, keys), (bucket, objects), api_part) = tokio::try_join!(keys_fut, bucket_fut, api_fut)?;
+    let (params, (bucket, objects), api_part) = tokio::try_join!(params_fut, bucket_fut, api_fut)?;
+    let keys = params.keys;
     let mut inv = Inventory {
         region: c.region.clone(),
-        keys: key_infos,
+        keys: params.key_infos,
+        bucket_marker: params.bucket_marker,
         bucket,
         objects,
         ..Inventory::default()

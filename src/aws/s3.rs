@@ -62,21 +62,19 @@ pub async fn read_bucket(
             objects.insert(key.clone(), o);
         }
     }
-    let has_other_objects = if owned {
-        let out =
-            c.s3.list_objects_v2()
-                .bucket(bucket)
-                .max_keys(keys.len() as i32 + 1)
-                .send()
-                .await
-                .map_err(|e| classify(format!("listing S3 bucket {bucket}"), e))?;
-        out.contents()
-            .iter()
-            .filter_map(|o| o.key())
-            .any(|k| !keys.iter().any(|ours| ours == k))
-    } else {
-        true
-    };
+    // Whether teardown may delete the bucket: one small listing.
+    let listing =
+        c.s3.list_objects_v2()
+            .bucket(bucket)
+            .max_keys(keys.len() as i32 + 1)
+            .send()
+            .await
+            .map_err(|e| classify(format!("listing S3 bucket {bucket}"), e))?;
+    let has_other_objects = listing
+        .contents()
+        .iter()
+        .filter_map(|o| o.key())
+        .any(|k| !keys.iter().any(|ours| ours == k));
     Ok((
         Some(BucketInfo {
             owned,

@@ -10,15 +10,34 @@ use super::{AwsError, Clients, ErrorKind, classify, ignore_missing, no_retry};
 use crate::crypto::keys::SigningKey;
 use crate::plan::{KeyInfo, TAG_KEY};
 
-/// Every key under `prefix` (which ends with `/`), decrypted in memory to derive its public half.
-pub async fn read_keys(c: &Clients, prefix: &str) -> Result<(BTreeMap<String, KeyInfo>, BTreeMap<String, SigningKey>), AwsError> {
-    let mut infos = BTreeMap::new();
-    let mut keys = BTreeMap::new();
-    let path = prefix.trim_end_matches('/');
+/// What the stack keeps in SSM, read in one listing of `/jwtstack/{name}`.
+#[derive(Default)]
+pub struct StackParameters {
+    pub key_infos: BTreeMap<String, KeyInfo>,
+    /// Private keys, decrypted in memory only.
+    pub keys: BTreeMap<String, SigningKey>,
+    /// The bucket this stack created (see [`put_bucket_marker`]).
+    pub bucket_marker: Option<String>,
+}
+
+/// `/jwtstack/{name}/bucket`: written before the stack creates its bucket, so that the bucket counts as the
+/// stack's even if the run dies between creating and tagging it.
+pub fn bucket_marker(stack: &str) -> String {
+    format!("/jwtstack/{stack}/bucket")
+}
+
+/// Every parameter under `/jwtstack/{name}`: the keys (under `keys/`, decrypted to derive their public
+/// half) and the bucket marker.
+pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackParameters, AwsError> {
+    let mut out = StackParameters::default();
+    let path = format!("/jwtstack/{stack}");
+    let prefix = format!("{path}/keys/");
+    let marker = bucket_marker(stack);
     let mut pages = c
         .ssm
         .get_parameters_by_path()
-        .path(path)
+        .path(&path)
+        .recursive(true)
         .with_decryption(true)
         .max_results(10)
         .into_paginator()
@@ -27,9 +46,13 @@ pub async fn read_keys(c: &Clients, prefix: &str) -> Result<(BTreeMap<String, Ke
         let page = page.map_err(|e| classify(format!("listing SSM parameters under {path}"), e))?;
         for p in page.parameters() {
             let Some(name) = p.name() else { continue };
-            let Some(kid) = name.strip_prefix(prefix) else { continue };
+            if name == marker {
+                out.bucket_marker = p.value().map(str::to_string);
+                continue;
+            }
+            let Some(kid) = name.strip_prefix(&prefix) else { continue };
             let parsed = p.value().and_then(|v| SigningKey::from_pem(kid, v).ok());
-            infos.insert(
+            out.key_infos.insert(
                 kid.to_string(),
                 KeyInfo {
                     parameter: name.to_string(),
@@ -38,11 +61,48 @@ pub async fn read_keys(c: &Clients, prefix: &str) -> Result<(BTreeMap<String, Ke
                 },
             );
             if let Some(k) = parsed {
-                keys.insert(kid.to_string(), k);
+                out.keys.insert(kid.to_string(), k);
             }
         }
     }
-    Ok((infos, keys))
+    Ok(out)
+}
+
+pub async fn put_bucket_marker(c: &Clients, stack: &str, bucket: &str) -> Result<(), AwsError> {
+    let name = bucket_marker(stack);
+    let tag = Tag::builder()
+        .key(TAG_KEY)
+        .value(stack)
+        .build()
+        .map_err(|e| AwsError::new(name.clone(), ErrorKind::Other, e.to_string()))?;
+    // Overwriting is fine here: the value is the bucket name, the same on every attempt.
+    c.ssm
+        .put_parameter()
+        .name(&name)
+        .description("jwtstack: the issuer bucket this stack created")
+        .r#type(ParameterType::String)
+        .value(bucket)
+        .overwrite(true)
+        .send()
+        .await
+        .map_err(|e| classify(format!("putting SSM parameter {name}"), e))?;
+    c.ssm
+        .add_tags_to_resource()
+        .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+        .resource_id(&name)
+        .tags(tag)
+        .send()
+        .await
+        .map_err(|e| classify(format!("tagging SSM parameter {name}"), e))?;
+    Ok(())
+}
+
+pub async fn delete_bucket_marker(c: &Clients, stack: &str) -> Result<(), AwsError> {
+    let name = bucket_marker(stack);
+    ignore_missing(
+        c.ssm.delete_parameter().name(&name).send().await,
+        format!("deleting SSM parameter {name}"),
+    )
 }
 
 /// Reads one private key.

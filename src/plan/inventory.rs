@@ -11,6 +11,8 @@ pub struct Inventory {
     /// Private keys under `/jwtstack/{name}/keys/`, by kid, with their public half when readable.
     pub keys: BTreeMap<String, KeyInfo>,
     pub bucket: Option<BucketInfo>,
+    /// The bucket named by `/jwtstack/{name}/bucket`: created by this stack, tagged or not yet.
+    pub bucket_marker: Option<String>,
     /// The published documents, by object key.
     pub objects: BTreeMap<String, ObjectInfo>,
     pub api: Option<ApiInfo>,
@@ -31,7 +33,7 @@ pub struct KeyInfo {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketInfo {
-    /// Created by this stack (carries its tag).
+    /// Carries the stack's tag.
     pub owned: bool,
     /// The bucket policy document, if any.
     pub policy: Option<String>,

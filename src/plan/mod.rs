@@ -94,6 +94,14 @@ pub enum Step {
         parameter: String,
         bits: usize,
     },
+    /// Tags a bucket the stack created but did not get to tag (the run died in between).
+    TagBucket {
+        bucket: String,
+    },
+    /// Removes `/jwtstack/{name}/bucket`, the record that the stack created its bucket.
+    DeleteBucketMarker {
+        parameter: String,
+    },
     CreateBucket {
         bucket: String,
     },
@@ -283,8 +291,12 @@ pub fn plan(stack: &Stack, inv: &Inventory) -> Result<Plan, Conflict> {
 
     // 2. Bucket, its public-access settings and policy.
     let bucket_info = inv.bucket.clone();
-    if bucket_info.is_none() {
-        steps.push(Step::CreateBucket { bucket: bucket.clone() });
+    match &bucket_info {
+        None => steps.push(Step::CreateBucket { bucket: bucket.clone() }),
+        Some(b) if !b.owned && inv.bucket_marker.as_deref() == Some(bucket.as_str()) => {
+            steps.push(Step::TagBucket { bucket: bucket.clone() })
+        }
+        Some(_) => {}
     }
     let existing_pab = bucket_info.as_ref().and_then(|b| b.public_access_block);
     if stack.issuer.public {
@@ -592,7 +604,8 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Plan {
                 });
             }
         }
-        let deleting_bucket = b.owned && !b.has_other_objects;
+        let owned = b.owned || inv.bucket_marker.as_deref() == Some(bucket.as_str());
+        let deleting_bucket = owned && !b.has_other_objects;
         if !deleting_bucket {
             match merge_policy(b.policy.as_deref(), &statement_id(&stack.name), None) {
                 PolicyChange::None => {}
@@ -606,13 +619,18 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Plan {
         }
         if deleting_bucket {
             steps.push(Step::DeleteBucket { bucket: bucket.clone() });
-        } else if b.owned {
+        } else if owned {
             notes.push(format!("bucket {bucket} is kept: it holds objects the stack did not write"));
         } else {
             notes.push(format!(
                 "bucket {bucket} is kept: the stack did not create it (its public access block is left as it is)"
             ));
         }
+    }
+    if inv.bucket_marker.is_some() {
+        steps.push(Step::DeleteBucketMarker {
+            parameter: crate::aws::ssm::bucket_marker(&stack.name),
+        });
     }
     if keep_keys {
         if !inv.keys.is_empty() {

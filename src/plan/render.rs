@@ -59,6 +59,8 @@ impl Step {
                 vec![d("type", "", "SecureString"), d("key", "", &format!("RSA {bits}, generated"))],
             ),
             Step::CreateBucket { bucket } => (Create, "s3_bucket", bucket.clone(), vec![]),
+            Step::TagBucket { bucket } => (Update, "s3_bucket", bucket.clone(), vec![d("tag", "none", super::TAG_KEY)]),
+            Step::DeleteBucketMarker { parameter } => (Delete, "ssm_parameter", parameter.clone(), vec![]),
             Step::PutPublicAccessBlock { bucket, before, after } => {
                 let show = |p: &super::PublicAccessBlock| {
                     format!(

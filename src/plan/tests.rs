@@ -73,7 +73,8 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
                     },
                 );
             }
-            Step::CreateBucket { .. } => {
+            Step::CreateBucket { bucket } => {
+                inv.bucket_marker = Some(bucket.clone());
                 inv.bucket = Some(BucketInfo {
                     owned: true,
                     ..BucketInfo::default()
@@ -189,6 +190,8 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
                 inv.objects.remove(key);
             }
             Step::DeleteBucket { .. } => inv.bucket = None,
+            Step::TagBucket { .. } => inv.bucket.as_mut().unwrap().owned = true,
+            Step::DeleteBucketMarker { .. } => inv.bucket_marker = None,
             Step::DeleteKey { kid, .. } => {
                 inv.keys.remove(kid);
             }
@@ -472,7 +475,8 @@ fn private_bucket_gets_no_policy_and_teardown_of_owned_api_is_one_delete() {
             "s3_object",
             "s3_object",
             "s3_bucket",
-            "ssm_parameter"
+            "ssm_parameter",
+            "ssm_parameter",
         ]
     );
     let kept = plan_teardown(&s, &inv, true);
@@ -536,4 +540,23 @@ fn first_deploy_plan_snapshots() {
     insta::assert_json_snapshot!("first_deploy_json", p.to_json());
     let inv = deployed(&s);
     insta::assert_snapshot!("teardown_text", render_text(&plan_teardown(&s, &inv, false), false));
+}
+
+#[test]
+fn a_bucket_created_but_not_tagged_is_still_the_stacks() {
+    // Regression guard: a run killed between CreateBucket and the tag left an untagged bucket.
+    let s = stack(STACK);
+    let mut inv = deployed(&s);
+    inv.bucket.as_mut().unwrap().owned = false;
+    let p = plan(&s, &inv).unwrap();
+    assert_eq!(
+        lines(&p)[..2],
+        ["  ~ s3_bucket grocery-issuer-123", "      tag: none -> jwtstack:stack"]
+    );
+    let down = plan_teardown(&s, &inv, false);
+    assert!(down.steps.iter().any(|st| matches!(st, Step::DeleteBucket { .. })));
+    // Without the marker, an untagged bucket is someone else's and stays.
+    inv.bucket_marker = None;
+    let down = plan_teardown(&s, &inv, false);
+    assert!(!down.steps.iter().any(|st| matches!(st, Step::DeleteBucket { .. })));
 }

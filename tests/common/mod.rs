@@ -67,6 +67,55 @@ impl Drop for Moto {
     }
 }
 
+/// tests/support/aws_proxy.py in front of an emulator: faults, latency, API Gateway's quota. Killed on drop.
+pub struct Proxy {
+    child: Child,
+    pub endpoint: String,
+    port: u16,
+}
+
+impl Proxy {
+    pub fn start(target: &str, args: &[&str]) -> Proxy {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(python())
+            .arg(root().join("tests/support/aws_proxy.py"))
+            .args(["--port", &port.to_string(), "--target", target])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting the proxy");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(30), "the proxy did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Proxy {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            port,
+        }
+    }
+
+    /// `{"requests": n, "faults": {kind: n}, "quota_throttled": n}`.
+    pub fn stats(&self) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.write_all(b"GET /__proxy/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        serde_json::from_str(out.split("\r\n\r\n").nth(1).unwrap()).unwrap()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// One test's world: an emulator, a directory, a stack file.
 pub struct Env {
     pub moto: Moto,
@@ -108,6 +157,17 @@ impl Env {
         Output::from(out)
     }
 
+    /// The binary talking to AWS through `endpoint` (a proxy in front of this test's emulator).
+    pub fn cmd_via(&self, endpoint: &str) -> assert_cmd::Command {
+        let mut c = self.cmd();
+        c.env("AWS_ENDPOINT_URL", endpoint);
+        c
+    }
+
+    pub fn run_via(&self, endpoint: &str, args: &[&str]) -> Output {
+        Output::from(self.cmd_via(endpoint).args(args).output().unwrap())
+    }
+
     /// Creates a Lambda function in the emulator; returns its ARN.
     pub fn create_function(&self, name: &str) -> String {
         let out = Command::new(python())
@@ -138,6 +198,31 @@ impl Env {
             lambda: aws_sdk_lambda::Client::new(&conf),
         }
     }
+}
+
+/// The same isolation for a std::process::Command (for runs the tests kill or interrupt).
+pub fn isolate_std(c: &mut Command, dir: &Path) {
+    for var in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_DEFAULT_REGION",
+        "RUST_LOG",
+        "NO_COLOR",
+    ] {
+        c.env_remove(var);
+    }
+    let empty = dir.join("aws-config");
+    if !empty.exists() {
+        std::fs::write(&empty, "").unwrap();
+    }
+    c.env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", REGION)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
 }
 
 /// Keeps the developer's own AWS settings out of a test run.
