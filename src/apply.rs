@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use futures_util::stream::{self, StreamExt};
 use rand::Rng;
 use rand::rngs::OsRng;
 
@@ -80,16 +81,47 @@ pub async fn apply(
     mut progress: impl FnMut(usize, &Step),
 ) -> Result<(), ApplyError> {
     let total = plan.steps.len();
-    for (i, step) in plan.steps.iter().enumerate() {
+    let mut i = 0;
+    while i < total {
         if stop.load(Ordering::SeqCst) {
             return Err(ApplyError::Interrupted { done: i, total });
         }
-        progress(i, step);
-        run_step(c, stack, step, ctx).await.map_err(|source| ApplyError::Step {
-            step: i + 1,
-            total,
-            source,
-        })?;
+        // The run of neighbouring steps that may go together (one step when it may not).
+        let group = parallel_group(&plan.steps[i]);
+        let mut end = i + 1;
+        while group.is_some() && end < total && parallel_group(&plan.steps[end]) == group {
+            end += 1;
+        }
+        for (n, step) in plan.steps[i..end].iter().enumerate() {
+            progress(i + n, step);
+        }
+        let shared: &Context = ctx;
+        let results: Vec<(usize, Result<Effect, AwsError>)> = stream::iter(i..end)
+            .map(|n| async move { (n, run_step(c, stack, &plan.steps[n], shared).await) })
+            .buffer_unordered(PARALLEL_STEPS)
+            .collect()
+            .await;
+        // Every step of the group has finished; the first failure (in plan order) is the one reported.
+        let mut failed: Option<(usize, AwsError)> = None;
+        let mut effects = Vec::new();
+        for (n, r) in results {
+            match r {
+                Ok(effect) => effects.push(effect),
+                Err(e) if failed.as_ref().is_none_or(|(m, _)| n < *m) => failed = Some((n, e)),
+                Err(_) => {}
+            }
+        }
+        for effect in effects {
+            ctx.record(effect);
+        }
+        if let Some((n, source)) = failed {
+            return Err(ApplyError::Step {
+                step: n + 1,
+                total,
+                source,
+            });
+        }
+        i = end;
     }
     Ok(())
 }
@@ -130,7 +162,55 @@ where
     }
 }
 
-async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) -> Result<(), AwsError> {
+/// What a step produced that later steps need.
+enum Effect {
+    None,
+    Key(String, Box<SigningKey>),
+    Api(String, String),
+    Authorizer(String),
+    Integration(IntegrationSpec, String),
+}
+
+impl Context {
+    fn record(&mut self, effect: Effect) {
+        match effect {
+            Effect::None => {}
+            Effect::Key(kid, key) => {
+                self.generated.insert(kid, *key);
+            }
+            Effect::Api(id, endpoint) => {
+                self.api_id = Some(id);
+                self.api_endpoint = Some(endpoint);
+            }
+            Effect::Authorizer(id) => self.authorizer_id = Some(id),
+            Effect::Integration(spec, id) => {
+                self.integrations.insert(spec, id);
+            }
+        }
+    }
+}
+
+/// Steps that may run at the same time as their neighbours of the same group: they touch different
+/// resources and need nothing from each other. Every other step runs alone, in order.
+fn parallel_group(step: &Step) -> Option<u8> {
+    Some(match step {
+        Step::PutObject { .. } => 1,
+        Step::CreateIntegration { .. } => 2,
+        Step::CreateRoute { .. } | Step::UpdateRoute { .. } => 3,
+        Step::AddPermission { .. } | Step::ReplacePermission { .. } => 4,
+        Step::DeleteRoute { .. } => 5,
+        Step::DeleteIntegration { .. } => 6,
+        Step::RemovePermission { .. } => 7,
+        Step::DeleteObject { .. } => 8,
+        Step::DeleteKey { .. } => 9,
+        _ => return None,
+    })
+}
+
+/// How many independent steps run at once; API Gateway calls are paced on top of this.
+const PARALLEL_STEPS: usize = 16;
+
+async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Result<Effect, AwsError> {
     let name = &stack.name;
     let api_id = || ctx.api_id.clone().ok_or_else(|| missing("the API id"));
     match step {
@@ -155,7 +235,7 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) ->
                 },
             )
             .await?;
-            ctx.generated.insert(kid.clone(), key);
+            return Ok(Effect::Key(kid.clone(), Box::new(key)));
         }
         Step::CreateBucket { bucket } => {
             // Recorded first, so that a run dying before the tag below still knows the bucket is the stack's.
@@ -193,8 +273,7 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) ->
         }
         Step::CreateApi { name: api_name } => {
             let api = create_once(api_name, || apigw::create_api(c, api_name, name), || apigw::find_owned_api(c, name)).await?;
-            ctx.api_id = Some(api.id);
-            ctx.api_endpoint = Some(api.endpoint);
+            return Ok(Effect::Api(api.id, api.endpoint));
         }
         Step::UpdateApiName { id, after, .. } => apigw::rename_api(c, id, after).await?,
         Step::CreateAuthorizer {
@@ -203,7 +282,7 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) ->
             audience,
         } => {
             let id = apigw::create_authorizer(c, &api_id()?, auth_name, issuer, audience).await?;
-            ctx.authorizer_id = Some(id);
+            return Ok(Effect::Authorizer(id));
         }
         Step::UpdateAuthorizer {
             id,
@@ -223,7 +302,7 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) ->
                 },
             )
             .await?;
-            ctx.integrations.insert(spec.clone(), id);
+            return Ok(Effect::Integration(spec.clone(), id));
         }
         Step::CreateRoute { key, scopes, integration } => {
             let auth = ctx.authorizer_id.clone().ok_or_else(|| missing("the authorizer id"))?;
@@ -294,5 +373,5 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &mut Context) ->
         Step::DeleteBucketMarker { .. } => ssm::delete_bucket_marker(c, name).await?,
         Step::DeleteKey { parameter, .. } => ssm::delete_key(c, parameter).await?,
     }
-    Ok(())
+    Ok(Effect::None)
 }

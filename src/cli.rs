@@ -51,6 +51,13 @@ pub struct Global {
     /// Print the AWS calls made, by service and operation, and the wall time, on stderr.
     #[arg(long, global = true)]
     pub stats: bool,
+    /// Pace API Gateway calls to this many per second, with a burst of four seconds' worth up to 40 (the
+    /// account quota is 10/s, burst 40, shared by every tool); 0 turns pacing off, as for an emulator.
+    #[arg(long, global = true, default_value_t = 10.0, value_name = "N")]
+    pub max_rps: f64,
+    /// API Gateway calls in flight at once.
+    #[arg(long, global = true, default_value_t = 8, value_name = "N")]
+    pub max_concurrency: usize,
 }
 
 #[derive(Debug, Subcommand)]

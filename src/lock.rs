@@ -118,6 +118,24 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration)
     }
 }
 
+/// A lock value in words, noting when its run is gone.
+pub fn describe(value: &str) -> String {
+    match read_holder(value) {
+        Some(h) => {
+            let host = std::fs::read_to_string("/etc/hostname")
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default();
+            let gone = if h.host == host && process_is_gone(h.pid) {
+                " (that run is gone; the next deploy or teardown takes the lock over)"
+            } else {
+                ""
+            };
+            format!("{}{gone}", h.describe())
+        }
+        None => value.to_string(),
+    }
+}
+
 /// Whether a process of this host has ended. Only Linux (/proc) can tell; elsewhere it is taken as running.
 fn process_is_gone(pid: u32) -> bool {
     std::path::Path::new("/proc/self").exists() && !std::path::Path::new(&format!("/proc/{pid}")).exists()

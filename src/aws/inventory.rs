@@ -24,6 +24,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Read, AwsError> {
         region: c.region.clone(),
         keys: params.key_infos,
         bucket_marker: params.bucket_marker,
+        lock_holder: params.lock.map(|v| crate::lock::describe(&v)),
         bucket,
         objects,
         ..Inventory::default()

@@ -4,6 +4,7 @@
 pub mod apigw;
 pub mod inventory;
 pub mod lambda;
+pub mod pace;
 pub mod s3;
 pub mod ssm;
 
@@ -303,6 +304,9 @@ pub struct Connection {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
+    /// API Gateway calls per second (0: unpaced) and burst; calls in flight.
+    pub max_rps: f64,
+    pub max_concurrency: usize,
 }
 
 /// The service clients, sharing one configuration and one call counter.
@@ -352,9 +356,16 @@ impl Clients {
         let ssm_conf = aws_sdk_ssm::config::Builder::from(&shared)
             .interceptor(CountingInterceptor(stats.clone()))
             .build();
-        let apigw_conf = aws_sdk_apigatewayv2::config::Builder::from(&shared)
-            .interceptor(CountingInterceptor(stats.clone()))
-            .build();
+        let mut apigw_conf = aws_sdk_apigatewayv2::config::Builder::from(&shared).interceptor(CountingInterceptor(stats.clone()));
+        if let Some(http) = shared.http_client() {
+            let pacer = pace::Pacer::new(
+                conn.max_rps,
+                pace::QUOTA_BURST.min(conn.max_rps * 4.0).max(1.0),
+                conn.max_concurrency,
+            );
+            apigw_conf = apigw_conf.http_client(pace::PacedClient::new(http, std::sync::Arc::new(pacer)));
+        }
+        let apigw_conf = apigw_conf.build();
         let lambda_conf = aws_sdk_lambda::config::Builder::from(&shared)
             .interceptor(CountingInterceptor(stats.clone()))
             .build();

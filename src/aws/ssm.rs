@@ -18,6 +18,8 @@ pub struct StackParameters {
     pub keys: BTreeMap<String, SigningKey>,
     /// The bucket this stack created (see [`put_bucket_marker`]).
     pub bucket_marker: Option<String>,
+    /// The run lock's value, when a run holds it (or died holding it).
+    pub lock: Option<String>,
 }
 
 /// `/jwtstack/{name}/bucket`: written before the stack creates its bucket, so that the bucket counts as the
@@ -46,6 +48,10 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
         let page = page.map_err(|e| classify(format!("listing SSM parameters under {path}"), e))?;
         for p in page.parameters() {
             let Some(name) = p.name() else { continue };
+            if name == crate::lock::parameter(stack) {
+                out.lock = p.value().map(str::to_string);
+                continue;
+            }
             if name == marker {
                 out.bucket_marker = p.value().map(str::to_string);
                 continue;

@@ -73,6 +73,8 @@ pub(crate) async fn connect(g: &Global, stack: &Stack) -> Result<Clients, Error>
         region: g.region.clone().or_else(|| stack.region.clone()),
         profile: g.profile.clone(),
         endpoint_url: g.endpoint_url.clone().filter(|e| !e.is_empty()),
+        max_rps: g.max_rps.max(0.0),
+        max_concurrency: g.max_concurrency.max(1),
     };
     Ok(Clients::connect(&conn).await?)
 }

@@ -13,6 +13,8 @@ pub struct Inventory {
     pub bucket: Option<BucketInfo>,
     /// The bucket named by `/jwtstack/{name}/bucket`: created by this stack, tagged or not yet.
     pub bucket_marker: Option<String>,
+    /// Who holds the stack's run lock, described.
+    pub lock_holder: Option<String>,
     /// The published documents, by object key.
     pub objects: BTreeMap<String, ObjectInfo>,
     pub api: Option<ApiInfo>,

@@ -529,6 +529,9 @@ pub fn plan(stack: &Stack, inv: &Inventory) -> Result<Plan, Conflict> {
         }
     }
 
+    if let Some(holder) = &inv.lock_holder {
+        notes.push(format!("the stack is locked by {holder}"));
+    }
     Ok(Plan {
         stack: stack.name.clone(),
         region: region.into(),

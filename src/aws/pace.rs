@@ -1,0 +1,130 @@
+//! Pacing of API Gateway management calls to the account quota (10 requests per second, burst 40, shared by
+//! every tool in the account and not raisable): a client-side token bucket and a cap on calls in flight,
+//! applied to every HTTP attempt, retries included, by wrapping the SDK's HTTP client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use tokio::sync::{Mutex, Semaphore};
+use tokio::time::Instant;
+
+/// API Gateway's quota for the management API.
+pub const QUOTA_RPS: f64 = 10.0;
+pub const QUOTA_BURST: f64 = 40.0;
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// A token bucket: `rate` tokens a second, at most `burst` saved up. A rate of 0 turns pacing off.
+#[derive(Debug)]
+pub struct Pacer {
+    rate: f64,
+    burst: f64,
+    state: Mutex<(f64, Instant)>,
+    in_flight: Semaphore,
+}
+
+impl Pacer {
+    pub fn new(rate: f64, burst: f64, concurrency: usize) -> Pacer {
+        Pacer {
+            rate,
+            burst,
+            state: Mutex::new((burst, Instant::now())),
+            in_flight: Semaphore::new(concurrency.max(1)),
+        }
+    }
+
+    /// Waits for a token.
+    pub async fn take(&self) {
+        if self.rate <= 0.0 {
+            return;
+        }
+        loop {
+            let wait = {
+                let mut s = self.state.lock().await;
+                let now = Instant::now();
+                let tokens = (s.0 + now.duration_since(s.1).as_secs_f64() * self.rate).min(self.burst);
+                if tokens >= 1.0 {
+                    *s = (tokens - 1.0, now);
+                    return;
+                }
+                *s = (tokens, now);
+                Duration::from_secs_f64((1.0 - tokens) / self.rate)
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// The SDK's HTTP client with every call paced.
+#[derive(Debug, Clone)]
+pub struct PacedClient {
+    inner: SharedHttpClient,
+    pacer: Arc<Pacer>,
+}
+
+impl PacedClient {
+    pub fn new(inner: SharedHttpClient, pacer: Arc<Pacer>) -> PacedClient {
+        PacedClient { inner, pacer }
+    }
+}
+
+impl HttpClient for PacedClient {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        SharedHttpConnector::new(PacedConnector {
+            inner: self.inner.http_connector(settings, components),
+            pacer: self.pacer.clone(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct PacedConnector {
+    inner: SharedHttpConnector,
+    pacer: Arc<Pacer>,
+}
+
+impl HttpConnector for PacedConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let (inner, pacer) = (self.inner.clone(), self.pacer.clone());
+        HttpConnectorFuture::new(async move {
+            // The semaphore lives as long as the pacer, which this future holds.
+            let _slot = pacer.in_flight.acquire().await.ok();
+            pacer.take().await;
+            inner.call(request).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_bucket_allows_the_burst_then_the_rate() {
+        let p = Pacer::new(10.0, 40.0, 8);
+        let start = tokio::time::Instant::now();
+        for _ in 0..40 {
+            p.take().await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(1));
+        for _ in 0..20 {
+            p.take().await;
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        assert!((1.9..2.2).contains(&elapsed), "{elapsed}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_zero_is_unpaced() {
+        let p = Pacer::new(0.0, 0.0, 1);
+        let start = tokio::time::Instant::now();
+        for _ in 0..1000 {
+            p.take().await;
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+}
