@@ -46,5 +46,16 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+fn keygen(c: &mut Criterion) {
+    let mut group = c.benchmark_group("keygen");
+    group.sample_size(10);
+    for bits in [2048usize, 4096] {
+        group.bench_function(format!("rsa{bits}"), |b| {
+            b.iter(|| SigningKey::generate("k", bits, &mut rand::rngs::OsRng).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, keygen);
 criterion_main!(benches);

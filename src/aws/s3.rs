@@ -30,51 +30,65 @@ pub async fn read_bucket(
             _ => Err(err),
         };
     }
-    let owned = match c.s3.get_bucket_tagging().bucket(bucket).send().await {
-        Ok(t) => t.tag_set().iter().any(|t| t.key() == TAG_KEY && t.value() == stack),
-        Err(e) => {
-            let err = classify(format!("reading the tags of S3 bucket {bucket}"), e);
-            if err.is_not_found() { false } else { return Err(err) }
+    // The bucket exists: its settings and objects are read concurrently.
+    let owned = async {
+        match c.s3.get_bucket_tagging().bucket(bucket).send().await {
+            Ok(t) => Ok(t.tag_set().iter().any(|t| t.key() == TAG_KEY && t.value() == stack)),
+            Err(e) => {
+                let err = classify(format!("reading the tags of S3 bucket {bucket}"), e);
+                if err.is_not_found() { Ok(false) } else { Err(err) }
+            }
         }
     };
-    let policy = match c.s3.get_bucket_policy().bucket(bucket).send().await {
-        Ok(p) => p.policy().map(str::to_string),
-        Err(e) => {
-            let err = classify(format!("reading the policy of S3 bucket {bucket}"), e);
-            if err.is_not_found() { None } else { return Err(err) }
+    let policy = async {
+        match c.s3.get_bucket_policy().bucket(bucket).send().await {
+            Ok(p) => Ok(p.policy().map(str::to_string)),
+            Err(e) => {
+                let err = classify(format!("reading the policy of S3 bucket {bucket}"), e);
+                if err.is_not_found() { Ok(None) } else { Err(err) }
+            }
         }
     };
-    let public_access_block = match c.s3.get_public_access_block().bucket(bucket).send().await {
-        Ok(p) => p.public_access_block_configuration().map(|p| PublicAccessBlock {
-            block_public_acls: p.block_public_acls().unwrap_or(false),
-            ignore_public_acls: p.ignore_public_acls().unwrap_or(false),
-            block_public_policy: p.block_public_policy().unwrap_or(false),
-            restrict_public_buckets: p.restrict_public_buckets().unwrap_or(false),
-        }),
-        Err(e) => {
-            let err = classify(format!("reading the public access block of S3 bucket {bucket}"), e);
-            if err.is_not_found() { None } else { return Err(err) }
+    let public_access_block = async {
+        match c.s3.get_public_access_block().bucket(bucket).send().await {
+            Ok(p) => Ok(p.public_access_block_configuration().map(|p| PublicAccessBlock {
+                block_public_acls: p.block_public_acls().unwrap_or(false),
+                ignore_public_acls: p.ignore_public_acls().unwrap_or(false),
+                block_public_policy: p.block_public_policy().unwrap_or(false),
+                restrict_public_buckets: p.restrict_public_buckets().unwrap_or(false),
+            })),
+            Err(e) => {
+                let err = classify(format!("reading the public access block of S3 bucket {bucket}"), e);
+                if err.is_not_found() { Ok(None) } else { Err(err) }
+            }
         }
     };
-    let mut objects = BTreeMap::new();
-    for key in keys {
-        if let Some(o) = get_object(c, bucket, key).await? {
-            objects.insert(key.clone(), o);
-        }
-    }
+    let objects = async {
+        let found = futures_util::future::try_join_all(keys.iter().map(|k| get_object(c, bucket, k))).await?;
+        Ok(keys
+            .iter()
+            .cloned()
+            .zip(found)
+            .filter_map(|(k, o)| o.map(|o| (k, o)))
+            .collect::<BTreeMap<_, _>>())
+    };
     // Whether teardown may delete the bucket: one small listing.
-    let listing =
-        c.s3.list_objects_v2()
-            .bucket(bucket)
-            .max_keys(keys.len() as i32 + 1)
-            .send()
-            .await
-            .map_err(|e| classify(format!("listing S3 bucket {bucket}"), e))?;
-    let has_other_objects = listing
-        .contents()
-        .iter()
-        .filter_map(|o| o.key())
-        .any(|k| !keys.iter().any(|ours| ours == k));
+    let has_other_objects = async {
+        let listing =
+            c.s3.list_objects_v2()
+                .bucket(bucket)
+                .max_keys(keys.len() as i32 + 1)
+                .send()
+                .await
+                .map_err(|e| classify(format!("listing S3 bucket {bucket}"), e))?;
+        Ok(listing
+            .contents()
+            .iter()
+            .filter_map(|o| o.key())
+            .any(|k| !keys.iter().any(|ours| ours == k)))
+    };
+    let (owned, policy, public_access_block, objects, has_other_objects) =
+        tokio::try_join!(owned, policy, public_access_block, objects, has_other_objects)?;
     Ok((
         Some(BucketInfo {
             owned,
