@@ -147,6 +147,12 @@ where
     loop {
         match create().await {
             Ok(v) => return Ok(v),
+            // A throttled call was refused before it ran: nothing to look for, only to wait.
+            Err(e) if e.kind == ErrorKind::Throttled && attempt < MAX_ATTEMPTS => {
+                tracing::info!(what, attempt, "create throttled; waiting before trying again");
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
             Err(e) if e.is_transient() && attempt < MAX_ATTEMPTS => {
                 tracing::info!(what, attempt, error = %e, "create failed; checking whether it happened before trying again");
                 tokio::time::sleep(backoff(attempt)).await;

@@ -357,12 +357,12 @@ impl Clients {
             .interceptor(CountingInterceptor(stats.clone()))
             .build();
         let mut apigw_conf = aws_sdk_apigatewayv2::config::Builder::from(&shared).interceptor(CountingInterceptor(stats.clone()));
-        if let Some(http) = shared.http_client() {
-            let pacer = pace::Pacer::new(
-                conn.max_rps,
-                pace::QUOTA_BURST.min(conn.max_rps * 4.0).max(1.0),
-                conn.max_concurrency,
-            );
+        {
+            // A hair under the rate and burst asked for, so that network jitter does not push a call over.
+            let rate = conn.max_rps * 0.95;
+            let burst = (pace::QUOTA_BURST.min(conn.max_rps * 4.0) - 2.0).max(1.0);
+            let pacer = pace::Pacer::new(rate, burst, conn.max_concurrency);
+            let http = shared.http_client().unwrap_or_else(pace::default_http_client);
             apigw_conf = apigw_conf.http_client(pace::PacedClient::new(http, std::sync::Arc::new(pacer)));
         }
         let apigw_conf = apigw_conf.build();

@@ -59,6 +59,22 @@ impl Pacer {
     }
 }
 
+/// The SDK's default HTTPS client (rustls with aws-lc, proxy settings from the environment), built here
+/// because the configuration loader leaves the choice to each service client and the pacer must wrap it.
+pub fn default_http_client() -> SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
+    Builder::new().build_with_connector_fn(move |settings, runtime_components| {
+        let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(components) = runtime_components {
+            conn.set_sleep_impl(components.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    })
+}
+
 /// The SDK's HTTP client with every call paced.
 #[derive(Debug, Clone)]
 pub struct PacedClient {
