@@ -12,11 +12,9 @@ fn fixtures() -> PathBuf {
 /// The binary, isolated from the developer's AWS settings, with an endpoint where nothing listens:
 /// any AWS call would fail with exit 1, so exit 65 proves none was made.
 fn jwtstack(dir: &Path) -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("jwtstack").unwrap();
-    common::isolate(&mut c, dir);
+    let mut c = common::jwtstack_in(dir);
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     c.env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"));
-    c.current_dir(dir);
     c
 }
 

@@ -145,10 +145,8 @@ impl Env {
 
     /// The binary, in the scratch directory, talking to this test's emulator and nothing else.
     pub fn cmd(&self) -> assert_cmd::Command {
-        let mut c = assert_cmd::Command::cargo_bin("jwtstack").unwrap();
-        isolate(&mut c, self.path());
+        let mut c = jwtstack_in(self.path());
         c.env("AWS_ENDPOINT_URL", &self.moto.endpoint);
-        c.current_dir(self.path());
         c
     }
 
@@ -200,7 +198,7 @@ impl Env {
     }
 }
 
-/// The same isolation for a std::process::Command (for runs the tests kill or interrupt).
+/// Keeps the developer's own AWS settings out of a test run.
 pub fn isolate_std(c: &mut Command, dir: &Path) {
     for var in [
         "AWS_PROFILE",
@@ -225,29 +223,12 @@ pub fn isolate_std(c: &mut Command, dir: &Path) {
         .env("AWS_EC2_METADATA_DISABLED", "true");
 }
 
-/// Keeps the developer's own AWS settings out of a test run.
-pub fn isolate(c: &mut assert_cmd::Command, dir: &Path) {
-    for var in [
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_ENDPOINT_URL",
-        "AWS_DEFAULT_REGION",
-        "RUST_LOG",
-        "NO_COLOR",
-    ] {
-        c.env_remove(var);
-    }
-    let empty = dir.join("aws-config");
-    if !empty.exists() {
-        std::fs::write(&empty, "").unwrap();
-    }
-    c.env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", REGION)
-        .env("AWS_EC2_METADATA_DISABLED", "true");
+/// The binary, isolated from the developer's AWS settings, in `dir`.
+pub fn jwtstack_in(dir: &Path) -> assert_cmd::Command {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("jwtstack"));
+    isolate_std(&mut c, dir);
+    c.current_dir(dir);
+    assert_cmd::Command::from_std(c)
 }
 
 pub struct Sdk {
