@@ -106,11 +106,12 @@ def main():
     try:
         for quota in (True, False):
             args = ["--latency-ms", "30"] + (["--apigw-quota", "10/40"] if quota else [])
-            proxy, url = start(lambda p: [os.path.join(ROOT, "tests/support/aws_proxy.py"), "--port", str(p),
-                                          "--target", moto_url] + args)
-            env = dict(base_env, AWS_ENDPOINT_URL=url)
             rps = 10 if quota else 0
             for n in SIZES:
+                # A proxy per stack: each first deploy starts on a fresh quota, as on a quiet account.
+                proxy, url = start(lambda p: [os.path.join(ROOT, "tests/support/aws_proxy.py"), "--port", str(p),
+                                              "--target", moto_url] + args)
+                env = dict(base_env, AWS_ENDPOINT_URL=url)
                 name = f"b{n}{'q' if quota else 'f'}"
                 path = os.path.join(work, f"{name}.yaml")
                 text = stack_yaml(name, n)
@@ -124,12 +125,15 @@ def main():
                 r["one-route change"] = run(env, ["deploy"] + f, rps)
                 r["teardown"] = run(env, ["teardown", "--yes"] + f, rps)
                 if quota:
+                    proxy.kill()
+                    proxy, url = start(lambda p: [os.path.join(ROOT, "tests/support/aws_proxy.py"), "--port", str(p),
+                                                  "--target", moto_url] + args)
                     before = proxy_stats(url)["quota_throttled"]
                     wall, apigw = manual_recipe(url, name, n)
                     throttled = proxy_stats(url)["quota_throttled"] - before
                     r["manual recipe (boto3)"] = {"calls": apigw + 4 + throttled, "throttled": throttled, "apigw": apigw, "wall": wall}
                 rows.append(r)
-            proxy.kill()
+                proxy.kill()
     finally:
         moto.kill()
     print("| routes | quota | command | AWS calls | API Gateway calls | throttled | wall s | floor s | wall / floor |")

@@ -359,8 +359,8 @@ impl Clients {
         let mut apigw_conf = aws_sdk_apigatewayv2::config::Builder::from(&shared).interceptor(CountingInterceptor(stats.clone()));
         {
             // A hair under the rate and burst asked for, so that network jitter does not push a call over.
-            let rate = conn.max_rps * 0.95;
-            let burst = (pace::QUOTA_BURST.min(conn.max_rps * 4.0) - 2.0).max(1.0);
+            let rate = conn.max_rps * 0.98;
+            let burst = (pace::QUOTA_BURST.min(conn.max_rps * 4.0) - 1.0).max(1.0);
             let pacer = pace::Pacer::new(rate, burst, conn.max_concurrency);
             let http = shared.http_client().unwrap_or_else(pace::default_http_client);
             apigw_conf = apigw_conf.http_client(pace::PacedClient::new(http, std::sync::Arc::new(pacer)));
