@@ -118,6 +118,14 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration)
     }
 }
 
+/// Whether the lock was left by a run of this host that is gone.
+pub fn is_stale(value: &str) -> bool {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    read_holder(value).is_some_and(|h| h.host == host && process_is_gone(h.pid))
+}
+
 /// A lock value in words, noting when its run is gone.
 pub fn describe(value: &str) -> String {
     match read_holder(value) {

@@ -186,6 +186,11 @@ pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_ke
     let read = inventory::read(c, stack).await?;
     let plan = plan::plan_teardown(stack, &read.inventory, keep_keys);
     if plan.is_empty() {
+        // A lock left by a dead run is the last thing the stack owns.
+        if read.inventory.lock_stale {
+            lock::force_unlock(c, &stack.name).await?;
+            eprintln!("removed the run lock left by a run that is gone");
+        }
         if g.json {
             println!("{}", to_json(&TeardownJson { removed: plan.to_json() }));
         } else {

@@ -15,6 +15,8 @@ pub struct Inventory {
     pub bucket_marker: Option<String>,
     /// Who holds the stack's run lock, described.
     pub lock_holder: Option<String>,
+    /// The lock was left by a run of this machine that is gone.
+    pub lock_stale: bool,
     /// The published documents, by object key.
     pub objects: BTreeMap<String, ObjectInfo>,
     pub api: Option<ApiInfo>,
