@@ -67,9 +67,7 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration)
         who: std::env::var("USER")
             .or_else(|_| std::env::var("USERNAME"))
             .unwrap_or_else(|_| "unknown".into()),
-        host: std::fs::read_to_string("/etc/hostname")
-            .map(|h| h.trim().to_string())
-            .unwrap_or_else(|_| "unknown".into()),
+        host: this_host(),
         pid: std::process::id(),
         command: command.into(),
         since: now(),
@@ -118,11 +116,16 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration)
     }
 }
 
+/// This machine's name, as recorded in a lock.
+fn this_host() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 /// Whether the lock was left by a run of this host that is gone.
 pub fn is_stale(value: &str) -> bool {
-    let host = std::fs::read_to_string("/etc/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
+    let host = this_host();
     read_holder(value).is_some_and(|h| h.host == host && process_is_gone(h.pid))
 }
 
@@ -130,9 +133,7 @@ pub fn is_stale(value: &str) -> bool {
 pub fn describe(value: &str) -> String {
     match read_holder(value) {
         Some(h) => {
-            let host = std::fs::read_to_string("/etc/hostname")
-                .map(|s| s.trim().to_string())
-                .unwrap_or_default();
+            let host = this_host();
             let gone = if h.host == host && process_is_gone(h.pid) {
                 " (that run is gone; the next deploy or teardown takes the lock over)"
             } else {

@@ -104,11 +104,7 @@ pub async fn put_bucket_marker(c: &Clients, stack: &str, bucket: &str) -> Result
 }
 
 pub async fn delete_bucket_marker(c: &Clients, stack: &str) -> Result<(), AwsError> {
-    let name = bucket_marker(stack);
-    ignore_missing(
-        c.ssm.delete_parameter().name(&name).send().await,
-        format!("deleting SSM parameter {name}"),
-    )
+    delete_key(c, &bucket_marker(stack)).await
 }
 
 /// Reads one private key.
@@ -169,6 +165,7 @@ pub async fn put_new_key(c: &Clients, parameter: &str, key: &SigningKey, stack: 
     Ok(())
 }
 
+/// Deletes a parameter of the stack (a key, the bucket record); one already gone is fine.
 pub async fn delete_key(c: &Clients, parameter: &str) -> Result<(), AwsError> {
     ignore_missing(
         c.ssm.delete_parameter().name(parameter).send().await,
