@@ -262,16 +262,24 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
             key,
             document,
             body,
+            jwks_keys,
             ..
         } => {
             let body = match (body, document) {
                 (Some(b), _) => b.clone(),
                 (None, Document::Jwks) => {
-                    let k = ctx
-                        .generated
-                        .get(&stack.key_id)
-                        .ok_or_else(|| missing("the generated signing key"))?;
-                    documents::jwks(&[k.public_jwk()])
+                    let keys = jwks_keys
+                        .iter()
+                        .map(|(kid, jwk)| match jwk {
+                            Some(j) => Ok(j.clone()),
+                            None => ctx
+                                .generated
+                                .get(kid)
+                                .map(SigningKey::public_jwk)
+                                .ok_or_else(|| missing("a generated key")),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    documents::jwks(&keys)
                 }
                 (None, Document::Discovery) => return Err(missing("the discovery document")),
             };
@@ -378,6 +386,17 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
         Step::TagBucket { bucket } => s3::tag_bucket(c, bucket, name).await?,
         Step::DeleteBucketMarker { .. } => ssm::delete_bucket_marker(c, name).await?,
         Step::DeleteKey { parameter, .. } => ssm::delete_key(c, parameter).await?,
+        Step::UpdateKeys {
+            published,
+            signing,
+            timeline,
+            ..
+        } => {
+            let kids: Vec<&str> = published.iter().map(|(k, _)| k.as_str()).collect();
+            let next = timeline.advance(crate::clock::rotation_now(), &kids, &signing.1);
+            ssm::put_key_timeline(c, name, &next).await?;
+        }
+        Step::DeleteKeyTimeline { parameter } => ssm::delete_key(c, parameter).await?,
     }
     Ok(Effect::None)
 }

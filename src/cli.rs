@@ -117,6 +117,84 @@ pub enum Command {
                             echo \"Bearer $TOKEN\" | jwtstack verify - --jwks jwks.json --json\n  \
                             jwtstack verify \"$TOKEN\" --jwks-url https://auth.example.com/.well-known/jwks.json")]
     Verify(VerifyArgs),
+    /// Rotate the signing key without breaking a live token: start, activate, finish.
+    #[command(
+        long_about = "Rotate the signing key in three steps, each of which edits stack.yaml (keeping comments) and deploys:\n  \
+                      start     generate the next key and publish it; the current key still signs\n  \
+                      activate  sign with the next key (2 hours after start: API Gateway may cache the JWKS that long)\n  \
+                      finish    unpublish the old key (token_max_ttl + 2 hours after activate)\n\
+                      Without a step: where the rotation stands and what comes next. A step that was already taken only \
+                      converges, so an interrupted rotation resumes by running the same step again.",
+        after_help = "Examples:\n  jwtstack rotate\n  jwtstack rotate start --dry-run\n  jwtstack rotate start --kid grocery-2027-02\n  \
+                      jwtstack rotate activate\n  jwtstack rotate finish"
+    )]
+    Rotate {
+        #[command(subcommand)]
+        step: Option<RotateStep>,
+    },
+    /// Show each key: its role, whether it is published and signing, its age, and when it may be retired.
+    #[command(after_help = "Examples:\n  jwtstack status\n  jwtstack status --json")]
+    Status,
+    /// Private keys kept in SSM: delete one that is no longer published.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RotateStep {
+    /// Generate the next key and publish it next to the signing key (not signing yet).
+    #[command(after_help = "Examples:\n  jwtstack rotate start\n  jwtstack rotate start --kid grocery-2027-02 --dry-run")]
+    Start {
+        /// The new key's kid (default: {name}-{YYYY-MM-DD}).
+        #[arg(long, value_name = "KID")]
+        kid: Option<String>,
+        #[command(flatten)]
+        opts: RotateOpts,
+    },
+    /// Sign with the next key; the current key stays published for the tokens it signed.
+    #[command(after_help = "Examples:\n  jwtstack rotate activate\n  jwtstack rotate activate --dry-run")]
+    Activate {
+        /// Activate before the next key has been published for 2 hours (tokens it signs may be refused meanwhile).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        opts: RotateOpts,
+    },
+    /// Unpublish the previous keys whose tokens have all expired; their private keys stay in SSM.
+    #[command(
+        after_help = "Examples:\n  jwtstack rotate finish\n  jwtstack rotate finish --force   # live tokens of the old key stop working"
+    )]
+    Finish {
+        /// Unpublish every previous key now, even while tokens they signed may be live.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        opts: RotateOpts,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RotateOpts {
+    /// Print the stack.yaml edit and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How long to wait for another run of this stack to finish (0: fail at once, naming it).
+    #[arg(long, default_value = "0s", value_name = "DURATION")]
+    pub lock_timeout: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Delete a key's private key from SSM. Refused while the key is in the stack file or the deployed JWKS.
+    #[command(after_help = "Example:\n  jwtstack keys delete grocery-2026-08 --yes")]
+    Delete {
+        /// The key's kid.
+        #[arg(value_name = "KID")]
+        kid: String,
+        /// Confirm: tokens signed by this key can never be verified again, and it cannot be restored.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use crate::config::ConfigError;
 use crate::exit;
 use crate::lock::LockError;
 use crate::plan::Conflict;
+use crate::rotation::RotateError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -21,6 +22,8 @@ pub enum Error {
     Locked(#[from] LockError),
     #[error("interrupted after {done} of {total} steps; run the command again to finish")]
     Interrupted { done: usize, total: usize },
+    #[error("{0}\n  nothing was changed")]
+    Rotate(#[from] RotateError),
     #[error("{0}")]
     Failure(String),
 }
@@ -44,6 +47,8 @@ impl Error {
             Error::Config(_) => exit::INVALID_STACK,
             Error::Usage(_) => exit::USAGE,
             Error::Interrupted { .. } => exit::INTERRUPTED,
+            Error::Rotate(RotateError::NotNow(_)) => exit::NOT_YET,
+            Error::Rotate(RotateError::WrongPhase(_)) => exit::FAILURE,
             Error::Aws(_) | Error::Conflict(_) | Error::Failure(_) | Error::Locked(_) => exit::FAILURE,
         }
     }

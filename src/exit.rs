@@ -8,6 +8,9 @@ pub const FAILURE: u8 = 1;
 pub const CHANGES: u8 = 2;
 /// `verify`: the token was denied.
 pub const DENIED: u8 = 3;
+/// `rotate activate`/`finish`: the step is not safe yet (a cached JWKS or a live token could break); nothing
+/// was changed. Run it again from the time printed, or pass `--force`.
+pub const NOT_YET: u8 = 4;
 /// Interrupted (Ctrl-C): the step in flight finished, later ones did not start. Run the command again.
 pub const INTERRUPTED: u8 = 130;
 /// Usage error: bad flags or arguments, or a confirmation that was needed and not given.

@@ -25,6 +25,7 @@
 pub mod apply;
 pub mod aws;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod crypto;
@@ -33,3 +34,4 @@ pub mod exit;
 pub mod fetch;
 pub mod lock;
 pub mod plan;
+pub mod rotation;

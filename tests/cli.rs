@@ -33,6 +33,11 @@ fn counting_endpoint() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize
     (format!("http://{addr}"), count)
 }
 
+/// Every command that reads the stack file.
+const COMMANDS: [&str; 11] = [
+    "validate", "deploy", "plan", "teardown", "token", "verify", "outputs", "unlock", "rotate", "status", "keys",
+];
+
 #[test]
 fn every_invalid_stack_file_is_rejected_before_any_aws_call() {
     let dir = tempfile::tempdir().unwrap();
@@ -53,10 +58,12 @@ fn every_invalid_stack_file_is_rejected_before_any_aws_call() {
         } else {
             format!("fixtures/invalid/{name}.yaml")
         };
-        for command in ["validate", "deploy", "plan", "teardown", "token", "verify", "outputs", "unlock"] {
+        for command in COMMANDS {
             let mut args = vec![command, "-f", &file];
             match command {
                 "teardown" | "unlock" => args.push("--yes"),
+                "rotate" => args.extend(["activate", "--force"]),
+                "keys" => args.extend(["delete", "old", "--yes"]),
                 "token" => args.extend(["--sub", "alice"]),
                 "verify" => args.push("x.y.z"),
                 _ => {}
@@ -93,8 +100,9 @@ fn every_invalid_stack_file_is_rejected_before_any_aws_call() {
         "an invalid stack file led to an AWS call"
     );
     eprintln!(
-        "invalid stack files: {} files x 8 commands = {tried} runs, all exit 65, 0 AWS connections",
-        names.len()
+        "invalid stack files: {} files x {} commands = {tried} runs, all exit 65, 0 AWS connections",
+        names.len(),
+        COMMANDS.len()
     );
 }
 
@@ -241,17 +249,23 @@ fn help_text_of_every_command() {
         Some("unlock"),
         Some("token"),
         Some("verify"),
+        Some("rotate"),
+        Some("rotate start"),
+        Some("rotate activate"),
+        Some("rotate finish"),
+        Some("status"),
+        Some("keys delete"),
     ] {
         let mut c = jwtstack(dir.path());
         c.env("COLUMNS", "100");
         if let Some(cmd) = cmd {
-            c.arg(cmd);
+            c.args(cmd.split(' '));
         }
         let out = c.arg("--help").output().unwrap();
         assert_eq!(out.status.code(), Some(0));
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains("Example"), "{cmd:?} has no example");
-        insta::assert_snapshot!(format!("help_{}", cmd.unwrap_or("main")), text);
+        insta::assert_snapshot!(format!("help_{}", cmd.unwrap_or("main").replace(' ', "_")), text);
     }
 }
 

@@ -20,7 +20,7 @@ fn deploy_converges_and_a_second_deploy_changes_nothing() {
 
     let first = env.run(&["deploy", "--stats"]).ok();
     assert!(
-        first.stdout.contains("Deployed `grocery`: 16 created, 0 updated, 0 deleted."),
+        first.stdout.contains("Deployed `grocery`: 18 created, 0 updated, 0 deleted."),
         "{}",
         first.stdout
     );
@@ -221,7 +221,7 @@ fn a_change_shows_as_exactly_that_change_and_teardown_leaves_nothing() {
     env.run(&["plan", "--detailed-exitcode"]).code(0);
 
     let down = env.run(&["teardown", "--yes"]).ok();
-    assert!(down.stdout.contains("Removed 6 resource(s)"), "{}\n{}", down.stdout, down.stderr);
+    assert!(down.stdout.contains("Removed 7 resource(s)"), "{}\n{}", down.stdout, down.stderr);
     let sdk = env.sdk();
     let apis = env.block_on(sdk.apigw.get_apis().send()).unwrap();
     assert!(apis.items().is_empty());
@@ -403,7 +403,9 @@ fn an_existing_key_is_used_and_never_overwritten() {
     env.block_on(sdk.s3.delete_object().bucket(BUCKET).key(".well-known/jwks.json").send())
         .unwrap();
     let out = env.run(&["deploy"]).ok();
-    assert!(out.stdout.contains("1 created"), "{}", out.stdout);
+    // The JWKS object, and the key published in it again.
+    assert!(out.stdout.contains("2 created"), "{}", out.stdout);
+    assert!(out.stderr.contains("+ jwks_key grocery-k1"), "{}", out.stderr);
     assert_eq!(read(), before);
     // teardown --keep-keys keeps the key; the next deploy reuses it.
     env.run(&["teardown", "--yes", "--keep-keys"]).ok();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use common::{Env, Proxy, stack_yaml};
@@ -161,14 +161,7 @@ fn injected_faults_over_many_seeds_end_in_the_desired_state() {
 }
 
 fn spawn(env: &Env, endpoint: &str, args: &[&str]) -> Child {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin("jwtstack"));
-    common::isolate_std(&mut c, env.path());
-    c.env("AWS_ENDPOINT_URL", endpoint)
-        .current_dir(env.path())
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c.spawn().unwrap()
+    common::spawn(env, endpoint, &[], args)
 }
 
 #[test]

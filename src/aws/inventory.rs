@@ -24,6 +24,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Read, AwsError> {
         region: c.region.clone(),
         keys: params.key_infos,
         bucket_marker: params.bucket_marker,
+        key_timeline: params.key_timeline,
         lock_stale: params.lock.as_deref().is_some_and(crate::lock::is_stale),
         lock_holder: params.lock.map(|v| crate::lock::describe(&v)),
         bucket,

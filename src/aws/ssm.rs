@@ -8,7 +8,7 @@ use aws_sdk_ssm::types::{ParameterType, Tag};
 
 use super::{AwsError, Clients, ErrorKind, classify, ignore_missing, no_retry};
 use crate::crypto::keys::SigningKey;
-use crate::plan::{KeyInfo, TAG_KEY};
+use crate::plan::{KeyInfo, KeyTimeline, TAG_KEY};
 
 /// What the stack keeps in SSM, read in one listing of `/jwtstack/{name}`.
 #[derive(Default)]
@@ -20,6 +20,8 @@ pub struct StackParameters {
     pub bucket_marker: Option<String>,
     /// The run lock's value, when a run holds it (or died holding it).
     pub lock: Option<String>,
+    /// The key timeline, when a deploy has written one (an unreadable one counts as absent).
+    pub key_timeline: Option<KeyTimeline>,
 }
 
 /// `/jwtstack/{name}/bucket`: written before the stack creates its bucket, so that the bucket counts as the
@@ -35,6 +37,7 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
     let path = format!("/jwtstack/{stack}");
     let prefix = format!("{path}/keys/");
     let marker = bucket_marker(stack);
+    let timeline = key_timeline(stack);
     let mut pages = c
         .ssm
         .get_parameters_by_path()
@@ -56,6 +59,10 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
                 out.bucket_marker = p.value().map(str::to_string);
                 continue;
             }
+            if name == timeline {
+                out.key_timeline = p.value().and_then(|v| serde_json::from_str(v).ok());
+                continue;
+            }
             let Some(kid) = name.strip_prefix(&prefix) else { continue };
             let parsed = p.value().and_then(|v| SigningKey::from_pem(kid, v).ok());
             out.key_infos.insert(
@@ -64,6 +71,7 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
                     parameter: name.to_string(),
                     public: parsed.as_ref().map(SigningKey::public_jwk),
                     bits: parsed.as_ref().map(SigningKey::bits),
+                    created: p.last_modified_date().map(|d| d.secs()),
                 },
             );
             if let Some(k) = parsed {
@@ -75,19 +83,47 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
 }
 
 pub async fn put_bucket_marker(c: &Clients, stack: &str, bucket: &str) -> Result<(), AwsError> {
-    let name = bucket_marker(stack);
+    // Overwriting is fine here: the value is the bucket name, the same on every attempt.
+    put_record(
+        c,
+        stack,
+        &bucket_marker(stack),
+        bucket,
+        "jwtstack: the issuer bucket this stack created",
+    )
+    .await
+}
+
+/// `/jwtstack/{name}/key-timeline`: see [`KeyTimeline`].
+pub fn key_timeline(stack: &str) -> String {
+    format!("/jwtstack/{stack}/key-timeline")
+}
+
+pub async fn put_key_timeline(c: &Clients, stack: &str, timeline: &KeyTimeline) -> Result<(), AwsError> {
+    let value = serde_json::to_string(timeline).unwrap_or_default();
+    put_record(
+        c,
+        stack,
+        &key_timeline(stack),
+        &value,
+        "jwtstack: when each key was published and signed (rotation timing); not secret",
+    )
+    .await
+}
+
+/// A plain String parameter that the stack rewrites whole (a record, never a key), tagged as the stack's.
+async fn put_record(c: &Clients, stack: &str, name: &str, value: &str, description: &str) -> Result<(), AwsError> {
     let tag = Tag::builder()
         .key(TAG_KEY)
         .value(stack)
         .build()
-        .map_err(|e| AwsError::new(name.clone(), ErrorKind::Other, e.to_string()))?;
-    // Overwriting is fine here: the value is the bucket name, the same on every attempt.
+        .map_err(|e| AwsError::new(name.to_string(), ErrorKind::Other, e.to_string()))?;
     c.ssm
         .put_parameter()
-        .name(&name)
-        .description("jwtstack: the issuer bucket this stack created")
+        .name(name)
+        .description(description)
         .r#type(ParameterType::String)
-        .value(bucket)
+        .value(value)
         .overwrite(true)
         .send()
         .await
@@ -95,7 +131,7 @@ pub async fn put_bucket_marker(c: &Clients, stack: &str, bucket: &str) -> Result
     c.ssm
         .add_tags_to_resource()
         .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
-        .resource_id(&name)
+        .resource_id(name)
         .tags(tag)
         .send()
         .await

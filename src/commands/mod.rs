@@ -1,12 +1,13 @@
 //! One function per subcommand. Results go to stdout; progress and logs to stderr.
 
+mod rotate;
 mod stack;
 mod token;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::aws::{Clients, Connection};
-use crate::cli::{Cli, Command, Global};
+use crate::cli::{Cli, Command, Global, KeysCommand};
 use crate::config::{self, Stack};
 use crate::error::Error;
 use crate::exit;
@@ -52,6 +53,9 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
                     stack::teardown(g, &c, &stack, yes, keep_keys, wait).await
                 }
                 Command::Unlock { yes } => stack::unlock(&c, &stack, yes).await,
+                Command::Rotate { step } => rotate::rotate(g, &c, &stack, step).await,
+                Command::Status => rotate::status(g, &c, &stack).await,
+                Command::Keys(KeysCommand::Delete { kid, yes }) => rotate::keys_delete(g, &c, &stack, &kid, yes, Duration::ZERO).await,
                 // Outputs; the offline commands returned above.
                 _ => stack::outputs(g, &c, &stack).await,
             };
@@ -61,7 +65,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
     }
 }
 
-fn duration(text: &str) -> Result<std::time::Duration, Error> {
+pub(crate) fn duration(text: &str) -> Result<std::time::Duration, Error> {
     config::parse_duration_str(text)
         .map(std::time::Duration::from_secs)
         .map_err(|e| Error::Usage(format!("--lock-timeout: {e}")))

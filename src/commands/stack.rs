@@ -78,25 +78,7 @@ struct DeployJson {
 }
 
 pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Duration) -> Result<u8, Error> {
-    let read = inventory::read(c, stack).await?;
-    let first = plan::plan(stack, &read.inventory)?;
-    // A deploy with nothing to do writes nothing, not even the lock.
-    let (plan, ctx) = if first.is_empty() {
-        (first, Context::from_inventory(&read.inventory))
-    } else {
-        locked(c, stack, "deploy", lock_timeout, || async {
-            // Another run may have changed AWS while this one waited: plan again under the lock.
-            let read = inventory::read(c, stack).await?;
-            let plan = plan::plan(stack, &read.inventory)?;
-            let mut ctx = Context::from_inventory(&read.inventory);
-            if !plan.is_empty() {
-                eprint!("{}", render_text(&plan, false));
-                run_plan(c, stack, &plan, &mut ctx).await?;
-            }
-            Ok((plan, ctx))
-        })
-        .await?
-    };
+    let (plan, ctx) = converge(c, stack, lock_timeout).await?;
     let outputs = outputs_of(stack, &c.region, &ctx);
     if g.json {
         println!(
@@ -121,6 +103,32 @@ pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Durati
     Ok(exit::OK)
 }
 
+/// Plans and applies under the stack's lock; the plan shown on stderr. Returns what was applied.
+pub(crate) async fn converge(c: &Clients, stack: &Stack, lock_timeout: Duration) -> Result<(Plan, Context), Error> {
+    let read = inventory::read(c, stack).await?;
+    let first = plan::plan(stack, &read.inventory)?;
+    // A deploy with nothing to do writes nothing, not even the lock.
+    let (plan, ctx) = if first.is_empty() {
+        (first, Context::from_inventory(&read.inventory))
+    } else {
+        locked(c, stack, "deploy", lock_timeout, || async {
+            // Another run may have changed AWS while this one waited: plan again under the lock.
+            let mut read = inventory::read(c, stack).await?;
+            // The lock is this run's own.
+            read.inventory.lock_holder = None;
+            let plan = plan::plan(stack, &read.inventory)?;
+            let mut ctx = Context::from_inventory(&read.inventory);
+            if !plan.is_empty() {
+                eprint!("{}", render_text(&plan, false));
+                run_plan(c, stack, &plan, &mut ctx).await?;
+            }
+            Ok((plan, ctx))
+        })
+        .await?
+    };
+    Ok((plan, ctx))
+}
+
 /// Applies the plan; Ctrl-C stops it after the step in flight.
 async fn run_plan(c: &Clients, stack: &Stack, plan: &Plan, ctx: &mut Context) -> Result<(), Error> {
     let total = plan.steps.len();
@@ -135,8 +143,9 @@ async fn run_plan(c: &Clients, stack: &Stack, plan: &Plan, ctx: &mut Context) ->
         }
     });
     let result = apply::apply(c, stack, plan, ctx, &stop, |i, step: &Step| {
-        let ch = step.change();
-        eprintln!("[{}/{}] {} {} {}", i + 1, total, ch.action.sign(), ch.resource, ch.name);
+        for ch in step.changes() {
+            eprintln!("[{}/{}] {} {} {}", i + 1, total, ch.action.sign(), ch.resource, ch.name);
+        }
     })
     .await;
     listener.abort();
@@ -149,7 +158,7 @@ async fn run_plan(c: &Clients, stack: &Stack, plan: &Plan, ctx: &mut Context) ->
 }
 
 /// Runs `work` holding the stack's lock, and releases it however `work` ends.
-async fn locked<T, F, Fut>(c: &Clients, stack: &Stack, command: &str, timeout: Duration, work: F) -> Result<T, Error>
+pub(crate) async fn locked<T, F, Fut>(c: &Clients, stack: &Stack, command: &str, timeout: Duration, work: F) -> Result<T, Error>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<T, Error>>,

@@ -32,12 +32,36 @@ pub struct Stack {
     pub name: String,
     pub region: Option<String>,
     pub issuer: Issuer,
+    /// The signing key: `token` signs with it, and it is published.
     pub key_id: String,
+    /// A key published for verification only, ahead of signing with it (`rotate start`).
+    pub next_key: Option<String>,
+    /// Keys that signed before and stay published until their last tokens have expired (`rotate finish`).
+    pub previous_keys: Vec<String>,
     pub key_bits: usize,
     pub audience: Vec<String>,
     pub token_max_ttl: u64,
     pub api: ApiRef,
     pub routes: Vec<Route>,
+}
+
+/// What a key declared in the stack file is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyRole {
+    Signing,
+    Next,
+    Previous,
+}
+
+impl KeyRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyRole::Signing => "signing",
+            KeyRole::Next => "next",
+            KeyRole::Previous => "previous",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +141,27 @@ impl Stack {
 
     pub fn jwks_uri(&self, region: &str) -> String {
         format!("{}/.well-known/jwks.json", self.issuer_url(region))
+    }
+
+    /// Every key the JWKS publishes, in JWKS order: the signing key, the next key, then the previous keys.
+    pub fn published_keys(&self) -> Vec<&str> {
+        let mut v = vec![self.key_id.as_str()];
+        v.extend(self.next_key.as_deref());
+        v.extend(self.previous_keys.iter().map(String::as_str));
+        v
+    }
+
+    /// The role a published key plays, for messages.
+    pub fn key_role(&self, kid: &str) -> Option<KeyRole> {
+        if kid == self.key_id {
+            Some(KeyRole::Signing)
+        } else if self.next_key.as_deref() == Some(kid) {
+            Some(KeyRole::Next)
+        } else if self.previous_keys.iter().any(|k| k == kid) {
+            Some(KeyRole::Previous)
+        } else {
+            None
+        }
     }
 
     /// Every scope some route grants, sorted and unique.
@@ -288,11 +333,11 @@ impl Validator<'_> {
         if let Some(url) = &raw.issuer.url {
             self.issuer_url(url);
         }
-        self.key_id(&raw.key_id);
         let key_bits = raw.key_bits.unwrap_or(DEFAULT_KEY_BITS as u32) as usize;
         if ![2048, 3072, 4096].contains(&key_bits) {
             self.at("key_bits", format!("key_bits is {key_bits}"), Some("use 2048, 3072 or 4096".into()));
         }
+        self.keys(&raw.key_id, raw.next_key.as_deref(), &raw.previous_keys);
         self.audience(&raw.audience);
         let token_max_ttl = match &raw.token_max_ttl {
             None => DEFAULT_TOKEN_MAX_TTL,
@@ -360,6 +405,8 @@ impl Validator<'_> {
                 public: raw.issuer.public.unwrap_or(true),
             },
             key_id: raw.key_id,
+            next_key: raw.next_key,
+            previous_keys: raw.previous_keys,
             key_bits,
             audience: raw.audience,
             token_max_ttl,
@@ -446,16 +493,44 @@ impl Validator<'_> {
         }
     }
 
-    fn key_id(&mut self, kid: &str) {
-        let ok = (1..=128).contains(&kid.len())
-            && kid.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            && kid != "."
-            && kid != "..";
-        if !ok {
-            self.at(
-                "key_id",
-                format!("key_id `{kid}` is not 1 to 128 characters of A-Z, a-z, 0-9, -, _ and ."),
-                Some("the key id names an SSM parameter; for example `grocery-2026-11`".into()),
+    /// key_id, next_key and previous_keys: valid kids, each named once, and a JWKS that fits API Gateway's limit.
+    fn keys(&mut self, key_id: &str, next: Option<&str>, previous: &[String]) {
+        let mut named: Vec<(String, &str)> = vec![("key_id".into(), key_id)];
+        named.extend(next.map(|n| ("next_key".to_string(), n)));
+        named.extend(
+            previous
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (format!("previous_keys[{i}]"), k.as_str())),
+        );
+        for (i, (path, kid)) in named.iter().enumerate() {
+            if !is_kid(kid) {
+                self.at(
+                    path,
+                    format!(
+                        "{} `{kid}` is not 1 to 128 characters of A-Z, a-z, 0-9, -, _ and .",
+                        field_name(path)
+                    ),
+                    Some("a key id names an SSM parameter; for example `grocery-2026-11`".into()),
+                );
+            } else if let Some((first, _)) = named[..i].iter().find(|(_, k)| k == kid) {
+                self.at(
+                    path,
+                    format!("key `{kid}` is already named by {first}"),
+                    Some("a key is the signing key, the next key or a previous key, never two of them".into()),
+                );
+            }
+        }
+        let fit = crate::crypto::documents::max_keys_in_jwks(4096, 128);
+        if named.len() > fit {
+            self.at_key(
+                "previous_keys",
+                format!(
+                    "the JWKS would publish {} keys; at most {fit} keys of 4096 bits ({} of 2048 bits) fit under API Gateway's 150,000-byte JWKS limit",
+                    named.len(),
+                    crate::crypto::documents::max_keys_in_jwks(2048, 128),
+                ),
+                Some("retire previous keys whose tokens have expired: `jwtstack rotate finish`".into()),
             );
         }
     }
@@ -597,6 +672,19 @@ impl Validator<'_> {
     }
 }
 
+/// A key id: it names an SSM parameter, so no slashes and no dot segments.
+pub fn is_kid(kid: &str) -> bool {
+    (1..=128).contains(&kid.len())
+        && kid.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && kid != "."
+        && kid != ".."
+}
+
+/// `previous_keys[2]` -> `previous_keys`.
+fn field_name(path: &str) -> &str {
+    path.split('[').next().unwrap_or(path)
+}
+
 fn is_lambda_arn(arn: &str) -> bool {
     let parts: Vec<&str> = arn.split(':').collect();
     let len_ok = parts.len() == 7 || parts.len() == 8;
@@ -612,6 +700,57 @@ fn is_lambda_arn(arn: &str) -> bool {
         && parts[6..]
             .iter()
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+}
+
+/// The key fields of a stack file, as rotation rewrites them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyFields {
+    pub key_id: String,
+    pub next_key: Option<String>,
+    pub previous_keys: Vec<String>,
+}
+
+impl KeyFields {
+    pub fn of(stack: &Stack) -> KeyFields {
+        KeyFields {
+            key_id: stack.key_id.clone(),
+            next_key: stack.next_key.clone(),
+            previous_keys: stack.previous_keys.clone(),
+        }
+    }
+}
+
+/// Rewrites the key fields of a stack file's text, keeping comments and formatting, and checks the result:
+/// it must validate and differ from `before` in the key fields only. Returns the new text and stack.
+pub fn edit_keys(file: &str, text: &str, before: &Stack, fields: &KeyFields) -> Result<(String, Stack), ConfigError> {
+    let refuse = |why: String| {
+        ConfigError::single(
+            file,
+            Pos { line: 1, col: 1 },
+            format!("cannot edit the key fields in place: {why}"),
+            Some(format!(
+                "edit the file by hand: key_id: {}, next_key: {}, previous_keys: {}",
+                fields.key_id,
+                fields.next_key.as_deref().unwrap_or("(none)"),
+                yaml::flow_list(&fields.previous_keys)
+            )),
+        )
+    };
+    let mut out = yaml::set_top_level(text, "key_id", Some(&yaml::scalar(&fields.key_id)), "name").map_err(|e| refuse(e.0))?;
+    let next = fields.next_key.as_deref().map(yaml::scalar);
+    out = yaml::set_top_level(&out, "next_key", next.as_deref(), "key_id").map_err(|e| refuse(e.0))?;
+    let previous = (!fields.previous_keys.is_empty()).then(|| yaml::flow_list(&fields.previous_keys));
+    let after = if fields.next_key.is_some() { "next_key" } else { "key_id" };
+    out = yaml::set_top_level(&out, "previous_keys", previous.as_deref(), after).map_err(|e| refuse(e.0))?;
+    let stack = parse_str(file, &out)?;
+    let mut expected = before.clone();
+    expected.key_id = fields.key_id.clone();
+    expected.next_key = fields.next_key.clone();
+    expected.previous_keys = fields.previous_keys.clone();
+    if stack != expected {
+        return Err(refuse("the edited file would read differently".into()));
+    }
+    Ok((out, stack))
 }
 
 /// Seconds from `3600`, `90s`, `15m`, `1h`, `1d`.

@@ -11,6 +11,10 @@ pub struct RawStack {
     pub issuer: RawIssuer,
     pub key_id: String,
     #[serde(default)]
+    pub next_key: Option<String>,
+    #[serde(default)]
+    pub previous_keys: Vec<String>,
+    #[serde(default)]
     pub key_bits: Option<u32>,
     pub audience: Vec<String>,
     #[serde(default)]

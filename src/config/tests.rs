@@ -175,6 +175,37 @@ fn quotas_are_enforced() {
 }
 
 #[test]
+fn rotation_keys_are_checked() {
+    let s = parse_str(
+        "stack.yaml",
+        &with("key_id: grocery-2026-11", "key_id: k2\nnext_key: k3\nprevious_keys: [k1, k0]"),
+    )
+    .unwrap();
+    assert_eq!(s.published_keys(), ["k2", "k3", "k1", "k0"]);
+    assert_eq!(s.key_role("k1"), Some(KeyRole::Previous));
+
+    let got = problems(&with("key_id: grocery-2026-11", "key_id: k2\nnext_key: k2"));
+    assert!(
+        got.iter().any(|g| g.contains("6:11: key `k2` is already named by key_id")),
+        "{got:?}"
+    );
+    let got = problems(&with("key_id: grocery-2026-11", "key_id: k2\nprevious_keys: [k1, ../x]"));
+    assert!(got.iter().any(|g| g.contains("previous_keys `../x` is not")), "{got:?}");
+
+    let fit = crate::crypto::documents::max_keys_in_jwks(4096, 128);
+    let many: Vec<String> = (0..fit).map(|i| format!("old{i}")).collect();
+    let got = problems(&with(
+        "key_id: grocery-2026-11",
+        &format!("key_id: k\nprevious_keys: [{}]", many.join(", ")),
+    ));
+    assert!(
+        got.iter()
+            .any(|g| g.contains(&format!("would publish {} keys; at most {fit} keys of 4096 bits", fit + 1))),
+        "{got:?}"
+    );
+}
+
+#[test]
 fn every_problem_is_reported_at_once() {
     let text = with("name: grocery", "name: BAD")
         .replace("key_id: grocery-2026-11", "key_id: \"\"")
@@ -233,4 +264,26 @@ fn durations() {
     assert!(parse_duration_str("99999999999999999999d").is_err());
     let got = problems(&with("audience: [grocery-api]", "audience: [grocery-api]\ntoken_max_ttl: 30d"));
     assert!(got.iter().any(|g| g.contains("token_max_ttl is 2592000 seconds")), "{got:?}");
+}
+
+#[test]
+fn key_fields_are_edited_in_place() {
+    let before = parse_str("stack.yaml", VALID).unwrap();
+    let fields = KeyFields {
+        key_id: "grocery-2027-02".into(),
+        next_key: None,
+        previous_keys: vec!["grocery-2026-11".into()],
+    };
+    let (text, after) = edit_keys("stack.yaml", VALID, &before, &fields).unwrap();
+    assert_eq!(after.key_id, "grocery-2027-02");
+    assert_eq!(after.previous_keys, ["grocery-2026-11"]);
+    // Only the key lines changed.
+    let expected = VALID.replace(
+        "key_id: grocery-2026-11\n",
+        "key_id: grocery-2027-02\nprevious_keys: [grocery-2026-11]\n",
+    );
+    assert_eq!(text, expected);
+    // And back.
+    let (again, _) = edit_keys("stack.yaml", &text, &after, &KeyFields::of(&before)).unwrap();
+    assert_eq!(again, VALID);
 }

@@ -321,3 +321,184 @@ mod tests {
         assert_eq!(hint.as_deref(), Some("did you mean `audience`?"));
     }
 }
+
+/// Why a stack file could not be edited in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditError(pub String);
+
+/// A YAML scalar for a plain string value: as is when YAML reads it back as the same string, else quoted.
+pub fn scalar(value: &str) -> String {
+    let plain_safe = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && !value.starts_with(['-', '.'])
+        && serde_yaml::from_str::<serde_yaml::Value>(value).is_ok_and(|v| v.as_str() == Some(value));
+    if plain_safe {
+        value.to_string()
+    } else {
+        serde_json::to_string(value).unwrap_or_default()
+    }
+}
+
+/// A flow sequence of strings: `[a, b]`.
+pub fn flow_list(values: &[String]) -> String {
+    format!("[{}]", values.iter().map(|v| scalar(v)).collect::<Vec<_>>().join(", "))
+}
+
+/// Sets, adds or removes one top-level field of a block-mapping stack file, keeping every other byte:
+/// comments, blank lines, key order and the rest of the field's line (an inline comment stays).
+///
+/// `value` is YAML text for the value (a scalar or a flow list) or `None` to remove the field. A new field
+/// goes right after the field `after`. A field written over several lines (a block list) is replaced whole.
+pub fn set_top_level(text: &str, key: &str, value: Option<&str>, after: &str) -> Result<String, EditError> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let entry = |name: &str| top_level_entry(&lines, name);
+    match (entry(key)?, value) {
+        (None, None) => Ok(text.to_string()),
+        (None, Some(v)) => {
+            let Some((_, end)) = entry(after)? else {
+                return Err(EditError(format!("no top-level `{after}` field to add `{key}` after")));
+            };
+            let mut out: String = lines[..end].concat();
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(&format!("{key}: {v}\n"));
+            out.push_str(&lines[end..].concat());
+            Ok(out)
+        }
+        (Some((start, end)), None) => Ok(lines[..start].concat() + &lines[end..].concat()),
+        (Some((start, end)), Some(v)) => {
+            let first = lines[start];
+            let rest = &first[key.len() + 1..];
+            let token = value_token(rest);
+            let replaced = match token {
+                // One line holding the whole value: replace the value only.
+                Some((from, to)) if end == start + 1 => {
+                    let at = key.len() + 1;
+                    format!("{}{v}{}", &first[..at + from], &first[at + to..])
+                }
+                _ => {
+                    let newline = if first.ends_with('\n') { "\n" } else { "" };
+                    format!("{key}: {v}{newline}")
+                }
+            };
+            Ok(lines[..start].concat() + &replaced + &lines[end..].concat())
+        }
+    }
+}
+
+/// The lines `[start, end)` of a top-level field: its key line and the indented lines under it, without the
+/// blank and comment lines that precede the next field. An error when the file is not a block mapping whose
+/// keys start in column 1, or names the field twice.
+fn top_level_entry(lines: &[&str], key: &str) -> Result<Option<(usize, usize)>, EditError> {
+    let is_key_line = |l: &str, k: &str| {
+        l.strip_prefix(k)
+            .is_some_and(|rest| rest.starts_with(':') && (rest.len() == 1 || rest[1..].starts_with([' ', '\n', '\r', '\t'])))
+    };
+    let starts: Vec<usize> = (0..lines.len()).filter(|&i| is_key_line(lines[i], key)).collect();
+    let Some(&start) = starts.first() else {
+        if lines
+            .iter()
+            .any(|l| l.trim_start().starts_with(&format!("{key}:")) || l.contains(&format!("{{{key}:")))
+        {
+            return Err(EditError(format!("`{key}` is not written as a top-level `{key}: ...` line")));
+        }
+        return Ok(None);
+    };
+    if starts.len() > 1 {
+        return Err(EditError(format!("`{key}` appears more than once at the top level")));
+    }
+    let mut end = start + 1;
+    while end < lines.len() {
+        let l = lines[end];
+        let top = !l.starts_with([' ', '\t', '#', '\n', '\r']);
+        if top {
+            break;
+        }
+        end += 1;
+    }
+    // Blank and comment lines just before the next field belong to it.
+    while end > start + 1 && {
+        let t = lines[end - 1].trim();
+        t.is_empty() || t.starts_with('#')
+    } {
+        end -= 1;
+    }
+    Ok(Some((start, end)))
+}
+
+/// Where the value sits in the text after `key:` on its line: a plain or quoted scalar or a one-line flow
+/// list, up to an inline comment. `None` when the value is not on this line.
+fn value_token(rest: &str) -> Option<(usize, usize)> {
+    let body = rest.trim_end_matches(['\n', '\r']);
+    let from = body.len() - body.trim_start().len();
+    let v = &body[from..];
+    if v.is_empty() || v.starts_with('#') {
+        return None;
+    }
+    let len = match v.as_bytes()[0] {
+        b'"' => v[1..].find('"').map(|i| i + 2)?,
+        b'\'' => v[1..].find('\'').map(|i| i + 2)?,
+        b'[' => v.find(']').map(|i| i + 1)?,
+        b'{' | b'|' | b'>' | b'&' | b'*' | b'!' => return None,
+        _ => v.find(" #").unwrap_or(v.len()),
+    };
+    let token = v[..len].trim_end();
+    Some((from, from + token.len()))
+}
+
+#[cfg(test)]
+mod edit_tests {
+    use super::*;
+
+    const FILE: &str = "# head\nname: x   # the name\nkey_id: k1   # signing\n\n# routes below\nroutes:\n  - a\n";
+
+    #[test]
+    fn replaces_a_value_and_keeps_the_comment() {
+        let out = set_top_level(FILE, "key_id", Some("k2"), "name").unwrap();
+        assert_eq!(out, FILE.replace("key_id: k1", "key_id: k2"));
+    }
+
+    #[test]
+    fn adds_after_a_field_and_removes_again() {
+        let out = set_top_level(FILE, "next_key", Some("k2"), "key_id").unwrap();
+        assert_eq!(out, FILE.replace("# signing\n", "# signing\nnext_key: k2\n"));
+        assert_eq!(set_top_level(&out, "next_key", None, "key_id").unwrap(), FILE);
+    }
+
+    #[test]
+    fn a_block_list_is_replaced_whole_and_comments_before_the_next_field_stay() {
+        let text = "key_id: k3\nprevious_keys:\n  - k1\n  # old\n  - k2\n# the audience\naudience: [a]\n";
+        let out = set_top_level(text, "previous_keys", Some("[k2]"), "key_id").unwrap();
+        assert_eq!(out, "key_id: k3\nprevious_keys: [k2]\n# the audience\naudience: [a]\n");
+        let out = set_top_level(text, "previous_keys", None, "key_id").unwrap();
+        assert_eq!(out, "key_id: k3\n# the audience\naudience: [a]\n");
+    }
+
+    #[test]
+    fn quoted_and_flow_values() {
+        let text = "key_id: \"k 1\" # q\nprevious_keys: [a, b] # old ones\n";
+        let out = set_top_level(text, "key_id", Some("k2"), "name").unwrap();
+        assert_eq!(out, "key_id: k2 # q\nprevious_keys: [a, b] # old ones\n");
+        let out = set_top_level(text, "previous_keys", Some("[b]"), "key_id").unwrap();
+        assert_eq!(out, "key_id: \"k 1\" # q\nprevious_keys: [b] # old ones\n");
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_edit_safely() {
+        assert!(set_top_level("{key_id: k1}\n", "key_id", Some("k2"), "name").is_err());
+        assert!(set_top_level("key_id: a\nkey_id: b\n", "key_id", Some("k2"), "name").is_err());
+        assert!(set_top_level("name: x\n", "next_key", Some("k2"), "key_id").is_err());
+    }
+
+    #[test]
+    fn scalars_that_yaml_would_retype_are_quoted() {
+        assert_eq!(scalar("grocery-2026-11"), "grocery-2026-11");
+        assert_eq!(scalar("2026"), "\"2026\"");
+        assert_eq!(scalar("true"), "\"true\"");
+        assert_eq!(scalar("1.5"), "\"1.5\"");
+        assert_eq!(flow_list(&["a".into(), "null".into()]), "[a, \"null\"]");
+    }
+}

@@ -34,6 +34,26 @@ pub fn discovery(issuer: &str, jwks_uri: &str, scopes: &[String]) -> Vec<u8> {
     to_bytes(&doc)
 }
 
+/// API Gateway reads at most this many bytes of a JWKS (HTTP API quotas).
+pub const JWKS_MAX_BYTES: usize = 150_000;
+
+/// How many RSA keys of `bits` bits, with kids of `kid_len` characters, fit in one JWKS under
+/// [`JWKS_MAX_BYTES`]: measured on the exact bytes this module writes.
+pub fn max_keys_in_jwks(bits: usize, kid_len: usize) -> usize {
+    let jwk = Jwk {
+        kty: "RSA".into(),
+        kid: "k".repeat(kid_len.max(1)),
+        use_: Some("sig".into()),
+        alg: Some("RS256".into()),
+        n: "A".repeat((bits / 8 * 4).div_ceil(3)),
+        e: "AQAB".into(),
+    };
+    let one = jwks(std::slice::from_ref(&jwk)).len();
+    let per_key = jwks(&[jwk.clone(), jwk]).len() - one;
+    let overhead = one - per_key;
+    (JWKS_MAX_BYTES - overhead) / per_key
+}
+
 /// The JWKS, keys in the order given.
 pub fn jwks(keys: &[Jwk]) -> Vec<u8> {
     to_bytes(&Jwks { keys: keys.to_vec() })
@@ -49,6 +69,18 @@ fn to_bytes<T: Serialize>(doc: &T) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jwks_capacity_is_measured_on_real_bytes() {
+        use rand::SeedableRng;
+        let fit = max_keys_in_jwks(2048, 20);
+        let key = crate::crypto::keys::SigningKey::generate("k", 2048, &mut rand::rngs::StdRng::seed_from_u64(3)).unwrap();
+        let mut jwk = key.public_jwk();
+        jwk.kid = "x".repeat(20);
+        assert!(jwks(&vec![jwk.clone(); fit]).len() <= JWKS_MAX_BYTES);
+        assert!(jwks(&vec![jwk; fit + 1]).len() > JWKS_MAX_BYTES);
+        assert!(max_keys_in_jwks(4096, 128) < max_keys_in_jwks(2048, 128));
+    }
 
     #[test]
     fn discovery_document_has_the_expected_fields() {

@@ -17,6 +17,8 @@ pub struct Inventory {
     pub lock_holder: Option<String>,
     /// The lock was left by a run of this machine that is gone.
     pub lock_stale: bool,
+    /// When each key was published, signed and unpublished, as deploys recorded it (`None` before the first).
+    pub key_timeline: Option<KeyTimeline>,
     /// The published documents, by object key.
     pub objects: BTreeMap<String, ObjectInfo>,
     pub api: Option<ApiInfo>,
@@ -33,6 +35,70 @@ pub struct KeyInfo {
     pub parameter: String,
     pub public: Option<Jwk>,
     pub bits: Option<usize>,
+    /// When the parameter was written (Unix seconds): the key's creation, since it is never overwritten.
+    pub created: Option<i64>,
+}
+
+/// `/jwtstack/{name}/key-timeline`: what deploys did with each key, and when (Unix seconds). Rotation's
+/// timing rules read it; deploy writes it right after publishing the JWKS.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct KeyTimeline {
+    /// The key that signs, as of the last deploy.
+    #[serde(default)]
+    pub signing: Option<String>,
+    #[serde(default)]
+    pub keys: BTreeMap<String, KeyEvents>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct KeyEvents {
+    /// Published in the JWKS since (reset when a key is published again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpublished: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_from: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_until: Option<i64>,
+}
+
+impl KeyTimeline {
+    /// The keys published as of the last deploy, sorted.
+    pub fn published(&self) -> Vec<&str> {
+        self.keys
+            .iter()
+            .filter(|(_, e)| e.published.is_some() && e.unpublished.is_none())
+            .map(|(k, _)| k.as_str())
+            .collect()
+    }
+
+    /// The timeline after a deploy at `now` that publishes `published` and signs with `signing`.
+    pub fn advance(&self, now: i64, published: &[&str], signing: &str) -> KeyTimeline {
+        let mut next = self.clone();
+        for (kid, e) in next.keys.iter_mut() {
+            if e.published.is_some() && e.unpublished.is_none() && !published.contains(&kid.as_str()) {
+                e.unpublished = Some(now);
+            }
+        }
+        for kid in published {
+            let e = next.keys.entry(kid.to_string()).or_default();
+            if e.published.is_none() || e.unpublished.is_some() {
+                e.published = Some(now);
+                e.unpublished = None;
+            }
+        }
+        if next.signing.as_deref() != Some(signing) {
+            if let Some(old) = next.signing.take().and_then(|k| next.keys.get_mut(&k)) {
+                old.signing_until = Some(now);
+            }
+            let e = next.keys.entry(signing.to_string()).or_default();
+            e.signing_from = Some(now);
+            e.signing_until = None;
+            next.signing = Some(signing.to_string());
+        }
+        next
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

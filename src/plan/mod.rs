@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use inventory::*;
 pub use render::{PlanJson, render_text};
 
-use crate::config::{ApiRef, Integration, Method, Stack};
+use crate::config::{ApiRef, Integration, KeyRole, Method, Stack};
 use crate::crypto::documents;
-use crate::crypto::keys::Jwk;
+use crate::crypto::keys::{Jwk, Jwks};
 
 pub const IDENTITY_SOURCE: &str = "$request.header.Authorization";
 pub const STAGE_NAME: &str = "$default";
@@ -118,14 +118,31 @@ pub enum Step {
     DeleteBucketPolicy {
         bucket: String,
     },
-    /// `body` is `None` when it depends on a key this plan creates.
+    /// `body` is `None` when it depends on a key this plan creates; the JWKS is then built at apply time
+    /// from `jwks_keys` (public halves known now, or generated earlier in the run).
     PutObject {
         bucket: String,
         key: String,
         document: Document,
         body: Option<Vec<u8>>,
+        jwks_keys: Vec<(String, Option<Jwk>)>,
         create: bool,
         changed: Vec<Diff>,
+    },
+    /// The JWKS gains or loses keys, or the signing key switches; records the key timeline.
+    UpdateKeys {
+        parameter: String,
+        /// Every key published after this step, in JWKS order, with its role.
+        published: Vec<(String, KeyRole)>,
+        added: Vec<String>,
+        removed: Vec<String>,
+        signing: (Option<String>, String),
+        /// The timeline before this step.
+        timeline: KeyTimeline,
+    },
+    /// Removes the key timeline (teardown, with the keys).
+    DeleteKeyTimeline {
+        parameter: String,
     },
     CreateApi {
         name: String,
@@ -250,6 +267,14 @@ pub enum Conflict {
     },
     #[error("the key parameter {parameter} exists but cannot be read as an RSA private key")]
     UnreadableKey { parameter: String },
+    #[error(
+        "previous key `{kid}` has no private key in SSM ({parameter}), so it cannot be published; remove it from previous_keys or restore the parameter"
+    )]
+    MissingKey { kid: String, parameter: String },
+    #[error(
+        "the JWKS would be {bytes} bytes with {keys} keys, over API Gateway's 150,000-byte limit; retire previous keys with `jwtstack rotate finish`"
+    )]
+    JwksTooLarge { bytes: usize, keys: usize },
 }
 
 /// Computes what deploy would do. Pure and deterministic.
@@ -259,35 +284,44 @@ pub fn plan(stack: &Stack, inv: &Inventory) -> Result<Plan, Conflict> {
     let region = inv.region.as_str();
     let bucket = stack.issuer.bucket.clone();
 
-    // 1. The signing key: created once, never replaced.
-    let signing = inv.keys.get(&stack.key_id);
-    let jwk: Option<Jwk> = match signing {
-        None => {
-            steps.push(Step::CreateKey {
-                kid: stack.key_id.clone(),
-                parameter: stack.key_parameter(&stack.key_id),
-                bits: stack.key_bits,
-            });
-            None
-        }
-        Some(k) => match &k.public {
-            Some(j) => {
-                if k.bits.is_some_and(|b| b != stack.key_bits) {
-                    notes.push(format!(
-                        "key {} is {} bits and stays so (key_bits applies to new keys; rotate to change it)",
-                        stack.key_id,
-                        k.bits.unwrap_or_default()
-                    ));
-                }
-                Some(j.clone())
-            }
-            None => {
-                return Err(Conflict::UnreadableKey {
-                    parameter: k.parameter.clone(),
+    // 1. Keys: the signing key and the next key are generated when missing, never replaced; a previous key
+    //    must exist, since it signed tokens that are still checked against it.
+    let mut published: Vec<(String, Option<Jwk>)> = Vec::new();
+    for kid in stack.published_keys() {
+        let parameter = stack.key_parameter(kid);
+        match inv.keys.get(kid) {
+            None if stack.key_role(kid) == Some(KeyRole::Previous) => {
+                return Err(Conflict::MissingKey {
+                    kid: kid.into(),
+                    parameter,
                 });
             }
-        },
-    };
+            None => {
+                steps.push(Step::CreateKey {
+                    kid: kid.into(),
+                    parameter,
+                    bits: stack.key_bits,
+                });
+                published.push((kid.into(), None));
+            }
+            Some(k) => match &k.public {
+                Some(j) => {
+                    if kid == stack.key_id && k.bits.is_some_and(|b| b != stack.key_bits) {
+                        notes.push(format!(
+                            "key {kid} is {} bits and stays so (key_bits applies to new keys; rotate to change it)",
+                            k.bits.unwrap_or_default()
+                        ));
+                    }
+                    published.push((kid.into(), Some(j.clone())));
+                }
+                None => {
+                    return Err(Conflict::UnreadableKey {
+                        parameter: k.parameter.clone(),
+                    });
+                }
+            },
+        }
+    }
 
     // 2. Bucket, its public-access settings and policy.
     let bucket_info = inv.bucket.clone();
@@ -337,8 +371,19 @@ pub fn plan(stack: &Stack, inv: &Inventory) -> Result<Plan, Conflict> {
         Document::Discovery,
         Some(discovery),
     );
-    let jwks = jwk.as_ref().map(|j| documents::jwks(std::slice::from_ref(j)));
-    object_step(&mut steps, inv, &bucket, stack.jwks_key(), Document::Jwks, jwks);
+    let known: Option<Vec<Jwk>> = published.iter().map(|(_, j)| j.clone()).collect();
+    let jwks = known.map(|keys| documents::jwks(&keys));
+    if let Some(bytes) = jwks.as_ref().filter(|b| b.len() > documents::JWKS_MAX_BYTES) {
+        return Err(Conflict::JwksTooLarge {
+            bytes: bytes.len(),
+            keys: published.len(),
+        });
+    }
+    let jwks_step = object_step(&mut steps, inv, &bucket, stack.jwks_key(), Document::Jwks, jwks);
+    if let Some(Step::PutObject { jwks_keys, .. }) = jwks_step {
+        *jwks_keys = published.clone();
+    }
+    key_changes(&mut steps, stack, inv);
 
     // 4. The API.
     let api = inv.api.clone();
@@ -635,6 +680,11 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Plan {
             parameter: crate::aws::ssm::bucket_marker(&stack.name),
         });
     }
+    if inv.key_timeline.is_some() && !keep_keys {
+        steps.push(Step::DeleteKeyTimeline {
+            parameter: crate::aws::ssm::key_timeline(&stack.name),
+        });
+    }
     if keep_keys {
         if !inv.keys.is_empty() {
             notes.push(format!(
@@ -659,7 +709,49 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Plan {
     }
 }
 
-fn object_step(steps: &mut Vec<Step>, inv: &Inventory, bucket: &str, key: String, document: Document, body: Option<Vec<u8>>) {
+/// The key lines of a plan: keys added to or removed from the live JWKS, the signing key switched, and the
+/// key timeline brought up to date (its stamps are taken when the step runs).
+fn key_changes(steps: &mut Vec<Step>, stack: &Stack, inv: &Inventory) {
+    let wanted: Vec<String> = stack.published_keys().into_iter().map(String::from).collect();
+    let live: Vec<String> = inv
+        .objects
+        .get(&stack.jwks_key())
+        .and_then(|o| serde_json::from_slice::<Jwks>(&o.body).ok())
+        .map(|j| j.keys.into_iter().map(|k| k.kid).collect())
+        .unwrap_or_default();
+    let added: Vec<String> = wanted.iter().filter(|k| !live.contains(k)).cloned().collect();
+    let removed: Vec<String> = live.iter().filter(|k| !wanted.contains(k)).cloned().collect();
+    let timeline = inv.key_timeline.clone().unwrap_or_default();
+    let mut recorded: Vec<&str> = timeline.published();
+    recorded.sort_unstable();
+    let mut wanted_sorted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    wanted_sorted.sort_unstable();
+    let signing_before = timeline.signing.clone();
+    let stale = recorded != wanted_sorted || signing_before.as_deref() != Some(stack.key_id.as_str());
+    if added.is_empty() && removed.is_empty() && !stale {
+        return;
+    }
+    steps.push(Step::UpdateKeys {
+        parameter: crate::aws::ssm::key_timeline(&stack.name),
+        published: wanted
+            .iter()
+            .map(|k| (k.clone(), stack.key_role(k).unwrap_or(KeyRole::Previous)))
+            .collect(),
+        added,
+        removed,
+        signing: (signing_before, stack.key_id.clone()),
+        timeline,
+    });
+}
+
+fn object_step<'a>(
+    steps: &'a mut Vec<Step>,
+    inv: &Inventory,
+    bucket: &str,
+    key: String,
+    document: Document,
+    body: Option<Vec<u8>>,
+) -> Option<&'a mut Step> {
     let existing = inv.objects.get(&key);
     let mut changed = Vec::new();
     if let Some(o) = existing {
@@ -685,7 +777,7 @@ fn object_step(steps: &mut Vec<Step>, inv: &Inventory, bucket: &str, key: String
             ));
         }
         if changed.is_empty() {
-            return;
+            return None;
         }
     }
     steps.push(Step::PutObject {
@@ -693,9 +785,11 @@ fn object_step(steps: &mut Vec<Step>, inv: &Inventory, bucket: &str, key: String
         key,
         document,
         body,
+        jwks_keys: Vec::new(),
         create: existing.is_none(),
         changed,
     });
+    steps.last_mut()
 }
 
 fn list(v: &[String]) -> String {

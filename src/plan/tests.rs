@@ -39,11 +39,20 @@ fn empty() -> Inventory {
     }
 }
 
-fn key() -> SigningKey {
-    static KEY: std::sync::OnceLock<SigningKey> = std::sync::OnceLock::new();
-    KEY.get_or_init(|| SigningKey::generate("k1", 2048, &mut rand::rngs::StdRng::seed_from_u64(1)).unwrap())
+/// A fixed key per kid (generated once per test binary).
+fn key_for(kid: &str) -> SigningKey {
+    static KEYS: std::sync::Mutex<BTreeMap<String, SigningKey>> = std::sync::Mutex::new(BTreeMap::new());
+    let mut keys = KEYS.lock().unwrap_or_else(|e| e.into_inner());
+    keys.entry(kid.to_string())
+        .or_insert_with(|| {
+            let seed = kid.bytes().fold(1u64, |a, b| a.wrapping_mul(31).wrapping_add(b.into()));
+            SigningKey::generate(kid, 2048, &mut rand::rngs::StdRng::seed_from_u64(seed)).unwrap()
+        })
         .clone()
 }
+
+/// The clock of simulated deploys: each key timeline stamp is one hour after the previous.
+static CLOCK: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1_800_000_000);
 
 /// Plays the plan onto the inventory, with ids made up in order.
 fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
@@ -52,7 +61,6 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
         n += 1;
         format!("id{n:03}")
     };
-    let key = key();
     let spec_id = |inv: &Inventory, spec: &IntegrationSpec| {
         inv.integrations
             .iter()
@@ -68,8 +76,9 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
                     kid.clone(),
                     KeyInfo {
                         parameter: parameter.clone(),
-                        public: Some(key.public_jwk()),
+                        public: Some(key_for(kid).public_jwk()),
                         bits: Some(*bits),
+                        created: None,
                     },
                 );
             }
@@ -83,8 +92,16 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
             Step::PutPublicAccessBlock { after, .. } => inv.bucket.as_mut().unwrap().public_access_block = Some(*after),
             Step::PutBucketPolicy { policy, .. } => inv.bucket.as_mut().unwrap().policy = Some(policy.clone()),
             Step::DeleteBucketPolicy { .. } => inv.bucket.as_mut().unwrap().policy = None,
-            Step::PutObject { key: k, body, .. } => {
-                let body = body.clone().unwrap_or_else(|| documents::jwks(&[key.public_jwk()]));
+            Step::PutObject {
+                key: k, body, jwks_keys, ..
+            } => {
+                let body = body.clone().unwrap_or_else(|| {
+                    let keys: Vec<Jwk> = jwks_keys
+                        .iter()
+                        .map(|(kid, j)| j.clone().unwrap_or_else(|| key_for(kid).public_jwk()))
+                        .collect();
+                    documents::jwks(&keys)
+                });
                 inv.objects.insert(
                     k.clone(),
                     ObjectInfo {
@@ -195,6 +212,17 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
             Step::DeleteKey { kid, .. } => {
                 inv.keys.remove(kid);
             }
+            Step::UpdateKeys {
+                published,
+                signing,
+                timeline,
+                ..
+            } => {
+                let now = CLOCK.fetch_add(3600, std::sync::atomic::Ordering::SeqCst);
+                let kids: Vec<&str> = published.iter().map(|(k, _)| k.as_str()).collect();
+                inv.key_timeline = Some(timeline.advance(now, &kids, &signing.1));
+            }
+            Step::DeleteKeyTimeline { .. } => inv.key_timeline = None,
         }
     }
     let _ = stack;
@@ -225,6 +253,7 @@ fn create_from_empty_in_dependency_order() {
             "s3_bucket_policy",
             "s3_object",
             "s3_object",
+            "jwks_key",
             "apigw_api",
             "apigw_authorizer",
             "apigw_integration",
@@ -240,7 +269,98 @@ fn create_from_empty_in_dependency_order() {
     );
     // Two lambda routes on one function share one integration and one permission.
     assert_eq!(p.steps.iter().filter(|s| matches!(s, Step::CreateIntegration { .. })).count(), 3);
-    assert_eq!(p.to_json().summary.create, 17);
+    // 16 steps, plus the key lines: the key published and the signing key set.
+    assert_eq!(p.to_json().summary.create, 19);
+}
+
+/// The key lines of a plan: `+ jwks_key k2`, `~ signing_key k2 (k1 -> k2)`...
+fn key_lines(p: &Plan) -> Vec<String> {
+    p.to_json()
+        .changes
+        .iter()
+        .filter(|c| c.resource.contains("key") && c.resource != "ssm_parameter")
+        .map(|c| match c.diffs.iter().find(|d| d.field == "kid") {
+            Some(d) => format!("{} {} {} -> {}", c.action.sign(), c.resource, d.before, d.after),
+            None => format!("{} {} {}", c.action.sign(), c.resource, c.name),
+        })
+        .collect()
+}
+
+#[test]
+fn rotation_plans_show_exactly_the_key_changes() {
+    let steady = stack(STACK);
+    let mut inv = deployed(&steady);
+    assert!(plan(&steady, &inv).unwrap().is_empty());
+
+    // start: k2 generated and published, k1 still signs.
+    let started = stack(&STACK.replace("key_id: k1\n", "key_id: k1\nnext_key: k2\n"));
+    let p = plan(&started, &inv).unwrap();
+    assert_eq!(key_lines(&p), ["+ jwks_key k2"]);
+    let kinds: Vec<&str> = p.steps.iter().map(|st| st.change().resource).collect();
+    assert_eq!(kinds, ["ssm_parameter", "s3_object", "jwks_key"]);
+    assert!(matches!(&p.steps[0], Step::CreateKey { kid, .. } if kid == "k2"));
+    simulate(&started, &mut inv, &p);
+    let jwks: Jwks = serde_json::from_slice(&inv.objects[".well-known/jwks.json"].body).unwrap();
+    assert_eq!(jwks.keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k1", "k2"]);
+    assert!(plan(&started, &inv).unwrap().is_empty());
+
+    // activate: k2 signs; k1 stays published; no key is created or deleted.
+    let active = stack(&STACK.replace("key_id: k1\n", "key_id: k2\nprevious_keys: [k1]\n"));
+    let p = plan(&active, &inv).unwrap();
+    assert_eq!(key_lines(&p), ["~ signing_key k1 -> k2"]);
+    assert!(!p.steps.iter().any(|s| matches!(s, Step::CreateKey { .. } | Step::DeleteKey { .. })));
+    simulate(&active, &mut inv, &p);
+    assert!(plan(&active, &inv).unwrap().is_empty());
+    let t = inv.key_timeline.clone().unwrap();
+    assert_eq!(t.signing.as_deref(), Some("k2"));
+    assert!(t.keys["k1"].signing_until.is_some() && t.keys["k2"].signing_until.is_none());
+
+    // finish: k1 unpublished, its private key kept.
+    let done = stack(&STACK.replace("key_id: k1\n", "key_id: k2\n"));
+    let p = plan(&done, &inv).unwrap();
+    assert_eq!(key_lines(&p), ["- jwks_key k1"]);
+    assert!(!p.steps.iter().any(|s| matches!(s, Step::DeleteKey { .. })));
+    simulate(&done, &mut inv, &p);
+    assert!(inv.keys.contains_key("k1"));
+    let t = inv.key_timeline.clone().unwrap();
+    assert!(t.keys["k1"].unpublished.is_some());
+    assert_eq!(t.published(), ["k2"]);
+    assert!(plan(&done, &inv).unwrap().is_empty());
+}
+
+#[test]
+fn a_previous_key_must_exist_and_the_timeline_catches_up() {
+    let s = stack(&STACK.replace("key_id: k1\n", "key_id: k1\nprevious_keys: [gone]\n"));
+    let err = plan(&s, &empty()).unwrap_err();
+    assert!(matches!(&err, Conflict::MissingKey { kid, .. } if kid == "gone"), "{err}");
+
+    // A run that died between publishing the JWKS and recording it: only the record is written.
+    let steady = stack(STACK);
+    let mut inv = deployed(&steady);
+    inv.key_timeline = None;
+    let p = plan(&steady, &inv).unwrap();
+    assert_eq!(p.steps.len(), 1);
+    assert_eq!(key_lines(&p), ["+ signing_key k1"]);
+}
+
+#[test]
+fn timeline_advances_only_what_changed() {
+    let t = KeyTimeline::default().advance(100, &["a"], "a");
+    assert_eq!(t.keys["a"].published, Some(100));
+    assert_eq!(t.keys["a"].signing_from, Some(100));
+    let t2 = t.advance(200, &["a", "b"], "a");
+    assert_eq!(t2.keys["a"], t.keys["a"]);
+    assert_eq!(t2.keys["b"].published, Some(200));
+    let t3 = t2.advance(300, &["b", "a"], "b");
+    assert_eq!(t3.keys["a"].signing_until, Some(300));
+    assert_eq!(t3.keys["b"].signing_from, Some(300));
+    assert_eq!(t3.keys["b"].published, Some(200));
+    let t4 = t3.advance(400, &["b"], "b");
+    assert_eq!(t4.keys["a"].unpublished, Some(400));
+    // Published again later: a fresh publication time.
+    let t5 = t4.advance(500, &["b", "a"], "b");
+    assert_eq!((t5.keys["a"].published, t5.keys["a"].unpublished), (Some(500), None));
+    assert_eq!(t5.advance(600, &["b", "a"], "b"), t5);
 }
 
 #[test]
@@ -475,6 +595,7 @@ fn private_bucket_gets_no_policy_and_teardown_of_owned_api_is_one_delete() {
             "s3_object",
             "s3_object",
             "s3_bucket",
+            "ssm_parameter",
             "ssm_parameter",
             "ssm_parameter",
         ]

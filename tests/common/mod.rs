@@ -198,6 +198,19 @@ impl Env {
     }
 }
 
+/// Starts the binary in the background against `endpoint` (to be killed mid-run), with extra variables.
+pub fn spawn(env: &Env, endpoint: &str, vars: &[(&str, &str)], args: &[&str]) -> std::process::Child {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("jwtstack"));
+    isolate_std(&mut c, env.path());
+    c.env("AWS_ENDPOINT_URL", endpoint)
+        .envs(vars.iter().copied())
+        .current_dir(env.path())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c.spawn().unwrap()
+}
+
 /// Keeps the developer's own AWS settings out of a test run.
 pub fn isolate_std(c: &mut Command, dir: &Path) {
     for var in [

@@ -1,0 +1,256 @@
+//! rotate, status, keys delete: the key lifecycle. The rules are in `rotation`; this is the I/O around them.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::stack::{converge, locked, to_json};
+use crate::aws::{Clients, inventory, ssm};
+use crate::cli::{Global, RotateStep};
+use crate::clock;
+use crate::config::{self, Stack};
+use crate::crypto::keys::Jwks;
+use crate::error::Error;
+use crate::exit;
+use crate::plan::{Inventory, PlanJson};
+use crate::rotation::{self, Edit, SafeFrom, Status};
+
+/// The kids in the JWKS as deployed.
+fn live_kids(stack: &Stack, inv: &Inventory) -> Vec<String> {
+    inv.objects
+        .get(&stack.jwks_key())
+        .and_then(|o| serde_json::from_slice::<Jwks>(&o.body).ok())
+        .map(|j| j.keys.into_iter().map(|k| k.kid).collect())
+        .unwrap_or_default()
+}
+
+async fn read_status(c: &Clients, stack: &Stack) -> Result<Status, Error> {
+    let read = inventory::read(c, stack).await?;
+    let live = live_kids(stack, &read.inventory);
+    Ok(rotation::status(stack, &read.inventory, &live, clock::rotation_now()))
+}
+
+pub async fn status(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error> {
+    let status = read_status(c, stack).await?;
+    if g.json {
+        println!("{}", to_json(&status));
+    } else {
+        print!("{}", render_status(&status));
+    }
+    Ok(exit::OK)
+}
+
+fn when(s: &SafeFrom, now: i64) -> String {
+    match s {
+        SafeFrom::At(t) if *t <= now => "now".into(),
+        SafeFrom::At(t) => format!("from {} (in {})", clock::format_utc(*t), clock::format_span(t - now)),
+        SafeFrom::Unknown(why) => format!("unknown: {why}"),
+    }
+}
+
+/// The human status: one line per key, then the next step.
+pub fn render_status(s: &Status) -> String {
+    let mut out = format!("Stack `{}`: {}\n", s.stack, s.phase.describe());
+    out.push_str(&format!(
+        "  {:<28} {:<11} {:<4} {:<9} {:<7} {:<7} NOTE\n",
+        "KID", "ROLE", "SSM", "PUBLISHED", "SIGNING", "AGE"
+    ));
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    for k in &s.keys {
+        let age = k.created.map(|c| clock::format_span(s.now - c)).unwrap_or_else(|| "-".into());
+        let note = match (&k.role[..], &k.safe_from) {
+            ("next", Some(f)) => format!("activate: {}", when(f, s.now)),
+            ("previous", Some(f)) => format!("retire: {}", when(f, s.now)),
+            ("unpublished", _) if k.in_ssm && !k.published => format!("may be deleted: jwtstack keys delete {} --yes", k.kid),
+            ("unpublished", _) if k.published => "published but not in the stack file: deploy unpublishes it".into(),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "  {:<28} {:<11} {:<4} {:<9} {:<7} {:<7} {}\n",
+            k.kid,
+            k.role,
+            yes(k.in_ssm),
+            yes(k.published),
+            yes(k.signing),
+            age,
+            note
+        ));
+    }
+    if let Some(step) = &s.next_step {
+        match &s.next_step_from {
+            Some(f) => out.push_str(&format!("Next: {step}, {}\n", when(f, s.now))),
+            None => out.push_str(&format!("Next: {step}, when you want a new signing key\n")),
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct RotateJson {
+    step: &'static str,
+    edited: bool,
+    diff: String,
+    deployed: bool,
+    plan: Option<PlanJson>,
+    status: Option<Status>,
+}
+
+pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateStep>) -> Result<u8, Error> {
+    let Some(step) = step else {
+        return status(g, c, stack).await;
+    };
+    let read = inventory::read(c, stack).await?;
+    let inv = &read.inventory;
+    let now = clock::rotation_now();
+    let (name, edit, opts) = match step {
+        RotateStep::Start { kid, opts } => {
+            let kid = kid.unwrap_or_else(|| rotation::new_kid(stack, inv, now));
+            if !config::is_kid(&kid) {
+                return Err(Error::Usage(format!(
+                    "--kid `{kid}` is not 1 to 128 characters of A-Z, a-z, 0-9, -, _ and ."
+                )));
+            }
+            ("start", rotation::start(stack, inv, &kid)?, opts)
+        }
+        RotateStep::Activate { force, opts } => ("activate", rotation::activate(stack, inv, now, force)?, opts),
+        RotateStep::Finish { force, opts } => ("finish", rotation::finish(stack, inv, now, force)?, opts),
+    };
+    let lock_timeout = super::duration(&opts.lock_timeout)?;
+    let file = &g.file;
+    let (target, diff) = match edit {
+        Edit::AlreadyDone(why) => {
+            eprintln!("{why}: nothing to edit in {}", file.display());
+            (stack.clone(), String::new())
+        }
+        Edit::Fields(fields) => {
+            let text = std::fs::read_to_string(file).map_err(|e| Error::Failure(format!("reading {}: {e}", file.display())))?;
+            let (new_text, new_stack) = config::edit_keys(&file.display().to_string(), &text, stack, &fields)?;
+            let diff = similar::TextDiff::from_lines(&text, &new_text)
+                .unified_diff()
+                .context_radius(1)
+                .header(&file.display().to_string(), &file.display().to_string())
+                .to_string();
+            if !opts.dry_run {
+                write_atomically(file, &new_text)?;
+            }
+            (new_stack, diff)
+        }
+    };
+    if opts.dry_run {
+        if g.json {
+            let out = RotateJson {
+                step: name,
+                edited: false,
+                diff,
+                deployed: false,
+                plan: None,
+                status: None,
+            };
+            println!("{}", to_json(&out));
+        } else if diff.is_empty() {
+            println!("Dry run: stack.yaml needs no edit; `jwtstack rotate {name}` would only deploy.");
+        } else {
+            print!("{diff}");
+            println!("Dry run: {} is unchanged and nothing was deployed.", file.display());
+        }
+        return Ok(exit::OK);
+    }
+    if !diff.is_empty() && !g.json {
+        print!("{diff}");
+    }
+    let (plan, _) = converge(c, &target, lock_timeout).await.inspect_err(|_| {
+        if !diff.is_empty() {
+            eprintln!(
+                "{} was edited but the deploy did not finish: run `jwtstack rotate {name}` again to resume",
+                file.display()
+            );
+        }
+    })?;
+    let status = read_status(c, &target).await?;
+    if g.json {
+        let out = RotateJson {
+            step: name,
+            edited: !diff.is_empty(),
+            diff,
+            deployed: true,
+            plan: Some(plan.to_json()),
+            status: Some(status),
+        };
+        println!("{}", to_json(&out));
+    } else {
+        let s = plan.to_json();
+        for ch in s.changes.iter().filter(|c| c.resource == "jwks_key" || c.resource == "signing_key") {
+            println!("  {} {} {}", ch.action.sign(), ch.resource, ch.name);
+        }
+        println!(
+            "Deployed `{}`: {} created, {} updated, {} deleted.",
+            target.name, s.summary.create, s.summary.update, s.summary.delete
+        );
+        print!("{}", render_status(&status));
+    }
+    Ok(exit::OK)
+}
+
+/// Replaces the stack file in one rename, so a kill leaves the old or the new file, never half of one.
+fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
+    let fail = |e: std::io::Error| Error::Failure(format!("writing {}: {e}", path.display()));
+    let tmp = path.with_file_name(format!(
+        ".{}.jwtstack-tmp",
+        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+    ));
+    std::fs::write(&tmp, text).map_err(fail)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(&tmp, meta.permissions()).map_err(fail)?;
+    }
+    std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(fail)
+}
+
+pub async fn keys_delete(g: &Global, c: &Clients, stack: &Stack, kid: &str, yes: bool, lock_timeout: Duration) -> Result<u8, Error> {
+    if !yes {
+        return Err(Error::Usage(format!(
+            "keys delete removes the private key of {kid} for good: tokens it signed can never be verified again. Pass --yes"
+        )));
+    }
+    let read = inventory::read(c, stack).await?;
+    let inv = &read.inventory;
+    if let Some(role) = stack.key_role(kid) {
+        return Err(Error::Failure(format!(
+            "{kid} is the {} key in the stack file; a key is deleted only after `jwtstack rotate finish` unpublished it",
+            role.as_str()
+        )));
+    }
+    if live_kids(stack, inv).iter().any(|k| k == kid) {
+        return Err(Error::Failure(format!(
+            "{kid} is still published in the deployed JWKS: run `jwtstack deploy` to unpublish it first"
+        )));
+    }
+    if inv.key_timeline.as_ref().and_then(|t| t.signing.as_deref()) == Some(kid) {
+        return Err(Error::Failure(format!(
+            "{kid} is recorded as the signing key: run `jwtstack deploy` first"
+        )));
+    }
+    let Some(info) = inv.keys.get(kid) else {
+        return Err(Error::Failure(format!(
+            "no key {kid} in SSM under {}",
+            stack.key_parameter_prefix()
+        )));
+    };
+    let parameter = info.parameter.clone();
+    locked(c, stack, "keys delete", lock_timeout, || async {
+        ssm::delete_key(c, &parameter).await?;
+        if let Some(mut t) = inv.key_timeline.clone() {
+            t.keys.remove(kid);
+            ssm::put_key_timeline(c, &stack.name, &t).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    if g.json {
+        println!("{}", serde_json::json!({"deleted": kid, "parameter": parameter}));
+    } else {
+        println!("Deleted the private key of {kid} ({parameter}).");
+    }
+    Ok(exit::OK)
+}
