@@ -75,11 +75,18 @@ pub enum Command {
         detailed_exitcode: bool,
     },
     /// Converge AWS to the stack file.
-    #[command(after_help = "Examples:\n  jwtstack deploy\n  jwtstack deploy --lock-timeout 5m   # wait for another run of this stack")]
+    #[command(
+        after_help = "Examples:\n  jwtstack deploy\n  jwtstack deploy --lock-timeout 5m   # wait for another run of this stack\n  \
+                      jwtstack deploy --skip-issuer-check   # the provider is not reachable from this network"
+    )]
     Deploy {
         /// How long to wait for another run of this stack to finish (0: fail at once, naming it).
         #[arg(long, default_value = "0s", value_name = "DURATION")]
         lock_timeout: String,
+        /// Do not read the issuer's documents (an external provider before the authorizer changes, a hosted
+        /// issuer after the deploy), for networks that cannot reach it.
+        #[arg(long)]
+        skip_issuer_check: bool,
     },
     /// Remove everything the stack owns, and nothing else.
     #[command(

@@ -22,12 +22,24 @@ pub enum FetchError {
     TooLarge { url: String },
 }
 
+/// A response API Gateway would read: its body and content type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
 /// GETs `url` within the timeout and size limit; returns the body.
 pub async fn get(url: &str) -> Result<Vec<u8>, FetchError> {
+    get_with(url, TIMEOUT, MAX_BYTES).await.map(|f| f.body)
+}
+
+/// GETs `url` within API Gateway's timeout and size limit; returns the body and content type.
+pub async fn get_document(url: &str) -> Result<Fetched, FetchError> {
     get_with(url, TIMEOUT, MAX_BYTES).await
 }
 
-pub async fn get_with(url: &str, timeout: Duration, max_bytes: usize) -> Result<Vec<u8>, FetchError> {
+pub async fn get_with(url: &str, timeout: Duration, max_bytes: usize) -> Result<Fetched, FetchError> {
     let parsed = reqwest::Url::parse(url).map_err(|_| FetchError::BadUrl { url: url.into() })?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(FetchError::BadUrl { url: url.into() });
@@ -46,6 +58,11 @@ pub async fn get_with(url: &str, timeout: Duration, max_bytes: usize) -> Result<
         if status != 200 {
             return Err(FetchError::Status { url: url.into(), status });
         }
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         if resp.content_length().is_some_and(|n| n as usize > max_bytes) {
             return Err(FetchError::TooLarge { url: url.into() });
         }
@@ -56,7 +73,7 @@ pub async fn get_with(url: &str, timeout: Duration, max_bytes: usize) -> Result<
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(body)
+        Ok(Fetched { body, content_type })
     };
     // The whole exchange, headers and body, fits in the timeout, as with API Gateway.
     tokio::time::timeout(timeout, work)

@@ -32,6 +32,7 @@ pub mod crypto;
 pub mod error;
 pub mod exit;
 pub mod fetch;
+pub mod issuer;
 pub mod lock;
 pub mod plan;
 pub mod rotation;

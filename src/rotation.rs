@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use crate::config::{KeyFields, KeyRole, Stack};
+use crate::config::{Hosted, KeyFields, KeyRole, Stack};
 use crate::plan::{Inventory, KeyEvents, KeyTimeline};
 
 /// How long API Gateway may cache an issuer's JWKS.
@@ -30,11 +30,11 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub fn of(stack: &Stack) -> Phase {
-        match (&stack.next_key, stack.previous_keys.is_empty()) {
+    pub fn of(h: &Hosted) -> Phase {
+        match (&h.next_key, h.previous_keys.is_empty()) {
             (Some(next), _) => Phase::Started { next: next.clone() },
             (None, false) => Phase::Activated {
-                previous: stack.previous_keys.clone(),
+                previous: h.previous_keys.clone(),
             },
             (None, true) => Phase::Steady,
         }
@@ -113,10 +113,11 @@ pub enum Edit {
 
 /// `rotate start`: publish `new_kid` as the next key.
 pub fn start(stack: &Stack, inv: &Inventory, new_kid: &str) -> Result<Edit, RotateError> {
-    if let Some(next) = &stack.next_key {
+    let h = hosted(stack)?;
+    if let Some(next) = &h.next_key {
         return Ok(Edit::AlreadyDone(format!("the rotation to {next} is already started")));
     }
-    if stack.key_role(new_kid).is_some() {
+    if h.key_role(new_kid).is_some() {
         return Err(RotateError::WrongPhase(format!(
             "{new_kid} is already in the stack file; choose another kid with --kid"
         )));
@@ -127,16 +128,17 @@ pub fn start(stack: &Stack, inv: &Inventory, new_kid: &str) -> Result<Edit, Rota
             stack.key_parameter(new_kid)
         )));
     }
-    let mut fields = KeyFields::of(stack);
+    let mut fields = KeyFields::of(h);
     fields.next_key = Some(new_kid.to_string());
     Ok(Edit::Fields(fields))
 }
 
 /// `rotate activate`: sign with the next key; the current one becomes a previous key.
 pub fn activate(stack: &Stack, inv: &Inventory, now: i64, force: bool) -> Result<Edit, RotateError> {
-    let Some(next) = &stack.next_key else {
-        return match Phase::of(stack) {
-            Phase::Activated { .. } => Ok(Edit::AlreadyDone(format!("{} already signs", stack.key_id))),
+    let h = hosted(stack)?;
+    let Some(next) = &h.next_key else {
+        return match Phase::of(h) {
+            Phase::Activated { .. } => Ok(Edit::AlreadyDone(format!("{} already signs", h.key_id))),
             _ => Err(RotateError::WrongPhase(
                 "no rotation in progress (no next_key): run `jwtstack rotate start` first".into(),
             )),
@@ -156,8 +158,8 @@ pub fn activate(stack: &Stack, inv: &Inventory, now: i64, force: bool) -> Result
             SafeFrom::Unknown(why) => return Err(RotateError::NotNow(format!("{why}; or pass --force"))),
         }
     }
-    let mut previous = vec![stack.key_id.clone()];
-    previous.extend(stack.previous_keys.iter().cloned());
+    let mut previous = vec![h.key_id.clone()];
+    previous.extend(h.previous_keys.iter().cloned());
     Ok(Edit::Fields(KeyFields {
         key_id: next.clone(),
         next_key: None,
@@ -167,8 +169,9 @@ pub fn activate(stack: &Stack, inv: &Inventory, now: i64, force: bool) -> Result
 
 /// `rotate finish`: unpublish the previous keys whose tokens have all expired (all of them with `force`).
 pub fn finish(stack: &Stack, inv: &Inventory, now: i64, force: bool) -> Result<Edit, RotateError> {
-    if stack.previous_keys.is_empty() {
-        return match &stack.next_key {
+    let h = hosted(stack)?;
+    if h.previous_keys.is_empty() {
+        return match &h.next_key {
             Some(next) => Err(RotateError::WrongPhase(format!(
                 "{next} is not signing yet: run `jwtstack rotate activate` first"
             ))),
@@ -177,7 +180,7 @@ pub fn finish(stack: &Stack, inv: &Inventory, now: i64, force: bool) -> Result<E
     }
     let mut keep = Vec::new();
     let mut waits = Vec::new();
-    for kid in &stack.previous_keys {
+    for kid in &h.previous_keys {
         match retire_from(inv.key_timeline.as_ref(), kid, stack.token_max_ttl) {
             _ if force => {}
             SafeFrom::At(t) if t <= now => {}
@@ -195,7 +198,7 @@ pub fn finish(stack: &Stack, inv: &Inventory, now: i64, force: bool) -> Result<E
             }
         }
     }
-    if keep.len() == stack.previous_keys.len() {
+    if keep.len() == h.previous_keys.len() {
         return Err(RotateError::NotNow(format!(
             "tokens signed by the previous key(s) may still be live (token_max_ttl {}s + {}h of JWKS cache after they stopped signing): retire {}; or pass --force",
             stack.token_max_ttl,
@@ -203,16 +206,26 @@ pub fn finish(stack: &Stack, inv: &Inventory, now: i64, force: bool) -> Result<E
             waits.join("; ")
         )));
     }
-    let mut fields = KeyFields::of(stack);
+    let mut fields = KeyFields::of(h);
     fields.previous_keys = keep;
     Ok(Edit::Fields(fields))
 }
 
 /// A kid for a new key: `{name}-{YYYY-MM-DD}`, with `-2`, `-3`... when that is taken.
 pub fn new_kid(stack: &Stack, inv: &Inventory, now: i64) -> String {
+    let no_keys = Hosted {
+        bucket: String::new(),
+        url: None,
+        public: false,
+        key_id: String::new(),
+        next_key: None,
+        previous_keys: Vec::new(),
+        key_bits: 0,
+    };
+    let h = stack.hosted().unwrap_or(&no_keys);
     let date = crate::clock::format_utc(now);
     let base = format!("{}-{}", stack.name, &date[..10]);
-    let taken = |k: &str| stack.key_role(k).is_some() || inv.keys.contains_key(k);
+    let taken = |k: &str| h.key_role(k).is_some() || inv.keys.contains_key(k);
     if !taken(&base) {
         return base;
     }
@@ -249,9 +262,10 @@ pub struct Status {
 }
 
 /// Every key the stack file, SSM or the deployed JWKS knows, with its state.
-pub fn status(stack: &Stack, inv: &Inventory, live_jwks: &[String], now: i64) -> Status {
+pub fn status(stack: &Stack, inv: &Inventory, live_jwks: &[String], now: i64) -> Result<Status, RotateError> {
+    let h = hosted(stack)?;
     let timeline = inv.key_timeline.as_ref();
-    let mut kids: Vec<String> = stack.published_keys().into_iter().map(String::from).collect();
+    let mut kids: Vec<String> = h.published_keys().into_iter().map(String::from).collect();
     for k in inv.keys.keys().chain(live_jwks.iter()) {
         if !kids.contains(k) {
             kids.push(k.clone());
@@ -260,7 +274,7 @@ pub fn status(stack: &Stack, inv: &Inventory, live_jwks: &[String], now: i64) ->
     let keys = kids
         .into_iter()
         .map(|kid| {
-            let role = stack.key_role(&kid);
+            let role = h.key_role(&kid);
             let safe_from = match role {
                 Some(KeyRole::Next) => Some(activate_from(timeline, &kid)),
                 Some(KeyRole::Previous) => Some(retire_from(timeline, &kid, stack.token_max_ttl)),
@@ -278,7 +292,7 @@ pub fn status(stack: &Stack, inv: &Inventory, live_jwks: &[String], now: i64) ->
             }
         })
         .collect::<Vec<_>>();
-    let phase = Phase::of(stack);
+    let phase = Phase::of(h);
     let (next_step, next_step_from) = match &phase {
         Phase::Steady => (Some("jwtstack rotate start".to_string()), None),
         Phase::Started { next } => (Some("jwtstack rotate activate".into()), Some(activate_from(timeline, next))),
@@ -293,14 +307,24 @@ pub fn status(stack: &Stack, inv: &Inventory, live_jwks: &[String], now: i64) ->
             (Some("jwtstack rotate finish".into()), earliest)
         }
     };
-    Status {
+    Ok(Status {
         stack: stack.name.clone(),
         phase,
         keys,
         next_step,
         next_step_from,
         now,
-    }
+    })
+}
+
+/// The hosted issuer's keys; an external issuer's keys are the provider's to rotate.
+pub fn hosted(stack: &Stack) -> Result<&Hosted, RotateError> {
+    stack.hosted().ok_or_else(|| {
+        RotateError::WrongPhase(format!(
+            "the issuer is external ({}): its keys are the provider's, which rotates them; jwtstack has no key to rotate",
+            stack.issuer_url("")
+        ))
+    })
 }
 
 #[cfg(test)]

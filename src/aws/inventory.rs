@@ -14,9 +14,14 @@ pub struct Read {
 }
 
 pub async fn read(c: &Clients, stack: &Stack) -> Result<Read, AwsError> {
-    let doc_keys = [stack.discovery_key(), stack.jwks_key()];
     let params_fut = ssm::read_stack_parameters(c, &stack.name);
-    let bucket_fut = s3::read_bucket(c, &stack.issuer.bucket, &stack.name, &doc_keys);
+    // An external issuer has no bucket.
+    let bucket_fut = async {
+        match stack.hosted() {
+            Some(h) => s3::read_bucket(c, &h.bucket, &stack.name, &[h.discovery_key(), h.jwks_key()]).await,
+            None => Ok(Default::default()),
+        }
+    };
     let api_fut = read_api(c, stack);
     let (params, (bucket, objects), api_part) = tokio::try_join!(params_fut, bucket_fut, api_fut)?;
     let keys = params.keys;

@@ -40,9 +40,12 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
             let c = connect(g, &stack).await?;
             let result = match command {
                 Command::Plan { detailed_exitcode } => stack::plan(g, &c, &stack, detailed_exitcode).await,
-                Command::Deploy { lock_timeout } => {
+                Command::Deploy {
+                    lock_timeout,
+                    skip_issuer_check,
+                } => {
                     let wait = duration(&lock_timeout)?;
-                    stack::deploy(g, &c, &stack, wait).await
+                    stack::deploy(g, &c, &stack, wait, skip_issuer_check).await
                 }
                 Command::Teardown {
                     yes,

@@ -18,8 +18,9 @@ use crate::rotation::{self, Edit, SafeFrom, Status};
 
 /// The kids in the JWKS as deployed.
 fn live_kids(stack: &Stack, inv: &Inventory) -> Vec<String> {
+    let Some(h) = stack.hosted() else { return Vec::new() };
     inv.objects
-        .get(&stack.jwks_key())
+        .get(&h.jwks_key())
         .and_then(|o| serde_json::from_slice::<Jwks>(&o.body).ok())
         .map(|j| j.keys.into_iter().map(|k| k.kid).collect())
         .unwrap_or_default()
@@ -28,7 +29,7 @@ fn live_kids(stack: &Stack, inv: &Inventory) -> Vec<String> {
 async fn read_status(c: &Clients, stack: &Stack) -> Result<Status, Error> {
     let read = inventory::read(c, stack).await?;
     let live = live_kids(stack, &read.inventory);
-    Ok(rotation::status(stack, &read.inventory, &live, clock::rotation_now()))
+    Ok(rotation::status(stack, &read.inventory, &live, clock::rotation_now())?)
 }
 
 pub async fn status(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error> {
@@ -100,6 +101,7 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
     let Some(step) = step else {
         return status(g, c, stack).await;
     };
+    rotation::hosted(stack)?;
     let read = inventory::read(c, stack).await?;
     let inv = &read.inventory;
     let now = clock::rotation_now();
@@ -159,7 +161,7 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
     if !diff.is_empty() && !g.json {
         print!("{diff}");
     }
-    let (plan, _) = converge(c, &target, lock_timeout).await.inspect_err(|_| {
+    let (plan, _) = converge(c, &target, lock_timeout, true).await.inspect_err(|_| {
         if !diff.is_empty() {
             eprintln!(
                 "{} was edited but the deploy did not finish: run `jwtstack rotate {name}` again to resume",
@@ -213,9 +215,10 @@ pub async fn keys_delete(g: &Global, c: &Clients, stack: &Stack, kid: &str, yes:
             "keys delete removes the private key of {kid} for good: tokens it signed can never be verified again. Pass --yes"
         )));
     }
+    let h = rotation::hosted(stack)?;
     let read = inventory::read(c, stack).await?;
     let inv = &read.inventory;
-    if let Some(role) = stack.key_role(kid) {
+    if let Some(role) = h.key_role(kid) {
         return Err(Error::Failure(format!(
             "{kid} is the {} key in the stack file; a key is deleted only after `jwtstack rotate finish` unpublished it",
             role.as_str()

@@ -11,10 +11,10 @@ use super::use_color;
 use crate::apply::{self, Context};
 use crate::aws::{Clients, inventory};
 use crate::cli::Global;
-use crate::config::Stack;
+use crate::config::{Hosted, Issuer, Stack};
 use crate::error::Error;
 use crate::plan::{self, Plan, PlanJson, Step, render_text};
-use crate::{exit, lock};
+use crate::{exit, issuer, lock};
 
 /// What a deployed stack exposes. `outputs --json` prints this object (a contract).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -25,9 +25,11 @@ pub struct Outputs {
     pub api_endpoint: Option<String>,
     pub issuer: String,
     pub discovery_url: String,
-    pub jwks_uri: String,
+    /// `None` for an external issuer: its discovery document names its JWKS.
+    pub jwks_uri: Option<String>,
     pub authorizer_id: Option<String>,
-    pub key_parameter: String,
+    /// The signing key's parameter; `None` for an external issuer.
+    pub key_parameter: Option<String>,
 }
 
 fn outputs_of(stack: &Stack, region: &str, ctx: &Context) -> Outputs {
@@ -37,11 +39,11 @@ fn outputs_of(stack: &Stack, region: &str, ctx: &Context) -> Outputs {
         region: region.into(),
         api_id: ctx.api_id.clone(),
         api_endpoint: ctx.api_endpoint.clone(),
-        discovery_url: format!("{issuer}/.well-known/openid-configuration"),
+        discovery_url: stack.discovery_url(region),
         jwks_uri: stack.jwks_uri(region),
         issuer,
         authorizer_id: ctx.authorizer_id.clone(),
-        key_parameter: stack.key_parameter(&stack.key_id),
+        key_parameter: stack.hosted().map(|h| stack.key_parameter(&h.key_id)),
     }
 }
 
@@ -51,9 +53,10 @@ fn print_outputs(o: &Outputs) {
     println!("api_id         {}", o.api_id.as_ref().unwrap_or(&none));
     println!("issuer         {}", o.issuer);
     println!("discovery_url  {}", o.discovery_url);
-    println!("jwks_uri       {}", o.jwks_uri);
+    let external = "(the provider's, from its discovery document)".to_string();
+    println!("jwks_uri       {}", o.jwks_uri.as_ref().unwrap_or(&external));
     println!("authorizer_id  {}", o.authorizer_id.as_ref().unwrap_or(&none));
-    println!("key_parameter  {}", o.key_parameter);
+    println!("key_parameter  {}", o.key_parameter.as_ref().unwrap_or(&external));
 }
 
 pub async fn plan(g: &Global, c: &Clients, stack: &Stack, detailed_exitcode: bool) -> Result<u8, Error> {
@@ -77,8 +80,11 @@ struct DeployJson {
     outputs: Outputs,
 }
 
-pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Duration) -> Result<u8, Error> {
-    let (plan, ctx) = converge(c, stack, lock_timeout).await?;
+pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Duration, skip_issuer_check: bool) -> Result<u8, Error> {
+    let (plan, ctx) = converge(c, stack, lock_timeout, skip_issuer_check).await?;
+    if let Some(h) = stack.hosted() {
+        check_hosted_issuer(g, stack, h, &c.region, skip_issuer_check).await;
+    }
     let outputs = outputs_of(stack, &c.region, &ctx);
     if g.json {
         println!(
@@ -103,10 +109,72 @@ pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Durati
     Ok(exit::OK)
 }
 
+/// After a deploy, reads the hosted issuer as API Gateway will and reports what would fail. On an emulator
+/// (`--endpoint-url`) the issuer URL is real AWS's, which the emulator does not serve: it says so and skips.
+async fn check_hosted_issuer(g: &Global, stack: &Stack, h: &Hosted, region: &str, skip: bool) {
+    let url = stack.issuer_url(region);
+    if skip {
+        return;
+    }
+    if g.endpoint_url.as_deref().is_some_and(|e| !e.is_empty()) {
+        eprintln!(
+            "issuer check skipped: --endpoint-url sends AWS calls to an emulator, which does not serve {url}; run `jwtstack check` against real AWS"
+        );
+        return;
+    }
+    let expect = issuer::Expect {
+        kids: h.published_keys().into_iter().map(String::from).collect(),
+        hosted_on_s3: h.url.is_none(),
+    };
+    let report = issuer::check(&url, &expect).await;
+    if report.ok() && report.findings.is_empty() {
+        eprintln!(
+            "issuer check: {} serves the discovery document and JWKS as API Gateway reads them",
+            url
+        );
+    } else {
+        eprint!("{}", report.render());
+        eprintln!("issuer check: API Gateway may refuse tokens until the problems above are fixed (`jwtstack check` re-runs it)");
+    }
+}
+
+/// An external issuer is read as API Gateway will before the authorizer is created or changed: a provider
+/// that would not work stops the deploy before any change.
+async fn gate_external_issuer(stack: &Stack, plan: &Plan, skip: bool) -> Result<(), Error> {
+    let Issuer::External { url } = &stack.issuer else { return Ok(()) };
+    let touches_authorizer = plan
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::CreateAuthorizer { .. } | Step::UpdateAuthorizer { .. }));
+    if skip || !touches_authorizer {
+        return Ok(());
+    }
+    let report = issuer::check(url, &issuer::Expect::default()).await;
+    eprint!("{}", report.render());
+    if report.ok() {
+        eprintln!(
+            "issuer check: {url} publishes {} usable key(s): {}",
+            report.kids.len(),
+            report.kids.join(", ")
+        );
+        Ok(())
+    } else {
+        Err(Error::Failure(format!(
+            "the issuer {url} would not work with API Gateway (see above); nothing was changed. Fix the provider's documents, or pass --skip-issuer-check if this machine cannot reach the provider"
+        )))
+    }
+}
+
 /// Plans and applies under the stack's lock; the plan shown on stderr. Returns what was applied.
-pub(crate) async fn converge(c: &Clients, stack: &Stack, lock_timeout: Duration) -> Result<(Plan, Context), Error> {
+pub(crate) async fn converge(
+    c: &Clients,
+    stack: &Stack,
+    lock_timeout: Duration,
+    skip_issuer_check: bool,
+) -> Result<(Plan, Context), Error> {
     let read = inventory::read(c, stack).await?;
     let first = plan::plan(stack, &read.inventory)?;
+    gate_external_issuer(stack, &first, skip_issuer_check).await?;
     // A deploy with nothing to do writes nothing, not even the lock.
     let (plan, ctx) = if first.is_empty() {
         (first, Context::from_inventory(&read.inventory))

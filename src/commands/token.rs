@@ -11,11 +11,11 @@ use super::connect;
 use super::stack::to_json;
 use crate::aws::{s3, ssm};
 use crate::cli::{Global, TokenArgs, VerifyArgs};
-use crate::config::{Stack, parse_duration_str, route};
+use crate::config::{Issuer, Stack, parse_duration_str, route};
 use crate::crypto::keys::{Jwks, SigningKey};
 use crate::crypto::token::{AuthorizerConfig, Decision, MintRequest, authorize, mint};
 use crate::error::Error;
-use crate::{exit, fetch};
+use crate::{exit, fetch, issuer};
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -29,7 +29,11 @@ fn local_region(g: &Global, stack: &Stack) -> Result<String, Error> {
         .or_else(|| std::env::var("AWS_REGION").ok())
         .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
         .filter(|r| !r.is_empty())
-        .or_else(|| stack.issuer.url.as_ref().map(|_| String::new()))
+        // An issuer URL that does not depend on the region.
+        .or_else(|| match &stack.issuer {
+            Issuer::Hosted(h) if h.url.is_none() => None,
+            _ => Some(String::new()),
+        })
         .ok_or_else(|| {
             Error::Usage("the issuer URL depends on the region: pass --region, set `region:` in the stack file, or set AWS_REGION".into())
         })
@@ -47,6 +51,12 @@ fn parse_claim(text: &str) -> Result<(String, Value), Error> {
 }
 
 pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Error> {
+    let Some(h) = stack.hosted() else {
+        return Err(Error::Usage(format!(
+            "the issuer is external ({}): the provider mints the tokens; `jwtstack verify TOKEN` checks one of them",
+            stack.issuer_url("")
+        )));
+    };
     let ttl = parse_duration_str(&args.ttl).map_err(|e| Error::Usage(format!("--ttl: {e}")))?;
     if ttl == 0 {
         return Err(Error::Usage("--ttl must be at least 1 second".into()));
@@ -98,13 +108,13 @@ pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Err
             let pem = zeroize::Zeroizing::new(
                 std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?,
             );
-            let key = SigningKey::from_pem(&stack.key_id, &pem).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?;
+            let key = SigningKey::from_pem(&h.key_id, &pem).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?;
             (key, local_region(g, stack)?)
         }
         None => {
             let c = connect(g, stack).await?;
             (
-                ssm::get_key(&c, &stack.key_parameter(&stack.key_id), &stack.key_id).await?,
+                ssm::get_key(&c, &stack.key_parameter(&h.key_id), &h.key_id).await?,
                 c.region.clone(),
             )
         }
@@ -120,6 +130,54 @@ pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Err
     let token = mint(&key, &req, now(), &mut OsRng).map_err(|e| Error::Usage(e.to_string()))?;
     println!("{token}");
     Ok(exit::OK)
+}
+
+/// The JWKS `verify` decides against: a file, a URL, or the issuer's own (the deployed one in S3, or an
+/// external issuer's, found through its discovery document as API Gateway finds it).
+pub(crate) async fn read_jwks(g: &Global, stack: &Stack, args: &VerifyArgs) -> Result<(Jwks, String), Error> {
+    let (jwks_bytes, region) = match (&args.jwks, &args.jwks_url, &stack.issuer) {
+        (Some(path), _, _) => (
+            std::fs::read(path).map_err(|e| Error::Usage(format!("--jwks {}: {e}", path.display())))?,
+            local_region(g, stack)?,
+        ),
+        (None, Some(url), _) => {
+            let body = fetch::get(url)
+                .await
+                .map_err(|e| Error::Failure(format!("fetching the JWKS: {e}")))?;
+            (body, local_region(g, stack)?)
+        }
+        (None, None, Issuer::External { url }) => {
+            let report = issuer::check(url, &issuer::Expect::default()).await;
+            eprint!("{}", report.render());
+            let jwks = report.jwks.filter(|j| !j.keys.is_empty()).ok_or_else(|| {
+                Error::Failure(format!(
+                    "no usable key from the issuer {url} (see above); pass --jwks FILE or --jwks-url URL to decide anyway"
+                ))
+            })?;
+            return Ok((jwks, String::new()));
+        }
+        (None, None, Issuer::Hosted(h)) => {
+            let c = connect(g, stack).await?;
+            let key = h.jwks_key();
+            let obj = s3::get_object(&c, &h.bucket, &key).await?.ok_or_else(|| {
+                Error::Failure(format!(
+                    "s3://{}/{key} does not exist: deploy the stack first, or pass --jwks FILE",
+                    h.bucket
+                ))
+            })?;
+            (obj.body, c.region.clone())
+        }
+    };
+    if jwks_bytes.len() > fetch::MAX_BYTES {
+        return Err(Error::Failure(format!(
+            "the JWKS is {} bytes; API Gateway reads at most {} bytes, so it would deny every token",
+            jwks_bytes.len(),
+            fetch::MAX_BYTES
+        )));
+    }
+    let jwks: Jwks = serde_json::from_slice(&jwks_bytes)
+        .map_err(|e| Error::Failure(format!("the JWKS is not a valid {{\"keys\":[...]}} document: {e}")))?;
+    Ok((jwks, region))
 }
 
 #[derive(Serialize)]
@@ -143,38 +201,7 @@ pub async fn verify(g: &Global, stack: &Stack, args: VerifyArgs) -> Result<u8, E
     } else {
         args.token.clone()
     };
-    let (jwks_bytes, region) = match (&args.jwks, &args.jwks_url) {
-        (Some(path), _) => (
-            std::fs::read(path).map_err(|e| Error::Usage(format!("--jwks {}: {e}", path.display())))?,
-            local_region(g, stack)?,
-        ),
-        (None, Some(url)) => {
-            let body = fetch::get(url)
-                .await
-                .map_err(|e| Error::Failure(format!("fetching the JWKS: {e}")))?;
-            (body, local_region(g, stack)?)
-        }
-        (None, None) => {
-            let c = connect(g, stack).await?;
-            let key = stack.jwks_key();
-            let obj = s3::get_object(&c, &stack.issuer.bucket, &key).await?.ok_or_else(|| {
-                Error::Failure(format!(
-                    "s3://{}/{key} does not exist: deploy the stack first, or pass --jwks FILE",
-                    stack.issuer.bucket
-                ))
-            })?;
-            (obj.body, c.region.clone())
-        }
-    };
-    if jwks_bytes.len() > fetch::MAX_BYTES {
-        return Err(Error::Failure(format!(
-            "the JWKS is {} bytes; API Gateway reads at most {} bytes, so it would deny every token",
-            jwks_bytes.len(),
-            fetch::MAX_BYTES
-        )));
-    }
-    let jwks: Jwks = serde_json::from_slice(&jwks_bytes)
-        .map_err(|e| Error::Failure(format!("the JWKS is not a valid {{\"keys\":[...]}} document: {e}")))?;
+    let (jwks, region) = read_jwks(g, stack, &args).await?;
     let cfg = AuthorizerConfig {
         issuer: stack.issuer_url(&region),
         audiences: stack.audience.clone(),

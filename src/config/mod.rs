@@ -32,13 +32,6 @@ pub struct Stack {
     pub name: String,
     pub region: Option<String>,
     pub issuer: Issuer,
-    /// The signing key: `token` signs with it, and it is published.
-    pub key_id: String,
-    /// A key published for verification only, ahead of signing with it (`rotate start`).
-    pub next_key: Option<String>,
-    /// Keys that signed before and stay published until their last tokens have expired (`rotate finish`).
-    pub previous_keys: Vec<String>,
-    pub key_bits: usize,
     pub audience: Vec<String>,
     pub token_max_ttl: u64,
     pub api: ApiRef,
@@ -64,12 +57,72 @@ impl KeyRole {
     }
 }
 
+/// Who signs the tokens the authorizer accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issuer {
+pub enum Issuer {
+    /// jwtstack hosts the issuer: keys in SSM, documents in S3.
+    Hosted(Hosted),
+    /// Another identity provider signs the tokens; jwtstack creates the authorizer and routes only.
+    External { url: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hosted {
     pub bucket: String,
     /// The issuer URL as written; `None` means the bucket's regional URL (see [`Stack::issuer_url`]).
     pub url: Option<String>,
     pub public: bool,
+    /// The signing key: `token` signs with it, and it is published.
+    pub key_id: String,
+    /// A key published for verification only, ahead of signing with it (`rotate start`).
+    pub next_key: Option<String>,
+    /// Keys that signed before and stay published until their last tokens have expired (`rotate finish`).
+    pub previous_keys: Vec<String>,
+    pub key_bits: usize,
+}
+
+impl Hosted {
+    /// Every key the JWKS publishes, in JWKS order: the signing key, the next key, then the previous keys.
+    pub fn published_keys(&self) -> Vec<&str> {
+        let mut v = vec![self.key_id.as_str()];
+        v.extend(self.next_key.as_deref());
+        v.extend(self.previous_keys.iter().map(String::as_str));
+        v
+    }
+
+    /// The role a published key plays, for messages.
+    pub fn key_role(&self, kid: &str) -> Option<KeyRole> {
+        if kid == self.key_id {
+            Some(KeyRole::Signing)
+        } else if self.next_key.as_deref() == Some(kid) {
+            Some(KeyRole::Next)
+        } else if self.previous_keys.iter().any(|k| k == kid) {
+            Some(KeyRole::Previous)
+        } else {
+            None
+        }
+    }
+
+    /// The key prefix of the published documents in the bucket: the issuer URL's path, so that
+    /// `{issuer}/.well-known/...` maps onto `{prefix}.well-known/...` when the bucket serves the URL's root.
+    pub fn document_prefix(&self) -> String {
+        let Some(url) = &self.url else { return String::new() };
+        match url::Url::parse(url) {
+            Ok(u) => {
+                let path = u.path().trim_matches('/');
+                if path.is_empty() { String::new() } else { format!("{path}/") }
+            }
+            Err(_) => String::new(),
+        }
+    }
+
+    pub fn discovery_key(&self) -> String {
+        format!("{}.well-known/openid-configuration", self.document_prefix())
+    }
+
+    pub fn jwks_key(&self) -> String {
+        format!("{}.well-known/jwks.json", self.document_prefix())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,55 +165,29 @@ impl Stack {
 
     /// The issuer URL, byte for byte as it appears in the discovery document, the authorizer and every token.
     pub fn issuer_url(&self, region: &str) -> String {
-        match &self.issuer.url {
-            Some(url) => url.clone(),
-            None => format!("https://{}.s3.{}.amazonaws.com", self.issuer.bucket, region),
+        match &self.issuer {
+            Issuer::Hosted(h) => match &h.url {
+                Some(url) => url.clone(),
+                None => format!("https://{}.s3.{}.amazonaws.com", h.bucket, region),
+            },
+            Issuer::External { url } => url.clone(),
         }
     }
 
-    /// The key prefix of the published documents in the bucket: the issuer URL's path, so that
-    /// `{issuer}/.well-known/...` maps onto `{prefix}.well-known/...` when the bucket serves the URL's root.
-    pub fn document_prefix(&self) -> String {
-        let Some(url) = &self.issuer.url else { return String::new() };
-        match url::Url::parse(url) {
-            Ok(u) => {
-                let path = u.path().trim_matches('/');
-                if path.is_empty() { String::new() } else { format!("{path}/") }
-            }
-            Err(_) => String::new(),
-        }
+    /// Where API Gateway reads the discovery document: `{issuer}/.well-known/openid-configuration`.
+    pub fn discovery_url(&self, region: &str) -> String {
+        format!("{}/.well-known/openid-configuration", self.issuer_url(region).trim_end_matches('/'))
     }
 
-    pub fn discovery_key(&self) -> String {
-        format!("{}.well-known/openid-configuration", self.document_prefix())
+    /// The JWKS URL of a hosted issuer (an external one names its own in its discovery document).
+    pub fn jwks_uri(&self, region: &str) -> Option<String> {
+        self.hosted().map(|_| format!("{}/.well-known/jwks.json", self.issuer_url(region)))
     }
 
-    pub fn jwks_key(&self) -> String {
-        format!("{}.well-known/jwks.json", self.document_prefix())
-    }
-
-    pub fn jwks_uri(&self, region: &str) -> String {
-        format!("{}/.well-known/jwks.json", self.issuer_url(region))
-    }
-
-    /// Every key the JWKS publishes, in JWKS order: the signing key, the next key, then the previous keys.
-    pub fn published_keys(&self) -> Vec<&str> {
-        let mut v = vec![self.key_id.as_str()];
-        v.extend(self.next_key.as_deref());
-        v.extend(self.previous_keys.iter().map(String::as_str));
-        v
-    }
-
-    /// The role a published key plays, for messages.
-    pub fn key_role(&self, kid: &str) -> Option<KeyRole> {
-        if kid == self.key_id {
-            Some(KeyRole::Signing)
-        } else if self.next_key.as_deref() == Some(kid) {
-            Some(KeyRole::Next)
-        } else if self.previous_keys.iter().any(|k| k == kid) {
-            Some(KeyRole::Previous)
-        } else {
-            None
+    pub fn hosted(&self) -> Option<&Hosted> {
+        match &self.issuer {
+            Issuer::Hosted(h) => Some(h),
+            Issuer::External { .. } => None,
         }
     }
 
@@ -329,15 +356,7 @@ impl Validator<'_> {
                 );
             }
         }
-        self.bucket(&raw.issuer.bucket, raw.issuer.url.is_none());
-        if let Some(url) = &raw.issuer.url {
-            self.issuer_url(url);
-        }
-        let key_bits = raw.key_bits.unwrap_or(DEFAULT_KEY_BITS as u32) as usize;
-        if ![2048, 3072, 4096].contains(&key_bits) {
-            self.at("key_bits", format!("key_bits is {key_bits}"), Some("use 2048, 3072 or 4096".into()));
-        }
-        self.keys(&raw.key_id, raw.next_key.as_deref(), &raw.previous_keys);
+        let issuer = self.issuer(&raw);
         self.audience(&raw.audience);
         let token_max_ttl = match &raw.token_max_ttl {
             None => DEFAULT_TOKEN_MAX_TTL,
@@ -399,15 +418,7 @@ impl Validator<'_> {
         Stack {
             name: raw.name,
             region: raw.region,
-            issuer: Issuer {
-                bucket: raw.issuer.bucket,
-                url: raw.issuer.url,
-                public: raw.issuer.public.unwrap_or(true),
-            },
-            key_id: raw.key_id,
-            next_key: raw.next_key,
-            previous_keys: raw.previous_keys,
-            key_bits,
+            issuer,
             audience: raw.audience,
             token_max_ttl,
             api,
@@ -423,6 +434,118 @@ impl Validator<'_> {
                 format!("stack name `{name}` is not 1 to 40 characters of a-z, 0-9 and -"),
                 Some("the name prefixes SSM parameters and tags: for example `grocery` or `grocery-prod`".into()),
             );
+        }
+    }
+
+    /// A hosted issuer (bucket, keys) or an external one (a URL only).
+    fn issuer(&mut self, raw: &RawStack) -> Issuer {
+        let i = &raw.issuer;
+        match (&i.external, &i.bucket) {
+            (Some(url), None) => {
+                self.external_url(url);
+                let not_here = |field: &str| format!("{field} is not allowed with issuer.external");
+                let hint = || {
+                    Some("the provider holds the keys and publishes the documents: remove this field, or use issuer.bucket to have jwtstack host the issuer".to_string())
+                };
+                for (path, present) in [("issuer.url", i.url.is_some()), ("issuer.public", i.public.is_some())] {
+                    if present {
+                        self.at_key(path, not_here(path), hint());
+                    }
+                }
+                for (path, present) in [
+                    ("key_id", raw.key_id.is_some()),
+                    ("next_key", raw.next_key.is_some()),
+                    ("previous_keys", raw.previous_keys.is_some()),
+                    ("key_bits", raw.key_bits.is_some()),
+                ] {
+                    if present {
+                        self.at_key(path, not_here(path), hint());
+                    }
+                }
+                Issuer::External { url: url.clone() }
+            }
+            (None, Some(bucket)) => {
+                self.bucket(bucket, i.url.is_none());
+                if let Some(url) = &i.url {
+                    self.issuer_url(url);
+                }
+                let key_bits = raw.key_bits.unwrap_or(DEFAULT_KEY_BITS as u32) as usize;
+                if ![2048, 3072, 4096].contains(&key_bits) {
+                    self.at("key_bits", format!("key_bits is {key_bits}"), Some("use 2048, 3072 or 4096".into()));
+                }
+                let previous = raw.previous_keys.clone().unwrap_or_default();
+                let key_id = match &raw.key_id {
+                    Some(k) => {
+                        self.keys(k, raw.next_key.as_deref(), &previous);
+                        k.clone()
+                    }
+                    None => {
+                        self.problems.push(Problem {
+                            pos: Pos { line: 1, col: 1 },
+                            message: "missing field `key_id`".into(),
+                            hint: Some(
+                                "a hosted issuer (issuer.bucket) signs with the key named by key_id: add e.g. `key_id: grocery-2026-11`"
+                                    .into(),
+                            ),
+                        });
+                        String::new()
+                    }
+                };
+                Issuer::Hosted(Hosted {
+                    bucket: bucket.clone(),
+                    url: i.url.clone(),
+                    public: i.public.unwrap_or(true),
+                    key_id,
+                    next_key: raw.next_key.clone(),
+                    previous_keys: previous,
+                    key_bits,
+                })
+            }
+            (Some(_), Some(_)) => {
+                self.at_key(
+                    "issuer",
+                    "issuer has both `bucket` and `external`",
+                    Some("`bucket` has jwtstack host the issuer; `external` names another identity provider's issuer URL".into()),
+                );
+                Issuer::External { url: String::new() }
+            }
+            (None, None) => {
+                self.at_key(
+                    "issuer",
+                    "issuer needs `bucket` or `external`",
+                    Some("`bucket: my-issuer-bucket` has jwtstack host the issuer; `external: https://idp.example.com` uses another provider's".into()),
+                );
+                Issuer::External { url: String::new() }
+            }
+        }
+    }
+
+    /// An external issuer: https, a host, no query or fragment. A trailing slash is allowed (some providers'
+    /// `iss` has one) but must match the provider's document, which deploy checks.
+    fn external_url(&mut self, url: &str) {
+        let path = "issuer.external";
+        let hint = Some("the provider's issuer URL exactly as in its tokens' `iss`, e.g. https://idp.example.com/realms/main".to_string());
+        match url::Url::parse(url) {
+            Err(e) => self.at(path, format!("issuer.external `{url}` is not a URL: {e}"), hint),
+            Ok(u) if u.scheme() != "https" => self.at(
+                path,
+                format!("issuer.external `{url}` is not https"),
+                Some("API Gateway fetches the issuer over https only".into()),
+            ),
+            Ok(u) if u.query().is_some() || u.fragment().is_some() => {
+                self.at(path, format!("issuer.external `{url}` has a query or fragment"), hint)
+            }
+            Ok(u) if !u.username().is_empty() || u.password().is_some() || u.host_str().is_none() => {
+                self.at(path, format!("issuer.external `{url}` must name a host and no credentials"), hint)
+            }
+            Ok(u) if u.as_str() != url && u.as_str() != format!("{url}/") => self.at(
+                path,
+                format!("issuer.external `{url}` is not in canonical form (`{}`)", u.as_str()),
+                Some(
+                    "write the host in lower case, without a default port or dot segments: API Gateway compares `iss` byte for byte".into(),
+                ),
+            ),
+            Ok(_) => {}
         }
     }
 
@@ -711,11 +834,11 @@ pub struct KeyFields {
 }
 
 impl KeyFields {
-    pub fn of(stack: &Stack) -> KeyFields {
+    pub fn of(hosted: &Hosted) -> KeyFields {
         KeyFields {
-            key_id: stack.key_id.clone(),
-            next_key: stack.next_key.clone(),
-            previous_keys: stack.previous_keys.clone(),
+            key_id: hosted.key_id.clone(),
+            next_key: hosted.next_key.clone(),
+            previous_keys: hosted.previous_keys.clone(),
         }
     }
 }
@@ -744,9 +867,11 @@ pub fn edit_keys(file: &str, text: &str, before: &Stack, fields: &KeyFields) -> 
     out = yaml::set_top_level(&out, "previous_keys", previous.as_deref(), after).map_err(|e| refuse(e.0))?;
     let stack = parse_str(file, &out)?;
     let mut expected = before.clone();
-    expected.key_id = fields.key_id.clone();
-    expected.next_key = fields.next_key.clone();
-    expected.previous_keys = fields.previous_keys.clone();
+    if let Issuer::Hosted(h) = &mut expected.issuer {
+        h.key_id = fields.key_id.clone();
+        h.next_key = fields.next_key.clone();
+        h.previous_keys = fields.previous_keys.clone();
+    }
     if stack != expected {
         return Err(refuse("the edited file would read differently".into()));
     }

@@ -9,11 +9,12 @@ pub struct RawStack {
     #[serde(default)]
     pub region: Option<String>,
     pub issuer: RawIssuer,
-    pub key_id: String,
+    #[serde(default)]
+    pub key_id: Option<String>,
     #[serde(default)]
     pub next_key: Option<String>,
     #[serde(default)]
-    pub previous_keys: Vec<String>,
+    pub previous_keys: Option<Vec<String>>,
     #[serde(default)]
     pub key_bits: Option<u32>,
     pub audience: Vec<String>,
@@ -26,7 +27,10 @@ pub struct RawStack {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawIssuer {
-    pub bucket: String,
+    #[serde(default)]
+    pub bucket: Option<String>,
+    #[serde(default)]
+    pub external: Option<String>,
     #[serde(default)]
     pub url: Option<String>,
     #[serde(default)]

@@ -40,20 +40,24 @@ fn the_example_stack_file_is_valid() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/stack.yaml")).unwrap();
     let stack = parse_str("stack.yaml", &text).unwrap();
     assert_eq!(stack.name, "grocery");
-    assert_eq!(stack.key_parameter(&stack.key_id), "/jwtstack/grocery/keys/grocery-2026-11");
+    assert_eq!(
+        stack.key_parameter(&stack.hosted().unwrap().key_id),
+        "/jwtstack/grocery/keys/grocery-2026-11"
+    );
     assert_eq!(stack.authorizer_name(), "grocery-jwt");
 }
 
 #[test]
 fn defaults_apply() {
     let s = parse_str("stack.yaml", VALID).unwrap();
-    assert_eq!(s.key_bits, 2048);
-    assert!(s.issuer.public);
+    let h = s.hosted().unwrap();
+    assert_eq!(h.key_bits, 2048);
+    assert!(h.public);
     assert_eq!(s.token_max_ttl, 3600);
     assert_eq!(s.issuer_url("eu-west-1"), "https://grocery-issuer-123.s3.eu-west-1.amazonaws.com");
-    assert_eq!(s.discovery_key(), ".well-known/openid-configuration");
+    assert_eq!(h.discovery_key(), ".well-known/openid-configuration");
     assert_eq!(
-        s.jwks_uri("us-east-1"),
+        s.jwks_uri("us-east-1").unwrap(),
         "https://grocery-issuer-123.s3.us-east-1.amazonaws.com/.well-known/jwks.json"
     );
     assert_eq!(
@@ -76,8 +80,8 @@ fn issuer_url_path_becomes_the_document_prefix() {
     )
     .unwrap();
     assert_eq!(s.issuer_url("us-east-1"), "https://cdn.example.com/auth");
-    assert_eq!(s.jwks_key(), "auth/.well-known/jwks.json");
-    assert_eq!(s.jwks_uri("x"), "https://cdn.example.com/auth/.well-known/jwks.json");
+    assert_eq!(s.hosted().unwrap().jwks_key(), "auth/.well-known/jwks.json");
+    assert_eq!(s.jwks_uri("x").unwrap(), "https://cdn.example.com/auth/.well-known/jwks.json");
 }
 
 #[test]
@@ -181,8 +185,9 @@ fn rotation_keys_are_checked() {
         &with("key_id: grocery-2026-11", "key_id: k2\nnext_key: k3\nprevious_keys: [k1, k0]"),
     )
     .unwrap();
-    assert_eq!(s.published_keys(), ["k2", "k3", "k1", "k0"]);
-    assert_eq!(s.key_role("k1"), Some(KeyRole::Previous));
+    let h = s.hosted().unwrap();
+    assert_eq!(h.published_keys(), ["k2", "k3", "k1", "k0"]);
+    assert_eq!(h.key_role("k1"), Some(KeyRole::Previous));
 
     let got = problems(&with("key_id: grocery-2026-11", "key_id: k2\nnext_key: k2"));
     assert!(
@@ -275,8 +280,8 @@ fn key_fields_are_edited_in_place() {
         previous_keys: vec!["grocery-2026-11".into()],
     };
     let (text, after) = edit_keys("stack.yaml", VALID, &before, &fields).unwrap();
-    assert_eq!(after.key_id, "grocery-2027-02");
-    assert_eq!(after.previous_keys, ["grocery-2026-11"]);
+    assert_eq!(after.hosted().unwrap().key_id, "grocery-2027-02");
+    assert_eq!(after.hosted().unwrap().previous_keys, ["grocery-2026-11"]);
     // Only the key lines changed.
     let expected = VALID.replace(
         "key_id: grocery-2026-11\n",
@@ -284,6 +289,81 @@ fn key_fields_are_edited_in_place() {
     );
     assert_eq!(text, expected);
     // And back.
-    let (again, _) = edit_keys("stack.yaml", &text, &after, &KeyFields::of(&before)).unwrap();
+    let (again, _) = edit_keys("stack.yaml", &text, &after, &KeyFields::of(before.hosted().unwrap())).unwrap();
     assert_eq!(again, VALID);
+}
+
+const EXTERNAL: &str = "name: shop\nissuer:\n  external: https://idp.example.com/realms/shop\naudience: [shop-api]\napi: {name: shop}\nroutes:\n  - route: GET /x\n    scopes: [x.read]\n    integration: {http: https://example.com}\n";
+
+#[test]
+fn an_external_issuer() {
+    let s = parse_str("stack.yaml", EXTERNAL).unwrap();
+    assert_eq!(
+        s.issuer,
+        Issuer::External {
+            url: "https://idp.example.com/realms/shop".into()
+        }
+    );
+    assert!(s.hosted().is_none());
+    assert_eq!(s.issuer_url("us-east-1"), "https://idp.example.com/realms/shop");
+    assert_eq!(
+        s.discovery_url("x"),
+        "https://idp.example.com/realms/shop/.well-known/openid-configuration"
+    );
+    assert_eq!(s.jwks_uri("x"), None);
+    // A trailing slash is the provider's business (Auth0 writes one); deploy checks it against the provider.
+    let slash = EXTERNAL.replace("realms/shop\n", "realms/shop/\n");
+    assert_eq!(
+        parse_str("stack.yaml", &slash).unwrap().discovery_url("x"),
+        "https://idp.example.com/realms/shop/.well-known/openid-configuration"
+    );
+}
+
+#[test]
+fn an_external_issuer_takes_no_key_or_bucket_fields() {
+    let text = EXTERNAL.replace(
+        "issuer:\n",
+        "key_id: k1\nkey_bits: 4096\nprevious_keys: [k0]\nissuer:\n  public: true\n",
+    );
+    let got = problems(&text);
+    for f in ["key_id", "key_bits", "previous_keys", "issuer.public"] {
+        assert!(
+            got.iter().any(|g| g.contains(&format!("{f} is not allowed with issuer.external"))),
+            "{f}: {got:?}"
+        );
+    }
+    let both = EXTERNAL.replace("issuer:\n", "issuer:\n  bucket: b-123\n");
+    assert!(
+        problems(&both)
+            .iter()
+            .any(|g| g.contains("issuer has both `bucket` and `external`"))
+    );
+    let none = EXTERNAL.replace("  external: https://idp.example.com/realms/shop\n", "  public: true\n");
+    assert!(problems(&none).iter().any(|g| g.contains("issuer needs `bucket` or `external`")));
+    for (url, expected) in [
+        ("http://idp.example.com", "is not https"),
+        ("https://idp.example.com?x=1", "query or fragment"),
+        ("https://IDP.example.com", "canonical form"),
+        ("not a url", "is not a URL"),
+    ] {
+        let got = problems(&EXTERNAL.replace("https://idp.example.com/realms/shop", url));
+        assert!(got.iter().any(|g| g.contains(expected)), "{url}: {got:?}");
+    }
+}
+
+#[test]
+fn every_example_stack_file_is_valid() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            if let Err(e) = parse_str(&path.display().to_string(), &text) {
+                panic!("{e}");
+            }
+            n += 1;
+        }
+    }
+    assert!(n >= 1);
 }

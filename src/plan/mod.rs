@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use inventory::*;
 pub use render::{PlanJson, render_text};
 
-use crate::config::{ApiRef, Integration, KeyRole, Method, Stack};
+use crate::config::{ApiRef, Hosted, Integration, KeyRole, Method, Stack};
 use crate::crypto::documents;
 use crate::crypto::keys::{Jwk, Jwks};
 
@@ -282,108 +282,16 @@ pub fn plan(stack: &Stack, inv: &Inventory) -> Result<Plan, Conflict> {
     let mut steps = Vec::new();
     let mut notes = Vec::new();
     let region = inv.region.as_str();
-    let bucket = stack.issuer.bucket.clone();
-
-    // 1. Keys: the signing key and the next key are generated when missing, never replaced; a previous key
-    //    must exist, since it signed tokens that are still checked against it.
-    let mut published: Vec<(String, Option<Jwk>)> = Vec::new();
-    for kid in stack.published_keys() {
-        let parameter = stack.key_parameter(kid);
-        match inv.keys.get(kid) {
-            None if stack.key_role(kid) == Some(KeyRole::Previous) => {
-                return Err(Conflict::MissingKey {
-                    kid: kid.into(),
-                    parameter,
-                });
-            }
-            None => {
-                steps.push(Step::CreateKey {
-                    kid: kid.into(),
-                    parameter,
-                    bits: stack.key_bits,
-                });
-                published.push((kid.into(), None));
-            }
-            Some(k) => match &k.public {
-                Some(j) => {
-                    if kid == stack.key_id && k.bits.is_some_and(|b| b != stack.key_bits) {
-                        notes.push(format!(
-                            "key {kid} is {} bits and stays so (key_bits applies to new keys; rotate to change it)",
-                            k.bits.unwrap_or_default()
-                        ));
-                    }
-                    published.push((kid.into(), Some(j.clone())));
-                }
-                None => {
-                    return Err(Conflict::UnreadableKey {
-                        parameter: k.parameter.clone(),
-                    });
-                }
-            },
-        }
-    }
-
-    // 2. Bucket, its public-access settings and policy.
-    let bucket_info = inv.bucket.clone();
-    match &bucket_info {
-        None => steps.push(Step::CreateBucket { bucket: bucket.clone() }),
-        Some(b) if !b.owned && inv.bucket_marker.as_deref() == Some(bucket.as_str()) => {
-            steps.push(Step::TagBucket { bucket: bucket.clone() })
-        }
-        Some(_) => {}
-    }
-    let existing_pab = bucket_info.as_ref().and_then(|b| b.public_access_block);
-    if stack.issuer.public {
-        let wanted = PublicAccessBlock {
-            block_public_acls: true,
-            ignore_public_acls: true,
-            block_public_policy: false,
-            restrict_public_buckets: false,
-        };
-        if existing_pab != Some(wanted) {
-            steps.push(Step::PutPublicAccessBlock {
-                bucket: bucket.clone(),
-                before: existing_pab,
-                after: wanted,
-            });
-        }
-    }
-    let existing_policy = bucket_info.as_ref().and_then(|b| b.policy.clone());
-    let statement = stack.issuer.public.then(|| public_statement(stack, region));
-    match merge_policy(existing_policy.as_deref(), &statement_id(&stack.name), statement) {
-        PolicyChange::None => {}
-        PolicyChange::Put(policy) => steps.push(Step::PutBucketPolicy {
-            bucket: bucket.clone(),
-            policy,
-            create: existing_policy.is_none(),
-        }),
-        PolicyChange::Delete => steps.push(Step::DeleteBucketPolicy { bucket: bucket.clone() }),
-    }
-
-    // 3. Documents.
     let issuer = stack.issuer_url(region);
-    let discovery = documents::discovery(&issuer, &stack.jwks_uri(region), &stack.all_scopes());
-    object_step(
-        &mut steps,
-        inv,
-        &bucket,
-        stack.discovery_key(),
-        Document::Discovery,
-        Some(discovery),
-    );
-    let known: Option<Vec<Jwk>> = published.iter().map(|(_, j)| j.clone()).collect();
-    let jwks = known.map(|keys| documents::jwks(&keys));
-    if let Some(bytes) = jwks.as_ref().filter(|b| b.len() > documents::JWKS_MAX_BYTES) {
-        return Err(Conflict::JwksTooLarge {
-            bytes: bytes.len(),
-            keys: published.len(),
-        });
+    match stack.hosted() {
+        Some(h) => plan_hosted(stack, h, inv, &mut steps, &mut notes)?,
+        None if !inv.keys.is_empty() => notes.push(format!(
+            "the issuer is external: {} key(s) left under {} from a hosted issuer are not published; teardown removes them",
+            inv.keys.len(),
+            stack.key_parameter_prefix()
+        )),
+        None => {}
     }
-    let jwks_step = object_step(&mut steps, inv, &bucket, stack.jwks_key(), Document::Jwks, jwks);
-    if let Some(Step::PutObject { jwks_keys, .. }) = jwks_step {
-        *jwks_keys = published.clone();
-    }
-    key_changes(&mut steps, stack, inv);
 
     // 4. The API.
     let api = inv.api.clone();
@@ -585,11 +493,112 @@ pub fn plan(stack: &Stack, inv: &Inventory) -> Result<Plan, Conflict> {
     })
 }
 
+/// The hosted issuer's part of a plan: keys, bucket, public access, policy, documents, key changes.
+fn plan_hosted(stack: &Stack, h: &Hosted, inv: &Inventory, steps: &mut Vec<Step>, notes: &mut Vec<String>) -> Result<(), Conflict> {
+    let region = inv.region.as_str();
+    let bucket = h.bucket.clone();
+
+    // 1. Keys: the signing key and the next key are generated when missing, never replaced; a previous key
+    //    must exist, since it signed tokens that are still checked against it.
+    let mut published: Vec<(String, Option<Jwk>)> = Vec::new();
+    for kid in h.published_keys() {
+        let parameter = stack.key_parameter(kid);
+        match inv.keys.get(kid) {
+            None if h.key_role(kid) == Some(KeyRole::Previous) => {
+                return Err(Conflict::MissingKey {
+                    kid: kid.into(),
+                    parameter,
+                });
+            }
+            None => {
+                steps.push(Step::CreateKey {
+                    kid: kid.into(),
+                    parameter,
+                    bits: h.key_bits,
+                });
+                published.push((kid.into(), None));
+            }
+            Some(k) => match &k.public {
+                Some(j) => {
+                    if kid == h.key_id && k.bits.is_some_and(|b| b != h.key_bits) {
+                        notes.push(format!(
+                            "key {kid} is {} bits and stays so (key_bits applies to new keys; rotate to change it)",
+                            k.bits.unwrap_or_default()
+                        ));
+                    }
+                    published.push((kid.into(), Some(j.clone())));
+                }
+                None => {
+                    return Err(Conflict::UnreadableKey {
+                        parameter: k.parameter.clone(),
+                    });
+                }
+            },
+        }
+    }
+
+    // 2. Bucket, its public-access settings and policy.
+    let bucket_info = inv.bucket.clone();
+    match &bucket_info {
+        None => steps.push(Step::CreateBucket { bucket: bucket.clone() }),
+        Some(b) if !b.owned && inv.bucket_marker.as_deref() == Some(bucket.as_str()) => {
+            steps.push(Step::TagBucket { bucket: bucket.clone() })
+        }
+        Some(_) => {}
+    }
+    let existing_pab = bucket_info.as_ref().and_then(|b| b.public_access_block);
+    if h.public {
+        let wanted = PublicAccessBlock {
+            block_public_acls: true,
+            ignore_public_acls: true,
+            block_public_policy: false,
+            restrict_public_buckets: false,
+        };
+        if existing_pab != Some(wanted) {
+            steps.push(Step::PutPublicAccessBlock {
+                bucket: bucket.clone(),
+                before: existing_pab,
+                after: wanted,
+            });
+        }
+    }
+    let existing_policy = bucket_info.as_ref().and_then(|b| b.policy.clone());
+    let statement = h.public.then(|| public_statement(stack, h, region));
+    match merge_policy(existing_policy.as_deref(), &statement_id(&stack.name), statement) {
+        PolicyChange::None => {}
+        PolicyChange::Put(policy) => steps.push(Step::PutBucketPolicy {
+            bucket: bucket.clone(),
+            policy,
+            create: existing_policy.is_none(),
+        }),
+        PolicyChange::Delete => steps.push(Step::DeleteBucketPolicy { bucket: bucket.clone() }),
+    }
+
+    // 3. Documents.
+    let issuer = stack.issuer_url(region);
+    let jwks_uri = format!("{issuer}/.well-known/jwks.json");
+    let discovery = documents::discovery(&issuer, &jwks_uri, &stack.all_scopes());
+    object_step(steps, inv, &bucket, h.discovery_key(), Document::Discovery, Some(discovery));
+    let known: Option<Vec<Jwk>> = published.iter().map(|(_, j)| j.clone()).collect();
+    let jwks = known.map(|keys| documents::jwks(&keys));
+    if let Some(bytes) = jwks.as_ref().filter(|b| b.len() > documents::JWKS_MAX_BYTES) {
+        return Err(Conflict::JwksTooLarge {
+            bytes: bytes.len(),
+            keys: published.len(),
+        });
+    }
+    let jwks_step = object_step(steps, inv, &bucket, h.jwks_key(), Document::Jwks, jwks);
+    if let Some(Step::PutObject { jwks_keys, .. }) = jwks_step {
+        *jwks_keys = published.clone();
+    }
+    key_changes(steps, stack, h, inv);
+    Ok(())
+}
+
 /// Computes what teardown would do: remove everything the stack owns, in reverse dependency order.
 pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Plan {
     let mut steps = Vec::new();
     let mut notes = Vec::new();
-    let bucket = stack.issuer.bucket.clone();
     let authorizer_id = inv.authorizer.as_ref().map(|a| a.id.as_str());
     match &inv.api {
         Some(api) if api.owned => steps.push(Step::DeleteApi {
@@ -643,8 +652,9 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Plan {
     for f in inv.permissions.keys() {
         steps.push(Step::RemovePermission { function: f.clone() });
     }
-    if let Some(b) = &inv.bucket {
-        for key in [stack.discovery_key(), stack.jwks_key()] {
+    if let (Some(b), Some(h)) = (&inv.bucket, stack.hosted()) {
+        let bucket = h.bucket.clone();
+        for key in [h.discovery_key(), h.jwks_key()] {
             if inv.objects.contains_key(&key) {
                 steps.push(Step::DeleteObject {
                     bucket: bucket.clone(),
@@ -711,11 +721,11 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Plan {
 
 /// The key lines of a plan: keys added to or removed from the live JWKS, the signing key switched, and the
 /// key timeline brought up to date (its stamps are taken when the step runs).
-fn key_changes(steps: &mut Vec<Step>, stack: &Stack, inv: &Inventory) {
-    let wanted: Vec<String> = stack.published_keys().into_iter().map(String::from).collect();
+fn key_changes(steps: &mut Vec<Step>, stack: &Stack, h: &Hosted, inv: &Inventory) {
+    let wanted: Vec<String> = h.published_keys().into_iter().map(String::from).collect();
     let live: Vec<String> = inv
         .objects
-        .get(&stack.jwks_key())
+        .get(&h.jwks_key())
         .and_then(|o| serde_json::from_slice::<Jwks>(&o.body).ok())
         .map(|j| j.keys.into_iter().map(|k| k.kid).collect())
         .unwrap_or_default();
@@ -727,7 +737,7 @@ fn key_changes(steps: &mut Vec<Step>, stack: &Stack, inv: &Inventory) {
     let mut wanted_sorted: Vec<&str> = wanted.iter().map(String::as_str).collect();
     wanted_sorted.sort_unstable();
     let signing_before = timeline.signing.clone();
-    let stale = recorded != wanted_sorted || signing_before.as_deref() != Some(stack.key_id.as_str());
+    let stale = recorded != wanted_sorted || signing_before.as_deref() != Some(h.key_id.as_str());
     if added.is_empty() && removed.is_empty() && !stale {
         return;
     }
@@ -735,11 +745,11 @@ fn key_changes(steps: &mut Vec<Step>, stack: &Stack, inv: &Inventory) {
         parameter: crate::aws::ssm::key_timeline(&stack.name),
         published: wanted
             .iter()
-            .map(|k| (k.clone(), stack.key_role(k).unwrap_or(KeyRole::Previous)))
+            .map(|k| (k.clone(), h.key_role(k).unwrap_or(KeyRole::Previous)))
             .collect(),
         added,
         removed,
-        signing: (signing_before, stack.key_id.clone()),
+        signing: (signing_before, h.key_id.clone()),
         timeline,
     });
 }
@@ -814,13 +824,13 @@ pub fn source_arn(function_arn: &str, region: &str, api_id: &str) -> String {
     format!("arn:{}:execute-api:{region}:{account}:{api_id}/*/*", partition(region))
 }
 
-fn public_statement(stack: &Stack, region: &str) -> serde_json::Value {
+fn public_statement(stack: &Stack, h: &Hosted, region: &str) -> serde_json::Value {
     serde_json::json!({
         "Sid": statement_id(&stack.name),
         "Effect": "Allow",
         "Principal": "*",
         "Action": "s3:GetObject",
-        "Resource": format!("arn:{}:s3:::{}/{}.well-known/*", partition(region), stack.issuer.bucket, stack.document_prefix()),
+        "Resource": format!("arn:{}:s3:::{}/{}.well-known/*", partition(region), h.bucket, h.document_prefix()),
     })
 }
 

@@ -67,6 +67,75 @@ impl Drop for Moto {
     }
 }
 
+/// Starts `tests/support/{script} --port P ARGS` on a free loopback port; returns once it accepts connections.
+pub fn start_support(script: &str, args: &[&str]) -> (Child, u16) {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(python())
+        .arg(root().join("tests/support").join(script))
+        .args(["--port", &port.to_string()])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {script}: {e}"));
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "{script} did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, port)
+}
+
+/// tests/support/idp.py: an OpenID provider over HTTPS, one realm per fault. Killed on drop.
+pub struct Idp {
+    child: Child,
+    pub port: u16,
+    /// The test CA's certificate: jwtstack trusts it through `SSL_CERT_FILE`.
+    pub ca_file: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Idp {
+    pub fn start() -> Idp {
+        let dir = tempfile::tempdir().unwrap();
+        let (child, port) = start_support("idp.py", &["--dir", dir.path().to_str().unwrap()]);
+        Idp {
+            child,
+            port,
+            ca_file: dir.path().join("ca.pem"),
+            _dir: dir,
+        }
+    }
+
+    /// The issuer URL of a realm (`good`, `mismatch`, `slash`, ...).
+    pub fn issuer(&self, realm: &str) -> String {
+        format!("https://localhost:{}/{realm}", self.port)
+    }
+
+    /// A token the provider signs (realm `good`), with these query parameters (`sub`, `scope`, `aud`, `ttl`).
+    pub fn token(&self, query: &str) -> String {
+        let script = "import ssl,sys,urllib.request\n\
+                      ctx = ssl.create_default_context(cafile=sys.argv[1])\n\
+                      print(urllib.request.urlopen(sys.argv[2], context=ctx).read().decode())";
+        let url = format!("{}/token?{query}", self.issuer("good"));
+        let out = Command::new(python())
+            .args(["-c", script])
+            .arg(&self.ca_file)
+            .arg(&url)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+}
+
+impl Drop for Idp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// tests/support/aws_proxy.py in front of an emulator: faults, latency, API Gateway's quota. Killed on drop.
 pub struct Proxy {
     child: Child,
@@ -76,20 +145,9 @@ pub struct Proxy {
 
 impl Proxy {
     pub fn start(target: &str, args: &[&str]) -> Proxy {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(python())
-            .arg(root().join("tests/support/aws_proxy.py"))
-            .args(["--port", &port.to_string(), "--target", target])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting the proxy");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(30), "the proxy did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let mut all = vec!["--target", target];
+        all.extend_from_slice(args);
+        let (child, port) = start_support("aws_proxy.py", &all);
         Proxy {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),

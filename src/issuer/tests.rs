@@ -1,0 +1,143 @@
+use rand::SeedableRng;
+use serde_json::json;
+
+use super::*;
+use crate::crypto::keys::SigningKey;
+
+const ISS: &str = "https://idp.example.com/realms/main";
+
+fn doc(v: Value) -> Result<Fetched, FetchError> {
+    Ok(Fetched {
+        body: serde_json::to_vec(&v).unwrap(),
+        content_type: Some("application/json; charset=utf-8".into()),
+    })
+}
+
+fn codes(f: &[Finding]) -> Vec<&'static str> {
+    f.iter().map(|f| f.code).collect()
+}
+
+fn rsa_jwk(kid: &str) -> Value {
+    let k = SigningKey::generate(kid, 2048, &mut rand::rngs::StdRng::seed_from_u64(9)).unwrap();
+    serde_json::to_value(k.public_jwk()).unwrap()
+}
+
+#[test]
+fn a_good_discovery_document() {
+    let (uri, f) = analyze_discovery(
+        ISS,
+        "u",
+        doc(json!({"issuer": ISS, "jwks_uri": "https://idp.example.com/certs"})),
+        &Expect::default(),
+    );
+    assert_eq!(uri.as_deref(), Some("https://idp.example.com/certs"));
+    assert!(f.is_empty(), "{f:?}");
+}
+
+#[test]
+fn discovery_problems_each_have_their_own_finding() {
+    let e = Expect::default();
+    let (_, f) = analyze_discovery(
+        ISS,
+        "u",
+        doc(json!({"issuer": format!("{ISS}/"), "jwks_uri": "https://x/certs"})),
+        &e,
+    );
+    assert_eq!(codes(&f), ["issuer_mismatch"]);
+    assert!(f[0].message.contains("trailing slash"), "{}", f[0].message);
+    let (_, f) = analyze_discovery(ISS, "u", doc(json!({"issuer": "https://other", "jwks_uri": "https://x/certs"})), &e);
+    assert!(f[0].message.contains("not `https://idp.example.com/realms/main`"));
+    let (uri, f) = analyze_discovery(ISS, "u", doc(json!({"issuer": ISS})), &e);
+    assert_eq!((uri, codes(&f)), (None, vec!["jwks_uri_missing"]));
+    let (_, f) = analyze_discovery(ISS, "u", doc(json!({"issuer": ISS, "jwks_uri": "http://x/certs"})), &e);
+    assert_eq!(codes(&f), ["jwks_uri_not_https"]);
+    let (_, f) = analyze_discovery(ISS, "u", doc(json!({"jwks_uri": "https://x/certs"})), &e);
+    assert_eq!(codes(&f), ["issuer_missing"]);
+    let (_, f) = analyze_discovery(
+        ISS,
+        "u",
+        Ok(Fetched {
+            body: b"<html>".to_vec(),
+            content_type: Some("text/html".into()),
+        }),
+        &e,
+    );
+    assert_eq!(codes(&f), ["discovery_content_type", "discovery_not_json"]);
+}
+
+#[test]
+fn unreachable_documents_say_why_and_what_to_do() {
+    let hosted = Expect {
+        hosted_on_s3: true,
+        ..Expect::default()
+    };
+    let e = FetchError::Status {
+        url: "u".into(),
+        status: 403,
+    };
+    let (_, f) = analyze_discovery(ISS, "u", Err(e), &hosted);
+    assert_eq!(codes(&f), ["discovery_unreachable"]);
+    assert!(f[0].fix.contains("issuer.public: true"), "{}", f[0].fix);
+    let tls = FetchError::Connect {
+        url: "u".into(),
+        reason: "invalid peer certificate: UnknownIssuer".into(),
+    };
+    let (_, f) = analyze_discovery(ISS, "u", Err(tls), &Expect::default());
+    assert!(f[0].message.contains("TLS failed"), "{}", f[0].message);
+    assert!(f[0].fix.contains("public CA"), "{}", f[0].fix);
+    let (_, f) = analyze_jwks("u", Err(FetchError::Timeout { url: "u".into() }), &Expect::default());
+    assert_eq!(codes(&f), ["jwks_unreachable"]);
+    assert!(f[0].fix.contains("1500 ms"));
+}
+
+#[test]
+fn jwks_problems_each_have_their_own_finding() {
+    let e = Expect::default();
+    let good = rsa_jwk("k1");
+    let (jwks, f) = analyze_jwks("u", doc(json!({"keys": [good.clone()]})), &e);
+    assert!(f.is_empty(), "{f:?}");
+    assert_eq!(jwks.unwrap().keys[0].kid, "k1");
+
+    let ec = json!({"kty": "EC", "crv": "P-256", "kid": "e1", "x": "AA", "y": "AA"});
+    let (_, f) = analyze_jwks("u", doc(json!({"keys": [ec]})), &e);
+    assert_eq!(codes(&f), ["jwks_no_rsa_key"]);
+    assert!(f[0].message.contains("kty: EC"));
+
+    let mut no_kid = good.clone();
+    no_kid.as_object_mut().unwrap().remove("kid");
+    let (_, f) = analyze_jwks("u", doc(json!({"keys": [no_kid]})), &e);
+    assert_eq!(codes(&f), ["jwks_key_without_kid", "jwks_no_rsa_key"]);
+
+    let mut private = good.clone();
+    private["d"] = json!("AAAA");
+    let (_, f) = analyze_jwks("u", doc(json!({"keys": [private]})), &e);
+    assert_eq!(codes(&f), ["jwks_private_member"]);
+
+    let mut bare = good.clone();
+    // A SubjectPublicKeyInfo in x5c: a public key, not a certificate.
+    let spki = {
+        use rsa::pkcs8::EncodePublicKey;
+        let k = SigningKey::generate("x", 2048, &mut rand::rngs::StdRng::seed_from_u64(9)).unwrap();
+        let der = k.public_jwk().to_public_key().unwrap().to_public_key_der().unwrap();
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der.as_bytes())
+    };
+    bare["x5c"] = json!([spki]);
+    let (_, f) = analyze_jwks("u", doc(json!({"keys": [bare]})), &e);
+    assert_eq!(codes(&f), ["jwks_x5c_invalid"]);
+    assert!(f[0].message.contains("bare public key"));
+
+    let (_, f) = analyze_jwks("u", doc(json!({"keys": []})), &e);
+    assert_eq!(codes(&f), ["jwks_no_keys"]);
+    let (_, f) = analyze_jwks("u", doc(json!([good.clone()])), &e);
+    assert_eq!(codes(&f), ["jwks_not_json"]);
+    let (_, f) = analyze_jwks("u", doc(json!({"keys": [good.clone(), good.clone()]})), &e);
+    assert_eq!(codes(&f), ["jwks_duplicate_kid"]);
+
+    let expect = Expect {
+        kids: vec!["k1".into(), "k2".into()],
+        hosted_on_s3: true,
+    };
+    let (_, f) = analyze_jwks("u", doc(json!({"keys": [good]})), &expect);
+    assert_eq!(codes(&f), ["jwks_missing_kid"]);
+    assert!(f[0].message.contains("`k2`"));
+}

@@ -1,0 +1,165 @@
+//! External issuers against moto and a local HTTPS identity provider (tests/support/idp.py): deploy creates
+//! only the authorizer and the routes, provider tokens pass `verify`, and each broken provider gets its own
+//! message before anything is created.
+
+mod common;
+
+use common::{Env, Idp, Output};
+use serde_json::Value;
+
+fn json(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
+}
+
+fn stack(issuer: &str) -> String {
+    format!(
+        "# A WSO2/Keycloak-style provider signs the tokens; jwtstack makes the authorizer and the routes.\n\
+         name: shop\nregion: us-east-1\nissuer:\n  external: {issuer}\naudience: [shop-api]\napi:\n  name: shop-api\nroutes:\n\
+         \x20 - route: GET /orders/{{id}}\n    scopes: [orders.read]\n    integration:\n      http: https://example.com/orders/{{id}}\n\
+         \x20 - route: POST /orders\n    scopes: [orders.write]\n    integration:\n      http: https://example.com/orders\n"
+    )
+}
+
+fn run(env: &Env, idp: &Idp, args: &[&str]) -> Output {
+    Output::from(env.cmd().env("SSL_CERT_FILE", &idp.ca_file).args(args).output().unwrap())
+}
+
+#[test]
+fn deploy_creates_only_the_authorizer_and_routes_and_provider_tokens_verify() {
+    let env = Env::new();
+    let idp = Idp::start();
+    let issuer = idp.issuer("good");
+    env.write_stack(&stack(&issuer));
+
+    let plan = json(&run(&env, &idp, &["plan", "--json"]).ok().stdout);
+    let kinds: Vec<&str> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "apigw_api",
+            "apigw_authorizer",
+            "apigw_integration",
+            "apigw_integration",
+            "apigw_route",
+            "apigw_route",
+            "apigw_stage"
+        ]
+    );
+    let out = run(&env, &idp, &["deploy", "--stats"]).ok();
+    assert!(out.stderr.contains("issuer check: https://localhost"), "{}", out.stderr);
+    assert!(out.stderr.contains("1 usable key(s): idp-k1"), "{}", out.stderr);
+    assert!(out.stdout.contains("key_parameter  (the provider's"), "{}", out.stdout);
+    // No S3 call at all; SSM only for the run lock (put, read, delete) and the inventory.
+    assert!(!out.stderr.contains("S3:"), "{}", out.stderr);
+    let ssm_writes: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("SSM:Put") || l.contains("SSM:Delete"))
+        .collect();
+    assert_eq!(ssm_writes.len(), 2, "{}", out.stderr);
+    assert!(ssm_writes.iter().all(|l| l.trim_end().ends_with(" 1")), "{ssm_writes:?}");
+    let again = run(&env, &idp, &["deploy", "--stats"]).ok();
+    assert_eq!(again.writes(), 0, "{}", again.stderr);
+
+    let sdk = env.sdk();
+    let buckets = env.block_on(sdk.s3.list_buckets().send()).unwrap();
+    assert!(buckets.buckets().is_empty(), "an external issuer needs no bucket");
+    let params = env
+        .block_on(sdk.ssm.get_parameters_by_path().path("/jwtstack").recursive(true).send())
+        .unwrap();
+    assert!(params.parameters().is_empty(), "{:?}", params.parameters());
+    let api = env.block_on(sdk.apigw.get_apis().send()).unwrap().items()[0]
+        .api_id()
+        .unwrap()
+        .to_string();
+    let auths = env.block_on(sdk.apigw.get_authorizers().api_id(&api).send()).unwrap();
+    let a = &auths.items()[0];
+    assert_eq!(a.jwt_configuration().unwrap().issuer(), Some(issuer.as_str()));
+    assert_eq!(a.jwt_configuration().unwrap().audience(), ["shop-api"]);
+    let routes = env.block_on(sdk.apigw.get_routes().api_id(&api).send()).unwrap();
+    assert_eq!(routes.items().len(), 2);
+    assert!(
+        routes
+            .items()
+            .iter()
+            .all(|r| r.authorization_type().map(|t| t.as_str()) == Some("JWT"))
+    );
+
+    // A provider token passes verify through the provider's own discovery document and JWKS.
+    let token = idp.token("sub=alice&scope=orders.read&aud=shop-api");
+    let ok = json(
+        &run(&env, &idp, &["verify", &token, "--route", "GET /orders/7", "--json"])
+            .code(0)
+            .stdout,
+    );
+    assert_eq!(ok["kid"], "idp-k1");
+    assert_eq!(ok["route"], "GET /orders/{id}");
+    let denied = json(
+        &run(&env, &idp, &["verify", &token, "--route", "POST /orders", "--json"])
+            .code(3)
+            .stdout,
+    );
+    assert_eq!(denied["status"], 403);
+    // A provider that puts the client id in `client_id` and no `aud`: API Gateway checks client_id then.
+    let client = idp.token("sub=svc&scope=orders.read&client_id=shop-api");
+    run(&env, &idp, &["verify", &client, "--route", "GET /orders/7"]).code(0);
+
+    // jwtstack mints nothing for an external issuer, and has no key to rotate.
+    let refused = run(&env, &idp, &["token", "--sub", "alice"]).code(64);
+    assert!(refused.stderr.contains("the provider mints the tokens"), "{}", refused.stderr);
+    let refused = run(&env, &idp, &["rotate", "start"]).code(1);
+    assert!(refused.stderr.contains("its keys are the provider's"), "{}", refused.stderr);
+
+    let down = run(&env, &idp, &["teardown", "--yes"]).ok();
+    assert!(down.stdout.contains("Removed 1 resource(s)"), "{}\n{}", down.stdout, down.stderr);
+    assert!(env.block_on(sdk.apigw.get_apis().send()).unwrap().items().is_empty());
+}
+
+#[test]
+fn each_broken_provider_is_refused_with_its_own_message_and_nothing_is_created() {
+    let env = Env::new();
+    let idp = Idp::start();
+    let cases = [
+        ("mismatch", "issuer_mismatch", "not `https://localhost"),
+        ("slash", "issuer_mismatch", "by a trailing slash"),
+        ("nokid", "jwks_key_without_kid", "has no `kid`"),
+        ("ec", "jwks_no_rsa_key", "kty: EC"),
+        ("private", "jwks_private_member", "private member(s) d, p, q, dp, dq, qi"),
+        ("missing", "discovery_unreachable", "HTTP 404"),
+        ("slow", "discovery_unreachable", "no answer within 1500 ms"),
+        ("big", "jwks_unreachable", "over 150000 bytes"),
+        ("notjson", "discovery_not_json", "is not a JSON object"),
+    ];
+    let mut seen = Vec::new();
+    for (realm, code, detail) in cases {
+        env.write_stack(&stack(&idp.issuer(realm)));
+        let out = run(&env, &idp, &["deploy"]).code(1);
+        assert!(out.stderr.contains(&format!("error[{code}]")), "{realm}: {}", out.stderr);
+        assert!(out.stderr.contains(detail), "{realm}: {}", out.stderr);
+        assert!(out.stderr.contains("nothing was changed"), "{realm}: {}", out.stderr);
+        let first = out.stderr.lines().find(|l| l.starts_with("error[")).unwrap().to_string();
+        seen.push(format!("{realm}: {first}"));
+    }
+    // An untrusted certificate: the same provider without its CA.
+    env.write_stack(&stack(&idp.issuer("good")));
+    let out = Output::from(env.cmd().args(["deploy"]).output().unwrap()).code(1);
+    assert!(out.stderr.contains("TLS failed"), "{}", out.stderr);
+    assert!(out.stderr.contains("public CA"), "{}", out.stderr);
+    seen.push(format!(
+        "untrusted: {}",
+        out.stderr.lines().find(|l| l.starts_with("error[")).unwrap()
+    ));
+    let sdk = env.sdk();
+    assert!(env.block_on(sdk.apigw.get_apis().send()).unwrap().items().is_empty());
+
+    // --skip-issuer-check is the way through for a provider this machine cannot reach.
+    env.write_stack(&stack(&idp.issuer("missing")));
+    run(&env, &idp, &["deploy", "--skip-issuer-check"]).ok();
+    assert_eq!(env.block_on(sdk.apigw.get_apis().send()).unwrap().items().len(), 1);
+    eprintln!("provider faults:\n  {}", seen.join("\n  "));
+}
