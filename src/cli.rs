@@ -145,6 +145,41 @@ pub enum Command {
     /// Private keys kept in SSM: delete one that is no longer published.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Serve the stack's routes locally with API Gateway's JWT authorizer in front.
+    #[command(
+        long_about = "Serve the stack's routes on a local port with API Gateway's JWT authorizer in front: routes match as \
+                      API Gateway matches them, tokens are decided on by the engine `verify` uses, failures are answered \
+                      as API Gateway answers them (401/403 with www-authenticate, 404 for no route), and authorized \
+                      requests go to the route's integration: its HTTP URL (or the one given with --integration), or a \
+                      local Lambda runtime (the Runtime Interface Emulator, `cargo lambda watch`) through the Lambda invoke \
+                      API with a payload 2.0 event. stack.yaml and the JWKS are reloaded when they change. One access-log \
+                      line per request on stderr (--json: JSON lines). The address is printed on stdout.",
+        after_help = "Examples:\n  jwtstack serve\n  jwtstack serve --port 3000 --integration \"GET /lists/{proxy+}=http://127.0.0.1:8000/lists/{proxy}\"\n  \
+                      jwtstack serve --integration \"POST /lists=http://127.0.0.1:9000\"   # a Lambda route: its local runtime\n  \
+                      jwtstack serve --jwks jwks.json --integration \"*=http://127.0.0.1:8000\""
+    )]
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port; the address is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on. Loopback by default; anything else exposes the routes to the network.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub bind: std::net::IpAddr,
+    /// ROUTE=URL: send this route (as written in stack.yaml, or `*` for every route without its own) to a
+    /// local URL: for an http route the URL template ({name} and {proxy} substituted), for a lambda route the
+    /// base URL of a local runtime. Repeat for several routes.
+    #[arg(long, value_name = "ROUTE=URL")]
+    pub integration: Vec<String>,
+    /// Check tokens against this JWKS file instead of the deployed one (reloaded when it changes).
+    #[arg(long, value_name = "FILE", conflicts_with = "jwks_url")]
+    pub jwks: Option<PathBuf>,
+    /// Check tokens against the JWKS at this URL (fetched with API Gateway's limits, refreshed every 30 s).
+    #[arg(long, value_name = "URL")]
+    pub jwks_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

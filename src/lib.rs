@@ -36,3 +36,4 @@ pub mod issuer;
 pub mod lock;
 pub mod plan;
 pub mod rotation;
+pub mod serve;

@@ -34,8 +34,8 @@ fn counting_endpoint() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize
 }
 
 /// Every command that reads the stack file.
-const COMMANDS: [&str; 11] = [
-    "validate", "deploy", "plan", "teardown", "token", "verify", "outputs", "unlock", "rotate", "status", "keys",
+const COMMANDS: [&str; 12] = [
+    "validate", "deploy", "plan", "teardown", "token", "verify", "outputs", "unlock", "rotate", "status", "keys", "serve",
 ];
 
 #[test]
@@ -255,6 +255,7 @@ fn help_text_of_every_command() {
         Some("rotate finish"),
         Some("status"),
         Some("keys delete"),
+        Some("serve"),
     ] {
         let mut c = jwtstack(dir.path());
         c.env("COLUMNS", "100");

@@ -1,6 +1,7 @@
 //! One function per subcommand. Results go to stdout; progress and logs to stderr.
 
 mod rotate;
+mod serve;
 mod stack;
 mod token;
 
@@ -36,6 +37,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         }
         Command::Token(args) => token::token(g, &stack, args).await,
         Command::Verify(args) => token::verify(g, &stack, args).await,
+        Command::Serve(args) => serve::serve(g, &stack, args).await,
         command => {
             let c = connect(g, &stack).await?;
             let result = match command {

@@ -22,7 +22,7 @@ fn now() -> u64 {
 }
 
 /// The region without calling AWS: flag, stack file, then the environment. Only needed for the default issuer URL.
-fn local_region(g: &Global, stack: &Stack) -> Result<String, Error> {
+pub(crate) fn local_region(g: &Global, stack: &Stack) -> Result<String, Error> {
     g.region
         .clone()
         .or_else(|| stack.region.clone())

@@ -152,22 +152,55 @@ impl Decision {
 /// Decides on the identity source's value (bare token or `Bearer <token>`) for a route with `route_scopes`
 /// (`None`: no route given, so no scope check).
 pub fn authorize(cfg: &AuthorizerConfig, jwks: &Jwks, identity: Option<&str>, route_scopes: Option<&[String]>, now: u64) -> Decision {
+    match verify_token(jwks, identity) {
+        Ok(v) => {
+            let mut d = decide(cfg, &v, route_scopes, now);
+            d.claims = Some(v.claims);
+            d
+        }
+        Err(d) => d,
+    }
+}
+
+/// A token whose form, algorithm, kid and signature checked out: what no clock or route changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    pub kid: String,
+    pub claims: Map<String, Value>,
+}
+
+/// The time- and route-independent half of [`authorize`]: the token's form, header and signature against the
+/// JWKS. Its result depends only on the token bytes and the JWKS, so a server may keep it per token.
+pub fn verify_token(jwks: &Jwks, identity: Option<&str>) -> Result<Verified, Decision> {
+    let token = bare_token(identity)?;
+    verify_bare(jwks, token)
+}
+
+/// The token in an identity source value: the bare token, or what follows `Bearer `.
+pub fn bare_token(identity: Option<&str>) -> Result<&str, Decision> {
     let token = match identity.map(str::trim_end) {
-        None | Some("") => return Decision::unauthorized("missing: token not provided"),
+        None | Some("") => return Err(Decision::unauthorized("missing: token not provided")),
         Some(v) => match v.get(..7) {
             Some(p) if p.eq_ignore_ascii_case("bearer ") => &v[7..],
             _ => v,
         },
     };
     if token.is_empty() {
-        return Decision::unauthorized("missing: token not provided");
+        return Err(Decision::unauthorized("missing: token not provided"));
     }
+    Ok(token)
+}
+
+fn verify_bare(jwks: &Jwks, token: &str) -> Result<Verified, Decision> {
     if token.len() > MAX_TOKEN_BYTES {
-        return Decision::unauthorized(format!("token is over {MAX_TOKEN_BYTES} bytes"));
+        return Err(Decision::unauthorized(format!("token is over {MAX_TOKEN_BYTES} bytes")));
     }
     let parts: Vec<&str> = token.split('.').collect();
     if parts.len() != 3 {
-        return Decision::unauthorized(format!("malformed token: {} segments, expected 3", parts.len()));
+        return Err(Decision::unauthorized(format!(
+            "malformed token: {} segments, expected 3",
+            parts.len()
+        )));
     }
     let b64 = |s: &str| -> Option<Vec<u8>> {
         if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
@@ -177,27 +210,31 @@ pub fn authorize(cfg: &AuthorizerConfig, jwks: &Jwks, identity: Option<&str>, ro
         }
     };
     let Some(header) = b64(parts[0]).and_then(|h| serde_json::from_slice::<Map<String, Value>>(&h).ok()) else {
-        return Decision::unauthorized("malformed token: header is not base64url JSON");
+        return Err(Decision::unauthorized("malformed token: header is not base64url JSON"));
     };
     match header.get("alg").and_then(Value::as_str) {
         Some("RS256") => {}
-        Some(alg) => return Decision::unauthorized(format!("unsupported algorithm {alg:?}: only RS256 is accepted")),
-        None => return Decision::unauthorized("malformed token: header has no alg"),
+        Some(alg) => {
+            return Err(Decision::unauthorized(format!(
+                "unsupported algorithm {alg:?}: only RS256 is accepted"
+            )));
+        }
+        None => return Err(Decision::unauthorized("malformed token: header has no alg")),
     }
     if header.contains_key("crit") {
-        return Decision::unauthorized("token header has a crit parameter, which is not supported");
+        return Err(Decision::unauthorized("token header has a crit parameter, which is not supported"));
     }
     let Some(kid) = header.get("kid").and_then(Value::as_str) else {
-        return Decision::unauthorized("token header has no kid");
+        return Err(Decision::unauthorized("token header has no kid"));
     };
     let Some(jwk) = jwks.find(kid) else {
         let mut d = Decision::unauthorized(format!("unknown kid {kid:?}: not in the JWKS"));
         d.kid = Some(kid.into());
-        return d;
+        return Err(d);
     };
     let with_kid = |mut d: Decision| {
         d.kid = Some(kid.into());
-        d
+        Err(d)
     };
     if jwk.alg.as_deref().is_some_and(|a| a != "RS256") || jwk.use_.as_deref().is_some_and(|u| u != "sig") {
         return with_kid(Decision::unauthorized(format!("the JWKS key {kid:?} is not an RS256 signing key")));
@@ -220,8 +257,16 @@ pub fn authorize(cfg: &AuthorizerConfig, jwks: &Jwks, identity: Option<&str>, ro
     let Ok(claims) = serde_json::from_slice::<Map<String, Value>>(&payload) else {
         return with_kid(Decision::unauthorized("malformed token: payload is not a JSON object"));
     };
-    let verdict = check_claims(cfg, &claims, route_scopes, now);
-    let mut d = match verdict {
+    Ok(Verified {
+        kid: kid.to_string(),
+        claims,
+    })
+}
+
+/// The clock- and route-dependent half of [`authorize`]: issuer, audience, times and scopes. The decision
+/// names the kid; the claims stay in `v`.
+pub fn decide(cfg: &AuthorizerConfig, v: &Verified, route_scopes: Option<&[String]>, now: u64) -> Decision {
+    let mut d = match check_claims(cfg, &v.claims, route_scopes, now) {
         Ok(()) => Decision {
             allowed: true,
             status: 200,
@@ -232,8 +277,7 @@ pub fn authorize(cfg: &AuthorizerConfig, jwks: &Jwks, identity: Option<&str>, ro
         },
         Err(d) => d,
     };
-    d.kid = Some(kid.into());
-    d.claims = Some(claims);
+    d.kid = Some(v.kid.clone());
     d
 }
 

@@ -1,0 +1,67 @@
+//! serve: the I/O around `crate::serve` (key source, first load, the address on stdout).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use super::connect;
+use super::token::local_region;
+use crate::cli::{Global, ServeArgs};
+use crate::config::{Issuer, Stack};
+use crate::error::Error;
+use crate::exit;
+use crate::serve::{self, KeySource, Keys, Options};
+
+pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Error> {
+    let overrides = args
+        .integration
+        .iter()
+        .map(|i| serve::parse_override(i))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Error::Usage)?;
+    let (source, region) = match (&args.jwks, &args.jwks_url, &stack.issuer) {
+        (Some(p), _, _) => (KeySource::File(p.clone()), local_region(g, stack)?),
+        (None, Some(u), _) => (KeySource::Url(u.clone()), local_region(g, stack)?),
+        (None, None, Issuer::External { url }) => (KeySource::External(url.clone()), String::new()),
+        (None, None, Issuer::Hosted(h)) => {
+            let c = connect(g, stack).await?;
+            let region = c.region.clone();
+            (
+                KeySource::Deployed {
+                    clients: Box::new(c),
+                    bucket: h.bucket.clone(),
+                    key: h.jwks_key(),
+                },
+                region,
+            )
+        }
+    };
+    // Checked before listening: routes named by --integration must exist.
+    serve::served(stack, &region, &overrides).map_err(Error::Usage)?;
+    let jwks = source
+        .load()
+        .await
+        .map_err(|e| Error::Failure(format!("reading the JWKS from {}: {e}", source.describe())))?;
+    let n = jwks.keys.len();
+    let keys = Arc::new(Keys::new(jwks));
+    let opts = Options {
+        bind: SocketAddr::new(args.bind, args.port),
+        stack_file: g.file.clone(),
+        region,
+        overrides,
+        json_log: g.json,
+    };
+    let described = source.describe();
+    let routes = stack.routes.len();
+    serve::run(opts, stack, source, keys, |addr| {
+        println!("http://{addr}");
+        let _ = std::io::stdout().flush();
+        eprintln!(
+            "serving `{}`: {routes} route(s) on http://{addr}, {n} key(s) from {described}; Ctrl-C stops",
+            stack.name
+        );
+    })
+    .await
+    .map_err(Error::Failure)?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,507 @@
+//! `serve`: the stack's routes on a local port, with API Gateway's JWT authorizer in front.
+//!
+//! Each request is matched to a route as API Gateway matches it ([`crate::config::route::select`], the matcher
+//! `verify` uses), the token is decided on by the engine `verify` uses, failures are answered as API Gateway
+//! answers them, and authorized requests go to the route's integration: an HTTP URL, or a local Lambda
+//! runtime through the Lambda invoke API with a payload 2.0 event.
+
+pub mod event;
+pub mod keys;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::json;
+
+use crate::config::{self, Integration, RouteKey, Stack};
+use crate::crypto::token::{AuthorizerConfig, Decision, decide};
+pub use keys::{KeySource, Keys};
+
+/// API Gateway's payload limit.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// API Gateway's quota on the request line and headers together.
+pub const MAX_HEADER_BYTES: usize = 10_240;
+/// API Gateway's longest integration timeout (HTTP APIs).
+pub const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where one route's requests go locally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// HTTP_PROXY to this URL template (`{name}` and `{proxy}` substituted).
+    Http(String),
+    /// The Lambda invoke API of a local runtime at this base URL.
+    Lambda(String),
+    /// A Lambda route with no local runtime given: answered 500, as API Gateway answers a failed integration.
+    Missing(String),
+}
+
+/// `--integration ROUTE=URL` (ROUTE may be `*`: every route without its own).
+pub fn parse_override(text: &str) -> Result<(String, String), String> {
+    let (route, url) = text
+        .split_once('=')
+        .ok_or_else(|| format!("--integration `{text}` is not ROUTE=URL"))?;
+    let parsed = url::Url::parse(&url.replace(['{', '}'], "")).map_err(|e| format!("--integration `{text}`: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("--integration `{text}`: the URL must be http(s)"));
+    }
+    Ok((route.trim().to_string(), url.trim().to_string()))
+}
+
+/// One route as served.
+#[derive(Debug, Clone)]
+pub struct ServedRoute {
+    pub key: RouteKey,
+    pub scopes: Vec<String>,
+    pub target: Target,
+}
+
+/// The stack as served: swapped whole when stack.yaml changes.
+pub struct Served {
+    pub routes: Vec<ServedRoute>,
+    pub authorizer: AuthorizerConfig,
+}
+
+/// Builds the served routes; an override naming no route of the stack is an error.
+pub fn served(stack: &Stack, region: &str, overrides: &[(String, String)]) -> Result<Served, String> {
+    for (route, _) in overrides {
+        if route != "*" && !stack.routes.iter().any(|r| r.key.as_str() == route) {
+            let known: Vec<&str> = stack.routes.iter().map(|r| r.key.as_str()).collect();
+            return Err(format!(
+                "--integration names route `{route}`, which the stack does not have (its routes: {})",
+                known.join(", ")
+            ));
+        }
+    }
+    let find = |key: &str| {
+        overrides
+            .iter()
+            .find(|(r, _)| r == key)
+            .or_else(|| overrides.iter().find(|(r, _)| r == "*"))
+            .map(|(_, u)| u.clone())
+    };
+    let routes = stack
+        .routes
+        .iter()
+        .map(|r| {
+            let target = match (&r.integration, find(r.key.as_str())) {
+                (Integration::Http { .. }, Some(url)) => Target::Http(url),
+                (Integration::Http { url }, None) => Target::Http(url.clone()),
+                (Integration::Lambda { .. }, Some(url)) => Target::Lambda(url),
+                (Integration::Lambda { arn }, None) => Target::Missing(arn.clone()),
+            };
+            ServedRoute {
+                key: r.key.clone(),
+                scopes: r.scopes.clone(),
+                target,
+            }
+        })
+        .collect();
+    Ok(Served {
+        routes,
+        authorizer: AuthorizerConfig {
+            issuer: stack.issuer_url(region),
+            audiences: stack.audience.clone(),
+        },
+    })
+}
+
+pub struct Options {
+    pub bind: SocketAddr,
+    pub stack_file: PathBuf,
+    pub region: String,
+    pub overrides: Vec<(String, String)>,
+    pub json_log: bool,
+}
+
+struct AppState {
+    served: RwLock<Arc<Served>>,
+    keys: Arc<Keys>,
+    client: reqwest::Client,
+    json_log: bool,
+    requests: AtomicU64,
+    log: std::sync::mpsc::Sender<String>,
+}
+
+/// The access log: lines go through a channel to one thread that writes them to stderr in batches, so a
+/// request never waits on a terminal or a pipe.
+fn log_writer() -> std::sync::mpsc::Sender<String> {
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::Write;
+        let mut err = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr());
+        while let Ok(line) = rx.recv() {
+            let _ = writeln!(err, "{line}");
+            while let Ok(more) = rx.try_recv() {
+                let _ = writeln!(err, "{more}");
+            }
+            let _ = err.flush();
+        }
+    });
+    tx
+}
+
+/// Serves until Ctrl-C. `ready` is told the bound address.
+pub async fn run(opts: Options, stack: &Stack, source: KeySource, keys: Arc<Keys>, ready: impl FnOnce(SocketAddr)) -> Result<(), String> {
+    let served = served(stack, &opts.region, &opts.overrides)?;
+    for r in &served.routes {
+        if let Target::Missing(arn) = &r.target {
+            eprintln!(
+                "warning: route `{}` invokes {arn}; give its local runtime with --integration \"{}=http://127.0.0.1:9000\" (until then it answers 500)",
+                r.key, r.key
+            );
+        }
+    }
+    let client = reqwest::Client::builder()
+        .timeout(INTEGRATION_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(256)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let state = Arc::new(AppState {
+        served: RwLock::new(Arc::new(served)),
+        keys: keys.clone(),
+        client,
+        json_log: opts.json_log,
+        requests: AtomicU64::new(0),
+        log: log_writer(),
+    });
+    tokio::spawn(keys::keep_fresh(source, keys));
+    tokio::spawn(reload_stack(
+        opts.stack_file.clone(),
+        opts.region.clone(),
+        opts.overrides.clone(),
+        state.clone(),
+    ));
+    let listener = tokio::net::TcpListener::bind(opts.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", opts.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    ready(addr);
+    let app = axum::Router::new().fallback(handle).with_state(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("Ctrl-C: stopping");
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Reloads stack.yaml when it changes; an invalid file is reported and the routes served so far stay.
+async fn reload_stack(file: PathBuf, region: String, overrides: Vec<(String, String)>, state: Arc<AppState>) {
+    let stamp = |f: &PathBuf| std::fs::metadata(f).and_then(|m| m.modified()).ok();
+    let mut last = stamp(&file);
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = stamp(&file);
+        if now == last {
+            continue;
+        }
+        last = now;
+        match config::load(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|s| served(&s, &region, &overrides))
+        {
+            Ok(s) => {
+                let n = s.routes.len();
+                *state.served.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(s);
+                eprintln!("stack: reloaded {} ({n} route(s))", file.display());
+            }
+            Err(e) => eprintln!("stack: {} is not valid, still serving the previous routes:\n{e}", file.display()),
+        }
+    }
+}
+
+fn message(status: u16, text: &str) -> Response {
+    let mut r = Response::new(Body::from(json!({ "message": text }).to_string()));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    r
+}
+
+fn denial(d: &Decision) -> Response {
+    let mut r = if d.status == 403 {
+        message(403, "Forbidden")
+    } else {
+        message(401, "Unauthorized")
+    };
+    if let Some(w) = d.www_authenticate.as_deref().and_then(|w| HeaderValue::from_str(w).ok()) {
+        r.headers_mut().insert("www-authenticate", w);
+    }
+    r
+}
+
+/// What the access log says about one request.
+struct Log {
+    route: Option<String>,
+    error: Option<String>,
+}
+
+async fn handle(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let mut log = Log { route: None, error: None };
+    let response = answer(&state, peer, req, &mut log).await;
+    let n = state.requests.fetch_add(1, Ordering::Relaxed);
+    access_log(&state, n, &method, &path, &log, response.status().as_u16(), started.elapsed());
+    response
+}
+
+fn access_log(state: &AppState, n: u64, method: &str, path: &str, log: &Log, status: u16, took: Duration) {
+    let ms = took.as_secs_f64() * 1000.0;
+    let line = if state.json_log {
+        json!({"request": n, "method": method, "path": path, "route": log.route, "status": status,
+               "authorizer_error": log.error, "latency_ms": (ms * 1000.0).round() / 1000.0})
+        .to_string()
+    } else {
+        format!(
+            "{method} {path} route={} status={status} authorizer_error={} latency_ms={ms:.3}",
+            log.route.as_deref().map(|r| format!("\"{r}\"")).unwrap_or_else(|| "-".into()),
+            log.error.as_deref().map(|e| format!("\"{e}\"")).unwrap_or_else(|| "-".into()),
+        )
+    };
+    let _ = state.log.send(line);
+}
+
+async fn answer(state: &AppState, peer: SocketAddr, req: Request, log: &mut Log) -> Response {
+    let header_bytes: usize = req.uri().to_string().len()
+        + req.method().as_str().len()
+        + req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>();
+    if header_bytes > MAX_HEADER_BYTES {
+        log.error = Some(format!(
+            "request line and headers are {header_bytes} bytes, over {MAX_HEADER_BYTES}"
+        ));
+        return message(431, "Request Header Fields Too Large");
+    }
+    let served = state.served.read().unwrap_or_else(|e| e.into_inner()).clone();
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let Some((key, params)) = config::route::select(served.routes.iter().map(|r| &r.key), &method, &path) else {
+        return message(404, "Not Found");
+    };
+    let route = served.routes.iter().find(|r| &r.key == key).cloned();
+    let Some(route) = route else {
+        return message(404, "Not Found");
+    };
+    log.route = Some(route.key.to_string());
+    // The identity source: $request.header.Authorization.
+    let identity = req
+        .headers()
+        .get("authorization")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let checked = state.keys.check(identity.as_deref());
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let verified = match checked.as_ref() {
+        Ok(v) => v,
+        Err(d) => {
+            log.error = Some(d.reason.clone());
+            return denial(d);
+        }
+    };
+    let decision = decide(&served.authorizer, verified, Some(&route.scopes), now);
+    if !decision.allowed {
+        log.error = Some(decision.reason.clone());
+        return denial(&decision);
+    }
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => return message(413, "Request Entity Too Large"),
+    };
+    let query = parts.uri.query().unwrap_or("").to_string();
+    match &route.target {
+        Target::Missing(arn) => {
+            log.error = Some(format!("no local runtime for {arn} (--integration)"));
+            message(500, "Internal Server Error")
+        }
+        Target::Http(template) => forward_http(state, template, &params, &query, &parts.method, &parts.headers, body, peer, log).await,
+        Target::Lambda(base) => {
+            let headers: Vec<(String, String)> = parts
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            let route_key = route.key.to_string();
+            let domain = parts
+                .headers
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .map(|h| h.split(':').next().unwrap_or(h).to_string())
+                .unwrap_or_else(|| "localhost".into());
+            let request_id = format!("{:016x}", state.requests.load(Ordering::Relaxed) ^ now.rotate_left(20));
+            let ev = event::build(&event::Request {
+                method: &method,
+                raw_path: &path,
+                raw_query: &query,
+                headers: &headers,
+                body: &body,
+                route_key: &route_key,
+                path_parameters: &params,
+                claims: Some(&verified.claims),
+                scopes: (!route.scopes.is_empty()).then(|| event::token_scopes(&verified.claims)),
+                source_ip: &peer.ip().to_string(),
+                request_id: &request_id,
+                time_epoch_ms: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0),
+                domain: &domain,
+            });
+            invoke(state, base, ev, log).await
+        }
+    }
+}
+
+const HOP_BY_HOP: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+];
+
+/// `{name}` and `{proxy}` in the integration URL, from the request's path parameters, plus the query string.
+pub fn integration_url(template: &str, params: &BTreeMap<String, String>, query: &str) -> String {
+    let mut url = template.to_string();
+    for (k, v) in params {
+        url = url.replace(&format!("{{{k}}}"), v).replace(&format!("{{{k}+}}"), v);
+    }
+    if !query.is_empty() {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(query);
+    }
+    url
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn forward_http(
+    state: &AppState,
+    template: &str,
+    params: &BTreeMap<String, String>,
+    query: &str,
+    method: &axum::http::Method,
+    headers: &HeaderMap,
+    body: bytes::Bytes,
+    peer: SocketAddr,
+    log: &mut Log,
+) -> Response {
+    let url = integration_url(template, params, query);
+    let mut out = state.client.request(method.clone(), &url);
+    for (k, v) in headers {
+        if !HOP_BY_HOP.contains(&k.as_str()) && k != "content-length" {
+            out = out.header(k, v);
+        }
+    }
+    out = out
+        .header("x-forwarded-for", peer.ip().to_string())
+        .header("x-forwarded-proto", "http");
+    let resp = match out.body(body).send().await {
+        Ok(r) => r,
+        Err(e) if e.is_timeout() => {
+            log.error = Some(format!("integration timed out: {url}"));
+            return message(503, "Service Unavailable");
+        }
+        Err(e) => {
+            log.error = Some(format!("integration failed: {url}: {e}"));
+            return message(500, "Internal Server Error");
+        }
+    };
+    let status = resp.status();
+    let mut headers = HeaderMap::new();
+    for (k, v) in resp.headers() {
+        if !HOP_BY_HOP.contains(&k.as_str()) && k != "content-length" {
+            headers.append(k.clone(), v.clone());
+        }
+    }
+    let body = match resp.bytes().await {
+        Ok(b) => b,
+        Err(e) => {
+            log.error = Some(format!("integration answer broke off: {e}"));
+            return message(500, "Internal Server Error");
+        }
+    };
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    *r.headers_mut() = headers;
+    r
+}
+
+async fn invoke(state: &AppState, base: &str, ev: serde_json::Value, log: &mut Log) -> Response {
+    let url = format!("{}/2015-03-31/functions/function/invocations", base.trim_end_matches('/'));
+    let resp = match state
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(ev.to_string())
+        .send()
+        .await
+    {
+        Ok(r) => r,
+        Err(e) if e.is_timeout() => {
+            log.error = Some(format!("function timed out: {url}"));
+            return message(503, "Service Unavailable");
+        }
+        Err(e) => {
+            log.error = Some(format!("function unreachable: {url}: {e}"));
+            return message(500, "Internal Server Error");
+        }
+    };
+    let failed = resp.headers().contains_key("x-amz-function-error") || !resp.status().is_success();
+    let body = resp.bytes().await.unwrap_or_default();
+    if failed {
+        log.error = Some(format!(
+            "the function failed: {}",
+            String::from_utf8_lossy(&body[..body.len().min(200)])
+        ));
+        return message(500, "Internal Server Error");
+    }
+    match event::response(&body) {
+        Ok(fr) => {
+            let mut r = Response::new(Body::from(fr.body));
+            *r.status_mut() = StatusCode::from_u16(fr.status).unwrap_or(StatusCode::OK);
+            for (k, v) in fr.headers {
+                if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
+                    r.headers_mut().append(k, v);
+                }
+            }
+            r
+        }
+        Err(e) => {
+            log.error = Some(e.to_string());
+            message(500, "Internal Server Error")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integration_urls() {
+        let p = BTreeMap::from([("proxy".to_string(), "a/b".to_string()), ("id".to_string(), "7".to_string())]);
+        assert_eq!(integration_url("http://u/x/{proxy}", &p, "q=1"), "http://u/x/a/b?q=1");
+        assert_eq!(integration_url("http://u/o/{id}?k=v", &p, "q=1"), "http://u/o/7?k=v&q=1");
+        assert_eq!(integration_url("http://u/o", &p, ""), "http://u/o");
+    }
+
+    #[test]
+    fn overrides() {
+        assert_eq!(
+            parse_override("GET /lists/{id}=http://127.0.0.1:9/l/{id}").unwrap(),
+            ("GET /lists/{id}".to_string(), "http://127.0.0.1:9/l/{id}".to_string())
+        );
+        assert!(parse_override("GET /x").is_err());
+        assert!(parse_override("GET /x=ftp://h").is_err());
+    }
+}
