@@ -159,6 +159,70 @@ pub enum Command {
                       jwtstack serve --jwks jwks.json --integration \"*=http://127.0.0.1:8000\""
     )]
     Serve(ServeArgs),
+    /// Write a commented stack.yaml (asks on a terminal; flags or defaults otherwise).
+    #[command(
+        after_help = "Examples:\n  jwtstack init\n  jwtstack init --name shop --bucket shop-issuer-7f3a --audience shop-api \\\n    \
+                      --route \"GET /orders/{id}\" --scope orders.read --integration https://orders.example.com/orders/{id}\n  \
+                      jwtstack -f stacks/dev.yaml init --name shop-dev"
+    )]
+    Init(InitArgs),
+    /// Print the JSON Schema of the stack file (editors complete and check stack.yaml with it).
+    #[command(
+        after_help = "Example:\n  jwtstack schema > stack.schema.json\n  # then, first line of stack.yaml:\n  \
+                            # yaml-language-server: $schema=stack.schema.json"
+    )]
+    Schema,
+    /// Read the live issuer as API Gateway will and report every problem with its fix.
+    #[command(
+        long_about = "Read the live issuer as API Gateway will: GET {issuer}/.well-known/openid-configuration, then its \
+                      jwks_uri, over https, each within 1500 ms and 150,000 bytes, no redirects. Reports every problem with \
+                      its fix: issuer mismatch or trailing slash, wrong content type, not public (403), missing kid, a private \
+                      member in the JWKS, TLS errors... Exit 0 when API Gateway would accept the issuer (warnings allowed), \
+                      1 when it would not.",
+        after_help = "Examples:\n  jwtstack check\n  jwtstack check --json"
+    )]
+    Check,
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  jwtstack completions bash > ~/.local/share/bash-completion/completions/jwtstack\n  \
+                            jwtstack completions zsh > ~/.zfunc/_jwtstack\n  jwtstack completions fish > ~/.config/fish/completions/jwtstack.fish"
+    )]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  jwtstack man > ~/.local/share/man/man1/jwtstack.1 && man jwtstack")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Stack name ([a-z0-9-], default: the directory's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The issuer bucket (default: {name}-jwt-issuer).
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// The audience the authorizer accepts (default: {name}-api).
+    #[arg(long)]
+    pub audience: Option<String>,
+    /// The signing key's kid (default: {name}-{YYYY-MM}).
+    #[arg(long, value_name = "KID")]
+    pub key_id: Option<String>,
+    /// A first route (default: "GET /hello").
+    #[arg(long, value_name = "\"METHOD /path\"")]
+    pub route: Option<String>,
+    /// The first route's scope (default: hello.read).
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// The first route's integration: an http(s) URL or a Lambda function ARN (default: https://example.com/hello).
+    #[arg(long, value_name = "URL|ARN")]
+    pub integration: Option<String>,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

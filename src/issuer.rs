@@ -86,6 +86,8 @@ pub struct Expect {
     pub kids: Vec<String>,
     /// The issuer is jwtstack's own S3 bucket: a 403 means the bucket is not public.
     pub hosted_on_s3: bool,
+    /// jwtstack publishes the documents (a bucket, maybe behind CloudFront): fixes name deploy.
+    pub hosted: bool,
 }
 
 /// `{issuer}/.well-known/openid-configuration`, as API Gateway builds it.
@@ -124,6 +126,9 @@ fn unreachable(code: &'static str, what: &str, e: &FetchError, expect: &Expect) 
         FetchError::TooLarge { .. } => "keep it under 150,000 bytes: publish fewer keys".to_string(),
         FetchError::Status { status: 403, .. } if expect.hosted_on_s3 => {
             "the bucket is not public: set issuer.public: true and deploy, or give CloudFront read access".to_string()
+        }
+        FetchError::Status { status: 403, .. } if expect.hosted => {
+            "let CloudFront read the bucket (origin access control), or set issuer.public: true and deploy".to_string()
         }
         FetchError::Status { status: 403, .. } => "make it readable without credentials from the internet".to_string(),
         FetchError::Status { status: 404, .. } if expect.hosted_on_s3 => "run `jwtstack deploy` to publish it".to_string(),
@@ -200,11 +205,12 @@ pub fn analyze_discovery(issuer: &str, url: &str, fetched: Result<Fetched, Fetch
             } else {
                 format!("the discovery document's issuer is `{got}`, not `{issuer}`")
             };
-            out.push(error(
-                "issuer_mismatch",
-                message,
-                format!("configure the issuer exactly as the provider writes it (and as its tokens' `iss` say): `{got}`"),
-            ));
+            let fix = if expect.hosted {
+                "the document was published for another issuer URL: run `jwtstack deploy`, which writes it from stack.yaml".to_string()
+            } else {
+                format!("configure the issuer exactly as the provider writes it (and as its tokens' `iss` say): `{got}`")
+            };
+            out.push(error("issuer_mismatch", message, fix));
         }
         Some(_) => {}
     }

@@ -256,6 +256,11 @@ fn help_text_of_every_command() {
         Some("status"),
         Some("keys delete"),
         Some("serve"),
+        Some("init"),
+        Some("schema"),
+        Some("check"),
+        Some("completions"),
+        Some("man"),
     ] {
         let mut c = jwtstack(dir.path());
         c.env("COLUMNS", "100");
@@ -354,4 +359,113 @@ fn verify_with_a_jwks_url_and_api_gateway_limits() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn init_writes_a_commented_valid_stack_file_and_never_overwrites_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "init",
+        "--name",
+        "shop",
+        "--bucket",
+        "shop-issuer-7f3a",
+        "--audience",
+        "shop-api",
+        "--key-id",
+        "shop-2026-11",
+        "--route",
+        "GET /orders/{id}",
+        "--scope",
+        "orders.read",
+        "--integration",
+        "https://orders.example.com/orders/{id}",
+    ];
+    let out = jwtstack(dir.path()).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(dir.path().join("stack.yaml")).unwrap();
+    insta::assert_snapshot!("init_stack_yaml", text);
+    let schema = std::fs::read_to_string(dir.path().join("stack.schema.json")).unwrap();
+    assert_eq!(schema, jwtstack::config::schema_json());
+    let ok = jwtstack(dir.path()).arg("validate").output().unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+    // An existing file is kept unless --force.
+    std::fs::write(dir.path().join("stack.yaml"), "# mine\n").unwrap();
+    let again = jwtstack(dir.path()).args(args).output().unwrap();
+    assert_eq!(again.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("pass --force"));
+    assert_eq!(std::fs::read_to_string(dir.path().join("stack.yaml")).unwrap(), "# mine\n");
+    let forced = jwtstack(dir.path()).args(args).arg("--force").output().unwrap();
+    assert_eq!(forced.status.code(), Some(0));
+    // A bad answer is refused with its position, and nothing is written.
+    let bad = jwtstack(dir.path())
+        .args(["-f", "bad.yaml", "init", "--name", "Shop!"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(65));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("bad.yaml:6:7: stack name `Shop!`"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(!dir.path().join("bad.yaml").exists());
+}
+
+#[test]
+fn the_committed_schema_is_the_one_jwtstack_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtstack(dir.path()).arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/stack.schema.json")).unwrap();
+    assert_eq!(
+        printed, committed,
+        "stack.schema.json is stale: run `cargo run -- schema > stack.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    let props = schema["properties"].as_object().unwrap();
+    for field in [
+        "name",
+        "region",
+        "issuer",
+        "key_id",
+        "next_key",
+        "previous_keys",
+        "key_bits",
+        "audience",
+        "token_max_ttl",
+        "api",
+        "routes",
+    ] {
+        assert!(props.contains_key(field), "{field} is not in the schema");
+    }
+    assert_eq!(schema["additionalProperties"], false);
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/stack.yaml")).unwrap();
+    assert!(example.starts_with("# yaml-language-server: $schema=stack.schema.json\n"));
+}
+
+#[test]
+fn completions_and_man_page() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = jwtstack(dir.path()).args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        for word in ["jwtstack", "deploy", "rotate", "serve", "endpoint-url"] {
+            assert!(text.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let out = jwtstack(dir.path()).args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    let out = jwtstack(dir.path()).arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let man = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        man.starts_with(".ie \\n(.g .ds Aq") || man.contains(".TH jwtstack"),
+        "{}",
+        &man[..200.min(man.len())]
+    );
+    for word in ["deploy", "rotate", "Exit codes"] {
+        assert!(man.contains(word), "man page lacks {word}");
+    }
 }

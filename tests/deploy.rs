@@ -20,7 +20,7 @@ fn deploy_converges_and_a_second_deploy_changes_nothing() {
 
     let first = env.run(&["deploy", "--stats"]).ok();
     assert!(
-        first.stdout.contains("Deployed `grocery`: 18 created, 0 updated, 0 deleted."),
+        first.stdout.contains("Deployed `grocery`: 18 created, 0 updated, 0 deleted in "),
         "{}",
         first.stdout
     );

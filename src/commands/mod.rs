@@ -1,5 +1,6 @@
 //! One function per subcommand. Results go to stdout; progress and logs to stderr.
 
+mod newcomer;
 mod rotate;
 mod serve;
 mod stack;
@@ -17,8 +18,16 @@ use crate::exit;
 pub async fn run(cli: Cli) -> Result<u8, Error> {
     let g = &cli.global;
     let started = Instant::now();
+    // The commands that need no stack file.
+    let command = match cli.command {
+        Command::Init(args) => return newcomer::init(g, args),
+        Command::Schema => return newcomer::schema(),
+        Command::Completions { shell } => return newcomer::completions(shell),
+        Command::Man => return newcomer::man(),
+        other => other,
+    };
     let stack = config::load(&g.file)?;
-    match cli.command {
+    match command {
         Command::Validate => {
             if g.json {
                 println!(
@@ -38,6 +47,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Token(args) => token::token(g, &stack, args).await,
         Command::Verify(args) => token::verify(g, &stack, args).await,
         Command::Serve(args) => serve::serve(g, &stack, args).await,
+        Command::Check => newcomer::check(g, &stack).await,
         command => {
             let c = connect(g, &stack).await?;
             let result = match command {

@@ -81,7 +81,9 @@ struct DeployJson {
 }
 
 pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Duration, skip_issuer_check: bool) -> Result<u8, Error> {
+    let started = std::time::Instant::now();
     let (plan, ctx) = converge(c, stack, lock_timeout, skip_issuer_check).await?;
+    let took = started.elapsed().as_secs_f64();
     if let Some(h) = stack.hosted() {
         check_hosted_issuer(g, stack, h, &c.region, skip_issuer_check).await;
     }
@@ -100,7 +102,7 @@ pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Durati
         } else {
             let s = plan.to_json().summary;
             println!(
-                "Deployed `{}`: {} created, {} updated, {} deleted.",
+                "Deployed `{}`: {} created, {} updated, {} deleted in {took:.1} s.",
                 stack.name, s.create, s.update, s.delete
             );
         }
@@ -125,6 +127,7 @@ async fn check_hosted_issuer(g: &Global, stack: &Stack, h: &Hosted, region: &str
     let expect = issuer::Expect {
         kids: h.published_keys().into_iter().map(String::from).collect(),
         hosted_on_s3: h.url.is_none(),
+        hosted: true,
     };
     let report = issuer::check(&url, &expect).await;
     if report.ok() && report.findings.is_empty() {
@@ -210,12 +213,33 @@ async fn run_plan(c: &Clients, stack: &Stack, plan: &Plan, ctx: &mut Context) ->
             }
         }
     });
+    // On a terminal: a spinner with the step in flight; otherwise (CI, pipes) one line per step.
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_msg} {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    });
     let result = apply::apply(c, stack, plan, ctx, &stop, |i, step: &Step| {
         for ch in step.changes() {
-            eprintln!("[{}/{}] {} {} {}", i + 1, total, ch.action.sign(), ch.resource, ch.name);
+            let line = format!("{} {} {}", ch.action.sign(), ch.resource, ch.name);
+            match &bar {
+                Some(b) => {
+                    b.set_position(i as u64);
+                    b.println(format!("[{}/{}] {line}", i + 1, total));
+                    b.set_message(line);
+                }
+                None => eprintln!("[{}/{}] {line}", i + 1, total),
+            }
         }
     })
     .await;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     listener.abort();
     if let Err(e) = &result {
         if matches!(e, apply::ApplyError::Step { .. }) {
@@ -260,6 +284,7 @@ struct TeardownJson {
 }
 
 pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_keys: bool, lock_timeout: Duration) -> Result<u8, Error> {
+    let started = std::time::Instant::now();
     let read = inventory::read(c, stack).await?;
     let plan = plan::plan_teardown(stack, &read.inventory, keep_keys);
     if plan.is_empty() {
@@ -293,7 +318,12 @@ pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_ke
     if g.json {
         println!("{}", to_json(&TeardownJson { removed: plan.to_json() }));
     } else {
-        println!("Removed {} resource(s) of stack `{}`.", plan.steps.len(), stack.name);
+        println!(
+            "Removed {} resource(s) of stack `{}` in {:.1} s.",
+            plan.steps.len(),
+            stack.name,
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(exit::OK)
 }

@@ -2,15 +2,17 @@
 //!
 //! Nothing here calls AWS: a stack that fails here has changed nothing.
 
-mod raw;
+pub mod raw;
 pub mod route;
 mod yaml;
 
 use std::fmt;
 use std::path::Path;
 
+pub use raw::schema_json;
 pub use route::{Method, RouteKey};
 pub use yaml::Pos;
+pub use yaml::scalar as yaml_scalar;
 
 use raw::{RawDuration, RawStack};
 

@@ -1,73 +1,124 @@
 //! The stack file exactly as written: a serde mirror that knows field names and types, not the rules.
+//! It also gives the JSON Schema (`jwtstack schema`, `stack.schema.json`) that editors use to complete and
+//! check the file; the doc comments become the schema's descriptions.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// A jwtstack stack file: an issuer, audiences and the protected routes of one API Gateway HTTP API.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "jwtstack stack file")]
 pub struct RawStack {
+    /// Names and tags everything the stack owns: 1 to 40 characters of a-z, 0-9 and -.
+    #[schemars(length(min = 1, max = 40), regex(pattern = r"^[a-z0-9-]+$"))]
     pub name: String,
+    /// AWS region; otherwise --region or the AWS config chain.
     #[serde(default)]
+    #[schemars(example = "us-east-1")]
     pub region: Option<String>,
+    /// Who signs the tokens: jwtstack (`bucket`) or another identity provider (`external`).
     pub issuer: RawIssuer,
+    /// The kid of the signing key (hosted issuer only). Generated on the first deploy, kept in SSM.
     #[serde(default)]
+    #[schemars(length(min = 1, max = 128), regex(pattern = r"^[A-Za-z0-9._-]+$"))]
     pub key_id: Option<String>,
+    /// A key published for verification only, ahead of signing with it (`jwtstack rotate start`).
     #[serde(default)]
+    #[schemars(length(min = 1, max = 128), regex(pattern = r"^[A-Za-z0-9._-]+$"))]
     pub next_key: Option<String>,
+    /// Keys that signed before and stay published until their tokens have expired (`jwtstack rotate finish`).
     #[serde(default)]
     pub previous_keys: Option<Vec<String>>,
+    /// RSA key size for new keys: 2048 (default), 3072 or 4096.
     #[serde(default)]
+    #[schemars(extend("enum" = [2048, 3072, 4096]))]
     pub key_bits: Option<u32>,
+    /// The audiences (client ids) the authorizer accepts: 1 to 50.
+    #[schemars(length(min = 1, max = 50))]
     pub audience: Vec<String>,
+    /// The longest lifetime `jwtstack token` mints: seconds, or 90s, 15m, 1h, 1d (default 1h, at most 7d).
     #[serde(default)]
     pub token_max_ttl: Option<RawDuration>,
+    /// The HTTP API: `name` for one the stack creates, or `id` for an existing one.
     pub api: RawApi,
+    /// The protected routes: 1 to 300.
+    #[schemars(length(min = 1, max = 300))]
     pub routes: Vec<RawRoute>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `bucket` (jwtstack hosts the issuer) or `external` (another identity provider), not both.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawIssuer {
+    /// S3 bucket that hosts .well-known/openid-configuration and .well-known/jwks.json. Created when missing.
     #[serde(default)]
+    #[schemars(length(min = 3, max = 63), regex(pattern = r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$"))]
     pub bucket: Option<String>,
+    /// The issuer URL of an identity provider jwtstack does not host, exactly as in its tokens' `iss`.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^https://"))]
     pub external: Option<String>,
+    /// The issuer URL when CloudFront or a custom domain fronts the bucket: https, no query, fragment or trailing slash.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^https://[^?#]*[^/?#]$"))]
     pub url: Option<String>,
+    /// Default true: anyone may GET .well-known/* (and nothing else) from the bucket.
     #[serde(default)]
     pub public: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `name` or `id`, not both.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawApi {
+    /// An HTTP API the stack creates and owns.
     #[serde(default)]
     pub name: Option<String>,
+    /// An existing HTTP API: the stack adds its authorizer, routes and integrations, and removes only those.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[a-z0-9]+$"))]
     pub id: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRoute {
+    /// API Gateway route key: `METHOD /path` ({param}, greedy {proxy+} last) or `$default`.
+    #[schemars(example = "GET /lists/{proxy+}")]
     pub route: String,
+    /// 0 to 10 scopes; a token needs at least one of them (`scope` or `scp` claim).
     #[serde(default)]
+    #[schemars(length(max = 10))]
     pub scopes: Vec<String>,
     pub integration: RawIntegration,
 }
 
-#[derive(Debug, Deserialize)]
+/// `http` or `lambda`, not both.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawIntegration {
+    /// HTTP_PROXY to this URL with the route's method ({name} and {proxy} are path parameters).
     #[serde(default)]
     pub http: Option<String>,
+    /// AWS_PROXY to this Lambda function ARN (payload 2.0).
     #[serde(default)]
+    #[schemars(regex(pattern = r"^arn:aws[a-z-]*:lambda:"))]
     pub lambda: Option<String>,
 }
 
 /// `3600`, `"90s"`, `"15m"`, `"1h"`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RawDuration {
     Seconds(u64),
     Text(String),
+}
+
+/// The JSON Schema of the stack file, as pretty JSON.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(RawStack);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
 }

@@ -69,6 +69,7 @@ fn discovery_problems_each_have_their_own_finding() {
 fn unreachable_documents_say_why_and_what_to_do() {
     let hosted = Expect {
         hosted_on_s3: true,
+        hosted: true,
         ..Expect::default()
     };
     let e = FetchError::Status {
@@ -136,6 +137,7 @@ fn jwks_problems_each_have_their_own_finding() {
     let expect = Expect {
         kids: vec!["k1".into(), "k2".into()],
         hosted_on_s3: true,
+        hosted: true,
     };
     let (_, f) = analyze_jwks("u", doc(json!({"keys": [good]})), &expect);
     assert_eq!(codes(&f), ["jwks_missing_kid"]);

@@ -11,6 +11,8 @@ Each first path segment is a realm, and each realm is a provider with one fault 
   slow      answers after 2 s (API Gateway gives up after 1500 ms)
   big       a JWKS over 150,000 bytes
   notjson   the discovery document is HTML
+  texttype  both documents are served as text/plain
+  forbidden 403 for the discovery document (a bucket that is not public)
 The issuer of realm R is https://localhost:PORT/R.
 
 GET /R/token?sub=..&scope=..&aud=..&ttl=.. returns a token the realm's key signs (PyJWT), for realm `good`.
@@ -114,6 +116,8 @@ class Handler(BaseHTTPRequestHandler):
         if rest == ".well-known/openid-configuration":
             if realm == "missing":
                 return self.send_json({"error": "not found"}, status=404)
+            if realm == "forbidden":
+                return self.send_json(b"<Error><Code>AccessDenied</Code></Error>", "application/xml", status=403)
             if realm == "notjson":
                 return self.send_json(b"<html>login</html>", "text/html")
             doc = {"issuer": issuer, "jwks_uri": f"{issuer}/certs", "id_token_signing_alg_values_supported": ["RS256"]}
@@ -121,7 +125,7 @@ class Handler(BaseHTTPRequestHandler):
                 doc["issuer"] = f"https://localhost:{self.port}/other"
             if realm == "slash":
                 doc["issuer"] = issuer + "/"
-            return self.send_json(doc)
+            return self.send_json(doc, "text/plain" if realm == "texttype" else "application/json")
         if rest == "certs":
             if realm == "nokid":
                 keys = [rsa_jwk(SIGNING_KEY, kid=None)]
@@ -134,7 +138,7 @@ class Handler(BaseHTTPRequestHandler):
                 keys = [rsa_jwk(SIGNING_KEY, kid=f"k{i:04d}") for i in range(400)]
             else:
                 keys = [rsa_jwk(SIGNING_KEY)]
-            return self.send_json({"keys": keys})
+            return self.send_json({"keys": keys}, "text/plain" if realm == "texttype" else "application/json")
         if rest == "token":
             q = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
             now = int(time.time())
