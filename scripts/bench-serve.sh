@@ -85,3 +85,27 @@ table() {
 }
 table "$conns"
 table "$lat_conns"
+
+# Latency without queueing: a fixed request rate well under the saturation point (oha: cargo install oha).
+if command -v oha >/dev/null; then
+  rate=${RATE:-2000}
+  fixed() {
+    local name=$1 url=$2; shift 2
+    oha -z "${secs}s" -q "$rate" -c 8 --latency-correction --no-tui --output-format json "$@" "$url" \
+      | python3 -c '
+import json, sys
+d = json.load(sys.stdin); p = d["latencyPercentiles"]; name = sys.argv[1]
+codes = d.get("statusCodeDistribution", {})
+print("| %-28s | %10.0f | %8.3f | %8.3f | %8.3f | %-12s |" % (name, d["summary"]["requestsPerSec"],
+      p["p50"] * 1000, p["p99"] * 1000, p["p99.9"] * 1000, ",".join("%s:%s" % kv for kv in sorted(codes.items()))))' "$name"
+  }
+  echo "oha at a fixed $rate requests/s, 8 connections, ${secs}s (latency in ms)"
+  echo
+  printf '| %-28s | %10s | %8s | %8s | %8s | %-12s |\n' "request" "req/s" "p50" "p99" "p99.9" "statuses"
+  echo "|------------------------------|------------|----------|----------|----------|--------------|"
+  fixed "upstream direct" "http://127.0.0.1:$up_port/items/1"
+  fixed "serve: no route (404)" "http://127.0.0.1:$serve_port/nowhere"
+  fixed "serve: no token (401)" "http://127.0.0.1:$serve_port/items/1"
+  fixed "serve: wrong scope (403)" "http://127.0.0.1:$serve_port/items/1" -H "Authorization: Bearer $wrong"
+  fixed "serve: valid token (200)" "http://127.0.0.1:$serve_port/items/1" -H "Authorization: Bearer $good"
+fi
