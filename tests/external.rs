@@ -109,6 +109,42 @@ fn deploy_creates_only_the_authorizer_and_routes_and_provider_tokens_verify() {
     let client = idp.token("sub=svc&scope=orders.read&client_id=shop-api");
     run(&env, &idp, &["verify", &client, "--route", "GET /orders/7"]).code(0);
 
+    // serve finds the provider's keys the same way, and lets the provider's token through.
+    let (mut up, port) = common::start_support("upstream.py", &[]);
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("jwtstack"));
+    common::isolate_std(&mut c, env.path());
+    let mut serve = c
+        .current_dir(env.path())
+        .env("SSL_CERT_FILE", &idp.ca_file)
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--integration",
+            &format!("*=http://127.0.0.1:{port}/http/{{id}}"),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(serve.stdout.take().unwrap()), &mut line).unwrap();
+    let addr = line.trim().trim_start_matches("http://").to_string();
+    let get = |auth: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(s, "GET /orders/7 HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    assert!(get(&format!("Authorization: Bearer {token}\r\n")).starts_with("HTTP/1.1 200"));
+    assert!(get("").starts_with("HTTP/1.1 401"));
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let _ = up.kill();
+    let _ = up.wait();
+
     // jwtstack mints nothing for an external issuer, and has no key to rotate.
     let refused = run(&env, &idp, &["token", "--sub", "alice"]).code(64);
     assert!(refused.stderr.contains("the provider mints the tokens"), "{}", refused.stderr);
