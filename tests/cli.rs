@@ -469,3 +469,52 @@ fn completions_and_man_page() {
         assert!(man.contains(word), "man page lacks {word}");
     }
 }
+
+#[test]
+fn init_asks_on_a_terminal() {
+    // A pseudo-terminal (Python's pty) stands in for a person: Enter takes a default, text replaces it.
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.chdir(sys.argv[2])
+    os.execv(sys.argv[1], [sys.argv[1], "init", "--key-id", "shop-2026-11"])
+os.write(fd, b"shop\nshop-issuer-7f3a\n\nGET /orders/{id}\norders.read\n\n")
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(assert_cmd::cargo::cargo_bin("jwtstack"))
+        .arg(dir.path())
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    for prompt in [
+        "Stack name [",
+        "Issuer bucket (globally unique) [",
+        "Audience (client id) [shop-api]",
+        "First route [GET /hello]",
+    ] {
+        assert!(shown.contains(prompt), "{prompt}: {shown}");
+    }
+    let text = std::fs::read_to_string(dir.path().join("stack.yaml")).unwrap();
+    assert!(text.contains("name: shop\n"), "{text}");
+    assert!(text.contains("bucket: shop-issuer-7f3a\n"), "{text}");
+    assert!(text.contains("audience: [shop-api]"), "the default was taken: {text}");
+    assert!(text.contains("- route: GET /orders/{id}"), "{text}");
+    assert!(text.contains("http: https://example.com/hello"), "{text}");
+}

@@ -297,6 +297,28 @@ fn answers_as_api_gateway_and_forwards_to_http_and_lambda_integrations() {
     let _ = up.wait();
 }
 
+/// `GET /lists` on a kept-alive connection; the status.
+fn on(s: &mut TcpStream, token: &str) -> u16 {
+    write!(s, "GET /lists HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n").unwrap();
+    let mut r = BufReader::new(s.try_clone().unwrap());
+    let mut status = String::new();
+    r.read_line(&mut status).unwrap();
+    let mut length = 0;
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).unwrap();
+        if h.trim().is_empty() {
+            break;
+        }
+        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; length];
+    r.read_exact(&mut body).unwrap();
+    status.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
 fn wait_for(mut ok: impl FnMut() -> bool, what: &str) {
     let started = Instant::now();
     while !ok() {
@@ -330,7 +352,9 @@ fn stack_file_and_keys_are_reloaded_without_a_restart() {
     let other = token(d, &pem2, "lists.read");
     assert_eq!(request(a, "GET", "/lists", Some(&read), "").status, 200);
 
-    // A scope change in stack.yaml applies to the next requests.
+    // A scope change in stack.yaml applies to the next requests, on the connections already open too.
+    let mut kept = TcpStream::connect(a).unwrap();
+    assert_eq!(on(&mut kept, &read), 200);
     std::fs::write(
         d.join("stack.yaml"),
         STACK.replace("scopes: [lists.read, lists.admin]", "scopes: [lists.admin]"),
@@ -340,6 +364,7 @@ fn stack_file_and_keys_are_reloaded_without_a_restart() {
         || request(a, "GET", "/lists", Some(&read), "").status == 403,
         "the new scopes apply",
     );
+    assert_eq!(on(&mut kept, &read), 403, "the open connection was kept and sees the new routes");
     // An invalid stack file is reported; the previous routes stay.
     std::fs::write(d.join("stack.yaml"), "name: [").unwrap();
     std::thread::sleep(Duration::from_millis(1200));

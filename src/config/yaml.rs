@@ -328,11 +328,15 @@ pub struct EditError(pub String);
 
 /// A YAML scalar for a plain string value: as is when YAML reads it back as the same string, else quoted.
 pub fn scalar(value: &str) -> String {
+    // Plain when YAML reads the text back as this very string (route keys such as `GET /a/{id}` included).
     let plain_safe = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
-        && !value.starts_with(['-', '.'])
+        && value.trim() == value
+        && !value.contains(": ")
+        && !value.contains(" #")
+        && !value.chars().any(|c| c.is_control() || matches!(c, '"' | '\'' | '\\'))
+        && !value.starts_with([
+            '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '%', '@', '`', '.',
+        ])
         && serde_yaml::from_str::<serde_yaml::Value>(value).is_ok_and(|v| v.as_str() == Some(value));
     if plain_safe {
         value.to_string()
@@ -496,6 +500,10 @@ mod edit_tests {
     #[test]
     fn scalars_that_yaml_would_retype_are_quoted() {
         assert_eq!(scalar("grocery-2026-11"), "grocery-2026-11");
+        assert_eq!(scalar("GET /orders/{id}"), "GET /orders/{id}");
+        assert_eq!(scalar("$default"), "$default");
+        assert_eq!(scalar("a: b"), "\"a: b\"");
+        assert_eq!(scalar("{x}"), "\"{x}\"");
         assert_eq!(scalar("2026"), "\"2026\"");
         assert_eq!(scalar("true"), "\"true\"");
         assert_eq!(scalar("1.5"), "\"1.5\"");
