@@ -14,36 +14,50 @@ use crate::plan::{ApiInfo, AuthorizerInfo, IDENTITY_SOURCE, IntegrationInfo, Int
 /// List calls use the largest page API Gateway accepts.
 const PAGE: &str = "500";
 
+/// Every item of a paginated list: `page(token)` fetches one page and returns its items and the next token.
+async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut all = Vec::new();
+    let mut token = None;
+    loop {
+        let (items, next) = page(token.take()).await?;
+        all.extend(items);
+        match next {
+            Some(t) => token = Some(t),
+            None => return Ok(all),
+        }
+    }
+}
+
 /// The API the stack owns: the one HTTP API tagged with the stack. More than one is a conflict.
 pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<ApiInfo>, AwsError> {
-    let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    let apis = all_pages(|token| async move {
         let out = c
             .apigw
             .get_apis()
             .max_results(PAGE)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| classify("listing HTTP APIs", e))?;
-        for api in out.items() {
-            if api.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack)
-                && api.protocol_type() == Some(&ProtocolType::Http)
-            {
-                found.push(ApiInfo {
-                    id: api.api_id().unwrap_or_default().to_string(),
-                    name: api.name().unwrap_or_default().to_string(),
-                    endpoint: api.api_endpoint().unwrap_or_default().to_string(),
-                    owned: true,
-                });
-            }
-        }
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+        Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
+    })
+    .await?;
+    let mut found: Vec<ApiInfo> = apis
+        .iter()
+        .filter(|api| {
+            api.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack) && api.protocol_type() == Some(&ProtocolType::Http)
+        })
+        .map(|api| ApiInfo {
+            id: api.api_id().unwrap_or_default().to_string(),
+            name: api.name().unwrap_or_default().to_string(),
+            endpoint: api.api_endpoint().unwrap_or_default().to_string(),
+            owned: true,
+        })
+        .collect();
     if found.len() > 1 {
         let ids: Vec<&str> = found.iter().map(|a| a.id.as_str()).collect();
         let mut e = AwsError::new(
@@ -83,33 +97,29 @@ pub async fn get_adopted_api(c: &Clients, id: &str) -> Result<ApiInfo, AwsError>
 
 /// The authorizer named `name`, if any. Two with that name is a conflict.
 pub async fn find_authorizer(c: &Clients, api_id: &str, name: &str) -> Result<Option<AuthorizerInfo>, AwsError> {
-    let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    let all = all_pages(|token| async move {
         let out = c
             .apigw
             .get_authorizers()
             .api_id(api_id)
             .max_results(PAGE)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| classify(format!("listing the authorizers of API {api_id}"), e))?;
-        for a in out.items() {
-            if a.name() == Some(name) {
-                found.push(AuthorizerInfo {
-                    id: a.authorizer_id().unwrap_or_default().into(),
-                    issuer: a.jwt_configuration().and_then(|j| j.issuer()).unwrap_or_default().into(),
-                    audience: a.jwt_configuration().map(|j| j.audience().to_vec()).unwrap_or_default(),
-                    identity_source: a.identity_source().to_vec(),
-                });
-            }
-        }
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+        Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
+    })
+    .await?;
+    let mut found: Vec<AuthorizerInfo> = all
+        .iter()
+        .filter(|a| a.name() == Some(name))
+        .map(|a| AuthorizerInfo {
+            id: a.authorizer_id().unwrap_or_default().into(),
+            issuer: a.jwt_configuration().and_then(|j| j.issuer()).unwrap_or_default().into(),
+            audience: a.jwt_configuration().map(|j| j.audience().to_vec()).unwrap_or_default(),
+            identity_source: a.identity_source().to_vec(),
+        })
+        .collect();
     if found.len() > 1 {
         let mut e = AwsError::new(
             format!("finding authorizer {name} in API {api_id}"),
@@ -123,92 +133,81 @@ pub async fn find_authorizer(c: &Clients, api_id: &str, name: &str) -> Result<Op
 }
 
 pub async fn list_integrations(c: &Clients, api_id: &str, marker: &str) -> Result<Vec<IntegrationInfo>, AwsError> {
-    let mut all = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    let items = all_pages(|token| async move {
         let out = c
             .apigw
             .get_integrations()
             .api_id(api_id)
             .max_results(PAGE)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| classify(format!("listing the integrations of API {api_id}"), e))?;
-        for i in out.items() {
-            all.push(IntegrationInfo {
-                id: i.integration_id().unwrap_or_default().into(),
-                integration_type: i.integration_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
-                uri: i.integration_uri().unwrap_or_default().into(),
-                method: i.integration_method().map(str::to_string),
-                payload_format_version: i.payload_format_version().map(str::to_string),
-                owned: i.description() == Some(marker),
-            });
-        }
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+        Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
+    })
+    .await?;
+    let mut all: Vec<IntegrationInfo> = items
+        .iter()
+        .map(|i| IntegrationInfo {
+            id: i.integration_id().unwrap_or_default().into(),
+            integration_type: i.integration_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            uri: i.integration_uri().unwrap_or_default().into(),
+            method: i.integration_method().map(str::to_string),
+            payload_format_version: i.payload_format_version().map(str::to_string),
+            owned: i.description() == Some(marker),
+        })
+        .collect();
     all.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(all)
 }
 
 pub async fn list_routes(c: &Clients, api_id: &str) -> Result<Vec<RouteInfo>, AwsError> {
-    let mut all = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    let items = all_pages(|token| async move {
         let out = c
             .apigw
             .get_routes()
             .api_id(api_id)
             .max_results(PAGE)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| classify(format!("listing the routes of API {api_id}"), e))?;
-        for r in out.items() {
-            all.push(RouteInfo {
-                id: r.route_id().unwrap_or_default().into(),
-                key: r.route_key().unwrap_or_default().into(),
-                authorization_type: r.authorization_type().map(|t| t.as_str().to_string()),
-                authorizer_id: r.authorizer_id().map(str::to_string),
-                scopes: r.authorization_scopes().to_vec(),
-                target: r.target().map(str::to_string),
-            });
-        }
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+        Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
+    })
+    .await?;
+    let mut all: Vec<RouteInfo> = items
+        .iter()
+        .map(|r| RouteInfo {
+            id: r.route_id().unwrap_or_default().into(),
+            key: r.route_key().unwrap_or_default().into(),
+            authorization_type: r.authorization_type().map(|t| t.as_str().to_string()),
+            authorizer_id: r.authorizer_id().map(str::to_string),
+            scopes: r.authorization_scopes().to_vec(),
+            target: r.target().map(str::to_string),
+        })
+        .collect();
     all.sort_by(|a, b| a.key.cmp(&b.key).then(a.id.cmp(&b.id)));
     Ok(all)
 }
 
 pub async fn find_default_stage(c: &Clients, api_id: &str, stack: &str) -> Result<Option<StageInfo>, AwsError> {
-    let mut token: Option<String> = None;
-    loop {
+    let stages = all_pages(|token| async move {
         let out = c
             .apigw
             .get_stages()
             .api_id(api_id)
             .max_results(PAGE)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| classify(format!("listing the stages of API {api_id}"), e))?;
-        if let Some(s) = out.items().iter().find(|s| s.stage_name() == Some(STAGE_NAME)) {
-            return Ok(Some(StageInfo {
-                auto_deploy: s.auto_deploy().unwrap_or(false),
-                owned: s.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack),
-            }));
-        }
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(None);
-        }
-    }
+        Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
+    })
+    .await?;
+    Ok(stages.iter().find(|s| s.stage_name() == Some(STAGE_NAME)).map(|s| StageInfo {
+        auto_deploy: s.auto_deploy().unwrap_or(false),
+        owned: s.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack),
+    }))
 }
 
 fn tags(stack: &str) -> HashMap<String, String> {
@@ -427,4 +426,29 @@ pub async fn delete_stage(c: &Clients, api_id: &str) -> Result<(), AwsError> {
 
 pub async fn delete_api(c: &Clients, id: &str) -> Result<(), AwsError> {
     ignore_missing(c.apigw.delete_api().api_id(id).send().await, format!("deleting HTTP API {id}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_pages_follows_the_tokens_to_the_end() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let mut asked = Vec::new();
+        let items = rt
+            .block_on(all_pages(|token| {
+                asked.push(token.clone());
+                async move {
+                    Ok(match token.as_deref() {
+                        None => (vec![1, 2], Some("a".to_string())),
+                        Some("a") => (vec![3], Some("b".to_string())),
+                        _ => (vec![4], None),
+                    })
+                }
+            }))
+            .unwrap();
+        assert_eq!(items, [1, 2, 3, 4]);
+        assert_eq!(asked, [None, Some("a".into()), Some("b".into())]);
+    }
 }
