@@ -7,12 +7,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const ENV: &str = "JWTSTACK_NOW";
 
-/// The system time, in Unix seconds.
+/// The system time, in Unix seconds: what tokens, `verify`, `serve` and the run lock go by.
+pub fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// [`now_secs`] as the key timeline's signed seconds.
 pub fn system_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    now_secs() as i64
 }
 
 /// Rotation's "now": `JWTSTACK_NOW` when set to a number, else the system time.

@@ -90,6 +90,21 @@ pub struct Expect {
     pub hosted: bool,
 }
 
+impl Expect {
+    /// What a stack's issuer must publish: a hosted one, every key the stack publishes; an external one, no
+    /// particular key.
+    pub fn of(stack: &crate::config::Stack) -> Expect {
+        match stack.hosted() {
+            Some(h) => Expect {
+                kids: h.published_keys().into_iter().map(String::from).collect(),
+                hosted_on_s3: h.url.is_none(),
+                hosted: true,
+            },
+            None => Expect::default(),
+        }
+    }
+}
+
 /// `{issuer}/.well-known/openid-configuration`, as API Gateway builds it.
 pub fn discovery_url(issuer: &str) -> String {
     format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'))

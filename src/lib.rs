@@ -33,6 +33,7 @@ pub mod error;
 pub mod exit;
 pub mod fetch;
 pub mod issuer;
+pub mod jwks;
 pub mod lock;
 pub mod plan;
 pub mod rotation;

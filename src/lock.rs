@@ -2,13 +2,14 @@
 //! without overwrite (so AWS decides who gets it) that says who holds it, where, and since when.
 //! `plan`, `token` and `verify` do not lock.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use rand::RngCore;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::{AwsError, Clients, ErrorKind, ssm};
+use crate::clock::now_secs as now;
 
 /// What the lock parameter holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,10 +43,6 @@ pub enum LockError {
 
 pub fn parameter(stack: &str) -> String {
     format!("/jwtstack/{stack}/lock")
-}
-
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// A held lock; release it with [`release`].

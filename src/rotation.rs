@@ -212,17 +212,7 @@ pub fn finish(stack: &Stack, inv: &Inventory, now: i64, force: bool) -> Result<E
 }
 
 /// A kid for a new key: `{name}-{YYYY-MM-DD}`, with `-2`, `-3`... when that is taken.
-pub fn new_kid(stack: &Stack, inv: &Inventory, now: i64) -> String {
-    let no_keys = Hosted {
-        bucket: String::new(),
-        url: None,
-        public: false,
-        key_id: String::new(),
-        next_key: None,
-        previous_keys: Vec::new(),
-        key_bits: 0,
-    };
-    let h = stack.hosted().unwrap_or(&no_keys);
+pub fn new_kid(stack: &Stack, h: &Hosted, inv: &Inventory, now: i64) -> String {
     let date = crate::clock::format_utc(now);
     let base = format!("{}-{}", stack.name, &date[..10]);
     let taken = |k: &str| h.key_role(k).is_some() || inv.keys.contains_key(k);
@@ -422,7 +412,8 @@ mod tests {
         let s = stack("key_id: g-2026-11-24\n");
         let mut i = Inventory::default();
         let now = 1_795_478_400; // 2026-11-24
-        assert_eq!(new_kid(&s, &i, now), "g-2026-11-24-2");
+        let h = s.hosted().unwrap();
+        assert_eq!(new_kid(&s, h, &i, now), "g-2026-11-24-2");
         i.keys.insert(
             "g-2026-11-24-2".into(),
             crate::plan::KeyInfo {
@@ -432,6 +423,6 @@ mod tests {
                 created: None,
             },
         );
-        assert_eq!(new_kid(&s, &i, now), "g-2026-11-24-3");
+        assert_eq!(new_kid(&s, h, &i, now), "g-2026-11-24-3");
     }
 }

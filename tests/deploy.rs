@@ -34,16 +34,7 @@ fn deploy_converges_and_a_second_deploy_changes_nothing() {
 
     let sdk = env.sdk();
     // The key: a SecureString PKCS#8 PEM, tagged with the stack.
-    let p = env
-        .block_on(
-            sdk.ssm
-                .get_parameter()
-                .name("/jwtstack/grocery/keys/grocery-k1")
-                .with_decryption(true)
-                .send(),
-        )
-        .unwrap();
-    let p = p.parameter().unwrap();
+    let p = env.parameter("/jwtstack/grocery/keys/grocery-k1").unwrap();
     assert_eq!(p.r#type(), Some(&aws_sdk_ssm::types::ParameterType::SecureString));
     assert!(p.value().unwrap().starts_with("-----BEGIN PRIVATE KEY-----"));
     let tags = env
@@ -385,19 +376,7 @@ fn an_existing_key_is_used_and_never_overwritten() {
     env.write_stack(&stack_yaml("grocery", BUCKET, "name: grocery-api", None));
     env.run(&["deploy"]).ok();
     let sdk = env.sdk();
-    let read = || {
-        let p = env
-            .block_on(
-                sdk.ssm
-                    .get_parameter()
-                    .name("/jwtstack/grocery/keys/grocery-k1")
-                    .with_decryption(true)
-                    .send(),
-            )
-            .unwrap();
-        let p = p.parameter().unwrap();
-        (p.value().unwrap().to_string(), p.version())
-    };
+    let read = || env.parameter_value("/jwtstack/grocery/keys/grocery-k1").unwrap();
     let before = read();
     // Removing the JWKS makes deploy publish it again, from the same key.
     env.block_on(sdk.s3.delete_object().bucket(BUCKET).key(".well-known/jwks.json").send())
@@ -481,17 +460,7 @@ fn secrets_appear_in_no_log_at_any_verbosity() {
         logs += &deploy.stdout;
         logs += &deploy.stderr;
     }
-    let sdk = env.sdk();
-    let p = env
-        .block_on(
-            sdk.ssm
-                .get_parameter()
-                .name("/jwtstack/grocery/keys/grocery-k1")
-                .with_decryption(true)
-                .send(),
-        )
-        .unwrap();
-    let pem = p.parameter().unwrap().value().unwrap().to_string();
+    let (pem, _) = env.parameter_value("/jwtstack/grocery/keys/grocery-k1").unwrap();
     let token = env.run(&["token", "--sub", "alice", "--scope", "lists.read", "-vv"]).ok();
     assert!(!token.stderr.contains(token.stdout.trim()), "the token is in the log");
     let jwt = token.stdout.trim().to_string();

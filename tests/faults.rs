@@ -15,18 +15,7 @@ fn stack(name: &str) -> (String, String) {
 
 /// The key parameter's value and version.
 fn key_of(env: &Env, name: &str) -> Option<(String, i64)> {
-    let sdk = env.sdk();
-    let out = env
-        .block_on(
-            sdk.ssm
-                .get_parameter()
-                .name(format!("/jwtstack/{name}/keys/{name}-k1"))
-                .with_decryption(true)
-                .send(),
-        )
-        .ok()?;
-    let p = out.parameter()?;
-    Some((p.value()?.to_string(), p.version()))
+    env.parameter_value(&format!("/jwtstack/{name}/keys/{name}-k1"))
 }
 
 /// Converged: no pending change, one API, one authorizer, one integration per target, no lock, key version 1.

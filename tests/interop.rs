@@ -49,16 +49,7 @@ fn deployed(env: &Env) -> (String, String) {
         .block_on(sdk.s3.get_object().bucket(BUCKET).key(".well-known/jwks.json").send())
         .unwrap();
     let jwks = env.block_on(jwks.body.collect()).unwrap().into_bytes();
-    let pem = env
-        .block_on(
-            sdk.ssm
-                .get_parameter()
-                .name("/jwtstack/interop/keys/interop-k1")
-                .with_decryption(true)
-                .send(),
-        )
-        .unwrap();
-    let pem = pem.parameter().unwrap().value().unwrap().to_string();
+    let (pem, _) = env.parameter_value("/jwtstack/interop/keys/interop-k1").unwrap();
     let dir: &Path = env.path();
     std::fs::write(dir.join("jwks.json"), &jwks).unwrap();
     std::fs::write(dir.join("key.pem"), pem).unwrap();

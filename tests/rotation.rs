@@ -30,16 +30,7 @@ fn at(env: &Env, at: u64, args: &[&str]) -> Output {
 }
 
 fn private_key(env: &Env, kid: &str) -> Option<(String, i64)> {
-    let sdk = env.sdk();
-    let out = env.block_on(
-        sdk.ssm
-            .get_parameter()
-            .name(format!("/jwtstack/grocery/keys/{kid}"))
-            .with_decryption(true)
-            .send(),
-    );
-    out.ok()
-        .and_then(|o| o.parameter().map(|p| (p.value().unwrap_or_default().to_string(), p.version())))
+    env.parameter_value(&format!("/jwtstack/grocery/keys/{kid}"))
 }
 
 fn jwks_kids(env: &Env) -> Vec<String> {

@@ -116,6 +116,19 @@ fn report_stats(g: &Global, c: &Clients, started: Instant) {
     }
 }
 
+/// Asks on stderr and reads one line from stdin, trimmed. `what` names the answer in an error.
+pub(crate) fn prompt(text: &str, what: &str) -> Result<String, Error> {
+    use std::io::{BufRead, Write};
+    eprint!("{text}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::Failure(format!("reading {what}: {e}")))?;
+    Ok(line.trim().to_string())
+}
+
 /// Colours only on a terminal, never with --no-color or NO_COLOR.
 pub(crate) fn use_color(g: &Global) -> bool {
     use std::io::IsTerminal;

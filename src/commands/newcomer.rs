@@ -1,6 +1,6 @@
 //! init, schema, check, completions, man: getting started and finding out what is wrong.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use clap::CommandFactory;
@@ -88,14 +88,7 @@ fn name_from(dir: &Path) -> String {
 }
 
 fn ask(prompt: &str, default: &str) -> Result<String, Error> {
-    eprint!("{prompt} [{default}]: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::Failure(format!("reading the answer: {e}")))?;
-    let answer = line.trim();
+    let answer = super::prompt(&format!("{prompt} [{default}]: "), "the answer")?;
     Ok(if answer.is_empty() {
         default.to_string()
     } else {
@@ -179,15 +172,7 @@ pub fn man() -> Result<u8, Error> {
 pub async fn check(g: &Global, stack: &Stack) -> Result<u8, Error> {
     let region = local_region(g, stack)?;
     let url = stack.issuer_url(&region);
-    let expect = match stack.hosted() {
-        Some(h) => issuer::Expect {
-            kids: h.published_keys().into_iter().map(String::from).collect(),
-            hosted_on_s3: h.url.is_none(),
-            hosted: true,
-        },
-        None => issuer::Expect::default(),
-    };
-    let report = issuer::check(&url, &expect).await;
+    let report = issuer::check(&url, &issuer::Expect::of(stack)).await;
     if g.json {
         println!("{}", to_json(&report));
     } else {

@@ -10,7 +10,6 @@ use crate::aws::{Clients, inventory, ssm};
 use crate::cli::{Global, RotateStep};
 use crate::clock;
 use crate::config::{self, Stack};
-use crate::crypto::keys::Jwks;
 use crate::error::Error;
 use crate::exit;
 use crate::plan::{Inventory, PlanJson};
@@ -18,12 +17,7 @@ use crate::rotation::{self, Edit, SafeFrom, Status};
 
 /// The kids in the JWKS as deployed.
 fn live_kids(stack: &Stack, inv: &Inventory) -> Vec<String> {
-    let Some(h) = stack.hosted() else { return Vec::new() };
-    inv.objects
-        .get(&h.jwks_key())
-        .and_then(|o| serde_json::from_slice::<Jwks>(&o.body).ok())
-        .map(|j| j.keys.into_iter().map(|k| k.kid).collect())
-        .unwrap_or_default()
+    stack.hosted().map(|h| inv.published_kids(&h.jwks_key())).unwrap_or_default()
 }
 
 async fn read_status(c: &Clients, stack: &Stack) -> Result<Status, Error> {
@@ -101,13 +95,13 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
     let Some(step) = step else {
         return status(g, c, stack).await;
     };
-    rotation::hosted(stack)?;
+    let h = rotation::hosted(stack)?;
     let read = inventory::read(c, stack).await?;
     let inv = &read.inventory;
     let now = clock::rotation_now();
     let (name, edit, opts) = match step {
         RotateStep::Start { kid, opts } => {
-            let kid = kid.unwrap_or_else(|| rotation::new_kid(stack, inv, now));
+            let kid = kid.unwrap_or_else(|| rotation::new_kid(stack, h, inv, now));
             if !config::is_kid(&kid) {
                 return Err(Error::Usage(format!(
                     "--kid `{kid}` is not 1 to 128 characters of A-Z, a-z, 0-9, -, _ and ."

@@ -4,13 +4,12 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use super::connect;
-use super::token::local_region;
+use super::token::key_source;
 use crate::cli::{Global, ServeArgs};
-use crate::config::{Issuer, Stack};
+use crate::config::Stack;
 use crate::error::Error;
 use crate::exit;
-use crate::serve::{self, KeySource, Keys, Options};
+use crate::serve::{self, Keys, Options};
 
 pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Error> {
     let overrides = args
@@ -19,25 +18,9 @@ pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Err
         .map(|i| serve::parse_override(i))
         .collect::<Result<Vec<_>, _>>()
         .map_err(Error::Usage)?;
-    let (source, region) = match (&args.jwks, &args.jwks_url, &stack.issuer) {
-        (Some(p), _, _) => (KeySource::File(p.clone()), local_region(g, stack)?),
-        (None, Some(u), _) => (KeySource::Url(u.clone()), local_region(g, stack)?),
-        (None, None, Issuer::External { url }) => (KeySource::External(url.clone()), String::new()),
-        (None, None, Issuer::Hosted(h)) => {
-            let c = connect(g, stack).await?;
-            let region = c.region.clone();
-            (
-                KeySource::Deployed {
-                    clients: Box::new(c),
-                    bucket: h.bucket.clone(),
-                    key: h.jwks_key(),
-                },
-                region,
-            )
-        }
-    };
+    let (source, region) = key_source(g, stack, args.jwks.as_ref(), args.jwks_url.as_ref()).await?;
     // Checked before listening: routes named by --integration must exist.
-    serve::served(stack, &region, &overrides).map_err(Error::Usage)?;
+    let served = serve::served(stack, &region, &overrides).map_err(Error::Usage)?;
     let jwks = source
         .load()
         .await
@@ -53,7 +36,7 @@ pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Err
     };
     let described = source.describe();
     let routes = stack.routes.len();
-    serve::run(opts, stack, source, keys, |addr| {
+    serve::run(opts, served, source, keys, |addr| {
         println!("http://{addr}");
         let _ = std::io::stdout().flush();
         eprintln!(

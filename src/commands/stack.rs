@@ -1,6 +1,6 @@
 //! plan, deploy, teardown, outputs.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -11,7 +11,7 @@ use super::use_color;
 use crate::apply::{self, Context};
 use crate::aws::{Clients, inventory};
 use crate::cli::Global;
-use crate::config::{Hosted, Issuer, Stack};
+use crate::config::{Issuer, Stack};
 use crate::error::Error;
 use crate::plan::{self, Plan, PlanJson, Step, render_text};
 use crate::{exit, issuer, lock};
@@ -84,8 +84,8 @@ pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Durati
     let started = std::time::Instant::now();
     let (plan, ctx) = converge(c, stack, lock_timeout, skip_issuer_check).await?;
     let took = started.elapsed().as_secs_f64();
-    if let Some(h) = stack.hosted() {
-        check_hosted_issuer(g, stack, h, &c.region, skip_issuer_check).await;
+    if stack.hosted().is_some() {
+        check_hosted_issuer(g, stack, &c.region, skip_issuer_check).await;
     }
     let outputs = outputs_of(stack, &c.region, &ctx);
     if g.json {
@@ -113,7 +113,7 @@ pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Durati
 
 /// After a deploy, reads the hosted issuer as API Gateway will and reports what would fail. On an emulator
 /// (`--endpoint-url`) the issuer URL is real AWS's, which the emulator does not serve: it says so and skips.
-async fn check_hosted_issuer(g: &Global, stack: &Stack, h: &Hosted, region: &str, skip: bool) {
+async fn check_hosted_issuer(g: &Global, stack: &Stack, region: &str, skip: bool) {
     let url = stack.issuer_url(region);
     if skip {
         return;
@@ -124,12 +124,7 @@ async fn check_hosted_issuer(g: &Global, stack: &Stack, h: &Hosted, region: &str
         );
         return;
     }
-    let expect = issuer::Expect {
-        kids: h.published_keys().into_iter().map(String::from).collect(),
-        hosted_on_s3: h.url.is_none(),
-        hosted: true,
-    };
-    let report = issuer::check(&url, &expect).await;
+    let report = issuer::check(&url, &issuer::Expect::of(stack)).await;
     if report.ok() && report.findings.is_empty() {
         eprintln!(
             "issuer check: {} serves the discovery document and JWKS as API Gateway reads them",
@@ -334,17 +329,14 @@ fn confirm(stack: &Stack, n: usize) -> Result<(), Error> {
             "teardown needs --yes when stdin is not a terminal; nothing was removed".into(),
         ));
     }
-    eprint!(
-        "Remove these {n} resource(s) of stack `{}`? Type the stack name to confirm: ",
-        stack.name
-    );
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::Failure(format!("reading the confirmation: {e}")))?;
-    if line.trim() != stack.name {
+    let line = super::prompt(
+        &format!(
+            "Remove these {n} resource(s) of stack `{}`? Type the stack name to confirm: ",
+            stack.name
+        ),
+        "the confirmation",
+    )?;
+    if line != stack.name {
         return Err(Error::Usage("not confirmed; nothing was removed".into()));
     }
     Ok(())

@@ -1,7 +1,6 @@
 //! token and verify.
 
 use std::io::Read;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use rand::rngs::OsRng;
 use serde::Serialize;
@@ -9,17 +8,15 @@ use serde_json::{Map, Value};
 
 use super::connect;
 use super::stack::to_json;
-use crate::aws::{s3, ssm};
+use crate::aws::ssm;
 use crate::cli::{Global, TokenArgs, VerifyArgs};
+use crate::clock::now_secs as now;
 use crate::config::{Issuer, Stack, parse_duration_str, route};
 use crate::crypto::keys::{Jwks, SigningKey};
 use crate::crypto::token::{AuthorizerConfig, Decision, MintRequest, authorize, mint};
 use crate::error::Error;
-use crate::{exit, fetch, issuer};
-
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
+use crate::exit;
+use crate::jwks::{KeySource, LoadError};
 
 /// The region without calling AWS: flag, stack file, then the environment. Only needed for the default issuer URL.
 pub(crate) fn local_region(g: &Global, stack: &Stack) -> Result<String, Error> {
@@ -132,51 +129,39 @@ pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Err
     Ok(exit::OK)
 }
 
-/// The JWKS `verify` decides against: a file, a URL, or the issuer's own (the deployed one in S3, or an
-/// external issuer's, found through its discovery document as API Gateway finds it).
-pub(crate) async fn read_jwks(g: &Global, stack: &Stack, args: &VerifyArgs) -> Result<(Jwks, String), Error> {
-    let (jwks_bytes, region) = match (&args.jwks, &args.jwks_url, &stack.issuer) {
-        (Some(path), _, _) => (
-            std::fs::read(path).map_err(|e| Error::Usage(format!("--jwks {}: {e}", path.display())))?,
-            local_region(g, stack)?,
-        ),
-        (None, Some(url), _) => {
-            let body = fetch::get(url)
-                .await
-                .map_err(|e| Error::Failure(format!("fetching the JWKS: {e}")))?;
-            (body, local_region(g, stack)?)
-        }
-        (None, None, Issuer::External { url }) => {
-            let report = issuer::check(url, &issuer::Expect::default()).await;
-            eprint!("{}", report.render());
-            let jwks = report.jwks.filter(|j| !j.keys.is_empty()).ok_or_else(|| {
-                Error::Failure(format!(
-                    "no usable key from the issuer {url} (see above); pass --jwks FILE or --jwks-url URL to decide anyway"
-                ))
-            })?;
-            return Ok((jwks, String::new()));
-        }
+/// Where the JWKS comes from, and the region the issuer URL is built with: `--jwks FILE`, `--jwks-url URL`,
+/// an external issuer's (through its discovery document, as API Gateway finds it), or the deployed one in S3.
+pub(crate) async fn key_source(
+    g: &Global,
+    stack: &Stack,
+    file: Option<&std::path::PathBuf>,
+    url: Option<&String>,
+) -> Result<(KeySource, String), Error> {
+    Ok(match (file, url, &stack.issuer) {
+        (Some(p), _, _) => (KeySource::File(p.clone()), local_region(g, stack)?),
+        (None, Some(u), _) => (KeySource::Url(u.clone()), local_region(g, stack)?),
+        (None, None, Issuer::External { url }) => (KeySource::External(url.clone()), String::new()),
         (None, None, Issuer::Hosted(h)) => {
             let c = connect(g, stack).await?;
-            let key = h.jwks_key();
-            let obj = s3::get_object(&c, &h.bucket, &key).await?.ok_or_else(|| {
-                Error::Failure(format!(
-                    "s3://{}/{key} does not exist: deploy the stack first, or pass --jwks FILE",
-                    h.bucket
-                ))
-            })?;
-            (obj.body, c.region.clone())
+            let region = c.region.clone();
+            let source = KeySource::Deployed {
+                clients: Box::new(c),
+                bucket: h.bucket.clone(),
+                key: h.jwks_key(),
+            };
+            (source, region)
         }
-    };
-    if jwks_bytes.len() > fetch::MAX_BYTES {
-        return Err(Error::Failure(format!(
-            "the JWKS is {} bytes; API Gateway reads at most {} bytes, so it would deny every token",
-            jwks_bytes.len(),
-            fetch::MAX_BYTES
-        )));
-    }
-    let jwks: Jwks = serde_json::from_slice(&jwks_bytes)
-        .map_err(|e| Error::Failure(format!("the JWKS is not a valid {{\"keys\":[...]}} document: {e}")))?;
+    })
+}
+
+/// The JWKS `verify` decides against. An unreadable `--jwks` file is a usage error; anything else is a failure.
+async fn read_jwks(g: &Global, stack: &Stack, args: &VerifyArgs) -> Result<(Jwks, String), Error> {
+    let (source, region) = key_source(g, stack, args.jwks.as_ref(), args.jwks_url.as_ref()).await?;
+    let jwks = source.load().await.map_err(|e| match (&source, e) {
+        (KeySource::File(_), LoadError::Source(e)) => Error::Usage(format!("--jwks {e}")),
+        (KeySource::Url(_), LoadError::Source(e)) => Error::Failure(format!("fetching the JWKS: {e}")),
+        (_, e) => Error::Failure(e.to_string()),
+    })?;
     Ok((jwks, region))
 }
 

@@ -30,6 +30,17 @@ pub struct Inventory {
     pub permissions: BTreeMap<String, PermissionInfo>,
 }
 
+impl Inventory {
+    /// The kids in the JWKS object at `jwks_key` as deployed (none when it is missing or unreadable).
+    pub fn published_kids(&self, jwks_key: &str) -> Vec<String> {
+        self.objects
+            .get(jwks_key)
+            .and_then(|o| serde_json::from_slice::<crate::crypto::keys::Jwks>(&o.body).ok())
+            .map(|j| j.keys.into_iter().map(|k| k.kid).collect())
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyInfo {
     pub parameter: String,

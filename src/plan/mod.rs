@@ -13,7 +13,7 @@ pub use render::{PlanJson, render_text};
 
 use crate::config::{ApiRef, Hosted, Integration, KeyRole, Method, Stack};
 use crate::crypto::documents;
-use crate::crypto::keys::{Jwk, Jwks};
+use crate::crypto::keys::Jwk;
 
 pub const IDENTITY_SOURCE: &str = "$request.header.Authorization";
 pub const STAGE_NAME: &str = "$default";
@@ -723,12 +723,7 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Plan {
 /// key timeline brought up to date (its stamps are taken when the step runs).
 fn key_changes(steps: &mut Vec<Step>, stack: &Stack, h: &Hosted, inv: &Inventory) {
     let wanted: Vec<String> = h.published_keys().into_iter().map(String::from).collect();
-    let live: Vec<String> = inv
-        .objects
-        .get(&h.jwks_key())
-        .and_then(|o| serde_json::from_slice::<Jwks>(&o.body).ok())
-        .map(|j| j.keys.into_iter().map(|k| k.kid).collect())
-        .unwrap_or_default();
+    let live = inv.published_kids(&h.jwks_key());
     let added: Vec<String> = wanted.iter().filter(|k| !live.contains(k)).cloned().collect();
     let removed: Vec<String> = live.iter().filter(|k| !wanted.contains(k)).cloned().collect();
     let timeline = inv.key_timeline.clone().unwrap_or_default();

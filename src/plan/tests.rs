@@ -5,7 +5,7 @@ use rand::SeedableRng;
 
 use super::*;
 use crate::config::parse_str;
-use crate::crypto::keys::SigningKey;
+use crate::crypto::keys::{Jwks, SigningKey};
 
 const STACK: &str = r#"name: grocery
 region: us-east-1

@@ -1,88 +1,12 @@
 //! The keys `serve` checks tokens against, kept fresh, and a per-token cache of signature checks.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use crate::aws::{Clients, s3};
 use crate::crypto::keys::Jwks;
 use crate::crypto::token::{Decision, Verified, verify_token};
-use crate::{fetch, issuer};
-
-/// Where the JWKS comes from.
-pub enum KeySource {
-    File(PathBuf),
-    Url(String),
-    /// The deployed JWKS, read through the S3 API (works on an emulator too).
-    Deployed {
-        clients: Box<Clients>,
-        bucket: String,
-        key: String,
-    },
-    /// An external issuer's, found through its discovery document.
-    External(String),
-}
-
-impl KeySource {
-    pub fn describe(&self) -> String {
-        match self {
-            KeySource::File(p) => format!("file {}", p.display()),
-            KeySource::Url(u) => format!("URL {u}"),
-            KeySource::Deployed { bucket, key, .. } => format!("s3://{bucket}/{key}"),
-            KeySource::External(i) => format!("the issuer {i}"),
-        }
-    }
-
-    /// How often the source is looked at. A file is cheap to stat; the others are fetched.
-    pub fn interval(&self) -> Duration {
-        match self {
-            KeySource::File(_) => Duration::from_secs(1),
-            _ => Duration::from_secs(30),
-        }
-    }
-
-    /// A stamp that changes when the source may have changed (`None`: fetch to know).
-    pub fn stamp(&self) -> Option<SystemTime> {
-        match self {
-            KeySource::File(p) => std::fs::metadata(p).and_then(|m| m.modified()).ok(),
-            _ => None,
-        }
-    }
-
-    pub async fn load(&self) -> Result<Jwks, String> {
-        let bytes = match self {
-            KeySource::File(p) => std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?,
-            KeySource::Url(u) => fetch::get(u).await.map_err(|e| e.to_string())?,
-            KeySource::Deployed { clients, bucket, key } => {
-                s3::get_object(clients, bucket, key)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .ok_or_else(|| format!("s3://{bucket}/{key} does not exist: deploy the stack first, or pass --jwks FILE"))?
-                    .body
-            }
-            KeySource::External(url) => {
-                let report = issuer::check(url, &issuer::Expect::default()).await;
-                for f in &report.findings {
-                    tracing::warn!(code = f.code, "{}", f.message);
-                }
-                let rendered = report.render();
-                return report
-                    .jwks
-                    .filter(|j| !j.keys.is_empty())
-                    .ok_or_else(|| format!("no usable key from {url}: {}", rendered.trim()));
-            }
-        };
-        if bytes.len() > fetch::MAX_BYTES {
-            return Err(format!(
-                "the JWKS is {} bytes, over API Gateway's {}",
-                bytes.len(),
-                fetch::MAX_BYTES
-            ));
-        }
-        serde_json::from_slice(&bytes).map_err(|e| format!("the JWKS is not a {{\"keys\":[...]}} document: {e}"))
-    }
-}
+pub use crate::jwks::KeySource;
 
 type Checked = Arc<Result<Verified, Decision>>;
 

@@ -148,9 +148,8 @@ fn log_writer() -> std::sync::mpsc::Sender<String> {
     tx
 }
 
-/// Serves until Ctrl-C. `ready` is told the bound address.
-pub async fn run(opts: Options, stack: &Stack, source: KeySource, keys: Arc<Keys>, ready: impl FnOnce(SocketAddr)) -> Result<(), String> {
-    let served = served(stack, &opts.region, &opts.overrides)?;
+/// Serves `served` until Ctrl-C. `ready` is told the bound address.
+pub async fn run(opts: Options, served: Served, source: KeySource, keys: Arc<Keys>, ready: impl FnOnce(SocketAddr)) -> Result<(), String> {
     for r in &served.routes {
         if let Target::Missing(arn) = &r.target {
             eprintln!(
@@ -250,7 +249,7 @@ async fn handle(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectIn
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let mut log = Log { route: None, error: None };
-    let response = answer(&state, peer, req, &mut log).await;
+    let response = answer(&state, peer, req, &method, &path, &mut log).await;
     let n = state.requests.fetch_add(1, Ordering::Relaxed);
     access_log(&state, n, &method, &path, &log, response.status().as_u16(), started.elapsed());
     response
@@ -272,7 +271,7 @@ fn access_log(state: &AppState, n: u64, method: &str, path: &str, log: &Log, sta
     let _ = state.log.send(line);
 }
 
-async fn answer(state: &AppState, peer: SocketAddr, req: Request, log: &mut Log) -> Response {
+async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, path: &str, log: &mut Log) -> Response {
     let header_bytes: usize = req.uri().to_string().len()
         + req.method().as_str().len()
         + req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>();
@@ -283,12 +282,10 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, log: &mut Log)
         return message(431, "Request Header Fields Too Large");
     }
     let served = state.served.read().unwrap_or_else(|e| e.into_inner()).clone();
-    let method = req.method().as_str().to_string();
-    let path = req.uri().path().to_string();
-    let Some((key, params)) = config::route::select(served.routes.iter().map(|r| &r.key), &method, &path) else {
+    let Some((key, params)) = config::route::select(served.routes.iter().map(|r| &r.key), method, path) else {
         return message(404, "Not Found");
     };
-    let route = served.routes.iter().find(|r| &r.key == key).cloned();
+    let route = served.routes.iter().find(|r| std::ptr::eq(&r.key, key));
     let Some(route) = route else {
         return message(404, "Not Found");
     };
@@ -299,7 +296,7 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, log: &mut Log)
         .get("authorization")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let checked = state.keys.check(identity.as_deref());
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let now = crate::clock::now_secs();
     let verified = match checked.as_ref() {
         Ok(v) => v,
         Err(d) => {
@@ -339,8 +336,8 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, log: &mut Log)
                 .unwrap_or_else(|| "localhost".into());
             let request_id = format!("{:016x}", state.requests.load(Ordering::Relaxed) ^ now.rotate_left(20));
             let ev = event::build(&event::Request {
-                method: &method,
-                raw_path: &path,
+                method,
+                raw_path: path,
                 raw_query: &query,
                 headers: &headers,
                 body: &body,
@@ -370,6 +367,22 @@ const HOP_BY_HOP: [&str; 9] = [
     "host",
 ];
 
+/// Whether a header travels through the proxy (hop-by-hop headers and the length, which is set anew, do not).
+fn passes(name: &HeaderName) -> bool {
+    !HOP_BY_HOP.contains(&name.as_str()) && name != "content-length"
+}
+
+/// An integration that gave no answer: 503 when it timed out, 500 otherwise, as API Gateway answers.
+fn unreachable(e: &reqwest::Error, what: &str, url: &str, log: &mut Log) -> Response {
+    if e.is_timeout() {
+        log.error = Some(format!("{what} timed out: {url}"));
+        message(503, "Service Unavailable")
+    } else {
+        log.error = Some(format!("{what} unreachable: {url}: {e}"));
+        message(500, "Internal Server Error")
+    }
+}
+
 /// `{name}` and `{proxy}` in the integration URL, from the request's path parameters, plus the query string.
 pub fn integration_url(template: &str, params: &BTreeMap<String, String>, query: &str) -> String {
     let mut url = template.to_string();
@@ -397,31 +410,20 @@ async fn forward_http(
 ) -> Response {
     let url = integration_url(template, params, query);
     let mut out = state.client.request(method.clone(), &url);
-    for (k, v) in headers {
-        if !HOP_BY_HOP.contains(&k.as_str()) && k != "content-length" {
-            out = out.header(k, v);
-        }
+    for (k, v) in headers.iter().filter(|(k, _)| passes(k)) {
+        out = out.header(k, v);
     }
     out = out
         .header("x-forwarded-for", peer.ip().to_string())
         .header("x-forwarded-proto", "http");
     let resp = match out.body(body).send().await {
         Ok(r) => r,
-        Err(e) if e.is_timeout() => {
-            log.error = Some(format!("integration timed out: {url}"));
-            return message(503, "Service Unavailable");
-        }
-        Err(e) => {
-            log.error = Some(format!("integration failed: {url}: {e}"));
-            return message(500, "Internal Server Error");
-        }
+        Err(e) => return unreachable(&e, "integration", &url, log),
     };
     let status = resp.status();
     let mut headers = HeaderMap::new();
-    for (k, v) in resp.headers() {
-        if !HOP_BY_HOP.contains(&k.as_str()) && k != "content-length" {
-            headers.append(k.clone(), v.clone());
-        }
+    for (k, v) in resp.headers().iter().filter(|(k, _)| passes(k)) {
+        headers.append(k.clone(), v.clone());
     }
     let body = match resp.bytes().await {
         Ok(b) => b,
@@ -447,14 +449,7 @@ async fn invoke(state: &AppState, base: &str, ev: serde_json::Value, log: &mut L
         .await
     {
         Ok(r) => r,
-        Err(e) if e.is_timeout() => {
-            log.error = Some(format!("function timed out: {url}"));
-            return message(503, "Service Unavailable");
-        }
-        Err(e) => {
-            log.error = Some(format!("function unreachable: {url}: {e}"));
-            return message(500, "Internal Server Error");
-        }
+        Err(e) => return unreachable(&e, "function", &url, log),
     };
     let failed = resp.headers().contains_key("x-amz-function-error") || !resp.status().is_success();
     let body = resp.bytes().await.unwrap_or_default();

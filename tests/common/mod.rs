@@ -239,6 +239,21 @@ impl Env {
         self.rt.block_on(f)
     }
 
+    /// An SSM parameter, decrypted; `None` when it does not exist.
+    pub fn parameter(&self, name: &str) -> Option<aws_sdk_ssm::types::Parameter> {
+        let sdk = self.sdk();
+        let out = self
+            .block_on(sdk.ssm.get_parameter().name(name).with_decryption(true).send())
+            .ok()?;
+        out.parameter().cloned()
+    }
+
+    /// An SSM parameter's decrypted value and version; `None` when it does not exist.
+    pub fn parameter_value(&self, name: &str) -> Option<(String, i64)> {
+        let p = self.parameter(name)?;
+        Some((p.value()?.to_string(), p.version()))
+    }
+
     pub fn sdk(&self) -> Sdk {
         let conf = self.block_on(
             aws_config::defaults(BehaviorVersion::latest())

@@ -1,0 +1,98 @@
+//! Where a JWKS comes from (a file, a URL, the deployed stack, an external issuer) and reading it with API
+//! Gateway's limits. `verify` reads it once; `serve` keeps reading it.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use crate::aws::{Clients, s3};
+use crate::crypto::keys::Jwks;
+use crate::{fetch, issuer};
+
+/// Why a JWKS could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// The source could not be read (missing file, unreachable URL, no deployed JWKS, no usable key).
+    #[error("{0}")]
+    Source(String),
+    /// It was read, but is not a JWKS API Gateway would use.
+    #[error("{0}")]
+    Document(String),
+}
+
+/// Where the JWKS comes from.
+pub enum KeySource {
+    File(PathBuf),
+    Url(String),
+    /// The deployed JWKS, read through the S3 API (works on an emulator too).
+    Deployed {
+        clients: Box<Clients>,
+        bucket: String,
+        key: String,
+    },
+    /// An external issuer's, found through its discovery document.
+    External(String),
+}
+
+impl KeySource {
+    pub fn describe(&self) -> String {
+        match self {
+            KeySource::File(p) => format!("file {}", p.display()),
+            KeySource::Url(u) => format!("URL {u}"),
+            KeySource::Deployed { bucket, key, .. } => format!("s3://{bucket}/{key}"),
+            KeySource::External(i) => format!("the issuer {i}"),
+        }
+    }
+
+    /// How often the source is looked at. A file is cheap to stat; the others are fetched.
+    pub fn interval(&self) -> Duration {
+        match self {
+            KeySource::File(_) => Duration::from_secs(1),
+            _ => Duration::from_secs(30),
+        }
+    }
+
+    /// A stamp that changes when the source may have changed (`None`: fetch to know).
+    pub fn stamp(&self) -> Option<SystemTime> {
+        match self {
+            KeySource::File(p) => std::fs::metadata(p).and_then(|m| m.modified()).ok(),
+            _ => None,
+        }
+    }
+
+    pub async fn load(&self) -> Result<Jwks, LoadError> {
+        use LoadError::{Document, Source};
+        let bytes = match self {
+            KeySource::File(p) => std::fs::read(p).map_err(|e| Source(format!("{}: {e}", p.display())))?,
+            KeySource::Url(u) => fetch::get(u).await.map_err(|e| Source(e.to_string()))?,
+            KeySource::Deployed { clients, bucket, key } => {
+                s3::get_object(clients, bucket, key)
+                    .await
+                    .map_err(|e| Source(e.to_string()))?
+                    .ok_or_else(|| {
+                        Source(format!(
+                            "s3://{bucket}/{key} does not exist: deploy the stack first, or pass --jwks FILE"
+                        ))
+                    })?
+                    .body
+            }
+            KeySource::External(url) => {
+                // The findings go to stderr, each with its fix; usable keys are used even with warnings.
+                let report = issuer::check(url, &issuer::Expect::default()).await;
+                eprint!("{}", report.render());
+                return report.jwks.filter(|j| !j.keys.is_empty()).ok_or_else(|| {
+                    Source(format!(
+                        "no usable key from the issuer {url} (see above); pass --jwks FILE or --jwks-url URL to decide anyway"
+                    ))
+                });
+            }
+        };
+        if bytes.len() > fetch::MAX_BYTES {
+            return Err(Document(format!(
+                "the JWKS is {} bytes; API Gateway reads at most {} bytes, so it would deny every token",
+                bytes.len(),
+                fetch::MAX_BYTES
+            )));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Document(format!("the JWKS is not a valid {{\"keys\":[...]}} document: {e}")))
+    }
+}
