@@ -1,7 +1,7 @@
 //! `jwtstack check` against a local HTTPS issuer (tests/support/idp.py, one realm per problem): each finding
 //! and its fix, snapshotted.
 
-mod common;
+use crate::common;
 
 use common::{Idp, Output};
 

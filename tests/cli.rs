@@ -1,6 +1,6 @@
 //! The binary without AWS: invalid stack files, usage errors, help text, exit codes.
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! The binary against moto: deploy, idempotency, changes, teardown, ownership.
 
-mod common;
+use crate::common;
 
 use common::{Env, Output, stack_yaml};
 use serde_json::Value;

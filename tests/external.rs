@@ -2,7 +2,7 @@
 //! only the authorizer and the routes, provider tokens pass `verify`, and each broken provider gets its own
 //! message before anything is created.
 
-mod common;
+use crate::common;
 
 use common::{Env, Idp, Output};
 use serde_json::Value;

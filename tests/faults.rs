@@ -1,7 +1,7 @@
 //! Faults, kills, interrupts and concurrent runs, through tests/support/aws_proxy.py in front of moto.
 //! Each scenario ends with a check of the whole state: converged, no duplicates, the key never rewritten.
 
-mod common;
+use crate::common;
 
 use std::process::{Child, Command};
 use std::time::Duration;

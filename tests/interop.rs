@@ -2,7 +2,7 @@
 //! scripts/install-test-tools.sh. Tokens jwtstack mints verify in both against the JWKS the stack published;
 //! tokens both sign with the stack's key (read from SSM, as a login service would) pass `jwtstack verify`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

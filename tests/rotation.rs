@@ -4,7 +4,7 @@
 //! `JWTSTACK_NOW` moves the rotation clock (the key timeline and the timing rules) so that the two-hour
 //! cache wait and `token_max_ttl` pass in no time; tokens and `verify` keep the system clock.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -2,7 +2,7 @@
 //! upstream and to a local Lambda runtime (tests/support/upstream.py), payload 2.0 events, reloads, and a
 //! server that keeps serving after malformed requests.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

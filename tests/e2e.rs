@@ -1,0 +1,19 @@
+//! Every integration test in one test binary.
+//!
+//! Each module below is one file of `tests/` and still reads as its own suite (`cargo test --test e2e serve::`
+//! runs one). They are linked into a single executable on purpose: each test binary carries the AWS SDK, and
+//! eleven of them took eleven links and several gigabytes of disk on a clean build.
+
+mod common;
+
+mod attacks;
+mod check;
+mod cli;
+mod deploy;
+mod external;
+mod faults;
+mod fuzz_verify;
+mod interop;
+mod rotation;
+mod serve;
+mod vectors;
