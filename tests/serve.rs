@@ -419,3 +419,24 @@ fn serves_with_the_deployed_jwks_on_the_emulator() {
     let _ = up.kill();
     let _ = up.wait();
 }
+
+#[test]
+fn a_port_in_use_is_refused_with_the_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("stack.yaml"), STACK).unwrap();
+    let (_, jwks) = key(dir.path(), "k1", 7);
+    std::fs::write(dir.path().join("jwks.json"), jwks).unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = common::jwtstack_in(dir.path())
+        .args(["serve", "--jwks", "jwks.json", "--port", &port])
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}: another program is listening there")) && err.contains("pass --port"),
+        "{err}"
+    );
+}

@@ -179,9 +179,13 @@ pub async fn run(opts: Options, served: Served, source: KeySource, keys: Arc<Key
         opts.overrides.clone(),
         state.clone(),
     ));
-    let listener = tokio::net::TcpListener::bind(opts.bind)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", opts.bind))?;
+    let listener = tokio::net::TcpListener::bind(opts.bind).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "cannot listen on {}: another program is listening there (an earlier `jwtstack serve`?); stop it or pass --port",
+            opts.bind
+        ),
+        _ => format!("cannot listen on {}: {e}", opts.bind),
+    })?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     ready(addr);
     let app = axum::Router::new().fallback(handle).with_state(state);
