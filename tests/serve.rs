@@ -36,6 +36,15 @@ fn key(dir: &Path, kid: &str, seed: u64) -> (PathBuf, Vec<u8>) {
     (pem, documents::jwks(&[k.public_jwk()]))
 }
 
+/// A scratch directory holding STACK as stack.yaml and key k1 (seed 1) as k1.pem and jwks.json.
+fn scratch() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("stack.yaml"), STACK).unwrap();
+    let (pem, jwks) = key(dir.path(), "k1", 1);
+    std::fs::write(dir.path().join("jwks.json"), jwks).unwrap();
+    (dir, pem)
+}
+
 /// A token signed with `pem`; its kid is the stack file's key_id (`k1`, or `k2` from k2.yaml when the PEM is k2's).
 fn token(dir: &Path, pem: &Path, scope: &str) -> String {
     let kid = pem.file_stem().unwrap().to_str().unwrap();
@@ -156,11 +165,8 @@ fn upstream() -> (Child, u16) {
 
 #[test]
 fn answers_as_api_gateway_and_forwards_to_http_and_lambda_integrations() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, pem) = scratch();
     let d = dir.path();
-    std::fs::write(d.join("stack.yaml"), STACK).unwrap();
-    let (pem, jwks) = key(d, "k1", 1);
-    std::fs::write(d.join("jwks.json"), jwks).unwrap();
     let (mut up, port) = upstream();
     let base = format!("http://127.0.0.1:{port}");
     let server = Server::start(
@@ -329,11 +335,8 @@ fn wait_for(mut ok: impl FnMut() -> bool, what: &str) {
 
 #[test]
 fn stack_file_and_keys_are_reloaded_without_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, pem1) = scratch();
     let d = dir.path();
-    std::fs::write(d.join("stack.yaml"), STACK).unwrap();
-    let (pem1, jwks1) = key(d, "k1", 1);
-    std::fs::write(d.join("jwks.json"), jwks1).unwrap();
     let (mut up, port) = upstream();
     let server = Server::start(
         d,
@@ -421,15 +424,15 @@ fn serves_with_the_deployed_jwks_on_the_emulator() {
 }
 
 #[test]
-fn a_port_in_use_is_refused_with_the_way_out() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("stack.yaml"), STACK).unwrap();
-    let (_, jwks) = key(dir.path(), "k1", 7);
-    std::fs::write(dir.path().join("jwks.json"), jwks).unwrap();
+fn a_port_in_use_is_refused_with_the_way_out_before_any_key_is_read() {
+    let (dir, _) = scratch();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
+    // The deployed JWKS, from an endpoint where nothing listens: only the port can be the reported problem.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let out = common::jwtstack_in(dir.path())
-        .args(["serve", "--jwks", "jwks.json", "--port", &port])
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{dead}"))
+        .args(["serve", "--port", &port])
         .timeout(Duration::from_secs(20))
         .output()
         .unwrap();

@@ -21,6 +21,7 @@ pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Err
     let (source, region) = key_source(g, stack, args.jwks.as_ref(), args.jwks_url.as_ref()).await?;
     // Checked before listening: routes named by --integration must exist.
     let served = serve::served(stack, &region, &overrides).map_err(Error::Usage)?;
+    let listener = serve::listen(SocketAddr::new(args.bind, args.port)).await.map_err(Error::Failure)?;
     let jwks = source
         .load()
         .await
@@ -28,7 +29,6 @@ pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Err
     let n = jwks.keys.len();
     let keys = Arc::new(Keys::new(jwks));
     let opts = Options {
-        bind: SocketAddr::new(args.bind, args.port),
         stack_file: g.file.clone(),
         region,
         overrides,
@@ -36,7 +36,7 @@ pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Err
     };
     let described = source.describe();
     let routes = stack.routes.len();
-    serve::run(opts, served, source, keys, |addr| {
+    serve::run(listener, opts, served, source, keys, |addr| {
         println!("http://{addr}");
         let _ = std::io::stdout().flush();
         eprintln!(

@@ -114,7 +114,6 @@ pub fn served(stack: &Stack, region: &str, overrides: &[(String, String)]) -> Re
 }
 
 pub struct Options {
-    pub bind: SocketAddr,
     pub stack_file: PathBuf,
     pub region: String,
     pub overrides: Vec<(String, String)>,
@@ -148,8 +147,25 @@ fn log_writer() -> std::sync::mpsc::Sender<String> {
     tx
 }
 
-/// Serves `served` until Ctrl-C. `ready` is told the bound address.
-pub async fn run(opts: Options, served: Served, source: KeySource, keys: Arc<Keys>, ready: impl FnOnce(SocketAddr)) -> Result<(), String> {
+/// Takes the port, before any key is fetched: a port in use is the commonest reason serve cannot start.
+pub async fn listen(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            format!("cannot listen on {addr}: another program is listening there (an earlier `jwtstack serve`?); stop it or pass --port")
+        }
+        _ => format!("cannot listen on {addr}: {e}"),
+    })
+}
+
+/// Serves `served` on `listener` until Ctrl-C. `ready` is told the bound address.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    opts: Options,
+    served: Served,
+    source: KeySource,
+    keys: Arc<Keys>,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), String> {
     for r in &served.routes {
         if let Target::Missing(arn) = &r.target {
             eprintln!(
@@ -179,13 +195,6 @@ pub async fn run(opts: Options, served: Served, source: KeySource, keys: Arc<Key
         opts.overrides.clone(),
         state.clone(),
     ));
-    let listener = tokio::net::TcpListener::bind(opts.bind).await.map_err(|e| match e.kind() {
-        std::io::ErrorKind::AddrInUse => format!(
-            "cannot listen on {}: another program is listening there (an earlier `jwtstack serve`?); stop it or pass --port",
-            opts.bind
-        ),
-        _ => format!("cannot listen on {}: {e}", opts.bind),
-    })?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     ready(addr);
     let app = axum::Router::new().fallback(handle).with_state(state);
