@@ -2,19 +2,19 @@
 //! integrations) are resolved here; the planner only names them.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::stream::{self, StreamExt};
-use rand::Rng;
 use rand::rngs::OsRng;
 
-use crate::aws::{AwsError, Clients, ErrorKind, INITIAL_BACKOFF, MAX_ATTEMPTS, MAX_BACKOFF, apigw, lambda, s3, ssm};
+use crate::aws::retry::create_once;
+use crate::aws::{AwsError, Clients, ErrorKind, apigw, lambda, s3, ssm};
 use crate::config::Stack;
 use crate::crypto::documents;
 use crate::crypto::keys::SigningKey;
-use crate::plan::{Document, IntegrationSpec, Inventory, Plan, Step, integration_marker, permission_id, source_arn};
+use crate::names::{integration_marker, permission_id, source_arn};
+use crate::plan::{Document, IntegrationSpec, Inventory, Plan, Step};
 
 /// What exists after (part of) a run: the ids later steps need.
 #[derive(Debug, Default, Clone)]
@@ -28,26 +28,13 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn from_inventory(inv: &Inventory) -> Context {
-        let api_owned = inv.api.as_ref().is_some_and(|a| a.owned);
-        let mut integrations = BTreeMap::new();
-        // Same choice as the planner: among equal owned integrations the lowest id is kept.
-        for i in inv.integrations.iter().filter(|i| i.owned || api_owned) {
-            let spec = IntegrationSpec::of(i);
-            integrations
-                .entry(spec)
-                .and_modify(|cur: &mut String| {
-                    if i.id < *cur {
-                        *cur = i.id.clone()
-                    }
-                })
-                .or_insert_with(|| i.id.clone());
-        }
+    /// What exists before `plan` runs: the ids in the inventory, and the integrations the planner chose.
+    pub fn new(inv: &Inventory, plan: &Plan) -> Context {
         Context {
             api_id: inv.api.as_ref().map(|a| a.id.clone()),
             api_endpoint: inv.api.as_ref().map(|a| a.endpoint.clone()),
             authorizer_id: inv.authorizer.as_ref().map(|a| a.id.clone()),
-            integrations,
+            integrations: plan.integrations.clone(),
             generated: BTreeMap::new(),
         }
     }
@@ -124,48 +111,6 @@ pub async fn apply(
         i = end;
     }
     Ok(())
-}
-
-/// Exponential backoff with full jitter.
-pub fn backoff(attempt: u32) -> std::time::Duration {
-    let cap = INITIAL_BACKOFF.saturating_mul(1 << attempt.min(10)).min(MAX_BACKOFF);
-    cap.mul_f64(OsRng.gen_range(0.0..=1.0))
-}
-
-/// Runs a create that the SDK does not retry. When it fails in a way that leaves its outcome unknown
-/// (no answer, a 5xx, throttling), `find` looks for what it would have made before it is tried again, and
-/// a conflict on a later attempt (our earlier attempt did succeed) resolves the same way. Never a silent
-/// duplicate.
-pub async fn create_once<T, C, CF, F, FF>(what: &str, mut create: C, mut find: F) -> Result<T, AwsError>
-where
-    C: FnMut() -> CF,
-    CF: Future<Output = Result<T, AwsError>>,
-    F: FnMut() -> FF,
-    FF: Future<Output = Result<Option<T>, AwsError>>,
-{
-    let mut attempt = 1;
-    loop {
-        match create().await {
-            Ok(v) => return Ok(v),
-            // A throttled call was refused before it ran: nothing to look for, only to wait.
-            Err(e) if e.kind == ErrorKind::Throttled && attempt < MAX_ATTEMPTS => {
-                tracing::info!(what, attempt, "create throttled; waiting before trying again");
-                tokio::time::sleep(backoff(attempt)).await;
-                attempt += 1;
-            }
-            Err(e) if e.is_transient() && attempt < MAX_ATTEMPTS => {
-                tracing::info!(what, attempt, error = %e, "create failed; checking whether it happened before trying again");
-                tokio::time::sleep(backoff(attempt)).await;
-                if let Some(v) = find().await? {
-                    tracing::info!(what, "it had happened; using it");
-                    return Ok(v);
-                }
-                attempt += 1;
-            }
-            Err(e) if e.kind == ErrorKind::Conflict && attempt > 1 => return find().await?.ok_or(e),
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 /// What a step produced that later steps need.
@@ -397,6 +342,7 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
             ssm::put_key_timeline(c, name, &next).await?;
         }
         Step::DeleteKeyTimeline { parameter } => ssm::delete_key(c, parameter).await?,
+        Step::ForgetKey { timeline, .. } => ssm::put_key_timeline(c, name, timeline).await?,
     }
     Ok(Effect::None)
 }

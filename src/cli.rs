@@ -9,10 +9,11 @@ use clap::{Args, Parser, Subcommand};
     name = "jwtstack",
     version,
     about = "Self-signed JWT issuer and API Gateway HTTP API JWT authorizer, from one stack file",
-    long_about = "jwtstack keeps an RSA signing key in SSM, publishes the OpenID discovery document and JWKS to S3, \
-                  and creates the HTTP API's JWT authorizer and scoped routes, all from stack.yaml.\n\n\
-                  Exit codes: 0 success (no changes), 1 runtime failure, 2 changes pending (plan --detailed-exitcode), \
-                  3 token denied (verify), 64 usage error, 65 invalid stack file.",
+    long_about = format!(
+        "jwtstack keeps an RSA signing key in SSM, publishes the OpenID discovery document and JWKS to S3, \
+         and creates the HTTP API's JWT authorizer and scoped routes, all from stack.yaml.\n\n{}",
+        crate::exit::summary()
+    ),
     after_help = "Examples:\n  jwtstack validate\n  jwtstack plan --detailed-exitcode\n  jwtstack deploy\n  \
                   jwtstack token --sub alice --scope lists.read\n  jwtstack verify \"$TOKEN\" --route \"GET /lists/42\"\n  \
                   jwtstack teardown --yes"
@@ -53,10 +54,10 @@ pub struct Global {
     pub stats: bool,
     /// Pace API Gateway calls to this many per second, with a burst of four seconds' worth up to 40 (the
     /// account quota is 10/s, burst 40, shared by every tool); 0 turns pacing off, as for an emulator.
-    #[arg(long, global = true, default_value_t = 10.0, value_name = "N")]
+    #[arg(long, global = true, default_value_t = crate::aws::pace::QUOTA_RPS, value_name = "N")]
     pub max_rps: f64,
     /// API Gateway calls in flight at once.
-    #[arg(long, global = true, default_value_t = 8, value_name = "N")]
+    #[arg(long, global = true, default_value_t = crate::aws::pace::DEFAULT_CONCURRENCY, value_name = "N")]
     pub max_concurrency: usize,
 }
 
@@ -90,6 +91,7 @@ pub enum Command {
     },
     /// Remove everything the stack owns, and nothing else.
     #[command(
+        visible_alias = "destroy",
         after_help = "Examples:\n  jwtstack teardown            # shows what goes, asks to confirm\n  jwtstack teardown --yes --keep-keys"
     )]
     Teardown {
@@ -166,12 +168,17 @@ pub enum Command {
                       jwtstack -f stacks/dev.yaml init --name shop-dev"
     )]
     Init(InitArgs),
-    /// Print the JSON Schema of the stack file (editors complete and check stack.yaml with it).
+    /// Print the JSON Schema of the stack file (editors complete and check stack.yaml with it), or with
+    /// --output that of every --json document.
     #[command(
         after_help = "Example:\n  jwtstack schema > stack.schema.json\n  # then, first line of stack.yaml:\n  \
-                            # yaml-language-server: $schema=stack.schema.json"
+                            # yaml-language-server: $schema=stack.schema.json\n  jwtstack schema --output   # the --json documents"
     )]
-    Schema,
+    Schema {
+        /// The JSON Schema of the --json documents of every command (errors included), instead of the stack file's.
+        #[arg(long)]
+        output: bool,
+    },
     /// Read the live issuer as API Gateway will and report every problem with its fix.
     #[command(
         long_about = "Read the live issuer as API Gateway will: GET {issuer}/.well-known/openid-configuration, then its \

@@ -1,11 +1,11 @@
-//! The command-level error: every domain error, and the exit code each maps to.
+//! The command-level error: every domain error, the exit code each maps to, and its hint. `output` renders it.
 
 use crate::apply::ApplyError;
 use crate::aws::AwsError;
 use crate::config::ConfigError;
 use crate::exit;
 use crate::lock::LockError;
-use crate::plan::Conflict;
+use crate::plan::{Conflict, KeyDeleteRefused};
 use crate::rotation::RotateError;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +41,36 @@ impl From<ApplyError> for Error {
     }
 }
 
+impl From<KeyDeleteRefused> for Error {
+    fn from(e: KeyDeleteRefused) -> Error {
+        Error::Failure(e.to_string())
+    }
+}
+
 impl Error {
+    /// What to do about it, when there is one thing to say (a stack file's problems carry their own).
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Aws(e) | Error::Locked(LockError::Aws(e)) => e.hint.as_deref(),
+            Error::Locked(LockError::Held { .. }) => Some(LockError::HELD_HINT),
+            _ => None,
+        }
+    }
+
+    /// The error's kind in `--json` output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Config(_) => "invalid_stack",
+            Error::Aws(_) => "aws",
+            Error::Conflict(_) => "conflict",
+            Error::Usage(_) => "usage",
+            Error::Locked(_) => "locked",
+            Error::Interrupted { .. } => "interrupted",
+            Error::Rotate(_) => "rotation",
+            Error::Failure(_) => "failure",
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Config(_) => exit::INVALID_STACK,

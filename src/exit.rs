@@ -1,4 +1,5 @@
-//! Exit codes: the one place they are defined. Documented in the README and asserted by tests.
+//! Exit codes: the one place they are defined. `--help` lists them from [`CODES`]; the README documents them
+//! and the tests assert them.
 
 /// Success; for `plan --detailed-exitcode`, also "no changes".
 pub const OK: u8 = 0;
@@ -17,3 +18,34 @@ pub const INTERRUPTED: u8 = 130;
 pub const USAGE: u8 = 64;
 /// The stack file is missing, unreadable or invalid. Nothing was sent to AWS.
 pub const INVALID_STACK: u8 = 65;
+
+/// Every exit code with its meaning in a few words, in ascending order.
+pub const CODES: &[(u8, &str)] = &[
+    (OK, "success (no changes)"),
+    (FAILURE, "runtime failure"),
+    (CHANGES, "changes pending (plan --detailed-exitcode)"),
+    (DENIED, "token denied (verify)"),
+    (NOT_YET, "rotation step not safe yet (rotate)"),
+    (USAGE, "usage error"),
+    (INVALID_STACK, "invalid stack file"),
+    (INTERRUPTED, "interrupted (Ctrl-C)"),
+];
+
+/// "Exit codes: 0 success (no changes), 1 runtime failure, ..." for `--help`.
+pub fn summary() -> String {
+    let codes: Vec<String> = CODES.iter().map(|(c, what)| format!("{c} {what}")).collect();
+    format!("Exit codes: {}.", codes.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn codes_are_listed_once_in_order() {
+        let codes: Vec<u8> = super::CODES.iter().map(|(c, _)| *c).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(codes, sorted);
+        assert_eq!(codes.len(), 8);
+    }
+}

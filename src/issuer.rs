@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::crypto::keys::{Jwk, Jwks};
 use crate::fetch::{self, FetchError, Fetched};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// API Gateway will refuse tokens (or the issuer) because of it.
@@ -21,7 +21,7 @@ pub enum Level {
 }
 
 /// One problem, with what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub level: Level,
     /// A stable name for scripts and tests (`issuer_mismatch`, `jwks_no_rsa_key`...).
@@ -47,7 +47,7 @@ fn warning(code: &'static str, message: impl Into<String>, fix: impl Into<String
 }
 
 /// What was learnt about an issuer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub issuer: String,
     pub discovery_url: String,
@@ -323,14 +323,14 @@ pub fn analyze_jwks(url: &str, fetched: Result<Fetched, FetchError>, expect: &Ex
                 "use alg RS256 for RSA signing keys",
             ));
         }
-        if let Some(x5c) = k.get("x5c") {
-            if let Some(problem) = x5c_problem(x5c) {
-                out.push(error(
-                    "jwks_x5c_invalid",
-                    format!("{name}: x5c {problem}"),
-                    "remove x5c, or put the key's DER X.509 certificate in it (standard base64)",
-                ));
-            }
+        if let Some(x5c) = k.get("x5c")
+            && let Some(problem) = x5c_problem(x5c)
+        {
+            out.push(error(
+                "jwks_x5c_invalid",
+                format!("{name}: x5c {problem}"),
+                "remove x5c, or put the key's DER X.509 certificate in it (standard base64)",
+            ));
         }
         match serde_json::from_value::<Jwk>(k.clone()) {
             Ok(jwk) if jwk.to_public_key().is_ok() => usable.push(jwk),

@@ -67,7 +67,7 @@ impl KeySource {
             KeySource::Deployed { clients, bucket, key } => {
                 s3::get_object(clients, bucket, key)
                     .await
-                    .map_err(|e| Source(e.to_string()))?
+                    .map_err(|e| Source(e.with_hint()))?
                     .ok_or_else(|| {
                         Source(format!(
                             "s3://{bucket}/{key} does not exist: deploy the stack first, or pass --jwks FILE"

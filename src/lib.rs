@@ -22,19 +22,31 @@
 //! assert_eq!(token.split('.').count(), 3);
 //! ```
 
-pub mod apply;
-pub mod aws;
-pub mod cli;
-pub mod clock;
-pub mod commands;
+// The library API: minting and verifying tokens (`crypto`) and reading a stack file (`config`).
 pub mod config;
 pub mod crypto;
+
+// What the `jwtstack` binary runs; public for `main.rs`, not an API.
+#[doc(hidden)]
+pub mod cli;
+#[doc(hidden)]
+pub mod commands;
+#[doc(hidden)]
 pub mod error;
+#[doc(hidden)]
 pub mod exit;
-pub mod fetch;
-pub mod issuer;
-pub mod jwks;
-pub mod lock;
-pub mod plan;
-pub mod rotation;
-pub mod serve;
+#[doc(hidden)]
+pub mod output;
+
+pub(crate) mod apply;
+pub(crate) mod aws;
+pub(crate) mod clock;
+pub(crate) mod converge;
+pub(crate) mod fetch;
+pub(crate) mod issuer;
+pub(crate) mod jwks;
+pub(crate) mod lock;
+pub(crate) mod names;
+pub(crate) mod plan;
+pub(crate) mod rotation;
+pub(crate) mod serve;

@@ -8,6 +8,7 @@ use rand::RngCore;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 
+use crate::aws::retry::backoff;
 use crate::aws::{AwsError, Clients, ErrorKind, ssm};
 use crate::clock::now_secs as now;
 
@@ -33,16 +34,14 @@ impl Holder {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error(
-        "stack `{stack}` is locked: {holder}\n  hint: wait for that run, pass --lock-timeout to wait for it, or, if it died, run `jwtstack unlock --yes`"
-    )]
+    #[error("stack `{stack}` is locked: {holder}")]
     Held { stack: String, holder: String },
     #[error(transparent)]
     Aws(#[from] AwsError),
 }
 
-pub fn parameter(stack: &str) -> String {
-    format!("/jwtstack/{stack}/lock")
+impl LockError {
+    pub const HELD_HINT: &str = "wait for that run, pass --lock-timeout to wait for it, or, if it died, run `jwtstack unlock --yes`";
 }
 
 /// A held lock; release it with [`release`].
@@ -71,7 +70,7 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration)
         nonce: nonce.iter().map(|b| format!("{b:02x}")).collect(),
     };
     let value = serde_json::to_string(&holder).map_err(|e| AwsError::new("encoding the lock", ErrorKind::Other, e.to_string()))?;
-    let parameter = parameter(stack);
+    let parameter = crate::names::lock(stack);
     let started = Instant::now();
     let mut attempt = 1;
     loop {
@@ -105,7 +104,7 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration)
                 if e.kind == ErrorKind::Conflict {
                     tracing::warn!("waiting for the lock of stack {stack}, held by {other}");
                 }
-                tokio::time::sleep(crate::apply::backoff(attempt).max(Duration::from_millis(500))).await;
+                tokio::time::sleep(backoff(attempt).max(Duration::from_millis(500))).await;
                 attempt = (attempt + 1).min(5);
             }
             Err(e) => return Err(e.into()),
@@ -162,7 +161,7 @@ pub async fn release(c: &Clients, lock: Lock) -> Result<(), AwsError> {
 
 /// Clears the lock whoever holds it; returns who did.
 pub async fn force_unlock(c: &Clients, stack: &str) -> Result<Option<String>, AwsError> {
-    let parameter = parameter(stack);
+    let parameter = crate::names::lock(stack);
     let current = ssm::get_lock(c, &parameter).await?;
     if current.is_some() {
         ssm::delete_lock(c, &parameter).await?;

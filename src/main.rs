@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use jwtstack::cli::Cli;
-use jwtstack::exit;
+use jwtstack::{exit, output};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -15,7 +15,8 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    init_logging(cli.global.verbose);
+    init_logging(cli.global.verbose, cli.global.no_color);
+    let json = cli.global.json;
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -26,13 +27,21 @@ fn main() -> ExitCode {
     match runtime.block_on(jwtstack::commands::run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", output::render_error(&e));
+            if json {
+                println!(
+                    "{}",
+                    output::to_json(&output::ErrorJson {
+                        error: output::error_body(&e)
+                    })
+                );
+            }
             ExitCode::from(e.exit_code())
         }
     }
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, no_color: bool) {
     let default = match verbose {
         0 => "warn",
         1 => "jwtstack=info",
@@ -42,6 +51,13 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(stderr_colors(no_color))
         .with_target(false)
         .init();
+}
+
+/// Colours on stderr only on a terminal, and never with --no-color or NO_COLOR.
+fn stderr_colors(no_color: bool) -> bool {
+    use std::io::IsTerminal;
+    !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }

@@ -18,7 +18,7 @@ use crate::plan::{Inventory, KeyEvents, KeyTimeline};
 pub const KEY_CACHE_SECS: i64 = 2 * 3600;
 
 /// Where a stack is in the rotation sequence, read from its stack file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "phase")]
 pub enum Phase {
     /// One key, signing.
@@ -54,19 +54,13 @@ impl Phase {
 }
 
 /// The earliest time a step is safe, or why it cannot be told.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "at")]
 pub enum SafeFrom {
     At(i64),
     /// The key timeline does not say (the key was never deployed, or was published before jwtstack kept a
     /// timeline); only `--force` proceeds.
     Unknown(String),
-}
-
-impl SafeFrom {
-    pub fn is_due(&self, now: i64) -> bool {
-        matches!(self, SafeFrom::At(t) if *t <= now)
-    }
 }
 
 /// When the next key may start signing: [`KEY_CACHE_SECS`] after it was first published.
@@ -223,7 +217,7 @@ pub fn new_kid(stack: &Stack, h: &Hosted, inv: &Inventory, now: i64) -> String {
 }
 
 /// One key as `status` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KeyStatus {
     pub kid: String,
     /// `signing`, `next`, `previous`, or `unpublished` (in SSM, not in the stack file).
@@ -239,7 +233,7 @@ pub struct KeyStatus {
     pub safe_from: Option<SafeFrom>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Status {
     pub stack: String,
     #[serde(flatten)]

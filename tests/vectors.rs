@@ -1,5 +1,5 @@
 //! Known-answer tests from material nobody here wrote: Project Wycheproof's RSA PKCS#1 v1.5 SHA-256 vectors
-//! and the RFC 7515 / RFC 7520 JWS examples, in `../shared/vectors/`.
+//! and the RFC 7515 / RFC 7520 JWS examples, in `tests/vectors/` (sources and licences in its README).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -9,7 +9,7 @@ use rsa::{BigUint, RsaPublicKey};
 use serde_json::Value;
 
 fn vector(path: &str) -> Value {
-    let full = format!("{}/../shared/vectors/{path}", env!("CARGO_MANIFEST_DIR"));
+    let full = format!("{}/tests/vectors/{path}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))).unwrap()
 }
 

@@ -8,8 +8,10 @@ use std::collections::HashMap;
 
 use aws_sdk_apigatewayv2::types::{AuthorizationType, AuthorizerType, IntegrationType, JwtConfiguration, ProtocolType};
 
-use super::{AwsError, Clients, ErrorKind, classify, ignore_missing, no_retry};
-use crate::plan::{ApiInfo, AuthorizerInfo, IDENTITY_SOURCE, IntegrationInfo, IntegrationSpec, RouteInfo, STAGE_NAME, StageInfo, TAG_KEY};
+use super::retry::no_retry;
+use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
+use crate::names::{IDENTITY_SOURCE, STAGE_NAME, TAG_KEY};
+use crate::plan::{ApiInfo, AuthorizerInfo, IntegrationInfo, IntegrationSpec, RouteInfo, StageInfo};
 
 /// List calls use the largest page API Gateway accepts.
 const PAGE: &str = "500";

@@ -1,19 +1,14 @@
 //! Reads everything one stack may own, from all services, into an [`Inventory`]. Services are read concurrently.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::{AwsError, Clients, apigw, lambda, s3, ssm};
 use crate::config::{ApiRef, Integration, Stack};
-use crate::crypto::keys::SigningKey;
-use crate::plan::{Inventory, integration_marker, permission_id};
+use crate::names::{integration_marker, permission_id};
+use crate::plan::Inventory;
 
-/// The inventory, plus the private keys it decrypted (kept in memory only, for signing and for the JWKS).
-pub struct Read {
-    pub inventory: Inventory,
-    pub keys: BTreeMap<String, SigningKey>,
-}
-
-pub async fn read(c: &Clients, stack: &Stack) -> Result<Read, AwsError> {
+/// Everything the stack may own, as it is now. Private keys are decrypted only to derive their public half.
+pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
     let params_fut = ssm::read_stack_parameters(c, &stack.name);
     // An external issuer has no bucket.
     let bucket_fut = async {
@@ -24,7 +19,6 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Read, AwsError> {
     };
     let api_fut = read_api(c, stack);
     let (params, (bucket, objects), api_part) = tokio::try_join!(params_fut, bucket_fut, api_fut)?;
-    let keys = params.keys;
     let mut inv = Inventory {
         region: c.region.clone(),
         keys: params.key_infos,
@@ -65,7 +59,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Read, AwsError> {
             inv.permissions.insert(f, p);
         }
     }
-    Ok(Read { inventory: inv, keys })
+    Ok(inv)
 }
 
 type ApiPart = (

@@ -1,7 +1,8 @@
 //! Lambda: the resource-policy statement that lets API Gateway invoke a function behind a `lambda` route.
 //! The statement's id is `jwtstack-{stack}-invoke`; other statements of the function are never touched.
 
-use super::{AwsError, Clients, classify, ignore_missing, no_retry};
+use super::retry::no_retry;
+use super::{AwsError, Clients, classify, ignore_missing};
 use crate::plan::PermissionInfo;
 
 /// The stack's statement on `function`, if present.

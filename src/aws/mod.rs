@@ -1,10 +1,11 @@
 //! The AWS side: one file per service. Each reads its part of the [`Inventory`](crate::plan::Inventory) and
-//! performs its steps. SDK errors are classified here, with the context of the call that failed.
+//! performs its steps; `retry` holds the retry rules, `pace` the API Gateway pacing. SDK errors are classified here, with the context of the call that failed.
 
 pub mod apigw;
 pub mod inventory;
 pub mod lambda;
 pub mod pace;
+pub mod retry;
 pub mod s3;
 pub mod ssm;
 
@@ -13,7 +14,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef;
@@ -49,7 +49,8 @@ impl ErrorKind {
 
 /// A failed AWS call: what we were doing, how it failed, and AWS's own words.
 #[derive(Debug, thiserror::Error)]
-#[error("{context}: {message}{}", hint.as_deref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
+/// The hint is data: `output::render_error` shows it on a line of its own.
+#[error("{context}: {message}")]
 pub struct AwsError {
     pub context: String,
     pub kind: ErrorKind,
@@ -69,6 +70,14 @@ impl AwsError {
         }
     }
 
+    /// The message with its hint, for where it is carried inside another error's text.
+    pub fn with_hint(&self) -> String {
+        match &self.hint {
+            Some(h) => format!("{self}\n  hint: {h}"),
+            None => self.to_string(),
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound
     }
@@ -76,28 +85,6 @@ impl AwsError {
     pub fn is_transient(&self) -> bool {
         self.kind.is_transient()
     }
-}
-
-/// Attempts per call, the first included. Throttling, 5xx and connection errors are retried with
-/// exponential backoff and full jitter (the SDK's standard retry mode), bounded by these and by the timeouts.
-pub const MAX_ATTEMPTS: u32 = 6;
-pub const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
-pub const MAX_BACKOFF: Duration = Duration::from_secs(8);
-/// One attempt, and one call with all its attempts.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(120);
-
-pub fn retry_config() -> RetryConfig {
-    RetryConfig::standard()
-        .with_max_attempts(MAX_ATTEMPTS)
-        .with_initial_backoff(INITIAL_BACKOFF)
-        .with_max_backoff(MAX_BACKOFF)
-}
-
-/// Creates are not retried by the SDK: a create whose answer was lost may have happened, so the caller
-/// reads again before trying again (see `apply::create_once`).
-pub fn no_retry() -> RetryConfig {
-    RetryConfig::disabled()
 }
 
 /// The IAM action behind an SDK error type, e.g. `aws_sdk_ssm::operation::put_parameter::PutParameterError`
@@ -326,11 +313,11 @@ impl Clients {
     pub async fn connect(conn: &Connection) -> Result<Clients, AwsError> {
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
-            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-            .operation_timeout(CALL_TIMEOUT)
+            .operation_attempt_timeout(retry::ATTEMPT_TIMEOUT)
+            .operation_timeout(retry::CALL_TIMEOUT)
             .build();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(retry_config())
+            .retry_config(retry::retry_config())
             .timeout_config(timeouts);
         if let Some(r) = &conn.region {
             loader = loader.region(aws_config::Region::new(r.clone()));

@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration, Tag, Tagging};
 
-use super::{AwsError, Clients, ErrorKind, classify, no_retry};
+use super::retry::no_retry;
+use super::{AwsError, Clients, ErrorKind, classify};
 use crate::crypto::documents::{CACHE_CONTROL, CONTENT_TYPE};
-use crate::plan::{BucketInfo, ObjectInfo, PublicAccessBlock, TAG_KEY};
+use crate::names::TAG_KEY;
+use crate::plan::{BucketInfo, ObjectInfo, PublicAccessBlock};
 
 /// Reads the bucket's state and the given objects. `None` when the bucket does not exist.
 pub async fn read_bucket(

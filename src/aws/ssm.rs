@@ -6,16 +6,16 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ssm::types::{ParameterType, Tag};
 
-use super::{AwsError, Clients, ErrorKind, classify, ignore_missing, no_retry};
+use super::retry::no_retry;
+use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
 use crate::crypto::keys::SigningKey;
-use crate::plan::{KeyInfo, KeyTimeline, TAG_KEY};
+use crate::names::{self, TAG_KEY, bucket_marker, key_timeline};
+use crate::plan::{KeyInfo, KeyTimeline};
 
 /// What the stack keeps in SSM, read in one listing of `/jwtstack/{name}`.
 #[derive(Default)]
 pub struct StackParameters {
     pub key_infos: BTreeMap<String, KeyInfo>,
-    /// Private keys, decrypted in memory only.
-    pub keys: BTreeMap<String, SigningKey>,
     /// The bucket this stack created (see [`put_bucket_marker`]).
     pub bucket_marker: Option<String>,
     /// The run lock's value, when a run holds it (or died holding it).
@@ -24,18 +24,12 @@ pub struct StackParameters {
     pub key_timeline: Option<KeyTimeline>,
 }
 
-/// `/jwtstack/{name}/bucket`: written before the stack creates its bucket, so that the bucket counts as the
-/// stack's even if the run dies between creating and tagging it.
-pub fn bucket_marker(stack: &str) -> String {
-    format!("/jwtstack/{stack}/bucket")
-}
-
 /// Every parameter under `/jwtstack/{name}`: the keys (under `keys/`, decrypted to derive their public
 /// half) and the bucket marker.
 pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackParameters, AwsError> {
     let mut out = StackParameters::default();
-    let path = format!("/jwtstack/{stack}");
-    let prefix = format!("{path}/keys/");
+    let path = names::parameter_root(stack);
+    let prefix = names::key_parameter_prefix(stack);
     let marker = bucket_marker(stack);
     let timeline = key_timeline(stack);
     let mut pages = c
@@ -51,7 +45,7 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
         let page = page.map_err(|e| classify(format!("listing SSM parameters under {path}"), e))?;
         for p in page.parameters() {
             let Some(name) = p.name() else { continue };
-            if name == crate::lock::parameter(stack) {
+            if name == names::lock(stack) {
                 out.lock = p.value().map(str::to_string);
                 continue;
             }
@@ -74,9 +68,6 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
                     created: p.last_modified_date().map(|d| d.secs()),
                 },
             );
-            if let Some(k) = parsed {
-                out.keys.insert(kid.to_string(), k);
-            }
         }
     }
     Ok(out)
@@ -92,11 +83,6 @@ pub async fn put_bucket_marker(c: &Clients, stack: &str, bucket: &str) -> Result
         "jwtstack: the issuer bucket this stack created",
     )
     .await
-}
-
-/// `/jwtstack/{name}/key-timeline`: see [`KeyTimeline`].
-pub fn key_timeline(stack: &str) -> String {
-    format!("/jwtstack/{stack}/key-timeline")
 }
 
 pub async fn put_key_timeline(c: &Clients, stack: &str, timeline: &KeyTimeline) -> Result<(), AwsError> {

@@ -21,7 +21,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
     // The commands that need no stack file.
     let command = match cli.command {
         Command::Init(args) => return newcomer::init(g, args),
-        Command::Schema => return newcomer::schema(),
+        Command::Schema { output } => return newcomer::schema(output),
         Command::Completions { shell } => return newcomer::completions(shell),
         Command::Man => return newcomer::man(),
         other => other,
@@ -30,10 +30,12 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
     match command {
         Command::Validate => {
             if g.json {
-                println!(
-                    "{}",
-                    serde_json::json!({"valid": true, "stack": stack.name, "routes": stack.routes.len()})
-                );
+                let out = crate::output::ValidateJson {
+                    routes: stack.routes.len(),
+                    stack: stack.name.clone(),
+                    valid: true,
+                };
+                println!("{}", serde_json::to_string(&out).unwrap_or_default());
             } else {
                 println!(
                     "{}: valid stack `{}` with {} route(s)",

@@ -5,11 +5,11 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use super::stack::to_json;
 use super::token::local_region;
 use crate::cli::{Cli, Global, InitArgs};
 use crate::config::{self, Stack};
 use crate::error::Error;
+use crate::output::to_json;
 use crate::{exit, issuer};
 
 /// The values `init` writes.
@@ -150,8 +150,12 @@ pub fn init(g: &Global, args: InitArgs) -> Result<u8, Error> {
     Ok(exit::OK)
 }
 
-pub fn schema() -> Result<u8, Error> {
-    print!("{}", config::schema_json());
+pub fn schema(output: bool) -> Result<u8, Error> {
+    if output {
+        print!("{}", crate::output::schema_json());
+    } else {
+        print!("{}", config::schema_json());
+    }
     Ok(exit::OK)
 }
 

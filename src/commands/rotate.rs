@@ -3,16 +3,15 @@
 use std::path::Path;
 use std::time::Duration;
 
-use serde::Serialize;
-
-use super::stack::{converge, locked, to_json};
-use crate::aws::{Clients, inventory, ssm};
+use crate::aws::{Clients, inventory};
 use crate::cli::{Global, RotateStep};
 use crate::clock;
 use crate::config::{self, Stack};
+use crate::converge::{Converged, Goal, converge};
 use crate::error::Error;
 use crate::exit;
-use crate::plan::{Inventory, PlanJson};
+use crate::output::{KeyDeletedJson, RotateJson, to_json};
+use crate::plan::{Inventory, Step};
 use crate::rotation::{self, Edit, SafeFrom, Status};
 
 /// The kids in the JWKS as deployed.
@@ -21,9 +20,9 @@ fn live_kids(stack: &Stack, inv: &Inventory) -> Vec<String> {
 }
 
 async fn read_status(c: &Clients, stack: &Stack) -> Result<Status, Error> {
-    let read = inventory::read(c, stack).await?;
-    let live = live_kids(stack, &read.inventory);
-    Ok(rotation::status(stack, &read.inventory, &live, clock::rotation_now())?)
+    let inv = inventory::read(c, stack).await?;
+    let live = live_kids(stack, &inv);
+    Ok(rotation::status(stack, &inv, &live, clock::rotation_now())?)
 }
 
 pub async fn status(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error> {
@@ -81,23 +80,12 @@ pub fn render_status(s: &Status) -> String {
     out
 }
 
-#[derive(Serialize)]
-struct RotateJson {
-    step: &'static str,
-    edited: bool,
-    diff: String,
-    deployed: bool,
-    plan: Option<PlanJson>,
-    status: Option<Status>,
-}
-
 pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateStep>) -> Result<u8, Error> {
     let Some(step) = step else {
         return status(g, c, stack).await;
     };
     let h = rotation::hosted(stack)?;
-    let read = inventory::read(c, stack).await?;
-    let inv = &read.inventory;
+    let inv = &inventory::read(c, stack).await?;
     let now = clock::rotation_now();
     let (name, edit, opts) = match step {
         RotateStep::Start { kid, opts } => {
@@ -155,7 +143,8 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
     if !diff.is_empty() && !g.json {
         print!("{diff}");
     }
-    let (plan, _) = converge(c, &target, lock_timeout, true).await.inspect_err(|_| {
+    let deploy = Goal::Deploy { skip_issuer_check: true };
+    let Converged { plan, .. } = converge(c, &target, deploy, lock_timeout, |_| Ok(())).await.inspect_err(|_| {
         if !diff.is_empty() {
             eprintln!(
                 "{} was edited but the deploy did not finish: run `jwtstack rotate {name}` again to resume",
@@ -209,43 +198,22 @@ pub async fn keys_delete(g: &Global, c: &Clients, stack: &Stack, kid: &str, yes:
             "keys delete removes the private key of {kid} for good: tokens it signed can never be verified again. Pass --yes"
         )));
     }
-    let h = rotation::hosted(stack)?;
-    let read = inventory::read(c, stack).await?;
-    let inv = &read.inventory;
-    if let Some(role) = h.key_role(kid) {
-        return Err(Error::Failure(format!(
-            "{kid} is the {} key in the stack file; a key is deleted only after `jwtstack rotate finish` unpublished it",
-            role.as_str()
-        )));
-    }
-    if live_kids(stack, inv).iter().any(|k| k == kid) {
-        return Err(Error::Failure(format!(
-            "{kid} is still published in the deployed JWKS: run `jwtstack deploy` to unpublish it first"
-        )));
-    }
-    if inv.key_timeline.as_ref().and_then(|t| t.signing.as_deref()) == Some(kid) {
-        return Err(Error::Failure(format!(
-            "{kid} is recorded as the signing key: run `jwtstack deploy` first"
-        )));
-    }
-    let Some(info) = inv.keys.get(kid) else {
-        return Err(Error::Failure(format!(
-            "no key {kid} in SSM under {}",
-            stack.key_parameter_prefix()
-        )));
-    };
-    let parameter = info.parameter.clone();
-    locked(c, stack, "keys delete", lock_timeout, || async {
-        ssm::delete_key(c, &parameter).await?;
-        if let Some(mut t) = inv.key_timeline.clone() {
-            t.keys.remove(kid);
-            ssm::put_key_timeline(c, &stack.name, &t).await?;
-        }
-        Ok(())
-    })
-    .await?;
+    let done = converge(c, stack, Goal::DeleteKey { kid }, lock_timeout, |_| Ok(())).await?;
+    let parameter = done
+        .plan
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            Step::DeleteKey { parameter, .. } => Some(parameter.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| stack.key_parameter(kid));
     if g.json {
-        println!("{}", serde_json::json!({"deleted": kid, "parameter": parameter}));
+        let out = KeyDeletedJson {
+            deleted: kid.to_string(),
+            parameter: parameter.clone(),
+        };
+        println!("{}", to_json(&out));
     } else {
         println!("Deleted the private key of {kid} ({parameter}).");
     }

@@ -3,11 +3,9 @@
 use std::io::Read;
 
 use rand::rngs::OsRng;
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::connect;
-use super::stack::to_json;
 use crate::aws::ssm;
 use crate::cli::{Global, TokenArgs, VerifyArgs};
 use crate::clock::now_secs as now;
@@ -17,6 +15,7 @@ use crate::crypto::token::{AuthorizerConfig, Decision, MintRequest, authorize, m
 use crate::error::Error;
 use crate::exit;
 use crate::jwks::{KeySource, LoadError};
+use crate::output::{TokenJson, VerifyJson, to_json};
 
 /// The region without calling AWS: flag, stack file, then the environment. Only needed for the default issuer URL.
 pub(crate) fn local_region(g: &Global, stack: &Stack) -> Result<String, Error> {
@@ -66,26 +65,26 @@ pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Err
     }
     let scopes: Vec<String> = args.scope.as_deref().unwrap_or("").split_whitespace().map(str::to_string).collect();
     let granted = stack.all_scopes();
-    if let Some(s) = scopes.iter().find(|s| !granted.contains(s)) {
-        if !args.force {
-            return Err(Error::Usage(format!(
-                "scope `{s}` is granted by no route of the stack (routes grant: {}); pass --force to mint it anyway",
-                granted.join(" ")
-            )));
-        }
+    if let Some(s) = scopes.iter().find(|s| !granted.contains(s))
+        && !args.force
+    {
+        return Err(Error::Usage(format!(
+            "scope `{s}` is granted by no route of the stack (routes grant: {}); pass --force to mint it anyway",
+            granted.join(" ")
+        )));
     }
     let audience = if args.aud.is_empty() {
         vec![stack.audience[0].clone()]
     } else {
         args.aud.clone()
     };
-    if let Some(a) = audience.iter().find(|a| !stack.audience.contains(a)) {
-        if !args.force {
-            return Err(Error::Usage(format!(
-                "audience `{a}` is not one of the stack's audiences ({}); pass --force to mint it anyway",
-                stack.audience.join(", ")
-            )));
-        }
+    if let Some(a) = audience.iter().find(|a| !stack.audience.contains(a))
+        && !args.force
+    {
+        return Err(Error::Usage(format!(
+            "audience `{a}` is not one of the stack's audiences ({}); pass --force to mint it anyway",
+            stack.audience.join(", ")
+        )));
     }
     let mut extra = Map::new();
     if let Some(path) = &args.claims_json {
@@ -124,8 +123,23 @@ pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Err
         ttl_seconds: ttl,
         extra,
     };
-    let token = mint(&key, &req, now(), &mut OsRng).map_err(|e| Error::Usage(e.to_string()))?;
-    println!("{token}");
+    let issued_at = now();
+    let token = mint(&key, &req, issued_at, &mut OsRng).map_err(|e| Error::Usage(e.to_string()))?;
+    if g.json {
+        let out = TokenJson {
+            token,
+            kid: h.key_id.clone(),
+            issuer: req.issuer,
+            audience: req.audience,
+            subject: req.subject,
+            scopes: req.scopes,
+            issued_at,
+            expires_at: issued_at.saturating_add(req.ttl_seconds),
+        };
+        println!("{}", to_json(&out));
+    } else {
+        println!("{token}");
+    }
     Ok(exit::OK)
 }
 
@@ -163,16 +177,6 @@ async fn read_jwks(g: &Global, stack: &Stack, args: &VerifyArgs) -> Result<(Jwks
         (_, e) => Error::Failure(e.to_string()),
     })?;
     Ok((jwks, region))
-}
-
-#[derive(Serialize)]
-struct VerifyJson<'a> {
-    #[serde(flatten)]
-    decision: &'a Decision,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    route: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    route_scopes: Option<Vec<String>>,
 }
 
 pub async fn verify(g: &Global, stack: &Stack, args: VerifyArgs) -> Result<u8, Error> {
@@ -229,7 +233,7 @@ pub async fn verify(g: &Global, stack: &Stack, args: VerifyArgs) -> Result<u8, E
         println!(
             "{}",
             to_json(&VerifyJson {
-                decision: &decision,
+                decision: decision.clone(),
                 route: route_key.clone(),
                 route_scopes: route_scopes.clone()
             })

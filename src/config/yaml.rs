@@ -116,20 +116,20 @@ pub fn locate(text: &str) -> Result<Locator, YamlError> {
             Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(..)
         );
         if is_node {
-            if let Some(Frame::Map { path, key }) = stack.last_mut() {
-                if key.is_none() {
-                    let Event::Scalar(name, ..) = &event else {
-                        return Err(YamlError {
-                            pos,
-                            message: "a mapping key must be a plain string".into(),
-                            hint: None,
-                        });
-                    };
-                    let full = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
-                    loc.keys.insert(full, pos);
-                    *key = Some(name.clone());
-                    continue;
-                }
+            if let Some(Frame::Map { path, key }) = stack.last_mut()
+                && key.is_none()
+            {
+                let Event::Scalar(name, ..) = &event else {
+                    return Err(YamlError {
+                        pos,
+                        message: "a mapping key must be a plain string".into(),
+                        hint: None,
+                    });
+                };
+                let full = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                loc.keys.insert(full, pos);
+                *key = Some(name.clone());
+                continue;
             }
             let path = stack.last().map(Frame::child_path).unwrap_or_default();
             loc.values.entry(path.clone()).or_insert(pos);

@@ -138,7 +138,7 @@ mod tests {
     use rand::SeedableRng;
 
     fn vector(name: &str) -> serde_json::Value {
-        let path = format!("{}/../shared/vectors/rfc/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!("{}/tests/vectors/rfc/{name}", env!("CARGO_MANIFEST_DIR"));
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
     }
 

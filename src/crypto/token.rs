@@ -116,7 +116,7 @@ pub struct AuthorizerConfig {
 }
 
 /// API Gateway's answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Decision {
     pub allowed: bool,
     /// 200, 401 or 403.

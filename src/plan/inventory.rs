@@ -61,7 +61,7 @@ pub struct KeyTimeline {
     pub keys: BTreeMap<String, KeyEvents>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct KeyEvents {
     /// Published in the JWKS since (reset when a key is published again).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Diff, Document, Plan, Step};
 use crate::config::KeyRole;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Create,
@@ -24,7 +24,7 @@ impl Action {
 }
 
 /// One line of a plan. The JSON form is a documented contract (README, "plan --json").
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ChangeJson {
     pub action: Action,
     pub resource: &'static str,
@@ -33,14 +33,14 @@ pub struct ChangeJson {
     pub diffs: Vec<Diff>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub create: usize,
     pub update: usize,
     pub delete: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PlanJson {
     pub stack: String,
     pub region: String,
@@ -119,7 +119,7 @@ impl Step {
                 vec![d("type", "", "SecureString"), d("key", "", &format!("RSA {bits}, generated"))],
             ),
             Step::CreateBucket { bucket } => (Create, "s3_bucket", bucket.clone(), vec![]),
-            Step::TagBucket { bucket } => (Update, "s3_bucket", bucket.clone(), vec![d("tag", "none", super::TAG_KEY)]),
+            Step::TagBucket { bucket } => (Update, "s3_bucket", bucket.clone(), vec![d("tag", "none", crate::names::TAG_KEY)]),
             Step::DeleteBucketMarker { parameter } => (Delete, "ssm_parameter", parameter.clone(), vec![]),
             Step::PutPublicAccessBlock { bucket, before, after } => {
                 let show = |p: &super::PublicAccessBlock| {
@@ -174,7 +174,7 @@ impl Step {
                 vec![
                     d("issuer", "", issuer),
                     d("audience", "", &audience.join(", ")),
-                    d("identity_source", "", super::IDENTITY_SOURCE),
+                    d("identity_source", "", crate::names::IDENTITY_SOURCE),
                 ],
             ),
             Step::UpdateAuthorizer {
@@ -207,11 +207,16 @@ impl Step {
                 ],
             ),
             Step::UpdateRoute { key, diffs, .. } => (Update, "apigw_route", key.clone(), diffs.clone()),
-            Step::CreateStage => (Create, "apigw_stage", super::STAGE_NAME.into(), vec![d("auto_deploy", "", "true")]),
+            Step::CreateStage => (
+                Create,
+                "apigw_stage",
+                crate::names::STAGE_NAME.into(),
+                vec![d("auto_deploy", "", "true")],
+            ),
             Step::UpdateStage => (
                 Update,
                 "apigw_stage",
-                super::STAGE_NAME.into(),
+                crate::names::STAGE_NAME.into(),
                 vec![d("auto_deploy", "false", "true")],
             ),
             Step::AddPermission { function } => (
@@ -230,7 +235,7 @@ impl Step {
             Step::DeleteIntegration { spec, .. } => (Delete, "apigw_integration", spec.describe(), vec![]),
             Step::RemovePermission { function } => (Delete, "lambda_permission", function.clone(), vec![]),
             Step::DeleteAuthorizer { name, .. } => (Delete, "apigw_authorizer", name.clone(), vec![]),
-            Step::DeleteStage => (Delete, "apigw_stage", super::STAGE_NAME.into(), vec![]),
+            Step::DeleteStage => (Delete, "apigw_stage", crate::names::STAGE_NAME.into(), vec![]),
             Step::DeleteApi { id, name } => (
                 Delete,
                 "apigw_api",
@@ -240,6 +245,12 @@ impl Step {
             Step::DeleteObject { bucket, key } => (Delete, "s3_object", format!("s3://{bucket}/{key}"), vec![]),
             Step::DeleteBucket { bucket } => (Delete, "s3_bucket", bucket.clone(), vec![]),
             Step::DeleteKey { parameter, .. } => (Delete, "ssm_parameter", parameter.clone(), vec![]),
+            Step::ForgetKey { kid, parameter, .. } => (
+                Update,
+                "key_timeline",
+                parameter.clone(),
+                vec![d("record", "", &format!("forgets {kid}"))],
+            ),
         };
         ChangeJson {
             action,

@@ -1,11 +1,15 @@
 //! Planner tests over in-memory inventories. `simulate` plays a plan's effects onto an inventory the way AWS
 //! would, so "apply, then plan again" can be checked without I/O; the emulator tests cover the real thing.
 
+use std::collections::BTreeMap;
+
 use rand::SeedableRng;
 
 use super::*;
-use crate::config::parse_str;
+use crate::config::{Stack, parse_str};
+use crate::crypto::documents;
 use crate::crypto::keys::{Jwks, SigningKey};
+use crate::names::{IDENTITY_SOURCE, source_arn};
 
 const STACK: &str = r#"name: grocery
 region: us-east-1
@@ -223,6 +227,7 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
                 inv.key_timeline = Some(timeline.advance(now, &kids, &signing.1));
             }
             Step::DeleteKeyTimeline { .. } => inv.key_timeline = None,
+            Step::ForgetKey { timeline, .. } => inv.key_timeline = Some(timeline.clone()),
         }
     }
     let _ = stack;

@@ -61,12 +61,12 @@ impl Keys {
         }
         let jwks = self.jwks();
         let result = Arc::new(verify_token(&jwks, Some(token)));
-        if let Err(d) = result.as_ref() {
-            if d.reason.starts_with("unknown kid") {
-                self.ask_for_refresh();
-                // Not kept: the refreshed JWKS may know the kid.
-                return result;
-            }
+        if let Err(d) = result.as_ref()
+            && d.reason.starts_with("unknown kid")
+        {
+            self.ask_for_refresh();
+            // Not kept: the refreshed JWKS may know the kid.
+            return result;
         }
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= CACHE_ENTRIES {

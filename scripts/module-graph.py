@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""The import graph of src/, file by file: which module uses which, and every import circle.
+
+    scripts/module-graph.py            # circles, largest files, and the edges that cross the layers
+    scripts/module-graph.py --edges    # every edge
+    scripts/module-graph.py --check    # exit 1 on a circle, a layer crossing, or a source file over 600 lines
+
+A module is a file (src/aws/ssm.rs is `aws::ssm`, src/plan/mod.rs is `plan`). An edge A -> B means that A names
+an item of B through `crate::` or `super::` (in a `use` or inline). Test modules (`tests.rs`, and everything after
+a `#[cfg(test)]` line) are left out: they may reach anywhere. `.ci/run` runs `--check`.
+"""
+
+import os
+import re
+import sys
+
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
+MAX_LINES = 600
+# The pure core imports none of the effectful layers (STYLE.md: load -> plan -> apply).
+FORBIDDEN = {
+    "plan": ("aws", "apply", "lock", "converge", "commands", "serve", "output"),
+    "config": ("aws", "apply", "lock", "converge", "commands", "plan", "serve", "output"),
+    "crypto": ("aws", "apply", "lock", "converge", "commands", "plan", "serve", "config", "output"),
+    "names": ("aws", "apply", "lock", "converge", "commands", "plan", "serve", "config", "output"),
+    "rotation": ("aws", "apply", "lock", "converge", "commands", "serve"),
+}
+
+
+def module_of(path):
+    rel = os.path.relpath(path, SRC)[:-3].split(os.sep)
+    if rel[-1] in ("mod", "lib", "main"):
+        rel = rel[:-1]
+    return "::".join(rel) if rel else "crate"
+
+
+def files():
+    for root, _, names in os.walk(SRC):
+        for n in sorted(names):
+            if n.endswith(".rs") and n != "tests.rs":
+                yield os.path.join(root, n)
+
+
+def strip(text):
+    """The file without comments, string contents and its test module."""
+    cut = text.find("#[cfg(test)]")
+    if cut >= 0:
+        text = text[:cut]
+    text = re.sub(r"//[^\n]*", "", text)
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r'r#*".*?"#*', '""', text, flags=re.S)
+    text = re.sub(r'"(\\.|[^"\\])*"', '""', text)
+    return text
+
+
+def expand(tree):
+    """`a::{b, c::{d, e}}` -> [a::b, a::c::d, a::c::e]."""
+    tree = tree.strip()
+    i = tree.find("{")
+    if i < 0:
+        return [tree]
+    head, body = tree[:i], tree[i + 1 : tree.rfind("}")]
+    parts, depth, cur = [], 0, ""
+    for ch in body:
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+            continue
+        depth += ch == "{"
+        depth -= ch == "}"
+        cur += ch
+    parts.append(cur)
+    return [head + p for part in parts if part.strip() for p in expand(part)]
+
+
+def paths(text, module):
+    out = []
+    for m in re.finditer(r"\buse\s+([^;]+);", text):
+        out += expand(re.sub(r"\s+", "", m.group(1)))
+    out += re.findall(r"\b(?:crate|super)(?:::\w+)+", text)
+    here = module.split("::") if module != "crate" else []
+    resolved = []
+    for p in out:
+        parts = [x for x in p.split("::") if x]
+        if not parts:
+            continue
+        if parts[0] == "crate":
+            resolved.append(parts[1:])
+        elif parts[0] == "super":
+            base = list(here)
+            while parts and parts[0] == "super":
+                base = base[:-1]
+                parts = parts[1:]
+            resolved.append(base + parts)
+        elif parts[0] == "self":
+            resolved.append(here + parts[1:])
+    return resolved
+
+
+def graph():
+    modules = {module_of(f): f for f in files()}
+    edges = {}
+    for mod, f in modules.items():
+        with open(f, encoding="utf-8") as fh:
+            text = strip(fh.read())
+        targets = set()
+        for parts in paths(text, mod):
+            # The longest prefix that is a module file.
+            for n in range(len(parts), 0, -1):
+                cand = "::".join(parts[:n])
+                if cand in modules:
+                    if cand != mod and not mod.startswith(cand + "::") or cand == mod:
+                        pass
+                    if cand != mod and not mod.startswith(cand + "::"):
+                        targets.add(cand)
+                    break
+        edges[mod] = sorted(targets)
+    return modules, edges
+
+
+def circles(edges):
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on, out, counter = {}, {}, [], set(), [], [0]
+    sys.setrecursionlimit(10000)
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in edges.get(v, []):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def main():
+    modules, edges = graph()
+    problems = []
+    cycles = circles(edges)
+    for c in cycles:
+        problems.append("import circle of %d modules: %s" % (len(c), ", ".join(c)))
+    for mod, targets in sorted(edges.items()):
+        top = mod.split("::")[0]
+        for t in targets:
+            if t.split("::")[0] in FORBIDDEN.get(top, ()):
+                problems.append("layer crossing: %s uses %s" % (mod, t))
+    sizes = []
+    for root, _, names in os.walk(SRC):
+        for n in names:
+            if n.endswith(".rs") and n != "tests.rs":
+                p = os.path.join(root, n)
+                with open(p, encoding="utf-8") as fh:
+                    sizes.append((sum(1 for _ in fh), os.path.relpath(p, os.path.join(SRC, ".."))))
+    sizes.sort(reverse=True)
+    for lines, p in sizes:
+        if lines > MAX_LINES:
+            problems.append("%s has %d lines (at most %d, tests aside)" % (p, lines, MAX_LINES))
+    if "--edges" in sys.argv:
+        for mod, targets in sorted(edges.items()):
+            print("%s -> %s" % (mod, ", ".join(targets) or "-"))
+        return 0
+    print("modules: %d, edges: %d, import circles: %d" % (len(modules), sum(map(len, edges.values())), len(cycles)))
+    print("largest source files: " + ", ".join("%s %d" % (p, n) for n, p in sizes[:3]))
+    for p in problems:
+        print(p)
+    if "--check" in sys.argv and problems:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,509 @@
+//! Every rule of the stack file, checked at once: each problem with its position and a hint.
+
+use super::raw::{self, RawStack};
+use super::yaml::{self, Pos};
+use super::*;
+
+/// Validates the typed stack against every rule; the problems are in no particular order.
+pub(super) fn validate(loc: &yaml::Locator, raw: RawStack) -> (Stack, Vec<Problem>) {
+    let mut v = Validator { loc, problems: Vec::new() };
+    let stack = v.stack(raw);
+    (stack, v.problems)
+}
+
+struct Validator<'a> {
+    loc: &'a yaml::Locator,
+    problems: Vec<Problem>,
+}
+
+impl Validator<'_> {
+    fn at(&mut self, path: &str, message: impl Into<String>, hint: impl Into<Option<String>>) {
+        self.problems.push(Problem {
+            pos: self.loc.value(path),
+            message: message.into(),
+            hint: hint.into(),
+        });
+    }
+
+    fn at_key(&mut self, path: &str, message: impl Into<String>, hint: impl Into<Option<String>>) {
+        self.problems.push(Problem {
+            pos: self.loc.key(path),
+            message: message.into(),
+            hint: hint.into(),
+        });
+    }
+
+    fn stack(&mut self, raw: RawStack) -> Stack {
+        self.name(&raw.name);
+        if let Some(region) = &raw.region {
+            let ok = !region.is_empty()
+                && region.split('-').count() >= 3
+                && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !ok {
+                self.at(
+                    "region",
+                    format!("`{region}` is not an AWS region name"),
+                    Some("for example: us-east-1".into()),
+                );
+            }
+        }
+        let issuer = self.issuer(&raw);
+        self.audience(&raw.audience);
+        let token_max_ttl = match &raw.token_max_ttl {
+            None => DEFAULT_TOKEN_MAX_TTL,
+            Some(d) => match parse_duration(d) {
+                Ok(s) if s == 0 || s > MAX_TOKEN_MAX_TTL => {
+                    self.at(
+                        "token_max_ttl",
+                        format!("token_max_ttl is {s} seconds"),
+                        Some("use a value from 1s to 7d".into()),
+                    );
+                    DEFAULT_TOKEN_MAX_TTL
+                }
+                Ok(s) => s,
+                Err(m) => {
+                    self.at(
+                        "token_max_ttl",
+                        m,
+                        Some("write a number of seconds or a duration such as 15m, 1h, 1d".into()),
+                    );
+                    DEFAULT_TOKEN_MAX_TTL
+                }
+            },
+        };
+        let api = match (raw.api.name, raw.api.id) {
+            (Some(name), None) => {
+                if name.trim().is_empty() || name.len() > 128 {
+                    self.at("api.name", "api.name must be 1 to 128 characters", None);
+                }
+                ApiRef::Owned { name }
+            }
+            (None, Some(id)) => {
+                if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+                    self.at(
+                        "api.id",
+                        format!("`{id}` is not an HTTP API id"),
+                        Some("an API id is lower-case letters and digits, as shown by `aws apigatewayv2 get-apis`".into()),
+                    );
+                }
+                ApiRef::Adopted { id }
+            }
+            (Some(_), Some(_)) => {
+                self.at_key(
+                    "api",
+                    "api has both `name` and `id`",
+                    Some("use `name` for an API the stack creates, or `id` for an existing API, not both".into()),
+                );
+                ApiRef::Owned { name: String::new() }
+            }
+            (None, None) => {
+                self.at_key(
+                    "api",
+                    "api needs `name` or `id`",
+                    Some("`name: my-api` creates an API; `id: a1b2c3d4e5` adds routes to an existing one".into()),
+                );
+                ApiRef::Owned { name: String::new() }
+            }
+        };
+        let routes = self.routes(raw.routes);
+        Stack {
+            name: raw.name,
+            region: raw.region,
+            issuer,
+            audience: raw.audience,
+            token_max_ttl,
+            api,
+            routes,
+        }
+    }
+
+    fn name(&mut self, name: &str) {
+        let ok = (1..=40).contains(&name.len()) && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            self.at(
+                "name",
+                format!("stack name `{name}` is not 1 to 40 characters of a-z, 0-9 and -"),
+                Some("the name prefixes SSM parameters and tags: for example `grocery` or `grocery-prod`".into()),
+            );
+        }
+    }
+
+    /// A hosted issuer (bucket, keys) or an external one (a URL only).
+    fn issuer(&mut self, raw: &RawStack) -> Issuer {
+        let i = &raw.issuer;
+        match (&i.external, &i.bucket) {
+            (Some(url), None) => {
+                self.external_url(url);
+                let not_here = |field: &str| format!("{field} is not allowed with issuer.external");
+                let hint = || {
+                    Some("the provider holds the keys and publishes the documents: remove this field, or use issuer.bucket to have jwtstack host the issuer".to_string())
+                };
+                for (path, present) in [("issuer.url", i.url.is_some()), ("issuer.public", i.public.is_some())] {
+                    if present {
+                        self.at_key(path, not_here(path), hint());
+                    }
+                }
+                for (path, present) in [
+                    ("key_id", raw.key_id.is_some()),
+                    ("next_key", raw.next_key.is_some()),
+                    ("previous_keys", raw.previous_keys.is_some()),
+                    ("key_bits", raw.key_bits.is_some()),
+                ] {
+                    if present {
+                        self.at_key(path, not_here(path), hint());
+                    }
+                }
+                Issuer::External { url: url.clone() }
+            }
+            (None, Some(bucket)) => {
+                self.bucket(bucket, i.url.is_none());
+                if let Some(url) = &i.url {
+                    self.issuer_url(url);
+                }
+                let key_bits = raw.key_bits.unwrap_or(DEFAULT_KEY_BITS as u32) as usize;
+                if ![2048, 3072, 4096].contains(&key_bits) {
+                    self.at("key_bits", format!("key_bits is {key_bits}"), Some("use 2048, 3072 or 4096".into()));
+                }
+                let previous = raw.previous_keys.clone().unwrap_or_default();
+                let key_id = match &raw.key_id {
+                    Some(k) => {
+                        self.keys(k, raw.next_key.as_deref(), &previous);
+                        k.clone()
+                    }
+                    None => {
+                        self.problems.push(Problem {
+                            pos: Pos { line: 1, col: 1 },
+                            message: "missing field `key_id`".into(),
+                            hint: Some(
+                                "a hosted issuer (issuer.bucket) signs with the key named by key_id: add e.g. `key_id: grocery-2026-11`"
+                                    .into(),
+                            ),
+                        });
+                        String::new()
+                    }
+                };
+                Issuer::Hosted(Hosted {
+                    bucket: bucket.clone(),
+                    url: i.url.clone(),
+                    public: i.public.unwrap_or(true),
+                    key_id,
+                    next_key: raw.next_key.clone(),
+                    previous_keys: previous,
+                    key_bits,
+                })
+            }
+            (Some(_), Some(_)) => {
+                self.at_key(
+                    "issuer",
+                    "issuer has both `bucket` and `external`",
+                    Some("`bucket` has jwtstack host the issuer; `external` names another identity provider's issuer URL".into()),
+                );
+                Issuer::External { url: String::new() }
+            }
+            (None, None) => {
+                self.at_key(
+                    "issuer",
+                    "issuer needs `bucket` or `external`",
+                    Some("`bucket: my-issuer-bucket` has jwtstack host the issuer; `external: https://idp.example.com` uses another provider's".into()),
+                );
+                Issuer::External { url: String::new() }
+            }
+        }
+    }
+
+    /// An external issuer: https, a host, no query or fragment. A trailing slash is allowed (some providers'
+    /// `iss` has one) but must match the provider's document, which deploy checks.
+    fn external_url(&mut self, url: &str) {
+        let path = "issuer.external";
+        let hint = Some("the provider's issuer URL exactly as in its tokens' `iss`, e.g. https://idp.example.com/realms/main".to_string());
+        match url::Url::parse(url) {
+            Err(e) => self.at(path, format!("issuer.external `{url}` is not a URL: {e}"), hint),
+            Ok(u) if u.scheme() != "https" => self.at(
+                path,
+                format!("issuer.external `{url}` is not https"),
+                Some("API Gateway fetches the issuer over https only".into()),
+            ),
+            Ok(u) if u.query().is_some() || u.fragment().is_some() => {
+                self.at(path, format!("issuer.external `{url}` has a query or fragment"), hint)
+            }
+            Ok(u) if !u.username().is_empty() || u.password().is_some() || u.host_str().is_none() => {
+                self.at(path, format!("issuer.external `{url}` must name a host and no credentials"), hint)
+            }
+            Ok(u) if u.as_str() != url && u.as_str() != format!("{url}/") => self.at(
+                path,
+                format!("issuer.external `{url}` is not in canonical form (`{}`)", u.as_str()),
+                Some(
+                    "write the host in lower case, without a default port or dot segments: API Gateway compares `iss` byte for byte".into(),
+                ),
+            ),
+            Ok(_) => {}
+        }
+    }
+
+    fn bucket(&mut self, bucket: &str, default_url: bool) {
+        let chars_ok = bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        let ends_ok = bucket.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && bucket.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+        if !(3..=63).contains(&bucket.len()) || !chars_ok || !ends_ok || bucket.contains("..") {
+            self.at(
+                "issuer.bucket",
+                format!("`{bucket}` is not a valid S3 bucket name"),
+                Some("3 to 63 characters of a-z, 0-9, - and ., starting and ending with a letter or digit".into()),
+            );
+        } else if default_url && bucket.contains('.') {
+            self.at(
+                "issuer.bucket",
+                format!("bucket `{bucket}` has a dot, so its default https URL fails certificate checks"),
+                Some("choose a bucket name without dots, or set issuer.url to the CloudFront or custom domain in front of it".into()),
+            );
+        }
+    }
+
+    fn issuer_url(&mut self, url: &str) {
+        let hint = Some(
+            "the issuer is an absolute https URL without query, fragment or trailing slash, e.g. https://auth.example.com".to_string(),
+        );
+        let parsed = match url::Url::parse(url) {
+            Ok(u) => u,
+            Err(e) => {
+                self.at("issuer.url", format!("issuer.url `{url}` is not a URL: {e}"), hint);
+                return;
+            }
+        };
+        if parsed.scheme() != "https" {
+            self.at(
+                "issuer.url",
+                format!("issuer.url `{url}` is not https"),
+                Some("API Gateway fetches the issuer over https only".to_string()),
+            );
+        } else if parsed.query().is_some() || parsed.fragment().is_some() {
+            self.at("issuer.url", format!("issuer.url `{url}` has a query or fragment"), hint);
+        } else if url.ends_with('/') {
+            self.at(
+                "issuer.url",
+                format!("issuer.url `{url}` ends with a slash"),
+                Some(format!(
+                    "API Gateway compares `iss` byte for byte, and tools disagree on the slash: write `{}`",
+                    url.trim_end_matches('/')
+                )),
+            );
+        } else if !parsed.username().is_empty() || parsed.password().is_some() || parsed.host_str().is_none() {
+            self.at(
+                "issuer.url",
+                format!("issuer.url `{url}` must name a host and no credentials"),
+                hint,
+            );
+        } else if parsed.as_str().trim_end_matches('/') != url {
+            self.at(
+                "issuer.url",
+                format!(
+                    "issuer.url `{url}` is not in canonical form (`{}`)",
+                    parsed.as_str().trim_end_matches('/')
+                ),
+                Some("write the host in lower case, without a default port or dot segments".into()),
+            );
+        }
+    }
+
+    /// key_id, next_key and previous_keys: valid kids, each named once, and a JWKS that fits API Gateway's limit.
+    fn keys(&mut self, key_id: &str, next: Option<&str>, previous: &[String]) {
+        let mut named: Vec<(String, &str)> = vec![("key_id".into(), key_id)];
+        named.extend(next.map(|n| ("next_key".to_string(), n)));
+        named.extend(
+            previous
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (format!("previous_keys[{i}]"), k.as_str())),
+        );
+        for (i, (path, kid)) in named.iter().enumerate() {
+            if !is_kid(kid) {
+                self.at(
+                    path,
+                    format!(
+                        "{} `{kid}` is not 1 to 128 characters of A-Z, a-z, 0-9, -, _ and .",
+                        field_name(path)
+                    ),
+                    Some("a key id names an SSM parameter; for example `grocery-2026-11`".into()),
+                );
+            } else if let Some((first, _)) = named[..i].iter().find(|(_, k)| k == kid) {
+                self.at(
+                    path,
+                    format!("key `{kid}` is already named by {first}"),
+                    Some("a key is the signing key, the next key or a previous key, never two of them".into()),
+                );
+            }
+        }
+        let fit = crate::crypto::documents::max_keys_in_jwks(4096, 128);
+        if named.len() > fit {
+            self.at_key(
+                "previous_keys",
+                format!(
+                    "the JWKS would publish {} keys; at most {fit} keys of 4096 bits ({} of 2048 bits) fit under API Gateway's 150,000-byte JWKS limit",
+                    named.len(),
+                    crate::crypto::documents::max_keys_in_jwks(2048, 128),
+                ),
+                Some("retire previous keys whose tokens have expired: `jwtstack rotate finish`".into()),
+            );
+        }
+    }
+
+    fn audience(&mut self, audience: &[String]) {
+        if audience.is_empty() || audience.len() > quota::AUDIENCES {
+            self.at(
+                "audience",
+                format!(
+                    "audience has {} entries; API Gateway takes 1 to {}",
+                    audience.len(),
+                    quota::AUDIENCES
+                ),
+                None,
+            );
+        }
+        for (i, a) in audience.iter().enumerate() {
+            let path = format!("audience[{i}]");
+            if a.trim().is_empty() {
+                self.at(&path, "an audience is empty", None);
+            } else if audience[..i].contains(a) {
+                self.at(&path, format!("audience `{a}` is listed twice"), None);
+            }
+        }
+    }
+
+    fn routes(&mut self, raw: Vec<raw::RawRoute>) -> Vec<Route> {
+        if raw.is_empty() || raw.len() > quota::ROUTES {
+            self.at(
+                "routes",
+                format!(
+                    "routes has {} entries; a stack has 1 to {} (API Gateway's routes per API)",
+                    raw.len(),
+                    quota::ROUTES
+                ),
+                None,
+            );
+        }
+        let mut out: Vec<Route> = Vec::with_capacity(raw.len());
+        let mut seen: Vec<(String, usize)> = Vec::new();
+        for (i, r) in raw.into_iter().enumerate() {
+            let base = format!("routes[{i}]");
+            let key = match RouteKey::parse(&r.route) {
+                Ok(k) => {
+                    let shape = k.shape();
+                    if let Some((_, first)) = seen.iter().find(|(s, _)| *s == shape) {
+                        self.at(
+                            &format!("{base}.route"),
+                            format!("route `{}` is declared twice (first as routes[{first}])", r.route),
+                            Some("route keys must be unique; path parameters with other names still collide".into()),
+                        );
+                    }
+                    seen.push((shape, i));
+                    k
+                }
+                Err(e) => {
+                    self.at(
+                        &format!("{base}.route"),
+                        format!("invalid route key `{}`: {}", r.route, e),
+                        Some(route::HINT.into()),
+                    );
+                    RouteKey::default_route()
+                }
+            };
+            if r.scopes.len() > quota::SCOPES_PER_ROUTE {
+                self.at(
+                    &format!("{base}.scopes"),
+                    format!(
+                        "route has {} scopes; API Gateway allows at most {}",
+                        r.scopes.len(),
+                        quota::SCOPES_PER_ROUTE
+                    ),
+                    None,
+                );
+            }
+            for (j, s) in r.scopes.iter().enumerate() {
+                let p = format!("{base}.scopes[{j}]");
+                if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '\\') {
+                    self.at(
+                        &p,
+                        format!("scope `{s}` is empty or has a space, quote or backslash"),
+                        Some("a token's `scope` claim is space-delimited, so a scope is one word, e.g. lists.read".into()),
+                    );
+                } else if r.scopes[..j].contains(s) {
+                    self.at(&p, format!("scope `{s}` is listed twice"), None);
+                }
+            }
+            let integration = self.integration(&base, r.integration);
+            out.push(Route {
+                key,
+                scopes: r.scopes,
+                integration,
+            });
+        }
+        out
+    }
+
+    fn integration(&mut self, base: &str, raw: raw::RawIntegration) -> Integration {
+        let path = format!("{base}.integration");
+        match (raw.http, raw.lambda) {
+            (Some(url), None) => {
+                match url::Url::parse(&url.replace(['{', '}'], "")) {
+                    Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host_str().is_some() => {}
+                    _ => self.at(
+                        &format!("{path}.http"),
+                        format!("`{url}` is not an absolute http(s) URL"),
+                        Some("for example: https://backend.example.com/lists/{proxy}".into()),
+                    ),
+                }
+                Integration::Http { url }
+            }
+            (None, Some(arn)) => {
+                if !is_lambda_arn(&arn) {
+                    self.at(
+                        &format!("{path}.lambda"),
+                        format!("`{arn}` is not a Lambda function ARN"),
+                        Some("arn:aws:lambda:REGION:ACCOUNT:function:NAME (optionally :ALIAS)".into()),
+                    );
+                }
+                Integration::Lambda { arn }
+            }
+            (Some(_), Some(_)) => {
+                self.at_key(
+                    &path,
+                    "an integration has both `http` and `lambda`",
+                    Some("keep one of them".to_string()),
+                );
+                Integration::Http { url: String::new() }
+            }
+            (None, None) => {
+                self.at_key(
+                    &path,
+                    "an integration needs `http` or `lambda`",
+                    Some("`http: https://...` proxies to a URL; `lambda: arn:aws:lambda:...` invokes a function".to_string()),
+                );
+                Integration::Http { url: String::new() }
+            }
+        }
+    }
+}
+
+/// `previous_keys[2]` -> `previous_keys`.
+fn field_name(path: &str) -> &str {
+    path.split('[').next().unwrap_or(path)
+}
+
+fn is_lambda_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    let len_ok = parts.len() == 7 || parts.len() == 8;
+    len_ok
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "lambda"
+        && !parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5] == "function"
+        && !parts[6].is_empty()
+        && parts[6..]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+}

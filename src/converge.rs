@@ -1,0 +1,193 @@
+//! The engine every changing command shares: read what exists, plan, take the stack's lock, read and plan
+//! again under it (another run may have changed AWS while this one waited), apply. `deploy`, `rotate`,
+//! `teardown` and `keys delete` differ only in their [`Goal`].
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::apply::{self, Context};
+use crate::aws::{Clients, inventory};
+use crate::config::{Issuer, Stack};
+use crate::error::Error;
+use crate::issuer;
+use crate::lock;
+use crate::plan::{self, Inventory, Plan, Step, render_text};
+
+/// What a run converges AWS to.
+#[derive(Debug, Clone, Copy)]
+pub enum Goal<'a> {
+    /// The stack as declared (`deploy`, and each `rotate` step after its edit).
+    Deploy { skip_issuer_check: bool },
+    /// Nothing the stack owns (keys too, unless `keep_keys`).
+    Teardown { keep_keys: bool },
+    /// The stack without one retired key's private key.
+    DeleteKey { kid: &'a str },
+}
+
+impl Goal<'_> {
+    /// The command named in the lock.
+    fn command(&self) -> &'static str {
+        match self {
+            Goal::Deploy { .. } => "deploy",
+            Goal::Teardown { .. } => "teardown",
+            Goal::DeleteKey { .. } => "keys delete",
+        }
+    }
+
+    fn plan(&self, stack: &Stack, inv: &Inventory) -> Result<Plan, Error> {
+        Ok(match self {
+            Goal::Deploy { .. } => plan::plan(stack, inv)?,
+            Goal::Teardown { keep_keys } => plan::plan_teardown(stack, inv, *keep_keys),
+            Goal::DeleteKey { kid } => {
+                let h = crate::rotation::hosted(stack)?;
+                plan::plan_key_delete(stack, h, inv, kid)?
+            }
+        })
+    }
+}
+
+/// How a run ended.
+pub struct Converged {
+    /// What was applied: the plan made under the lock (or the first plan, when it was empty).
+    pub plan: Plan,
+    /// The ids of what exists after the run.
+    pub ctx: Context,
+    /// What existed before the run (the first read, outside the lock).
+    pub before: Inventory,
+}
+
+/// Plans `goal` and applies it under the stack's lock. `before_lock` sees the first plan when it is not empty
+/// (teardown shows it and asks to confirm there); an error from it stops the run before any change.
+pub async fn converge(
+    c: &Clients,
+    stack: &Stack,
+    goal: Goal<'_>,
+    lock_timeout: Duration,
+    before_lock: impl FnOnce(&Plan) -> Result<(), Error>,
+) -> Result<Converged, Error> {
+    let inv = inventory::read(c, stack).await?;
+    let first = goal.plan(stack, &inv)?;
+    // A run with nothing to do writes nothing, not even the lock.
+    if first.is_empty() {
+        let ctx = Context::new(&inv, &first);
+        return Ok(Converged {
+            plan: first,
+            ctx,
+            before: inv,
+        });
+    }
+    if let Goal::Deploy { skip_issuer_check } = goal {
+        gate_external_issuer(stack, &first, skip_issuer_check).await?;
+    }
+    before_lock(&first)?;
+    let (plan, ctx) = locked(c, stack, goal.command(), lock_timeout, || async {
+        let mut current = inventory::read(c, stack).await?;
+        // The lock is this run's own.
+        current.lock_holder = None;
+        let plan = goal.plan(stack, &current)?;
+        let mut ctx = Context::new(&current, &plan);
+        if !plan.is_empty() {
+            if matches!(goal, Goal::Deploy { .. }) {
+                eprint!("{}", render_text(&plan, false));
+            }
+            run_plan(c, stack, &plan, &mut ctx).await?;
+        }
+        Ok((plan, ctx))
+    })
+    .await?;
+    Ok(Converged { plan, ctx, before: inv })
+}
+
+/// An external issuer is read as API Gateway will before the authorizer is created or changed: a provider
+/// that would not work stops the deploy before any change.
+async fn gate_external_issuer(stack: &Stack, plan: &Plan, skip: bool) -> Result<(), Error> {
+    let Issuer::External { url } = &stack.issuer else { return Ok(()) };
+    let touches_authorizer = plan
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::CreateAuthorizer { .. } | Step::UpdateAuthorizer { .. }));
+    if skip || !touches_authorizer {
+        return Ok(());
+    }
+    let report = issuer::check(url, &issuer::Expect::default()).await;
+    eprint!("{}", report.render());
+    if report.ok() {
+        eprintln!(
+            "issuer check: {url} publishes {} usable key(s): {}",
+            report.kids.len(),
+            report.kids.join(", ")
+        );
+        Ok(())
+    } else {
+        Err(Error::Failure(format!(
+            "the issuer {url} would not work with API Gateway (see above); nothing was changed. Fix the provider's documents, or pass --skip-issuer-check if this machine cannot reach the provider"
+        )))
+    }
+}
+
+/// Applies the plan; Ctrl-C stops it after the step in flight.
+async fn run_plan(c: &Clients, stack: &Stack, plan: &Plan, ctx: &mut Context) -> Result<(), Error> {
+    let total = plan.steps.len();
+    let stop = Arc::new(AtomicBool::new(false));
+    let listener = tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("Ctrl-C: stopping after the step in flight");
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+    });
+    // On a terminal: a spinner with the step in flight; otherwise (CI, pipes) one line per step.
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_msg} {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    });
+    let result = apply::apply(c, stack, plan, ctx, &stop, |i, step: &Step| {
+        for ch in step.changes() {
+            let line = format!("{} {} {}", ch.action.sign(), ch.resource, ch.name);
+            match &bar {
+                Some(b) => {
+                    b.set_position(i as u64);
+                    b.println(format!("[{}/{}] {line}", i + 1, total));
+                    b.set_message(line);
+                }
+                None => eprintln!("[{}/{}] {line}", i + 1, total),
+            }
+        }
+    })
+    .await;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    listener.abort();
+    if let Err(e) = &result
+        && matches!(e, apply::ApplyError::Step { .. })
+    {
+        eprintln!("stopped: the steps before the failing one were applied; run the command again to continue");
+    }
+    Ok(result?)
+}
+
+/// Runs `work` holding the stack's lock, and releases it however `work` ends.
+async fn locked<T, F, Fut>(c: &Clients, stack: &Stack, command: &str, timeout: Duration, work: F) -> Result<T, Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let held = lock::acquire(c, &stack.name, command, timeout).await?;
+    let result = work().await;
+    let released = lock::release(c, held).await;
+    match (result, released) {
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Ok(v), Ok(())) => Ok(v),
+    }
+}

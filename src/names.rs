@@ -1,0 +1,110 @@
+//! Every name jwtstack gives a thing in AWS, in one place: tags, markers, statement ids, SSM parameter paths,
+//! ARNs. Ownership is found again through these names (the stack keeps no state file), so changing one here
+//! changes what an existing stack recognises as its own: treat them as a stored format.
+//!
+//! Pure functions of the stack name (and region or ids); no I/O.
+
+/// The tag key on everything the stack creates: `jwtstack:stack={name}`.
+pub const TAG_KEY: &str = "jwtstack:stack";
+
+/// The JWT authorizer's identity source: the bearer token in the `Authorization` header.
+pub const IDENTITY_SOURCE: &str = "$request.header.Authorization";
+
+/// The stage the stack creates (auto-deploy on), so route changes go live.
+pub const STAGE_NAME: &str = "$default";
+
+/// The marker in the description of every integration the stack creates.
+pub fn integration_marker(stack: &str) -> String {
+    format!("managed by jwtstack; {TAG_KEY}={stack}")
+}
+
+/// The JWT authorizer's name in the API.
+pub fn authorizer_name(stack: &str) -> String {
+    format!("{stack}-jwt")
+}
+
+/// The Sid of the stack's statement in the issuer bucket's policy.
+pub fn statement_id(stack: &str) -> String {
+    format!("jwtstack-{stack}-public-well-known")
+}
+
+/// The Sid of the stack's statement in a Lambda function's resource policy.
+pub fn permission_id(stack: &str) -> String {
+    format!("jwtstack-{stack}-invoke")
+}
+
+/// Everything the stack keeps in SSM lives under this path.
+pub fn parameter_root(stack: &str) -> String {
+    format!("/jwtstack/{stack}")
+}
+
+/// The path under which the stack's private keys live, one SecureString per kid.
+pub fn key_parameter_prefix(stack: &str) -> String {
+    format!("/jwtstack/{stack}/keys/")
+}
+
+/// The SSM parameter that holds the private key named `kid`.
+pub fn key_parameter(stack: &str, kid: &str) -> String {
+    format!("{}{kid}", key_parameter_prefix(stack))
+}
+
+/// `/jwtstack/{name}/bucket`: written before the stack creates its bucket, so that the bucket counts as the
+/// stack's even if the run dies between creating and tagging it.
+pub fn bucket_marker(stack: &str) -> String {
+    format!("/jwtstack/{stack}/bucket")
+}
+
+/// `/jwtstack/{name}/key-timeline`: when each key was published and signed (rotation timing); not secret.
+pub fn key_timeline(stack: &str) -> String {
+    format!("/jwtstack/{stack}/key-timeline")
+}
+
+/// `/jwtstack/{name}/lock`: the run lock.
+pub fn lock(stack: &str) -> String {
+    format!("/jwtstack/{stack}/lock")
+}
+
+/// The AWS partition of a region (aws, aws-cn, aws-us-gov).
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The execute-api ARN allowed to invoke a function: any stage, method and path of the API. The function's
+/// account is taken as the API's (cross-account Lambda integrations are not supported).
+pub fn source_arn(function_arn: &str, region: &str, api_id: &str) -> String {
+    let account = function_arn.split(':').nth(4).unwrap_or("*");
+    format!("arn:{}:execute-api:{region}:{account}:{api_id}/*/*", partition(region))
+}
+
+/// The objects a bucket policy statement covers: the issuer's `.well-known/` documents under `prefix`.
+pub fn well_known_arn(region: &str, bucket: &str, prefix: &str) -> String {
+    format!("arn:{}:s3:::{bucket}/{prefix}.well-known/*", partition(region))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_a_stored_format() {
+        assert_eq!(integration_marker("g"), "managed by jwtstack; jwtstack:stack=g");
+        assert_eq!(authorizer_name("g"), "g-jwt");
+        assert_eq!(statement_id("g"), "jwtstack-g-public-well-known");
+        assert_eq!(permission_id("g"), "jwtstack-g-invoke");
+        assert_eq!(key_parameter("g", "k1"), "/jwtstack/g/keys/k1");
+        assert_eq!(bucket_marker("g"), "/jwtstack/g/bucket");
+        assert_eq!(key_timeline("g"), "/jwtstack/g/key-timeline");
+        assert_eq!(lock("g"), "/jwtstack/g/lock");
+        assert_eq!(
+            source_arn("arn:aws:lambda:us-east-1:123456789012:function:f", "us-east-1", "a1"),
+            "arn:aws:execute-api:us-east-1:123456789012:a1/*/*"
+        );
+        assert_eq!(well_known_arn("cn-north-1", "b", "auth/"), "arn:aws-cn:s3:::b/auth/.well-known/*");
+    }
+}

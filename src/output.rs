@@ -1,0 +1,226 @@
+//! stdout is the API. Every `--json` document is a typed struct here (or named here when its type lives with
+//! the code that computes it); `jwtstack schema --output` prints their JSON Schema, and a test snapshots it, so
+//! a change to a document shows up in review. Errors are rendered here too, in one place: text with a `hint:`
+//! line on stderr, and under `--json` also one JSON document on stdout.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::crypto::token::Decision;
+use crate::error::Error;
+use crate::issuer::Report;
+use crate::plan::PlanJson;
+use crate::rotation::Status;
+
+/// Pretty JSON of a document.
+pub fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// What a deployed stack exposes: `outputs --json`, and `outputs` inside `deploy --json`.
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
+pub struct Outputs {
+    pub stack: String,
+    pub region: String,
+    pub api_id: Option<String>,
+    pub api_endpoint: Option<String>,
+    pub issuer: String,
+    pub discovery_url: String,
+    /// `None` for an external issuer: its discovery document names its JWKS.
+    pub jwks_uri: Option<String>,
+    pub authorizer_id: Option<String>,
+    /// The signing key's parameter; `None` for an external issuer.
+    pub key_parameter: Option<String>,
+}
+
+/// `validate --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ValidateJson {
+    pub routes: usize,
+    pub stack: String,
+    pub valid: bool,
+}
+
+/// `deploy --json`: what was applied, and the outputs.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DeployJson {
+    pub plan: PlanJson,
+    pub outputs: Outputs,
+}
+
+/// `teardown --json`: what was removed.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TeardownJson {
+    pub removed: PlanJson,
+}
+
+/// `rotate start|activate|finish --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RotateJson {
+    pub step: &'static str,
+    /// Whether the stack file was edited.
+    pub edited: bool,
+    /// The unified diff of the stack file (empty when it needed no edit).
+    pub diff: String,
+    pub deployed: bool,
+    pub plan: Option<PlanJson>,
+    pub status: Option<Status>,
+}
+
+/// `keys delete --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct KeyDeletedJson {
+    pub deleted: String,
+    pub parameter: String,
+}
+
+/// `token --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TokenJson {
+    pub token: String,
+    pub kid: String,
+    pub issuer: String,
+    pub audience: Vec<String>,
+    pub subject: String,
+    pub scopes: Vec<String>,
+    /// Unix seconds.
+    pub issued_at: u64,
+    /// Unix seconds.
+    pub expires_at: u64,
+}
+
+/// `verify --json`: API Gateway's decision, and the route it was taken for.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct VerifyJson {
+    #[serde(flatten)]
+    pub decision: Decision,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route_scopes: Option<Vec<String>>,
+}
+
+/// Any command's failure under `--json`: `{"error": {...}}` on stdout (the text goes to stderr as well).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorJson {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorBody {
+    /// What failed: `invalid_stack`, `usage`, `aws`, `conflict`, `locked`, `interrupted`, `rotation`, `failure`.
+    pub kind: &'static str,
+    /// The process exit code.
+    pub exit_code: u8,
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// For `invalid_stack`: every problem of the stack file, with its position.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<ProblemJson>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ProblemJson {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// The schema of every `--json` document, by command.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct Documents {
+    validate: ValidateJson,
+    plan: PlanJson,
+    deploy: DeployJson,
+    teardown: TeardownJson,
+    outputs: Outputs,
+    status: Status,
+    rotate: RotateJson,
+    keys_delete: KeyDeletedJson,
+    token: TokenJson,
+    verify: VerifyJson,
+    check: Report,
+    error: ErrorJson,
+}
+
+/// `jwtstack schema --output`: the JSON Schema of every `--json` document.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(Documents);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}
+
+/// One error, as data: its message, a hint, and for a stack file every problem.
+pub fn error_body(e: &Error) -> ErrorBody {
+    let problems = match e {
+        Error::Config(c) => c
+            .problems
+            .iter()
+            .map(|p| ProblemJson {
+                file: c.file.clone(),
+                line: p.pos.line,
+                col: p.pos.col,
+                message: p.message.clone(),
+                hint: p.hint.clone(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let message = match e {
+        Error::Config(c) => format!(
+            "{}: the stack file is invalid ({} problem(s)); nothing was sent to AWS",
+            c.file,
+            c.problems.len()
+        ),
+        other => other.to_string(),
+    };
+    ErrorBody {
+        kind: e.kind(),
+        exit_code: e.exit_code(),
+        message,
+        hint: e.hint().map(str::to_string),
+        problems,
+    }
+}
+
+/// The text of an error on stderr: `error: ...`, then `  hint: ...` when there is one. A stack file's
+/// problems are each on their own line with their own hint.
+pub fn render_error(e: &Error) -> String {
+    let body = error_body(e);
+    if let Error::Config(c) = e {
+        let mut out = String::from("error: ");
+        for (i, p) in body.problems.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&format!("{}:{}:{}: {}", p.file, p.line, p.col, p.message));
+            push_hint(&mut out, p.hint.as_deref());
+        }
+        if body.problems.len() > 1 {
+            out.push_str(&format!("\n{} problems in {}", body.problems.len(), c.file));
+        }
+        return out;
+    }
+    let mut out = format!("error: {}", body.message);
+    push_hint(&mut out, body.hint.as_deref());
+    out
+}
+
+fn push_hint(out: &mut String, hint: Option<&str>) {
+    if let Some(h) = hint {
+        out.push_str("\n  hint: ");
+        out.push_str(h);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The `--json` documents are a contract: a change to any of them changes this snapshot.
+    #[test]
+    fn json_documents_schema() {
+        insta::assert_snapshot!(super::schema_json());
+    }
+}

@@ -1,0 +1,480 @@
+//! `plan(&Stack, &Inventory) -> Plan`: what deploy would do, as named steps in the order AWS needs them
+//! (each `do_plan_*` is one part of the stack; their order is the order of the steps).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::keys::key_changes;
+use super::policy::{PolicyChange, merge_policy, public_statement};
+use super::{Conflict, Diff, Document, IntegrationInfo, IntegrationSpec, Inventory, Plan, PublicAccessBlock, RouteInfo, Step};
+use crate::config::{ApiRef, Hosted, KeyRole, Stack};
+use crate::crypto::documents;
+use crate::crypto::keys::Jwk;
+use crate::names::{IDENTITY_SOURCE, source_arn, statement_id};
+
+/// Computes what deploy would do. Pure and deterministic.
+pub fn plan(stack: &Stack, inv: &Inventory) -> Result<Plan, Conflict> {
+    let mut p = Planner {
+        stack,
+        inv,
+        steps: Vec::new(),
+        notes: Vec::new(),
+    };
+    p.do_plan_issuer()?;
+    p.do_plan_api();
+    p.do_plan_authorizer();
+    let integrations = p.do_plan_integrations();
+    p.do_plan_routes(&integrations)?;
+    p.do_plan_stage();
+    p.do_plan_permissions(&integrations);
+    p.do_plan_deletions(&integrations);
+    if let Some(holder) = &inv.lock_holder {
+        p.notes.push(format!("the stack is locked by {holder}"));
+    }
+    Ok(Plan {
+        stack: stack.name.clone(),
+        region: inv.region.clone(),
+        steps: p.steps,
+        notes: p.notes,
+        integrations: integrations.kept.iter().map(|(spec, i)| (spec.clone(), i.id.clone())).collect(),
+    })
+}
+
+struct Planner<'a> {
+    stack: &'a Stack,
+    inv: &'a Inventory,
+    steps: Vec<Step>,
+    notes: Vec<String>,
+}
+
+/// The integrations as the routes need them: which exist and are kept, and which specs are wanted.
+struct Integrations<'a> {
+    /// The stack's integrations in AWS (all of an owned API's).
+    owned: Vec<&'a IntegrationInfo>,
+    /// One per distinct spec: the first owned match (lowest id) is kept.
+    kept: BTreeMap<IntegrationSpec, &'a IntegrationInfo>,
+    /// One spec per distinct route integration.
+    wanted: BTreeSet<IntegrationSpec>,
+}
+
+impl<'a> Planner<'a> {
+    fn region(&self) -> &'a str {
+        self.inv.region.as_str()
+    }
+
+    fn api_owned(&self) -> bool {
+        self.inv.api.as_ref().is_none_or(|a| a.owned)
+    }
+
+    fn authorizer_id(&self) -> Option<&'a str> {
+        self.inv.authorizer.as_ref().map(|a| a.id.as_str())
+    }
+
+    /// A route is the stack's when the API is, or when it uses the stack's authorizer.
+    fn is_owned_route(&self, r: &RouteInfo) -> bool {
+        let authorizer_id = self.authorizer_id();
+        self.api_owned() || (authorizer_id.is_some() && r.authorizer_id.as_deref() == authorizer_id)
+    }
+
+    /// 1-3. The hosted issuer (keys, bucket, documents); an external issuer has none of these.
+    fn do_plan_issuer(&mut self) -> Result<(), Conflict> {
+        match self.stack.hosted() {
+            Some(h) => self.do_plan_hosted(h),
+            None if !self.inv.keys.is_empty() => {
+                self.notes.push(format!(
+                    "the issuer is external: {} key(s) left under {} from a hosted issuer are not published; teardown removes them",
+                    self.inv.keys.len(),
+                    self.stack.key_parameter_prefix()
+                ));
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn do_plan_hosted(&mut self, h: &Hosted) -> Result<(), Conflict> {
+        let published = self.do_plan_keys(h)?;
+        self.do_plan_bucket(h);
+        self.do_plan_documents(h, &published)?;
+        key_changes(&mut self.steps, self.stack, h, self.inv);
+        Ok(())
+    }
+
+    /// 1. Keys: the signing key and the next key are generated when missing, never replaced; a previous key
+    ///    must exist, since it signed tokens that are still checked against it. Returns the published keys in
+    ///    JWKS order, with their public half when it is known before the run.
+    fn do_plan_keys(&mut self, h: &Hosted) -> Result<Vec<(String, Option<Jwk>)>, Conflict> {
+        let mut published: Vec<(String, Option<Jwk>)> = Vec::new();
+        for kid in h.published_keys() {
+            let parameter = self.stack.key_parameter(kid);
+            match self.inv.keys.get(kid) {
+                None if h.key_role(kid) == Some(KeyRole::Previous) => {
+                    return Err(Conflict::MissingKey {
+                        kid: kid.into(),
+                        parameter,
+                    });
+                }
+                None => {
+                    self.steps.push(Step::CreateKey {
+                        kid: kid.into(),
+                        parameter,
+                        bits: h.key_bits,
+                    });
+                    published.push((kid.into(), None));
+                }
+                Some(k) => match &k.public {
+                    Some(j) => {
+                        if kid == h.key_id && k.bits.is_some_and(|b| b != h.key_bits) {
+                            self.notes.push(format!(
+                                "key {kid} is {} bits and stays so (key_bits applies to new keys; rotate to change it)",
+                                k.bits.unwrap_or_default()
+                            ));
+                        }
+                        published.push((kid.into(), Some(j.clone())));
+                    }
+                    None => {
+                        return Err(Conflict::UnreadableKey {
+                            parameter: k.parameter.clone(),
+                        });
+                    }
+                },
+            }
+        }
+        Ok(published)
+    }
+
+    /// 2. The bucket, its public-access settings and policy.
+    fn do_plan_bucket(&mut self, h: &Hosted) {
+        let bucket = h.bucket.clone();
+        let bucket_info = self.inv.bucket.as_ref();
+        match bucket_info {
+            None => self.steps.push(Step::CreateBucket { bucket: bucket.clone() }),
+            Some(b) if !b.owned && self.inv.bucket_marker.as_deref() == Some(bucket.as_str()) => {
+                self.steps.push(Step::TagBucket { bucket: bucket.clone() })
+            }
+            Some(_) => {}
+        }
+        let existing_pab = bucket_info.and_then(|b| b.public_access_block);
+        if h.public {
+            let wanted = PublicAccessBlock {
+                block_public_acls: true,
+                ignore_public_acls: true,
+                block_public_policy: false,
+                restrict_public_buckets: false,
+            };
+            if existing_pab != Some(wanted) {
+                self.steps.push(Step::PutPublicAccessBlock {
+                    bucket: bucket.clone(),
+                    before: existing_pab,
+                    after: wanted,
+                });
+            }
+        }
+        let existing_policy = bucket_info.and_then(|b| b.policy.clone());
+        let statement = h.public.then(|| public_statement(self.stack, h, self.region()));
+        match merge_policy(existing_policy.as_deref(), &statement_id(&self.stack.name), statement) {
+            PolicyChange::None => {}
+            PolicyChange::Put(policy) => self.steps.push(Step::PutBucketPolicy {
+                bucket,
+                policy,
+                create: existing_policy.is_none(),
+            }),
+            PolicyChange::Delete => self.steps.push(Step::DeleteBucketPolicy { bucket }),
+        }
+    }
+
+    /// 3. The discovery document and the JWKS.
+    fn do_plan_documents(&mut self, h: &Hosted, published: &[(String, Option<Jwk>)]) -> Result<(), Conflict> {
+        let issuer = self.stack.issuer_url(self.region());
+        let jwks_uri = format!("{issuer}/.well-known/jwks.json");
+        let discovery = documents::discovery(&issuer, &jwks_uri, &self.stack.all_scopes());
+        object_step(
+            &mut self.steps,
+            self.inv,
+            &h.bucket,
+            h.discovery_key(),
+            Document::Discovery,
+            Some(discovery),
+        );
+        let known: Option<Vec<Jwk>> = published.iter().map(|(_, j)| j.clone()).collect();
+        let jwks = known.map(|keys| documents::jwks(&keys));
+        if let Some(bytes) = jwks.as_ref().filter(|b| b.len() > documents::JWKS_MAX_BYTES) {
+            return Err(Conflict::JwksTooLarge {
+                bytes: bytes.len(),
+                keys: published.len(),
+            });
+        }
+        let jwks_step = object_step(&mut self.steps, self.inv, &h.bucket, h.jwks_key(), Document::Jwks, jwks);
+        if let Some(Step::PutObject { jwks_keys, .. }) = jwks_step {
+            *jwks_keys = published.to_vec();
+        }
+        Ok(())
+    }
+
+    /// 4. The API: created, or renamed when the stack owns it.
+    fn do_plan_api(&mut self) {
+        match (&self.stack.api, &self.inv.api) {
+            (ApiRef::Owned { name }, None) => self.steps.push(Step::CreateApi { name: name.clone() }),
+            (ApiRef::Owned { name }, Some(a)) if &a.name != name => self.steps.push(Step::UpdateApiName {
+                id: a.id.clone(),
+                before: a.name.clone(),
+                after: name.clone(),
+            }),
+            _ => {}
+        }
+    }
+
+    /// 5. The JWT authorizer: issuer, audiences, identity source.
+    fn do_plan_authorizer(&mut self) {
+        let authorizer_name = self.stack.authorizer_name();
+        let issuer = self.stack.issuer_url(self.region());
+        let wanted_sources = vec![IDENTITY_SOURCE.to_string()];
+        match &self.inv.authorizer {
+            None => self.steps.push(Step::CreateAuthorizer {
+                name: authorizer_name,
+                issuer,
+                audience: self.stack.audience.clone(),
+            }),
+            Some(a) => {
+                if a.issuer != issuer || a.audience != self.stack.audience || a.identity_source != wanted_sources {
+                    self.steps.push(Step::UpdateAuthorizer {
+                        id: a.id.clone(),
+                        name: authorizer_name,
+                        issuer: (a.issuer.clone(), issuer),
+                        audience: (a.audience.clone(), self.stack.audience.clone()),
+                        identity_source: (a.identity_source.clone(), wanted_sources),
+                    });
+                }
+            }
+        }
+    }
+
+    /// 6. Integrations: one per distinct spec; the first owned match (lowest id) is kept.
+    fn do_plan_integrations(&mut self) -> Integrations<'a> {
+        let api_owned = self.api_owned();
+        let owned: Vec<&IntegrationInfo> = self.inv.integrations.iter().filter(|i| i.owned || api_owned).collect();
+        let mut kept: BTreeMap<IntegrationSpec, &IntegrationInfo> = BTreeMap::new();
+        for i in &owned {
+            kept.entry(IntegrationSpec::of(i))
+                .and_modify(|cur| {
+                    if i.id < cur.id {
+                        *cur = i
+                    }
+                })
+                .or_insert(i);
+        }
+        let wanted: BTreeSet<IntegrationSpec> = self
+            .stack
+            .routes
+            .iter()
+            .map(|r| IntegrationSpec::for_route(&r.integration, r.key.method()))
+            .collect();
+        for spec in &wanted {
+            if !kept.contains_key(spec) {
+                self.steps.push(Step::CreateIntegration { spec: spec.clone() });
+            }
+        }
+        Integrations { owned, kept, wanted }
+    }
+
+    /// 7. Routes: created, or updated where authorization, scopes or target differ.
+    fn do_plan_routes(&mut self, integrations: &Integrations<'_>) -> Result<(), Conflict> {
+        let inv = self.inv;
+        let authorizer_id = self.authorizer_id();
+        let authorizer_name = self.stack.authorizer_name();
+        let integration_by_id: BTreeMap<&str, IntegrationSpec> =
+            inv.integrations.iter().map(|i| (i.id.as_str(), IntegrationSpec::of(i))).collect();
+        let mut route_steps = Vec::new();
+        for route in &self.stack.routes {
+            let key = route.key.as_str().to_string();
+            let spec = IntegrationSpec::for_route(&route.integration, route.key.method());
+            match inv.routes.iter().find(|r| r.key == key) {
+                None => route_steps.push(Step::CreateRoute {
+                    key,
+                    scopes: route.scopes.clone(),
+                    integration: spec,
+                }),
+                Some(existing) if !self.is_owned_route(existing) => {
+                    return Err(Conflict::UnmanagedRoute {
+                        key,
+                        api: inv.api.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
+                        stack: self.stack.name.clone(),
+                        id: existing.id.clone(),
+                    });
+                }
+                Some(existing) => {
+                    let mut diffs = Vec::new();
+                    if existing.authorization_type.as_deref() != Some("JWT") {
+                        diffs.push(Diff::new(
+                            "authorization_type",
+                            existing.authorization_type.clone().unwrap_or_else(|| "NONE".into()),
+                            "JWT",
+                        ));
+                    }
+                    if existing.authorizer_id.as_deref() != authorizer_id || authorizer_id.is_none() {
+                        diffs.push(Diff::new(
+                            "authorizer",
+                            existing.authorizer_id.clone().unwrap_or_else(|| "none".into()),
+                            authorizer_name.clone(),
+                        ));
+                    }
+                    if existing.scopes != route.scopes {
+                        diffs.push(Diff::new("scopes", list(&existing.scopes), list(&route.scopes)));
+                    }
+                    let current = existing
+                        .target
+                        .as_deref()
+                        .and_then(|t| t.strip_prefix("integrations/"))
+                        .and_then(|id| integration_by_id.get(id).map(|s| (id, s)));
+                    let target_ok = match (current, integrations.kept.get(&spec)) {
+                        (Some((id, s)), Some(k)) => s == &spec && id == k.id,
+                        _ => false,
+                    };
+                    if !target_ok {
+                        let before = current
+                            .map(|(_, s)| s.describe())
+                            .or_else(|| existing.target.clone())
+                            .unwrap_or_else(|| "none".into());
+                        diffs.push(Diff::new("integration", before, spec.describe()));
+                    }
+                    if !diffs.is_empty() {
+                        route_steps.push(Step::UpdateRoute {
+                            id: existing.id.clone(),
+                            key,
+                            diffs,
+                            scopes: route.scopes.clone(),
+                            integration: spec,
+                        });
+                    }
+                }
+            }
+        }
+        self.steps.extend(route_steps);
+        Ok(())
+    }
+
+    /// 8. Stage: `$default` with auto-deploy, so route changes go live.
+    fn do_plan_stage(&mut self) {
+        match &self.inv.stage {
+            None => self.steps.push(Step::CreateStage),
+            Some(s) if s.owned && !s.auto_deploy => self.steps.push(Step::UpdateStage),
+            Some(s) if !s.owned && !s.auto_deploy => self.notes.push(
+                "the $default stage is not managed by this stack and has auto-deploy off: deploy the API for route changes to go live"
+                    .into(),
+            ),
+            _ => {}
+        }
+    }
+
+    /// 9. Lambda invoke permissions, one per function.
+    fn do_plan_permissions(&mut self, integrations: &Integrations<'_>) {
+        for f in wanted_functions(integrations) {
+            let wanted_source = self.inv.api.as_ref().map(|a| source_arn(f, self.region(), &a.id));
+            match self.inv.permissions.get(f) {
+                None => self.steps.push(Step::AddPermission { function: f.to_string() }),
+                Some(p) if wanted_source.is_none() || p.source_arn != wanted_source => self.steps.push(Step::ReplacePermission {
+                    function: f.to_string(),
+                    before: p.source_arn.clone(),
+                }),
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// 10. Deletions: routes no longer declared, integrations no longer used, permissions no longer needed.
+    fn do_plan_deletions(&mut self, integrations: &Integrations<'_>) {
+        let inv = self.inv;
+        let wanted_keys: BTreeSet<&str> = self.stack.routes.iter().map(|r| r.key.as_str()).collect();
+        for r in &inv.routes {
+            if !wanted_keys.contains(r.key.as_str()) && self.is_owned_route(r) {
+                self.steps.push(Step::DeleteRoute {
+                    id: r.id.clone(),
+                    key: r.key.clone(),
+                });
+            }
+        }
+        // Integrations still targeted by routes the stack does not own must stay.
+        let used_by_others: BTreeSet<&str> = inv
+            .routes
+            .iter()
+            .filter(|r| !self.is_owned_route(r))
+            .filter_map(|r| r.target.as_deref()?.strip_prefix("integrations/"))
+            .collect();
+        for i in &integrations.owned {
+            let spec = IntegrationSpec::of(i);
+            let is_kept = integrations.wanted.contains(&spec) && integrations.kept.get(&spec).is_some_and(|k| k.id == i.id);
+            if !is_kept && !used_by_others.contains(i.id.as_str()) {
+                self.steps.push(Step::DeleteIntegration { id: i.id.clone(), spec });
+            }
+        }
+        let wanted_functions = wanted_functions(integrations);
+        for f in inv.permissions.keys() {
+            if !wanted_functions.contains(f.as_str()) {
+                self.steps.push(Step::RemovePermission { function: f.clone() });
+            }
+        }
+    }
+}
+
+/// The functions behind the wanted Lambda integrations.
+fn wanted_functions<'s>(integrations: &'s Integrations<'_>) -> BTreeSet<&'s str> {
+    integrations
+        .wanted
+        .iter()
+        .filter(|s| s.integration_type == "AWS_PROXY")
+        .map(|s| s.uri.as_str())
+        .collect()
+}
+
+/// A document's put, when it is missing or differs in body or headers; returns the step for the caller to
+/// complete.
+fn object_step<'a>(
+    steps: &'a mut Vec<Step>,
+    inv: &Inventory,
+    bucket: &str,
+    key: String,
+    document: Document,
+    body: Option<Vec<u8>>,
+) -> Option<&'a mut Step> {
+    let existing = inv.objects.get(&key);
+    let mut changed = Vec::new();
+    if let Some(o) = existing {
+        if body.as_ref() != Some(&o.body) {
+            let after = body
+                .as_ref()
+                .map(|b| format!("{} bytes", b.len()))
+                .unwrap_or_else(|| "from the new key".into());
+            changed.push(Diff::new("body", format!("{} bytes", o.body.len()), after));
+        }
+        if o.content_type.as_deref() != Some(documents::CONTENT_TYPE) {
+            changed.push(Diff::new(
+                "content_type",
+                o.content_type.clone().unwrap_or_else(|| "none".into()),
+                documents::CONTENT_TYPE,
+            ));
+        }
+        if o.cache_control.as_deref() != Some(documents::CACHE_CONTROL) {
+            changed.push(Diff::new(
+                "cache_control",
+                o.cache_control.clone().unwrap_or_else(|| "none".into()),
+                documents::CACHE_CONTROL,
+            ));
+        }
+        if changed.is_empty() {
+            return None;
+        }
+    }
+    steps.push(Step::PutObject {
+        bucket: bucket.into(),
+        key,
+        document,
+        body,
+        jwks_keys: Vec::new(),
+        create: existing.is_none(),
+        changed,
+    });
+    steps.last_mut()
+}
+
+fn list(v: &[String]) -> String {
+    format!("[{}]", v.join(", "))
+}
