@@ -102,9 +102,11 @@ pub async fn apply(
             ctx.record(effect);
         }
         if let Some((n, source)) = failed {
+            // Numbered as the plan's lines are (the progress lines and the summary count them).
+            let lines = |steps: &[Step]| steps.iter().map(|s| s.changes().len()).sum::<usize>();
             return Err(ApplyError::Step {
-                step: n + 1,
-                total,
+                step: lines(&plan.steps[..n]) + 1,
+                total: lines(&plan.steps),
                 source,
             });
         }

@@ -4,19 +4,47 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+impl Command {
+    /// The AWS options given to this command, if it is one that calls AWS.
+    pub fn aws(&self) -> Option<&AwsOpts> {
+        match self {
+            Command::Plan { aws, .. }
+            | Command::Deploy { aws, .. }
+            | Command::Teardown { aws, .. }
+            | Command::Unlock { aws, .. }
+            | Command::Outputs { aws }
+            | Command::Rotate { aws, .. }
+            | Command::Status { aws }
+            | Command::Keys { aws, .. }
+            | Command::Check { aws } => Some(aws),
+            Command::Token(a) => Some(&a.aws),
+            Command::Verify(a) => Some(&a.aws),
+            Command::Serve(a) => Some(&a.aws),
+            Command::Validate | Command::Init(_) | Command::Schema { .. } | Command::Completions { .. } | Command::Man { .. } => None,
+        }
+    }
+}
+
+impl Global {
+    /// AWS calls go to an emulator (`--endpoint-url` or `AWS_ENDPOINT_URL`).
+    pub fn on_emulator(&self) -> bool {
+        self.aws.endpoint_url.as_deref().is_some_and(|e| !e.is_empty())
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "jwtstack",
     version,
     about = "Self-signed JWT issuer and API Gateway HTTP API JWT authorizer, from one stack file",
-    long_about = format!(
+    after_help = format!(
         "jwtstack keeps an RSA signing key in SSM, publishes the OpenID discovery document and JWKS to S3, \
-         and creates the HTTP API's JWT authorizer and scoped routes, all from stack.yaml.\n\n{}",
+         and creates the HTTP API's JWT authorizer and scoped routes, all from stack.yaml.\n\n{}\n\n\
+         Examples:\n  jwtstack validate\n  jwtstack plan --detailed-exitcode\n  jwtstack deploy\n  \
+         jwtstack token --sub alice --scope lists.read\n  jwtstack verify \"$TOKEN\" --route \"GET /lists/42\"\n  \
+         jwtstack teardown --yes",
         crate::exit::summary()
-    ),
-    after_help = "Examples:\n  jwtstack validate\n  jwtstack plan --detailed-exitcode\n  jwtstack deploy\n  \
-                  jwtstack token --sub alice --scope lists.read\n  jwtstack verify \"$TOKEN\" --route \"GET /lists/42\"\n  \
-                  jwtstack teardown --yes"
+    )
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -31,15 +59,6 @@ pub struct Global {
     /// The stack file.
     #[arg(short = 'f', long = "file", global = true, default_value = "stack.yaml", value_name = "PATH")]
     pub file: PathBuf,
-    /// AWS region (overrides the stack file's `region` and the AWS config chain).
-    #[arg(long, global = true, value_name = "REGION")]
-    pub region: Option<String>,
-    /// AWS profile from ~/.aws/config.
-    #[arg(long, global = true, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Send every AWS call to this endpoint (an emulator such as moto); S3 then uses path-style addressing.
-    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", hide_env_values = true, value_name = "URL")]
-    pub endpoint_url: Option<String>,
     /// More logging on stderr (-v info, -vv debug with every AWS call). RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -49,6 +68,24 @@ pub struct Global {
     /// No colours (also NO_COLOR).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// The AWS options of the command that runs (set from its flags; defaults for offline commands).
+    #[arg(skip)]
+    pub aws: AwsOpts,
+}
+
+/// Where and how to call AWS: on the commands that call it, not on the offline ones.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "AWS options")]
+pub struct AwsOpts {
+    /// AWS region (overrides the stack file's `region` and the AWS config chain).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// AWS profile from ~/.aws/config.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator such as moto); S3 then uses path-style addressing.
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", hide_env_values = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
     /// Print the AWS calls made, by service and operation, and the wall time, on stderr.
     #[arg(long, global = true)]
     pub stats: bool,
@@ -59,6 +96,19 @@ pub struct Global {
     /// API Gateway calls in flight at once.
     #[arg(long, global = true, default_value_t = crate::aws::pace::DEFAULT_CONCURRENCY, value_name = "N")]
     pub max_concurrency: usize,
+}
+
+impl Default for AwsOpts {
+    fn default() -> AwsOpts {
+        AwsOpts {
+            region: None,
+            profile: None,
+            endpoint_url: None,
+            stats: false,
+            max_rps: crate::aws::pace::QUOTA_RPS,
+            max_concurrency: crate::aws::pace::DEFAULT_CONCURRENCY,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,6 +124,8 @@ pub enum Command {
         /// Exit 0 when nothing would change, 2 when something would.
         #[arg(long)]
         detailed_exitcode: bool,
+        #[command(flatten)]
+        aws: AwsOpts,
     },
     /// Converge AWS to the stack file.
     #[command(
@@ -88,6 +140,8 @@ pub enum Command {
         /// issuer after the deploy), for networks that cannot reach it.
         #[arg(long)]
         skip_issuer_check: bool,
+        #[command(flatten)]
+        aws: AwsOpts,
     },
     /// Remove everything the stack owns, and nothing else.
     #[command(
@@ -104,6 +158,8 @@ pub enum Command {
         /// How long to wait for another run of this stack to finish (0: fail at once, naming it).
         #[arg(long, default_value = "0s", value_name = "DURATION")]
         lock_timeout: String,
+        #[command(flatten)]
+        aws: AwsOpts,
     },
     /// Clear the stack's run lock left by a run that died.
     #[command(after_help = "Example:\n  jwtstack unlock --yes")]
@@ -111,10 +167,15 @@ pub enum Command {
         /// Confirm: the run holding the lock is gone.
         #[arg(long)]
         yes: bool,
+        #[command(flatten)]
+        aws: AwsOpts,
     },
     /// Print the deployed stack's outputs (endpoint, issuer, document URLs, authorizer id, key parameter).
     #[command(after_help = "Example:\n  jwtstack outputs --json")]
-    Outputs,
+    Outputs {
+        #[command(flatten)]
+        aws: AwsOpts,
+    },
     /// Mint an RS256 token signed with the stack's key.
     #[command(
         after_help = "Examples:\n  jwtstack token --sub alice --scope \"lists.read lists.write\" --ttl 15m\n  \
@@ -128,43 +189,50 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Rotate the signing key without breaking a live token: start, activate, finish.
     #[command(
-        long_about = "Rotate the signing key in three steps, each of which edits stack.yaml (keeping comments) and deploys:\n  \
+        after_help = concat!("Rotate the signing key in three steps, each of which edits stack.yaml (keeping comments) and deploys:\n  \
                       start     generate the next key and publish it; the current key still signs\n  \
                       activate  sign with the next key (2 hours after start: API Gateway may cache the JWKS that long)\n  \
                       finish    unpublish the old key (token_max_ttl + 2 hours after activate)\n\
                       Without a step: where the rotation stands and what comes next. A step that was already taken only \
-                      converges, so an interrupted rotation resumes by running the same step again.",
-        after_help = "Examples:\n  jwtstack rotate\n  jwtstack rotate start --dry-run\n  jwtstack rotate start --kid grocery-2027-02\n  \
-                      jwtstack rotate activate\n  jwtstack rotate finish"
+                      converges, so an interrupted rotation resumes by running the same step again.", "\n\n", "Examples:\n  jwtstack rotate\n  jwtstack rotate start --dry-run\n  jwtstack rotate start --kid grocery-2027-02\n  \
+                      jwtstack rotate activate\n  jwtstack rotate finish")
     )]
     Rotate {
         #[command(subcommand)]
         step: Option<RotateStep>,
+        #[command(flatten)]
+        aws: AwsOpts,
     },
     /// Show each key: its role, whether it is published and signing, its age, and when it may be retired.
     #[command(after_help = "Examples:\n  jwtstack status\n  jwtstack status --json")]
-    Status,
+    Status {
+        #[command(flatten)]
+        aws: AwsOpts,
+    },
     /// Private keys kept in SSM: delete one that is no longer published.
-    #[command(subcommand)]
-    Keys(KeysCommand),
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+        #[command(flatten)]
+        aws: AwsOpts,
+    },
     /// Serve the stack's routes locally with API Gateway's JWT authorizer in front.
     #[command(
-        long_about = "Serve the stack's routes on a local port with API Gateway's JWT authorizer in front: routes match as \
+        after_help = concat!("Serve the stack's routes on a local port with API Gateway's JWT authorizer in front: routes match as \
                       API Gateway matches them, tokens are decided on by the engine `verify` uses, failures are answered \
                       as API Gateway answers them (401/403 with www-authenticate, 404 for no route), and authorized \
                       requests go to the route's integration: its HTTP URL (or the one given with --integration), or a \
                       local Lambda runtime (the Runtime Interface Emulator, `cargo lambda watch`) through the Lambda invoke \
                       API with a payload 2.0 event. stack.yaml and the JWKS are reloaded when they change. One access-log \
-                      line per request on stderr (--json: JSON lines). The address is printed on stdout.",
-        after_help = "Examples:\n  jwtstack serve\n  jwtstack serve --port 3000 --integration \"GET /lists/{proxy+}=http://127.0.0.1:8000/lists/{proxy}\"\n  \
-                      jwtstack serve --integration \"POST /lists=http://127.0.0.1:9000\"   # a Lambda route: its local runtime\n  \
-                      jwtstack serve --jwks jwks.json --integration \"*=http://127.0.0.1:8000\""
+                      line per request on stderr (--json: JSON lines). The address is printed on stdout.", "\n\n", "Examples:\n  jwtstack serve\n  jwtstack serve --port 3000 --integration \"GET /lists/{proxy+}=http://127.0.0.1:8000/lists/{proxy}\"\n  \
+                      jwtstack serve --integration \"POST /lists=http://127.0.0.1:9000\"   # a local Lambda runtime\n  \
+                      jwtstack serve --jwks jwks.json --integration \"*=http://127.0.0.1:8000\"")
     )]
     Serve(ServeArgs),
     /// Write a commented stack.yaml (asks on a terminal; flags or defaults otherwise).
     #[command(
         after_help = "Examples:\n  jwtstack init\n  jwtstack init --name shop --bucket shop-issuer-7f3a --audience shop-api \\\n    \
-                      --route \"GET /orders/{id}\" --scope orders.read --integration https://orders.example.com/orders/{id}\n  \
+                      --route \"GET /orders/{id}\" --scope orders.read \\\n    --integration https://orders.example.com/orders/{id}\n  \
                       jwtstack -f stacks/dev.yaml init --name shop-dev"
     )]
     Init(InitArgs),
@@ -181,14 +249,16 @@ pub enum Command {
     },
     /// Read the live issuer as API Gateway will and report every problem with its fix.
     #[command(
-        long_about = "Read the live issuer as API Gateway will: GET {issuer}/.well-known/openid-configuration, then its \
+        after_help = concat!("Read the live issuer as API Gateway will: GET {issuer}/.well-known/openid-configuration, then its \
                       jwks_uri, over https, each within 1500 ms and 150,000 bytes, no redirects. Reports every problem with \
                       its fix: issuer mismatch or trailing slash, wrong content type, not public (403), missing kid, a private \
                       member in the JWKS, TLS errors... Exit 0 when API Gateway would accept the issuer (warnings allowed), \
-                      1 when it would not.",
-        after_help = "Examples:\n  jwtstack check\n  jwtstack check --json"
+                      1 when it would not.", "\n\n", "Examples:\n  jwtstack check\n  jwtstack check --json")
     )]
-    Check,
+    Check {
+        #[command(flatten)]
+        aws: AwsOpts,
+    },
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  jwtstack completions bash > ~/.local/share/bash-completion/completions/jwtstack\n  \
@@ -199,9 +269,14 @@ pub enum Command {
         #[arg(value_name = "SHELL")]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  jwtstack man > ~/.local/share/man/man1/jwtstack.1 && man jwtstack")]
-    Man,
+    /// Print the man page (roff), or write it and one page per subcommand into a directory.
+    #[command(after_help = "Examples:\n  jwtstack man --dir ~/.local/share/man/man1 && man jwtstack-deploy\n  jwtstack man | man -l -")]
+    Man {
+        /// Write jwtstack.1 and a page per subcommand (jwtstack-deploy.1, ...) into this directory, which the
+        /// main page's SEE ALSO list refers to.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -251,6 +326,8 @@ pub struct ServeArgs {
     /// Check tokens against the JWKS at this URL (fetched with API Gateway's limits, refreshed every 30 s).
     #[arg(long, value_name = "URL")]
     pub jwks_url: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsOpts,
 }
 
 #[derive(Debug, Subcommand)]
@@ -336,6 +413,8 @@ pub struct TokenArgs {
     /// Allow a TTL over token_max_ttl and scopes no route grants.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub aws: AwsOpts,
 }
 
 #[derive(Debug, Args)]
@@ -355,4 +434,6 @@ pub struct VerifyArgs {
     /// Decide as of this Unix time instead of now.
     #[arg(long, value_name = "UNIX")]
     pub at: Option<u64>,
+    #[command(flatten)]
+    pub aws: AwsOpts,
 }

@@ -39,7 +39,10 @@ impl Goal<'_> {
     fn plan(&self, stack: &Stack, inv: &Inventory) -> Result<Plan, Error> {
         Ok(match self {
             Goal::Deploy { .. } => plan::plan(stack, inv)?,
-            Goal::Teardown { keep_keys } => plan::plan_teardown(stack, inv, *keep_keys),
+            Goal::Teardown { keep_keys } => {
+                plan::bucket_region(stack, inv)?;
+                plan::plan_teardown(stack, inv, *keep_keys)
+            }
             Goal::DeleteKey { kid } => {
                 let h = crate::rotation::hosted(stack)?;
                 plan::plan_key_delete(stack, h, inv, kid)?
@@ -129,7 +132,9 @@ async fn gate_external_issuer(stack: &Stack, plan: &Plan, skip: bool) -> Result<
 
 /// Applies the plan; Ctrl-C stops it after the step in flight.
 async fn run_plan(c: &Clients, stack: &Stack, plan: &Plan, ctx: &mut Context) -> Result<(), Error> {
-    let total = plan.steps.len();
+    // Counted in plan lines, as the plan and the summary count them (a key step can be several lines).
+    let total = plan.steps.iter().map(|s| s.changes().len()).sum::<usize>();
+    let mut line_no = 0;
     let stop = Arc::new(AtomicBool::new(false));
     let listener = tokio::spawn({
         let stop = stop.clone();
@@ -150,16 +155,17 @@ async fn run_plan(c: &Clients, stack: &Stack, plan: &Plan, ctx: &mut Context) ->
         bar.enable_steady_tick(Duration::from_millis(100));
         bar
     });
-    let result = apply::apply(c, stack, plan, ctx, &stop, |i, step: &Step| {
+    let result = apply::apply(c, stack, plan, ctx, &stop, |_, step: &Step| {
         for ch in step.changes() {
+            line_no += 1;
             let line = format!("{} {} {}", ch.action.sign(), ch.resource, ch.name);
             match &bar {
                 Some(b) => {
-                    b.set_position(i as u64);
-                    b.println(format!("[{}/{}] {line}", i + 1, total));
+                    b.set_position(line_no as u64 - 1);
+                    b.println(format!("[{line_no}/{total}] {line}"));
                     b.set_message(line);
                 }
-                None => eprintln!("[{}/{}] {line}", i + 1, total),
+                None => eprintln!("[{line_no}/{total}] {line}"),
             }
         }
     })

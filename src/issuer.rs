@@ -60,7 +60,28 @@ pub struct Report {
     pub jwks: Option<Jwks>,
 }
 
+/// On an emulator (`--endpoint-url`) the issuer URL is real AWS's, which the emulator does not serve.
+pub fn emulator_skip(url: &str) -> Finding {
+    warning(
+        "issuer_check_skipped",
+        format!("--endpoint-url sends AWS calls to an emulator, which does not serve {url}"),
+        "run `jwtstack check` against real AWS",
+    )
+}
+
 impl Report {
+    /// A report that read nothing, for the reason given.
+    pub fn skipped(issuer: &str, why: Finding) -> Report {
+        Report {
+            issuer: issuer.into(),
+            discovery_url: format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/')),
+            jwks_uri: None,
+            kids: Vec::new(),
+            findings: vec![why],
+            jwks: None,
+        }
+    }
+
     pub fn ok(&self) -> bool {
         !self.findings.iter().any(|f| f.level == Level::Error)
     }

@@ -2,15 +2,11 @@
 
 use crate::common;
 
-use common::{Env, Output, stack_yaml};
+use common::{Env, Output, json, stack_yaml};
 use serde_json::Value;
 
 const BUCKET: &str = "grocery-issuer-test";
 const ISSUER: &str = "https://grocery-issuer-test.s3.us-east-1.amazonaws.com";
-
-fn json(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
-}
 
 #[test]
 fn deploy_converges_and_a_second_deploy_changes_nothing() {
@@ -183,7 +179,7 @@ fn a_change_shows_as_exactly_that_change_and_teardown_leaves_nothing() {
         lines,
         [
             "  ~ s3_object s3://grocery-issuer-test/.well-known/openid-configuration",
-            "      body: 510 bytes -> 529 bytes",
+            "      scopes_supported: [\"lists.admin\",\"lists.read\"] -> [\"lists.admin\",\"lists.audit\",\"lists.read\"]",
             "  ~ apigw_route GET /lists/{proxy+}",
             "      scopes: [lists.read] -> [lists.read, lists.audit]",
             "Plan for `grocery` in us-east-1: 0 to create, 2 to update, 0 to delete.",

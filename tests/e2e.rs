@@ -14,6 +14,7 @@ mod external;
 mod faults;
 mod fuzz_verify;
 mod interop;
+mod newcomer;
 mod rotation;
 mod serve;
 mod vectors;

@@ -4,12 +4,7 @@
 
 use crate::common;
 
-use common::{Env, Idp, Output};
-use serde_json::Value;
-
-fn json(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
-}
+use common::{Env, Idp, Output, json};
 
 fn stack(issuer: &str) -> String {
     format!(

@@ -8,17 +8,13 @@ use crate::common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{Env, Output, stack_yaml};
+use common::{Env, Output, json, stack_yaml};
 use serde_json::Value;
 
 const OLD: &str = "grocery-k1";
 const NEW: &str = "grocery-k2";
 const CACHE: u64 = 2 * 3600;
 const TTL: u64 = 3600;
-
-fn json(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
-}
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()

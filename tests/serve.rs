@@ -3,6 +3,7 @@
 //! server that keeps serving after malformed requests.
 
 use crate::common;
+use common::json;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -13,11 +14,6 @@ use std::time::{Duration, Instant};
 use jwtstack::crypto::documents;
 use jwtstack::crypto::keys::SigningKey;
 use rand::SeedableRng;
-use serde_json::Value;
-
-fn json(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
-}
 
 const STACK: &str = "name: grocery\nregion: us-east-1\nissuer:\n  bucket: grocery-issuer-serve\nkey_id: k1\naudience: [grocery-api]\napi:\n  name: grocery-api\nroutes:\n\
 \x20 - route: GET /lists/{proxy+}\n    scopes: [lists.read]\n    integration:\n      http: https://example.com/lists/{proxy}\n\
@@ -296,7 +292,7 @@ fn answers_as_api_gateway_and_forwards_to_http_and_lambda_integrations() {
     );
     assert!(log.contains(r#"GET /nowhere route=- status=404"#), "{log}");
     assert!(
-        log.contains("status=500 authorizer_error=\"the function's answer is not JSON"),
+        log.contains("status=500 integration_error=\"the function's answer is not JSON"),
         "{log}"
     );
     let _ = up.kill();

@@ -39,7 +39,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
     }
     // Functions whose statement may be the stack's: the declared ones and those behind the stack's integrations.
     let api_owned = inv.api.as_ref().is_some_and(|a| a.owned);
-    let mut functions: BTreeSet<String> = stack
+    let declared: BTreeSet<String> = stack
         .routes
         .iter()
         .filter_map(|r| match &r.integration {
@@ -47,12 +47,18 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
             Integration::Http { .. } => None,
         })
         .collect();
+    let mut functions = declared.clone();
     functions.extend(
         inv.integrations
             .iter()
             .filter(|i| (i.owned || api_owned) && i.integration_type == "AWS_PROXY")
             .map(|i| i.uri.clone()),
     );
+    for f in &declared {
+        if !lambda::function_exists(c, f).await? {
+            inv.missing_functions.insert(f.clone());
+        }
+    }
     let sid = permission_id(&stack.name);
     for f in functions {
         if let Some(p) = lambda::read_permission(c, &f, &sid).await? {

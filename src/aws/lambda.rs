@@ -5,6 +5,17 @@ use super::retry::no_retry;
 use super::{AwsError, Clients, classify, ignore_missing};
 use crate::plan::PermissionInfo;
 
+/// Whether the function exists (a route must never point at a missing one).
+pub async fn function_exists(c: &Clients, function: &str) -> Result<bool, AwsError> {
+    match c.lambda.get_function().function_name(function).send().await {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let err = classify(format!("reading Lambda function {function}"), e);
+            if err.is_not_found() { Ok(false) } else { Err(err) }
+        }
+    }
+}
+
 /// The stack's statement on `function`, if present.
 pub async fn read_permission(c: &Clients, function: &str, sid: &str) -> Result<Option<PermissionInfo>, AwsError> {
     let out = match c.lambda.get_policy().function_name(function).send().await {

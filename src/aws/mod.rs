@@ -23,7 +23,6 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// What kind of failure an AWS call had.
@@ -33,6 +32,8 @@ pub enum ErrorKind {
     Conflict,
     Throttled,
     AccessDenied,
+    /// No credentials could be had: no call was sent.
+    Credentials,
     /// No answer, a reset connection, or a timeout: the call may or may not have taken effect.
     Connection,
     /// A 5xx answer.
@@ -125,6 +126,13 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let context = context.into();
+    // The SDK's full account of a failure to connect, for -v; it has no response body in it.
+    if matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)) {
+        tracing::info!("{context}: {}", aws_smithy_types::error::display::DisplayErrorContext(&err));
+    }
+    if let Some(e) = credentials_error(&err) {
+        return e.into_error(context);
+    }
     let (kind, code, hint) = match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => (
             ErrorKind::Connection,
@@ -183,10 +191,10 @@ where
             match (e.code(), e.message()) {
                 (Some(c), Some(m)) => format!("{c}: {m}"),
                 (Some(c), None) => c.to_string(),
-                _ => DisplayErrorContext(&err).to_string(),
+                _ => format!("HTTP {} with no error code", se.raw().status().as_u16()),
             }
         }
-        _ => DisplayErrorContext(&err).to_string(),
+        other => causes(other),
     };
     AwsError {
         context,
@@ -194,6 +202,56 @@ where
         code,
         message,
         hint,
+    }
+}
+
+/// An error's causes in words, outermost first: each cause's `Display`, never its `Debug` form (the SDK's
+/// debug dump carries raw responses, and the answer to a `GetParameter` is a private key).
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        // Outer errors often repeat their source's text; keep each piece once.
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Credentials that could not be had: found in the error's chain by type.
+struct CredentialsProblem<'a>(&'a aws_credential_types::provider::error::CredentialsError);
+
+fn credentials_error<'a, E: std::error::Error + 'static>(err: &'a SdkError<E, HttpResponse>) -> Option<CredentialsProblem<'a>> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(c) = e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>() {
+            return Some(CredentialsProblem(c));
+        }
+        cur = e.source();
+    }
+    None
+}
+
+impl CredentialsProblem<'_> {
+    fn into_error(self, context: String) -> AwsError {
+        use aws_credential_types::provider::error::CredentialsError;
+        let message = match self.0 {
+            CredentialsError::CredentialsNotLoaded(_) => "no AWS credentials were found. jwtstack looked where the AWS CLI looks: \
+                 the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), the profile in ~/.aws/config and \
+                 ~/.aws/credentials (AWS_PROFILE or --profile), SSO, web identity, the ECS container and the EC2 instance role"
+                .to_string(),
+            other => format!("the AWS credentials could not be loaded: {}", causes(other)),
+        };
+        let mut e = AwsError::new(context, ErrorKind::Credentials, message);
+        e.hint = Some(
+            "run `aws configure` (access keys) or `aws sso login --profile NAME` and pass --profile NAME; \
+             in CI, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (an emulator accepts any non-empty values)"
+                .into(),
+        );
+        e
     }
 }
 
@@ -296,6 +354,40 @@ pub struct Connection {
     pub max_concurrency: usize,
 }
 
+/// A profile named with --profile must exist: otherwise the SDK goes on without it and the user reads about a
+/// missing region or missing credentials instead.
+async fn check_profile(profile: &str) -> Result<(), AwsError> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    let Ok(set) = aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None).await else {
+        // An unreadable file: the SDK reports it better.
+        return Ok(());
+    };
+    if set.get_profile(profile).is_some() || set.sso_session(profile).is_some() {
+        return Ok(());
+    }
+    let files = |var: &str, default: &str| std::env::var(var).unwrap_or_else(|_| default.to_string());
+    let mut found: Vec<&str> = set.profiles().collect();
+    found.sort_unstable();
+    let mut e = AwsError::new(
+        "choosing the AWS profile",
+        ErrorKind::Other,
+        format!(
+            "profile `{profile}` does not exist in {} or {}",
+            files("AWS_CONFIG_FILE", "~/.aws/config"),
+            files("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+        ),
+    );
+    e.hint = Some(if found.is_empty() {
+        format!("no profile is configured: run `aws configure --profile {profile}` or `aws configure sso --profile {profile}`")
+    } else {
+        format!(
+            "profiles found: {}; or create it with `aws configure --profile {profile}`",
+            found.join(", ")
+        )
+    });
+    Err(e)
+}
+
 /// The service clients, sharing one configuration and one call counter.
 #[derive(Clone, Debug)]
 pub struct Clients {
@@ -323,6 +415,7 @@ impl Clients {
             loader = loader.region(aws_config::Region::new(r.clone()));
         }
         if let Some(p) = &conn.profile {
+            check_profile(p).await?;
             loader = loader.profile_name(p);
         }
         if let Some(e) = &conn.endpoint_url {
@@ -334,6 +427,15 @@ impl Clients {
             e.hint = Some("set `region:` in the stack file, pass --region, or set AWS_REGION / a profile region".into());
             e
         })?;
+        if !crate::config::is_region(&region) {
+            let mut e = AwsError::new(
+                "resolving the AWS region",
+                ErrorKind::Other,
+                format!("`{region}` is not an AWS region name"),
+            );
+            e.hint = Some("a region is written like us-east-1 or eu-central-1 (--region, AWS_REGION, the profile's region)".into());
+            return Err(e);
+        }
         let custom_endpoint = conn.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
         let stats = CallStats::default();
         let s3_conf = aws_sdk_s3::config::Builder::from(&shared)

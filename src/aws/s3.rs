@@ -18,21 +18,41 @@ pub async fn read_bucket(
     stack: &str,
     keys: &[String],
 ) -> Result<(Option<BucketInfo>, BTreeMap<String, ObjectInfo>), AwsError> {
-    if let Err(e) = c.s3.head_bucket().bucket(bucket).send().await {
-        let mut err = classify(format!("reading S3 bucket {bucket}"), e);
-        return match err.kind {
-            ErrorKind::NotFound => Ok((None, BTreeMap::new())),
-            ErrorKind::AccessDenied | ErrorKind::Other if err.code.is_none() || err.code.as_deref() == Some("Forbidden") => {
-                err.kind = ErrorKind::AccessDenied;
-                err.hint = Some(format!(
-                    "bucket names are global: `{bucket}` may belong to another account; choose another issuer.bucket"
-                ));
-                Err(err)
-            }
-            _ => Err(err),
-        };
-    }
+    let head = match c.s3.head_bucket().bucket(bucket).send().await {
+        Ok(out) => out,
+        Err(e) => {
+            let mut err = classify(format!("reading S3 bucket {bucket}"), e);
+            return match err.kind {
+                ErrorKind::NotFound => Ok((None, BTreeMap::new())),
+                ErrorKind::AccessDenied | ErrorKind::Other if err.code.is_none() || err.code.as_deref() == Some("Forbidden") => {
+                    err.kind = ErrorKind::AccessDenied;
+                    err.hint = Some(format!(
+                        "bucket names are global: `{bucket}` may belong to another account; choose another issuer.bucket"
+                    ));
+                    Err(err)
+                }
+                _ => Err(err),
+            };
+        }
+    };
     // The bucket exists: its settings and objects are read concurrently.
+    let region = async {
+        if let Some(r) = head.bucket_region() {
+            return Ok(r.to_string());
+        }
+        let out =
+            c.s3.get_bucket_location()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| classify(format!("reading the region of S3 bucket {bucket}"), e))?;
+        // No constraint means us-east-1 (and `EU` is the old name of eu-west-1).
+        Ok(match out.location_constraint().map(|l| l.as_str()) {
+            None | Some("") => "us-east-1".to_string(),
+            Some("EU") => "eu-west-1".to_string(),
+            Some(r) => r.to_string(),
+        })
+    };
     let owned = async {
         match c.s3.get_bucket_tagging().bucket(bucket).send().await {
             Ok(t) => Ok(t.tag_set().iter().any(|t| t.key() == TAG_KEY && t.value() == stack)),
@@ -89,10 +109,11 @@ pub async fn read_bucket(
             .filter_map(|o| o.key())
             .any(|k| !keys.iter().any(|ours| ours == k)))
     };
-    let (owned, policy, public_access_block, objects, has_other_objects) =
-        tokio::try_join!(owned, policy, public_access_block, objects, has_other_objects)?;
+    let (region, owned, policy, public_access_block, objects, has_other_objects) =
+        tokio::try_join!(region, owned, policy, public_access_block, objects, has_other_objects)?;
     Ok((
         Some(BucketInfo {
+            region: Some(region),
             owned,
             policy,
             public_access_block,

@@ -15,7 +15,10 @@ use crate::error::Error;
 use crate::exit;
 
 /// Runs the parsed command line; returns the exit code.
-pub async fn run(cli: Cli) -> Result<u8, Error> {
+pub async fn run(mut cli: Cli) -> Result<u8, Error> {
+    if let Some(aws) = cli.command.aws() {
+        cli.global.aws = aws.clone();
+    }
     let g = &cli.global;
     let started = Instant::now();
     // The commands that need no stack file.
@@ -23,7 +26,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Init(args) => return newcomer::init(g, args),
         Command::Schema { output } => return newcomer::schema(output),
         Command::Completions { shell } => return newcomer::completions(shell),
-        Command::Man => return newcomer::man(),
+        Command::Man { dir } => return newcomer::man(dir.as_deref()),
         other => other,
     };
     let stack = config::load(&g.file)?;
@@ -49,14 +52,15 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Token(args) => token::token(g, &stack, args).await,
         Command::Verify(args) => token::verify(g, &stack, args).await,
         Command::Serve(args) => serve::serve(g, &stack, args).await,
-        Command::Check => newcomer::check(g, &stack).await,
+        Command::Check { .. } => newcomer::check(g, &stack).await,
         command => {
             let c = connect(g, &stack).await?;
             let result = match command {
-                Command::Plan { detailed_exitcode } => stack::plan(g, &c, &stack, detailed_exitcode).await,
+                Command::Plan { detailed_exitcode, .. } => stack::plan(g, &c, &stack, detailed_exitcode).await,
                 Command::Deploy {
                     lock_timeout,
                     skip_issuer_check,
+                    ..
                 } => {
                     let wait = duration(&lock_timeout)?;
                     stack::deploy(g, &c, &stack, wait, skip_issuer_check).await
@@ -65,14 +69,18 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
                     yes,
                     keep_keys,
                     lock_timeout,
+                    ..
                 } => {
                     let wait = duration(&lock_timeout)?;
                     stack::teardown(g, &c, &stack, yes, keep_keys, wait).await
                 }
-                Command::Unlock { yes } => stack::unlock(&c, &stack, yes).await,
-                Command::Rotate { step } => rotate::rotate(g, &c, &stack, step).await,
-                Command::Status => rotate::status(g, &c, &stack).await,
-                Command::Keys(KeysCommand::Delete { kid, yes }) => rotate::keys_delete(g, &c, &stack, &kid, yes, Duration::ZERO).await,
+                Command::Unlock { yes, .. } => stack::unlock(&c, &stack, yes).await,
+                Command::Rotate { step, .. } => rotate::rotate(g, &c, &stack, step).await,
+                Command::Status { .. } => rotate::status(g, &c, &stack).await,
+                Command::Keys {
+                    command: KeysCommand::Delete { kid, yes },
+                    ..
+                } => rotate::keys_delete(g, &c, &stack, &kid, yes, Duration::ZERO).await,
                 // Outputs; the offline commands returned above.
                 _ => stack::outputs(g, &c, &stack).await,
             };
@@ -91,11 +99,11 @@ pub(crate) fn duration(text: &str) -> Result<std::time::Duration, Error> {
 /// AWS clients for the stack: `--region` wins over the stack's `region`, which wins over the config chain.
 pub(crate) async fn connect(g: &Global, stack: &Stack) -> Result<Clients, Error> {
     let conn = Connection {
-        region: g.region.clone().or_else(|| stack.region.clone()),
-        profile: g.profile.clone(),
-        endpoint_url: g.endpoint_url.clone().filter(|e| !e.is_empty()),
-        max_rps: g.max_rps.max(0.0),
-        max_concurrency: g.max_concurrency.max(1),
+        region: g.aws.region.clone().or_else(|| stack.region.clone()),
+        profile: g.aws.profile.clone(),
+        endpoint_url: g.aws.endpoint_url.clone().filter(|e| !e.is_empty()),
+        max_rps: g.aws.max_rps.max(0.0),
+        max_concurrency: g.aws.max_concurrency.max(1),
     };
     Ok(Clients::connect(&conn).await?)
 }
@@ -103,7 +111,7 @@ pub(crate) async fn connect(g: &Global, stack: &Stack) -> Result<Clients, Error>
 fn report_stats(g: &Global, c: &Clients, started: Instant) {
     let calls = c.stats.calls();
     tracing::info!(total = c.stats.total(), writes = c.stats.writes(), "AWS calls");
-    if !g.stats {
+    if !g.aws.stats {
         return;
     }
     eprintln!(

@@ -94,7 +94,7 @@ async fn check_hosted_issuer(g: &Global, stack: &Stack, region: &str, skip: bool
     if skip {
         return;
     }
-    if g.endpoint_url.as_deref().is_some_and(|e| !e.is_empty()) {
+    if g.on_emulator() {
         eprintln!(
             "issuer check skipped: --endpoint-url sends AWS calls to an emulator, which does not serve {url}; run `jwtstack check` against real AWS"
         );
@@ -152,9 +152,16 @@ pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_ke
     if g.json {
         println!("{}", to_json(&TeardownJson { removed: plan.to_json() }));
     } else {
+        // The plan's own count: its `-` lines (a kept bucket's policy, say, is an update, not a removal).
+        let s = plan.to_json().summary;
+        let updated = if s.update > 0 {
+            format!(", updated {}", s.update)
+        } else {
+            String::new()
+        };
         println!(
-            "Removed {} resource(s) of stack `{}` in {:.1} s.",
-            plan.steps.len(),
+            "Removed {} resource(s) of stack `{}`{updated} in {:.1} s.",
+            s.delete,
             stack.name,
             started.elapsed().as_secs_f64()
         );

@@ -19,7 +19,8 @@ use crate::output::{TokenJson, VerifyJson, to_json};
 
 /// The region without calling AWS: flag, stack file, then the environment. Only needed for the default issuer URL.
 pub(crate) fn local_region(g: &Global, stack: &Stack) -> Result<String, Error> {
-    g.region
+    g.aws
+        .region
         .clone()
         .or_else(|| stack.region.clone())
         .or_else(|| std::env::var("AWS_REGION").ok())

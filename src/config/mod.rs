@@ -325,6 +325,17 @@ pub fn parse_str(file: &str, text: &str) -> Result<Stack, ConfigError> {
     }
 }
 
+/// An AWS region name: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`.
+pub fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts[0].len() == 2
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+}
+
 /// A key id: it names an SSM parameter, so no slashes and no dot segments.
 pub fn is_kid(kid: &str) -> bool {
     (1..=128).contains(&kid.len())

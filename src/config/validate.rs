@@ -36,9 +36,7 @@ impl Validator<'_> {
     fn stack(&mut self, raw: RawStack) -> Stack {
         self.name(&raw.name);
         if let Some(region) = &raw.region {
-            let ok = !region.is_empty()
-                && region.split('-').count() >= 3
-                && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            let ok = is_region(region);
             if !ok {
                 self.at(
                     "region",

@@ -1,6 +1,6 @@
 //! What exists in AWS for one stack, as plain data. `aws::inventory` fills it; the planner only reads it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::crypto::keys::Jwk;
 
@@ -28,6 +28,8 @@ pub struct Inventory {
     pub stage: Option<StageInfo>,
     /// Lambda invoke permissions that this stack added, by function ARN.
     pub permissions: BTreeMap<String, PermissionInfo>,
+    /// Functions named by the stack's `lambda:` integrations that do not exist.
+    pub missing_functions: BTreeSet<String>,
 }
 
 impl Inventory {
@@ -114,6 +116,8 @@ impl KeyTimeline {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketInfo {
+    /// The bucket's region (`None` only in tests).
+    pub region: Option<String>,
     /// Carries the stack's tag.
     pub owned: bool,
     /// The bucket policy document, if any.

@@ -18,7 +18,7 @@ mod teardown;
 
 pub use inventory::*;
 pub use keys::{KeyDeleteRefused, plan_key_delete};
-pub use planner::plan;
+pub use planner::{bucket_region, plan};
 pub use render::{PlanJson, render_text};
 pub use teardown::plan_teardown;
 
@@ -274,6 +274,20 @@ pub enum Conflict {
         "previous key `{kid}` has no private key in SSM ({parameter}), so it cannot be published; remove it from previous_keys or restore the parameter"
     )]
     MissingKey { kid: String, parameter: String },
+    #[error(
+        "bucket {bucket} is in {bucket_region}, not in {region}: stack `{stack}` was deployed in {bucket_region}; run jwtstack with --region {bucket_region} (or set `region: {bucket_region}` in the stack file), or choose another issuer.bucket for {region}"
+    )]
+    BucketRegion {
+        bucket: String,
+        bucket_region: String,
+        region: String,
+        stack: String,
+    },
+    #[error(
+        "Lambda function {function} does not exist (used by {}); create it first, or correct the ARN in the stack file",
+        routes.join(", ")
+    )]
+    MissingFunction { function: String, routes: Vec<String> },
     #[error(
         "the JWKS would be {bytes} bytes with {keys} keys, over API Gateway's 150,000-byte limit; retire previous keys with `jwtstack rotate finish`"
     )]

@@ -304,6 +304,16 @@ fn rotation_plans_show_exactly_the_key_changes() {
     let kinds: Vec<&str> = p.steps.iter().map(|st| st.change().resource).collect();
     assert_eq!(kinds, ["ssm_parameter", "s3_object", "jwks_key"]);
     assert!(matches!(&p.steps[0], Step::CreateKey { kid, .. } if kid == "k2"));
+    // The JWKS line says which kids it gains, though k2's key does not exist yet.
+    let jwks_line = p.to_json().changes.into_iter().find(|c| c.resource == "s3_object").unwrap();
+    assert_eq!(
+        (
+            jwks_line.diffs[0].field.as_str(),
+            jwks_line.diffs[0].before.as_str(),
+            jwks_line.diffs[0].after.as_str()
+        ),
+        ("kids", "[k1]", "[k1, k2]")
+    );
     simulate(&started, &mut inv, &p);
     let jwks: Jwks = serde_json::from_slice(&inv.objects[".well-known/jwks.json"].body).unwrap();
     assert_eq!(jwks.keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k1", "k2"]);
@@ -396,7 +406,7 @@ fn one_scope_changed_is_exactly_one_update() {
         out,
         [
             "  ~ s3_object s3://grocery-issuer-123/.well-known/openid-configuration",
-            "      body: 508 bytes -> 527 bytes",
+            "      scopes_supported: [\"lists.read\",\"lists.write\"] -> [\"lists.admin\",\"lists.read\",\"lists.write\"]",
             "  ~ apigw_route GET /lists",
             "      scopes: [lists.read] -> [lists.read, lists.admin]",
             "Plan for `grocery` in us-east-1: 0 to create, 2 to update, 0 to delete.",
@@ -548,6 +558,7 @@ fn bucket_policy_statements_of_others_are_kept() {
         policy: Some(other.into()),
         public_access_block: None,
         has_other_objects: true,
+        ..Default::default()
     });
     let p = plan(&s, &inv).unwrap();
     let policy = p.steps.iter().find_map(|st| match st {

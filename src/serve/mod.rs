@@ -251,17 +251,24 @@ fn denial(d: &Decision) -> Response {
     r
 }
 
-/// What the access log says about one request.
+/// What the access log says about one request: its route, and why it failed, by who failed it (the names
+/// are API Gateway's `$context` variables: `authorizer.error`, `integration.error`).
+#[derive(Default)]
 struct Log {
     route: Option<String>,
-    error: Option<String>,
+    /// The request itself (too large): refused before routing.
+    request_error: Option<String>,
+    /// The token: 401/403.
+    authorizer_error: Option<String>,
+    /// The backend: unreachable, timed out, failed, or answered what cannot be relayed.
+    integration_error: Option<String>,
 }
 
 async fn handle(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request) -> Response {
     let started = Instant::now();
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
-    let mut log = Log { route: None, error: None };
+    let mut log = Log::default();
     let response = answer(&state, peer, req, &method, &path, &mut log).await;
     let n = state.requests.fetch_add(1, Ordering::Relaxed);
     access_log(&state, n, &method, &path, &log, response.status().as_u16(), started.elapsed());
@@ -272,13 +279,24 @@ fn access_log(state: &AppState, n: u64, method: &str, path: &str, log: &Log, sta
     let ms = took.as_secs_f64() * 1000.0;
     let line = if state.json_log {
         json!({"request": n, "method": method, "path": path, "route": log.route, "status": status,
-               "authorizer_error": log.error, "latency_ms": (ms * 1000.0).round() / 1000.0})
+               "request_error": log.request_error, "authorizer_error": log.authorizer_error,
+               "integration_error": log.integration_error, "latency_ms": (ms * 1000.0).round() / 1000.0})
         .to_string()
     } else {
+        let quoted = |v: &Option<String>| v.as_deref().map(|e| format!("\"{e}\"")).unwrap_or_else(|| "-".into());
+        // The error field names who failed the request; a request that failed nowhere shows none.
+        let error = [
+            ("request_error", &log.request_error),
+            ("authorizer_error", &log.authorizer_error),
+            ("integration_error", &log.integration_error),
+        ]
+        .iter()
+        .find(|(_, v)| v.is_some())
+        .map(|(k, v)| format!(" {k}={}", quoted(v)))
+        .unwrap_or_else(|| " authorizer_error=-".into());
         format!(
-            "{method} {path} route={} status={status} authorizer_error={} latency_ms={ms:.3}",
-            log.route.as_deref().map(|r| format!("\"{r}\"")).unwrap_or_else(|| "-".into()),
-            log.error.as_deref().map(|e| format!("\"{e}\"")).unwrap_or_else(|| "-".into()),
+            "{method} {path} route={} status={status}{error} latency_ms={ms:.3}",
+            quoted(&log.route),
         )
     };
     let _ = state.log.send(line);
@@ -289,7 +307,7 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
         + req.method().as_str().len()
         + req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>();
     if header_bytes > MAX_HEADER_BYTES {
-        log.error = Some(format!(
+        log.request_error = Some(format!(
             "request line and headers are {header_bytes} bytes, over {MAX_HEADER_BYTES}"
         ));
         return message(431, "Request Header Fields Too Large");
@@ -313,13 +331,13 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
     let verified = match checked.as_ref() {
         Ok(v) => v,
         Err(d) => {
-            log.error = Some(d.reason.clone());
+            log.authorizer_error = Some(d.reason.clone());
             return denial(d);
         }
     };
     let decision = decide(&served.authorizer, verified, Some(&route.scopes), now);
     if !decision.allowed {
-        log.error = Some(decision.reason.clone());
+        log.authorizer_error = Some(decision.reason.clone());
         return denial(&decision);
     }
     let (parts, body) = req.into_parts();
@@ -330,7 +348,7 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
     let query = parts.uri.query().unwrap_or("").to_string();
     match &route.target {
         Target::Missing(arn) => {
-            log.error = Some(format!("no local runtime for {arn} (--integration)"));
+            log.integration_error = Some(format!("no local runtime for {arn} (--integration)"));
             message(500, "Internal Server Error")
         }
         Target::Http(template) => forward_http(state, template, &params, &query, &parts.method, &parts.headers, body, peer, log).await,
@@ -388,10 +406,10 @@ fn passes(name: &HeaderName) -> bool {
 /// An integration that gave no answer: 503 when it timed out, 500 otherwise, as API Gateway answers.
 fn unreachable(e: &reqwest::Error, what: &str, url: &str, log: &mut Log) -> Response {
     if e.is_timeout() {
-        log.error = Some(format!("{what} timed out: {url}"));
+        log.integration_error = Some(format!("{what} timed out: {url}"));
         message(503, "Service Unavailable")
     } else {
-        log.error = Some(format!("{what} unreachable: {url}: {e}"));
+        log.integration_error = Some(format!("{what} unreachable: {url}: {e}"));
         message(500, "Internal Server Error")
     }
 }
@@ -441,7 +459,7 @@ async fn forward_http(
     let body = match resp.bytes().await {
         Ok(b) => b,
         Err(e) => {
-            log.error = Some(format!("integration answer broke off: {e}"));
+            log.integration_error = Some(format!("integration answer broke off: {e}"));
             return message(500, "Internal Server Error");
         }
     };
@@ -467,7 +485,7 @@ async fn invoke(state: &AppState, base: &str, ev: serde_json::Value, log: &mut L
     let failed = resp.headers().contains_key("x-amz-function-error") || !resp.status().is_success();
     let body = resp.bytes().await.unwrap_or_default();
     if failed {
-        log.error = Some(format!(
+        log.integration_error = Some(format!(
             "the function failed: {}",
             String::from_utf8_lossy(&body[..body.len().min(200)])
         ));
@@ -485,7 +503,7 @@ async fn invoke(state: &AppState, base: &str, ev: serde_json::Value, log: &mut L
             r
         }
         Err(e) => {
-            log.error = Some(e.to_string());
+            log.integration_error = Some(e.to_string());
             message(500, "Internal Server Error")
         }
     }

@@ -389,3 +389,9 @@ pub fn stack_yaml(name: &str, bucket: &str, api: &str, lambda_arn: Option<&str>)
     }
     s
 }
+
+/// Parses a command's JSON output, showing it when it is not JSON.
+#[track_caller]
+pub fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
+}
