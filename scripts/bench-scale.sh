@@ -2,11 +2,12 @@
 # Scaling benchmark (see scripts/bench_scale.py): 10, 100 and 300 routes through a 30 ms proxy, with and
 # without API Gateway's quota emulated, beside the manual recipe; then key generation beside openssl, and
 # `jwtstack validate` start-up time. Prints Markdown tables. Takes a few minutes.
+# STRICT=1 runs the proxy in its AWS-strict mode; SIZES="100" and QUOTA=on|off narrow the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-test-tools.sh
 cargo build --release --quiet
-.venv-test/bin/python scripts/bench_scale.py 2>/dev/null
+STRICT="${STRICT:-0}" .venv-test/bin/python scripts/bench_scale.py 2>/dev/null
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 echo

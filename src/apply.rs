@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use futures_util::stream::{self, StreamExt};
 use rand::rngs::OsRng;
 
-use crate::aws::retry::create_once;
+use crate::aws::retry::{create_once, when_busy};
 use crate::aws::{AwsError, Clients, ErrorKind, apigw, lambda, s3, ssm};
 use crate::config::Stack;
 use crate::crypto::documents;
@@ -57,62 +57,165 @@ pub enum ApplyError {
     Interrupted { done: usize, total: usize },
 }
 
-/// Runs every step in order; `progress` is called before each (for stderr output). When `stop` is set
-/// (Ctrl-C), the step in flight finishes and no other starts.
+/// Runs every step; `progress` is called before each (for stderr output). When `stop` is set (Ctrl-C), the
+/// steps in flight finish and no other starts.
+///
+/// Two lanes first, side by side: the issuer (key, bucket, documents) and the head of the API (the API and
+/// its integrations), which need nothing from each other; then everything else in plan order (the
+/// authorizer after the documents, routes after the authorizer). Within a lane, steps run in order, and
+/// neighbours of one kind that touch different resources run together (see [`parallel_group`]).
 pub async fn apply(
     c: &Clients,
     stack: &Stack,
     plan: &Plan,
     ctx: &mut Context,
     stop: &Arc<AtomicBool>,
-    mut progress: impl FnMut(usize, &Step),
+    progress: impl FnMut(usize, &Step),
 ) -> Result<(), ApplyError> {
-    let total = plan.steps.len();
-    let mut i = 0;
-    while i < total {
-        if stop.load(Ordering::SeqCst) {
-            return Err(ApplyError::Interrupted { done: i, total });
+    let (issuer, api_head, rest) = lanes(&plan.steps);
+    let run = Run {
+        c,
+        stack,
+        plan,
+        stop,
+        progress: std::cell::RefCell::new(progress),
+        done: std::sync::atomic::AtomicUsize::new(0),
+    };
+    if !issuer.is_empty() && !api_head.is_empty() {
+        let mut api_ctx = ctx.clone();
+        let (a, b) = tokio::join!(run.lane(&issuer, ctx), run.lane(&api_head, &mut api_ctx));
+        ctx.api_id = api_ctx.api_id;
+        ctx.api_endpoint = api_ctx.api_endpoint;
+        ctx.integrations = api_ctx.integrations;
+        // Both lanes have finished; the first failure in plan order is the one reported.
+        match (a, b) {
+            (Err(x), Err(y)) => return Err(run.first(x, y)),
+            (Err(e), Ok(())) | (Ok(()), Err(e)) => return Err(run.report(e)),
+            (Ok(()), Ok(())) => {}
         }
-        // The run of neighbouring steps that may go together (one step when it may not).
-        let group = parallel_group(&plan.steps[i]);
-        let mut end = i + 1;
-        while group.is_some() && end < total && parallel_group(&plan.steps[end]) == group {
-            end += 1;
-        }
-        for (n, step) in plan.steps[i..end].iter().enumerate() {
-            progress(i + n, step);
-        }
-        let shared: &Context = ctx;
-        let results: Vec<(usize, Result<Effect, AwsError>)> = stream::iter(i..end)
-            .map(|n| async move { (n, run_step(c, stack, &plan.steps[n], shared).await) })
-            .buffer_unordered(PARALLEL_STEPS)
-            .collect()
-            .await;
-        // Every step of the group has finished; the first failure (in plan order) is the one reported.
-        let mut failed: Option<(usize, AwsError)> = None;
-        let mut effects = Vec::new();
-        for (n, r) in results {
-            match r {
-                Ok(effect) => effects.push(effect),
-                Err(e) if failed.as_ref().is_none_or(|(m, _)| n < *m) => failed = Some((n, e)),
-                Err(_) => {}
-            }
-        }
-        for effect in effects {
-            ctx.record(effect);
-        }
-        if let Some((n, source)) = failed {
-            // Numbered as the plan's lines are (the progress lines and the summary count them).
-            let lines = |steps: &[Step]| steps.iter().map(|s| s.changes().len()).sum::<usize>();
-            return Err(ApplyError::Step {
-                step: lines(&plan.steps[..n]) + 1,
-                total: lines(&plan.steps),
-                source,
-            });
-        }
-        i = end;
+        run.lane(&rest, ctx).await.map_err(|e| run.report(e))
+    } else {
+        let all: Vec<usize> = (0..plan.steps.len()).collect();
+        run.lane(&all, ctx).await.map_err(|e| run.report(e))
     }
-    Ok(())
+}
+
+/// The steps of the two first lanes and the rest, as indices into the plan.
+fn lanes(steps: &[Step]) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+    let is_issuer = |s: &Step| {
+        matches!(
+            s,
+            Step::CreateKey { .. }
+                | Step::TagBucket { .. }
+                | Step::CreateBucket { .. }
+                | Step::PutPublicAccessBlock { .. }
+                | Step::PutBucketPolicy { .. }
+                | Step::DeleteBucketPolicy { .. }
+                | Step::PutObject { .. }
+                | Step::UpdateKeys { .. }
+        )
+    };
+    let is_api_head = |s: &Step| {
+        matches!(
+            s,
+            Step::CreateApi { .. } | Step::UpdateApiName { .. } | Step::CreateIntegration { .. }
+        )
+    };
+    let issuer: Vec<usize> = (0..steps.len()).take_while(|&i| is_issuer(&steps[i])).collect();
+    let api_head: Vec<usize> = (issuer.len()..steps.len()).filter(|&i| is_api_head(&steps[i])).collect();
+    let rest: Vec<usize> = (issuer.len()..steps.len()).filter(|i| !api_head.contains(i)).collect();
+    (issuer, api_head, rest)
+}
+
+/// A failed lane: the step (plan index) and why, or an interruption.
+enum LaneError {
+    Step(usize, AwsError),
+    Interrupted,
+}
+
+struct Run<'a, F> {
+    c: &'a Clients,
+    stack: &'a Stack,
+    plan: &'a Plan,
+    stop: &'a Arc<AtomicBool>,
+    progress: std::cell::RefCell<F>,
+    /// Steps finished, across lanes.
+    done: std::sync::atomic::AtomicUsize,
+}
+
+impl<F: FnMut(usize, &Step)> Run<'_, F> {
+    /// Runs these steps (plan indices, in order) one after another, neighbours of one group together.
+    async fn lane(&self, steps: &[usize], ctx: &mut Context) -> Result<(), LaneError> {
+        let mut i = 0;
+        while i < steps.len() {
+            if self.stop.load(Ordering::SeqCst) {
+                return Err(LaneError::Interrupted);
+            }
+            // The run of neighbouring steps that may go together (one step when it may not).
+            let group = parallel_group(&self.plan.steps[steps[i]]);
+            let mut end = i + 1;
+            while group.is_some() && end < steps.len() && parallel_group(&self.plan.steps[steps[end]]) == group {
+                end += 1;
+            }
+            for &n in &steps[i..end] {
+                (self.progress.borrow_mut())(n, &self.plan.steps[n]);
+            }
+            let shared: &Context = ctx;
+            let results: Vec<(usize, Result<Effect, AwsError>)> = stream::iter(steps[i..end].iter().copied())
+                .map(|n| async move { (n, run_step(self.c, self.stack, &self.plan.steps[n], shared).await) })
+                .buffer_unordered(PARALLEL_STEPS)
+                .collect()
+                .await;
+            // Every step of the group has finished; the first failure (in plan order) is the one reported.
+            let mut failed: Option<(usize, AwsError)> = None;
+            let mut effects = Vec::new();
+            for (n, r) in results {
+                match r {
+                    Ok(effect) => effects.push(effect),
+                    Err(e) if failed.as_ref().is_none_or(|(m, _)| n < *m) => failed = Some((n, e)),
+                    Err(_) => {}
+                }
+            }
+            self.done.fetch_add(effects.len(), Ordering::SeqCst);
+            for effect in effects {
+                ctx.record(effect);
+            }
+            if let Some((n, source)) = failed {
+                return Err(LaneError::Step(n, source));
+            }
+            i = end;
+        }
+        Ok(())
+    }
+
+    fn report(&self, e: LaneError) -> ApplyError {
+        match e {
+            LaneError::Step(n, source) => {
+                // Numbered as the plan's lines are (the progress lines and the summary count them).
+                ApplyError::Step {
+                    step: self.plan.lines_before(n) + 1,
+                    total: self.plan.lines_before(self.plan.steps.len()),
+                    source,
+                }
+            }
+            LaneError::Interrupted => ApplyError::Interrupted {
+                done: self.done.load(Ordering::SeqCst),
+                total: self.plan.steps.len(),
+            },
+        }
+    }
+
+    /// Of two lanes' failures, the step failure that comes first in the plan.
+    fn first(&self, a: LaneError, b: LaneError) -> ApplyError {
+        match (a, b) {
+            (LaneError::Step(x, e), LaneError::Step(y, _)) if x < y => self.report(LaneError::Step(x, e)),
+            (LaneError::Step(_, _), LaneError::Step(y, e)) => self.report(LaneError::Step(y, e)),
+            (LaneError::Step(x, e), LaneError::Interrupted) | (LaneError::Interrupted, LaneError::Step(x, e)) => {
+                self.report(LaneError::Step(x, e))
+            }
+            (LaneError::Interrupted, LaneError::Interrupted) => self.report(LaneError::Interrupted),
+        }
+    }
 }
 
 /// What a step produced that later steps need.
@@ -144,15 +247,14 @@ impl Context {
 }
 
 /// Steps that may run at the same time as their neighbours of the same group: they touch different
-/// resources and need nothing from each other. Every other step runs alone, in order.
+/// resources and need nothing from each other. Every other step runs alone, in order. Writes to the API are
+/// never in a group: API Gateway serialises changes to one API and answers 409 "concurrent modification" to
+/// overlapping writes (terraform-provider-aws issues 18018 and 37897), and its 10-per-second quota bounds them
+/// anyway.
 fn parallel_group(step: &Step) -> Option<u8> {
     Some(match step {
         Step::PutObject { .. } => 1,
-        Step::CreateIntegration { .. } => 2,
-        Step::CreateRoute { .. } | Step::UpdateRoute { .. } => 3,
         Step::AddPermission { .. } | Step::ReplacePermission { .. } => 4,
-        Step::DeleteRoute { .. } => 5,
-        Step::DeleteIntegration { .. } => 6,
         Step::RemovePermission { .. } => 7,
         Step::DeleteObject { .. } => 8,
         Step::DeleteKey { .. } => 9,
@@ -199,11 +301,11 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
                 || async { Ok(s3::bucket_exists(c, bucket).await?.then_some(())) },
             )
             .await?;
-            s3::tag_bucket(c, bucket, name).await?;
+            when_busy(|| s3::tag_bucket(c, bucket, name)).await?;
         }
-        Step::PutPublicAccessBlock { bucket, after, .. } => s3::put_public_access_block(c, bucket, *after).await?,
-        Step::PutBucketPolicy { bucket, policy, .. } => s3::put_bucket_policy(c, bucket, policy).await?,
-        Step::DeleteBucketPolicy { bucket } => s3::delete_bucket_policy(c, bucket).await?,
+        Step::PutPublicAccessBlock { bucket, after, .. } => when_busy(|| s3::put_public_access_block(c, bucket, *after)).await?,
+        Step::PutBucketPolicy { bucket, policy, .. } => when_busy(|| s3::put_bucket_policy(c, bucket, policy)).await?,
+        Step::DeleteBucketPolicy { bucket } => when_busy(|| s3::delete_bucket_policy(c, bucket)).await?,
         Step::PutObject {
             bucket,
             key,
@@ -230,19 +332,25 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
                 }
                 (None, Document::Discovery) => return Err(missing("the discovery document")),
             };
-            s3::put_document(c, bucket, key, body).await?;
+            when_busy(|| s3::put_document(c, bucket, key, body.clone())).await?;
         }
         Step::CreateApi { name: api_name } => {
             let api = create_once(api_name, || apigw::create_api(c, api_name, name), || apigw::find_owned_api(c, name)).await?;
             return Ok(Effect::Api(api.id, api.endpoint));
         }
-        Step::UpdateApiName { id, after, .. } => apigw::rename_api(c, id, after).await?,
+        Step::UpdateApiName { id, after, .. } => when_busy(|| apigw::rename_api(c, id, after)).await?,
         Step::CreateAuthorizer {
             name: auth_name,
             issuer,
             audience,
         } => {
-            let id = apigw::create_authorizer(c, &api_id()?, auth_name, issuer, audience).await?;
+            let api = api_id()?;
+            let id = create_once(
+                auth_name,
+                || apigw::create_authorizer(c, &api, auth_name, issuer, audience),
+                || async { Ok(apigw::find_authorizer(c, &api, auth_name).await?.map(|a| a.id)) },
+            )
+            .await?;
             return Ok(Effect::Authorizer(id));
         }
         Step::UpdateAuthorizer {
@@ -251,7 +359,10 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
             issuer,
             audience,
             ..
-        } => apigw::update_authorizer(c, &api_id()?, id, auth_name, &issuer.1, &audience.1).await?,
+        } => {
+            let api = api_id()?;
+            when_busy(|| apigw::update_authorizer(c, &api, id, auth_name, &issuer.1, &audience.1)).await?
+        }
         Step::CreateIntegration { spec } => {
             let (api, marker) = (api_id()?, integration_marker(name));
             let id = create_once(
@@ -293,7 +404,10 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
                 .get(integration)
                 .cloned()
                 .ok_or_else(|| missing("the integration id"))?;
-            apigw::update_route(c, &api_id()?, id, key, &auth, scopes, &target).await?;
+            {
+                let api = api_id()?;
+                when_busy(|| apigw::update_route(c, &api, id, key, &auth, scopes, &target)).await?
+            };
         }
         Step::CreateStage => {
             let api = api_id()?;
@@ -304,7 +418,10 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
             )
             .await?
         }
-        Step::UpdateStage => apigw::enable_auto_deploy(c, &api_id()?).await?,
+        Step::UpdateStage => {
+            let api = api_id()?;
+            when_busy(|| apigw::enable_auto_deploy(c, &api)).await?
+        }
         Step::AddPermission { function } | Step::ReplacePermission { function, .. } => {
             let (sid, source) = (permission_id(name), source_arn(function, &c.region, &api_id()?));
             if matches!(step, Step::ReplacePermission { .. }) {
@@ -322,15 +439,27 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
             )
             .await?
         }
-        Step::DeleteRoute { id, .. } => apigw::delete_route(c, &api_id()?, id).await?,
-        Step::DeleteIntegration { id, .. } => apigw::delete_integration(c, &api_id()?, id).await?,
+        Step::DeleteRoute { id, .. } => {
+            let api = api_id()?;
+            when_busy(|| apigw::delete_route(c, &api, id)).await?
+        }
+        Step::DeleteIntegration { id, .. } => {
+            let api = api_id()?;
+            when_busy(|| apigw::delete_integration(c, &api, id)).await?
+        }
         Step::RemovePermission { function } => lambda::remove_permission(c, function, &permission_id(name)).await?,
-        Step::DeleteAuthorizer { id, .. } => apigw::delete_authorizer(c, &api_id()?, id).await?,
-        Step::DeleteStage => apigw::delete_stage(c, &api_id()?).await?,
-        Step::DeleteApi { id, .. } => apigw::delete_api(c, id).await?,
-        Step::DeleteObject { bucket, key } => s3::delete_object(c, bucket, key).await?,
-        Step::DeleteBucket { bucket } => s3::delete_bucket(c, bucket).await?,
-        Step::TagBucket { bucket } => s3::tag_bucket(c, bucket, name).await?,
+        Step::DeleteAuthorizer { id, .. } => {
+            let api = api_id()?;
+            when_busy(|| apigw::delete_authorizer(c, &api, id)).await?
+        }
+        Step::DeleteStage => {
+            let api = api_id()?;
+            when_busy(|| apigw::delete_stage(c, &api)).await?
+        }
+        Step::DeleteApi { id, .. } => when_busy(|| apigw::delete_api(c, id)).await?,
+        Step::DeleteObject { bucket, key } => when_busy(|| s3::delete_object(c, bucket, key)).await?,
+        Step::DeleteBucket { bucket } => when_busy(|| s3::delete_bucket(c, bucket)).await?,
+        Step::TagBucket { bucket } => when_busy(|| s3::tag_bucket(c, bucket, name)).await?,
         Step::DeleteBucketMarker { .. } => ssm::delete_bucket_marker(c, name).await?,
         Step::DeleteKey { parameter, .. } => ssm::delete_key(c, parameter).await?,
         Step::UpdateKeys {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::apply::{self, Context};
-use crate::aws::{Clients, inventory};
+use crate::aws::{Clients, account, apigw, inventory};
 use crate::config::{Issuer, Stack};
 use crate::error::Error;
 use crate::issuer;
@@ -83,6 +83,7 @@ pub async fn converge(
     }
     if let Goal::Deploy { skip_issuer_check } = goal {
         gate_external_issuer(stack, &first, skip_issuer_check).await?;
+        gate_public_access(c, stack, &first).await?;
     }
     before_lock(&first)?;
     let (plan, ctx) = locked(c, stack, goal.command(), lock_timeout, || async {
@@ -96,6 +97,9 @@ pub async fn converge(
                 eprint!("{}", render_text(&plan, false));
             }
             run_plan(c, stack, &plan, &mut ctx).await?;
+            if matches!(goal, Goal::Deploy { .. }) {
+                check_deployment(c, &plan, &ctx).await?;
+            }
         }
         Ok((plan, ctx))
     })
@@ -130,10 +134,77 @@ async fn gate_external_issuer(stack: &Stack, plan: &Plan, skip: bool) -> Result<
     }
 }
 
+/// A deploy that would make the issuer bucket public first reads the account's Block Public Access setting:
+/// where it forbids public bucket policies, no bucket-level setting can lift it and the deploy would fail
+/// half-way (after the key and the bucket), so it stops before any change. Where the setting cannot be read
+/// (no `s3:GetAccountPublicAccessBlock`), it says so and goes on.
+async fn gate_public_access(c: &Clients, stack: &Stack, plan: &Plan) -> Result<(), Error> {
+    let Some(h) = stack.hosted().filter(|h| h.public) else {
+        return Ok(());
+    };
+    let makes_public = plan
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::PutBucketPolicy { .. } | Step::PutPublicAccessBlock { .. }));
+    if !makes_public {
+        return Ok(());
+    }
+    match account::public_access_block(c).await {
+        Ok(Some(b)) if b.block_public_policy || b.restrict_public_buckets => Err(plan::Conflict::AccountBlocksPublicAccess {
+            bucket: h.bucket.clone(),
+            setting: if b.block_public_policy {
+                "BlockPublicPolicy"
+            } else {
+                "RestrictPublicBuckets"
+            },
+        }
+        .into()),
+        Ok(_) => Ok(()),
+        Err(e) => {
+            eprintln!(
+                "note: the account's Block Public Access setting could not be read ({}); deploying as if it allowed a public issuer",
+                e.message
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Route and integration changes go live through the `$default` stage's automatic deployment, which can fail
+/// on AWS's side after every call succeeded; the stage then reports it in `LastDeploymentStatusMessage`
+/// ("Deployment attempt failed: ..."). Read once after the changes: a deployment still under way shows the
+/// previous status, so this catches what has failed by then.
+async fn check_deployment(c: &Clients, plan: &Plan, ctx: &Context) -> Result<(), Error> {
+    let touches_api = plan.steps.iter().any(|s| {
+        matches!(
+            s,
+            Step::CreateRoute { .. }
+                | Step::UpdateRoute { .. }
+                | Step::DeleteRoute { .. }
+                | Step::CreateIntegration { .. }
+                | Step::DeleteIntegration { .. }
+                | Step::CreateAuthorizer { .. }
+                | Step::UpdateAuthorizer { .. }
+                | Step::CreateStage
+                | Step::UpdateStage
+        )
+    });
+    let Some(api) = ctx.api_id.as_deref().filter(|_| touches_api) else {
+        return Ok(());
+    };
+    match apigw::deployment_status(c, api).await? {
+        Some(message) if message.to_ascii_lowercase().contains("failed") => Err(Error::Failure(format!(
+            "the changes were made, but API Gateway's automatic deployment of the $default stage of API {api} failed: {message}\n  \
+             the routes are not live as planned; fix the cause and run deploy again"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Applies the plan; Ctrl-C stops it after the step in flight.
 async fn run_plan(c: &Clients, stack: &Stack, plan: &Plan, ctx: &mut Context) -> Result<(), Error> {
     // Counted in plan lines, as the plan and the summary count them (a key step can be several lines).
-    let total = plan.steps.iter().map(|s| s.changes().len()).sum::<usize>();
+    let total = plan.lines_before(plan.steps.len());
     let mut line_no = 0;
     let stop = Arc::new(AtomicBool::new(false));
     let listener = tokio::spawn({

@@ -109,6 +109,8 @@ pub struct Expect {
     pub hosted_on_s3: bool,
     /// jwtstack publishes the documents (a bucket, maybe behind CloudFront): fixes name deploy.
     pub hosted: bool,
+    /// The stack already makes the bucket public (`issuer.public: true`).
+    pub public: bool,
 }
 
 impl Expect {
@@ -120,6 +122,7 @@ impl Expect {
                 kids: h.published_keys().into_iter().map(String::from).collect(),
                 hosted_on_s3: h.url.is_none(),
                 hosted: true,
+                public: h.public,
             },
             None => Expect::default(),
         }
@@ -160,6 +163,13 @@ fn unreachable(code: &'static str, what: &str, e: &FetchError, expect: &Expect) 
     let fix = match e {
         FetchError::Timeout { .. } => "serve it faster than 1500 ms (API Gateway gives up then); a CDN in front helps".to_string(),
         FetchError::TooLarge { .. } => "keep it under 150,000 bytes: publish fewer keys".to_string(),
+        FetchError::Status { status: 403, .. } if expect.hosted_on_s3 && expect.public => {
+            "the stack's bucket policy allows public reads, yet S3 refuses them: the account's or the organisation's \
+             Block Public Access (RestrictPublicBuckets), or a service control policy, overrides it. Serve the issuer \
+             from a private bucket behind CloudFront (issuer.public: false with issuer.url; see docs/cloudfront.md), \
+             or ask an administrator for an exception"
+                .to_string()
+        }
         FetchError::Status { status: 403, .. } if expect.hosted_on_s3 => {
             "the bucket is not public: set issuer.public: true and deploy, or give CloudFront read access".to_string()
         }

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("{}", output::render_error(&e));
             if json {
-                println!(
+                jwtstack::outln!(
                     "{}",
                     output::to_json(&output::ErrorJson {
                         error: output::error_body(&e)

@@ -216,6 +216,36 @@ fn push_hint(out: &mut String, hint: Option<&str>) {
     }
 }
 
+/// Writes to stdout. A reader that went away (`| head`, `| grep -q`) ends the process quietly with the
+/// shell's status for a broken pipe (141), as `cat` and `ls` end; any other write error is reported the same
+/// way, since stdout is where the result would have gone.
+pub fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_fmt(args)
+        .and_then(|()| if newline { out.write_all(b"\n") } else { Ok(()) })
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: writing to stdout: {e}");
+        }
+        std::process::exit(141);
+    }
+}
+
+/// `print!` to stdout, ending quietly when the reader has gone (see [`write_stdout`]).
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::write_stdout(format_args!($($arg)*), false) };
+}
+
+/// `println!` to stdout, ending quietly when the reader has gone (see [`write_stdout`]).
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::output::write_stdout(format_args!($($arg)*), true) };
+}
+
 #[cfg(test)]
 mod tests {
     /// The `--json` documents are a contract: a change to any of them changes this snapshot.

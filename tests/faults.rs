@@ -1,4 +1,5 @@
-//! Faults, kills, interrupts and concurrent runs, through tests/support/aws_proxy.py in front of moto.
+//! Faults, kills, interrupts and concurrent runs, through tests/support/aws_proxy.py in front of moto, in its
+//! strict mode (AWS's 409s, Block Public Access, OperationAborted) as well.
 //! Each scenario ends with a check of the whole state: converged, no duplicates, the key never rewritten.
 
 use crate::common;
@@ -119,7 +120,10 @@ fn injected_faults_over_many_seeds_end_in_the_desired_state() {
         let (yaml, bucket) = stack(&name);
         let file = format!("{name}.yaml");
         std::fs::write(env.path().join(&file), yaml).unwrap();
-        let proxy = Proxy::start(&env.moto.endpoint, &["--seed", &seed.to_string(), "--fault-rate", "0.2"]);
+        let proxy = Proxy::start(
+            &env.moto.endpoint,
+            &["--strict", "--seed", &seed.to_string(), "--fault-rate", "0.2"],
+        );
         until_success(&env, &proxy.endpoint, &["deploy", "-f", &file], &mut runs);
         let key = key_of(&env, &name).unwrap();
         assert_converged(&env, &name, &file);
@@ -156,7 +160,7 @@ fn spawn(env: &Env, endpoint: &str, args: &[&str]) -> Child {
 #[test]
 fn deploy_and_teardown_killed_at_any_point_recover_on_the_next_run() {
     let env = Env::new();
-    let proxy = Proxy::start(&env.moto.endpoint, &["--latency-ms", "25"]);
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--latency-ms", "25"]);
     let points: Vec<u64> = (0..14).map(|i| 40 + i * 70).collect();
     let mut outcomes = Vec::new();
     for (i, ms) in points.iter().enumerate() {
@@ -198,7 +202,7 @@ fn deploy_and_teardown_killed_at_any_point_recover_on_the_next_run() {
 #[test]
 fn two_concurrent_deploys_one_waits_and_the_end_state_is_correct() {
     let env = Env::new();
-    let proxy = Proxy::start(&env.moto.endpoint, &["--latency-ms", "60"]);
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--latency-ms", "60"]);
     let (yaml, _) = stack("twins");
     env.write_stack(&yaml);
     let a = spawn(&env, &proxy.endpoint, &["deploy", "--lock-timeout", "2m"]);
@@ -214,7 +218,7 @@ fn two_concurrent_deploys_one_waits_and_the_end_state_is_correct() {
 #[test]
 fn a_second_deploy_without_lock_timeout_fails_naming_the_holder() {
     let env = Env::new();
-    let proxy = Proxy::start(&env.moto.endpoint, &["--latency-ms", "80"]);
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--latency-ms", "80"]);
     let (yaml, _) = stack("held");
     env.write_stack(&yaml);
     let first = spawn(&env, &proxy.endpoint, &["deploy"]);
@@ -243,7 +247,7 @@ fn a_second_deploy_without_lock_timeout_fails_naming_the_holder() {
 #[test]
 fn ctrl_c_stops_after_the_step_in_flight_and_the_next_run_finishes() {
     let env = Env::new();
-    let proxy = Proxy::start(&env.moto.endpoint, &["--latency-ms", "80"]);
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--latency-ms", "80"]);
     let (yaml, _) = stack("sigint");
     env.write_stack(&yaml);
     let child = spawn(&env, &proxy.endpoint, &["deploy"]);
@@ -267,7 +271,7 @@ fn ctrl_c_stops_after_the_step_in_flight_and_the_next_run_finishes() {
 #[test]
 fn access_denied_names_the_iam_action_and_the_resource() {
     let env = Env::new();
-    let proxy = Proxy::start(&env.moto.endpoint, &["--deny-ssm-action", "PutParameter"]);
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--deny-ssm-action", "PutParameter"]);
     let (yaml, _) = stack("denied");
     env.write_stack(&yaml);
     let out = env.run_via(&proxy.endpoint, &["deploy"]);

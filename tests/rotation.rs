@@ -215,7 +215,7 @@ fn a_rotation_never_breaks_a_live_token_and_never_touches_the_old_key() {
 #[test]
 fn a_rotation_killed_at_any_point_resumes_with_the_same_step() {
     let env = Env::new();
-    let proxy = common::Proxy::start(&env.moto.endpoint, &["--latency-ms", "25"]);
+    let proxy = common::Proxy::start(&env.moto.endpoint, &["--strict", "--latency-ms", "25"]);
     env.write_stack(&stack());
     env.run(&["deploy"]).ok();
     let old_token = env.run(&["token", "--sub", "alice", "--scope", "lists.read"]).ok().stdout;

@@ -192,6 +192,18 @@ pub async fn list_routes(c: &Clients, api_id: &str) -> Result<Vec<RouteInfo>, Aw
     Ok(all)
 }
 
+/// The `$default` stage's last automatic deployment, in API Gateway's words (`None` when it says nothing).
+pub async fn deployment_status(c: &Clients, api_id: &str) -> Result<Option<String>, AwsError> {
+    let out = c.apigw.get_stage().api_id(api_id).stage_name(STAGE_NAME).send().await;
+    match out {
+        Ok(out) => Ok(out.last_deployment_status_message().map(str::to_string)),
+        Err(e) => {
+            let err = classify(format!("reading stage {STAGE_NAME} of API {api_id}"), e);
+            if err.is_not_found() { Ok(None) } else { Err(err) }
+        }
+    }
+}
+
 pub async fn find_default_stage(c: &Clients, api_id: &str, stack: &str) -> Result<Option<StageInfo>, AwsError> {
     let stages = all_pages(|token| async move {
         let out = c

@@ -1,6 +1,7 @@
 //! The AWS side: one file per service. Each reads its part of the [`Inventory`](crate::plan::Inventory) and
 //! performs its steps; `retry` holds the retry rules, `pace` the API Gateway pacing. SDK errors are classified here, with the context of the call that failed.
 
+pub mod account;
 pub mod apigw;
 pub mod inventory;
 pub mod lambda;
@@ -32,6 +33,9 @@ pub enum ErrorKind {
     Conflict,
     Throttled,
     AccessDenied,
+    /// AWS refused the call because another change to the same resource is in progress: API Gateway's 409
+    /// "concurrent modification", S3's 409 `OperationAborted`. Nothing happened; try again after a pause.
+    Busy,
     /// No credentials could be had: no call was sent.
     Credentials,
     /// No answer, a reset connection, or a timeout: the call may or may not have taken effect.
@@ -44,7 +48,10 @@ pub enum ErrorKind {
 impl ErrorKind {
     /// Worth another attempt after a pause.
     pub fn is_transient(self) -> bool {
-        matches!(self, ErrorKind::Throttled | ErrorKind::Connection | ErrorKind::Server)
+        matches!(
+            self,
+            ErrorKind::Throttled | ErrorKind::Busy | ErrorKind::Connection | ErrorKind::Server
+        )
     }
 }
 
@@ -142,6 +149,13 @@ where
         SdkError::ServiceError(se) => {
             let code = se.err().code().map(str::to_string);
             let kind = match code.as_deref() {
+                // terraform-provider-aws issues 7628 and 36873: right after CreateBucket and between bucket
+                // configuration calls.
+                Some("OperationAborted") => ErrorKind::Busy,
+                // API Gateway serialises changes to one API (terraform-provider-aws issues 18018, 37897, 40575;
+                // bref issue 868). The code is the same as for a real conflict ("Route with key ... already
+                // exists"): only AWS's message tells them apart.
+                Some("ConflictException") if se.err().message().is_some_and(|m| m.contains("concurrent modification")) => ErrorKind::Busy,
                 Some(
                     "NotFoundException"
                     | "NoSuchBucket"
@@ -395,6 +409,8 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub lambda: aws_sdk_lambda::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub s3control: aws_sdk_s3control::Client,
     pub region: String,
     pub stats: CallStats,
 }
@@ -458,11 +474,21 @@ impl Clients {
         let lambda_conf = aws_sdk_lambda::config::Builder::from(&shared)
             .interceptor(CountingInterceptor(stats.clone()))
             .build();
+        let sts_conf = aws_sdk_sts::config::Builder::from(&shared)
+            .interceptor(CountingInterceptor(stats.clone()))
+            .build();
+        let mut s3control_conf = aws_sdk_s3control::config::Builder::from(&shared).interceptor(CountingInterceptor(stats.clone()));
+        if let Some(endpoint) = conn.endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()) {
+            s3control_conf = s3control_conf.endpoint_resolver(account::FixedEndpoint(endpoint));
+        }
+        let s3control_conf = s3control_conf.build();
         Ok(Clients {
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
             ssm: aws_sdk_ssm::Client::from_conf(ssm_conf),
             apigw: aws_sdk_apigatewayv2::Client::from_conf(apigw_conf),
             lambda: aws_sdk_lambda::Client::from_conf(lambda_conf),
+            sts: aws_sdk_sts::Client::from_conf(sts_conf),
+            s3control: aws_sdk_s3control::Client::from_conf(s3control_conf),
             region,
             stats,
         })

@@ -73,3 +73,25 @@ where
         }
     }
 }
+
+/// Runs a call again, after a pause, while AWS answers that another change to the same resource is in
+/// progress ([`ErrorKind::Busy`]: API Gateway's 409 "concurrent modification", S3's `OperationAborted`). Nothing
+/// happened on such an answer, so an update or a delete may simply be sent again; creates go through
+/// [`create_once`], which looks for what an earlier attempt made first.
+pub async fn when_busy<T, C, CF>(mut call: C) -> Result<T, AwsError>
+where
+    C: FnMut() -> CF,
+    CF: Future<Output = Result<T, AwsError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(e) if e.kind == ErrorKind::Busy && attempt < MAX_ATTEMPTS => {
+                tracing::info!(attempt, error = %e, "AWS is busy with another change to this resource; trying again");
+                tokio::time::sleep(backoff(attempt).max(Duration::from_millis(100))).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}

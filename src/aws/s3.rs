@@ -3,7 +3,12 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration, Tag, Tagging};
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration, ServerSideEncryption, Tag, Tagging,
+};
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 
 use super::retry::no_retry;
 use super::{AwsError, Clients, ErrorKind, classify};
@@ -21,6 +26,15 @@ pub async fn read_bucket(
     let head = match c.s3.head_bucket().bucket(bucket).send().await {
         Ok(out) => out,
         Err(e) => {
+            // A bucket in another region answers 301 (or 400) with its region in `x-amz-bucket-region`, and the
+            // SDK does not follow it (awslabs/aws-sdk-rust issue 183). The planner refuses such a bucket by name.
+            if let Some(region) = bucket_region_of(&e) {
+                let info = BucketInfo {
+                    region: Some(region),
+                    ..BucketInfo::default()
+                };
+                return Ok((Some(info), BTreeMap::new()));
+            }
             let mut err = classify(format!("reading S3 bucket {bucket}"), e);
             return match err.kind {
                 ErrorKind::NotFound => Ok((None, BTreeMap::new())),
@@ -123,6 +137,15 @@ pub async fn read_bucket(
     ))
 }
 
+/// The region a refused bucket call names, when S3 says the bucket lives elsewhere.
+fn bucket_region_of<E>(e: &SdkError<E, HttpResponse>) -> Option<String> {
+    let raw = e.raw_response()?;
+    if !matches!(raw.status().as_u16(), 301 | 400 | 403) {
+        return None;
+    }
+    raw.headers().get("x-amz-bucket-region").map(str::to_string)
+}
+
 /// One object's body and headers, `None` when it does not exist.
 pub async fn get_object(c: &Clients, bucket: &str, key: &str) -> Result<Option<ObjectInfo>, AwsError> {
     let context = format!("reading s3://{bucket}/{key}");
@@ -130,6 +153,7 @@ pub async fn get_object(c: &Clients, bucket: &str, key: &str) -> Result<Option<O
         Ok(out) => {
             let content_type = out.content_type().map(str::to_string);
             let cache_control = out.cache_control().map(str::to_string);
+            let encryption = out.server_side_encryption().map(|e| e.as_str().to_string());
             let body = out
                 .body
                 .collect()
@@ -141,6 +165,7 @@ pub async fn get_object(c: &Clients, bucket: &str, key: &str) -> Result<Option<O
                 body,
                 content_type,
                 cache_control,
+                encryption,
             }))
         }
         Err(e) => {
@@ -218,12 +243,20 @@ pub async fn put_public_access_block(c: &Clients, bucket: &str, p: PublicAccessB
 }
 
 pub async fn put_bucket_policy(c: &Clients, bucket: &str, policy: &str) -> Result<(), AwsError> {
-    c.s3.put_bucket_policy()
-        .bucket(bucket)
-        .policy(policy)
-        .send()
-        .await
-        .map_err(|e| classify(format!("putting the policy of S3 bucket {bucket}"), e))?;
+    c.s3.put_bucket_policy().bucket(bucket).policy(policy).send().await.map_err(|e| {
+        let mut err = classify(format!("putting the policy of S3 bucket {bucket}"), e);
+        if err.kind == ErrorKind::AccessDenied {
+            err.hint = Some(
+                "S3 refuses a public bucket policy when Block Public Access forbids it (the bucket's, the \
+                     account's or the organisation's setting) or a service control policy denies it, as well as when \
+                     IAM does not allow s3:PutBucketPolicy. Ways out: serve the issuer from a private bucket behind \
+                     CloudFront (issuer.public: false; see docs/cloudfront.md), or ask an administrator for an \
+                     exception for this bucket"
+                    .into(),
+            );
+        }
+        err
+    })?;
     Ok(())
 }
 
@@ -242,6 +275,9 @@ pub async fn put_document(c: &Clients, bucket: &str, key: &str, body: Vec<u8>) -
         .key(key)
         .content_type(CONTENT_TYPE)
         .cache_control(CACHE_CONTROL)
+        // Explicitly SSE-S3: a bucket whose default is SSE-KMS would otherwise encrypt the documents with a KMS
+        // key that anonymous readers (API Gateway) cannot use.
+        .server_side_encryption(ServerSideEncryption::Aes256)
         .body(ByteStream::from(body))
         .send()
         .await

@@ -38,9 +38,9 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
                     stack: stack.name.clone(),
                     valid: true,
                 };
-                println!("{}", serde_json::to_string(&out).unwrap_or_default());
+                crate::outln!("{}", serde_json::to_string(&out).unwrap_or_default());
             } else {
-                println!(
+                crate::outln!(
                     "{}: valid stack `{}` with {} route(s)",
                     g.file.display(),
                     stack.name,

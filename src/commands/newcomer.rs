@@ -1,6 +1,6 @@
 //! init, schema, check, completions, man: getting started and finding out what is wrong.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use clap::CommandFactory;
@@ -145,22 +145,24 @@ pub fn init(g: &Global, args: InitArgs) -> Result<u8, Error> {
     if !schema.exists() {
         std::fs::write(&schema, config::schema_json()).map_err(|e| Error::Failure(format!("writing {}: {e}", schema.display())))?;
     }
-    println!("Wrote {} (and {} for editors).", path.display(), schema.display());
-    println!("Next: jwtstack validate, then jwtstack plan, then jwtstack deploy.");
+    crate::outln!("Wrote {} (and {} for editors).", path.display(), schema.display());
+    crate::outln!("Next: jwtstack validate, then jwtstack plan, then jwtstack deploy.");
     Ok(exit::OK)
 }
 
 pub fn schema(output: bool) -> Result<u8, Error> {
     if output {
-        print!("{}", crate::output::schema_json());
+        crate::out!("{}", crate::output::schema_json());
     } else {
-        print!("{}", config::schema_json());
+        crate::out!("{}", config::schema_json());
     }
     Ok(exit::OK)
 }
 
 pub fn completions(shell: clap_complete::Shell) -> Result<u8, Error> {
-    clap_complete::generate(shell, &mut Cli::command(), "jwtstack", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "jwtstack", &mut script);
+    crate::out!("{}", String::from_utf8_lossy(&script));
     Ok(exit::OK)
 }
 
@@ -169,45 +171,45 @@ pub fn man(dir: Option<&std::path::Path>) -> Result<u8, Error> {
         std::fs::create_dir_all(dir).map_err(|e| Error::Failure(format!("creating {}: {e}", dir.display())))?;
         clap_mangen::generate_to(Cli::command(), dir)
             .map_err(|e| Error::Failure(format!("writing the man pages into {}: {e}", dir.display())))?;
-        println!("Wrote jwtstack.1 and one page per subcommand into {}.", dir.display());
+        crate::outln!("Wrote jwtstack.1 and one page per subcommand into {}.", dir.display());
         return Ok(exit::OK);
     }
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut out)
         .map_err(|e| Error::Failure(format!("rendering the man page: {e}")))?;
-    std::io::stdout().write_all(&out).map_err(|e| Error::Failure(e.to_string()))?;
+    crate::out!("{}", String::from_utf8_lossy(&out));
     Ok(exit::OK)
 }
 
 pub async fn check(g: &Global, stack: &Stack) -> Result<u8, Error> {
     let region = local_region(g, stack)?;
     let url = stack.issuer_url(&region);
-    if stack.hosted().is_some() && g.on_emulator() {
+    if stack.hosted().is_some_and(|h| h.url.is_none()) && g.on_emulator() {
         // The emulator serves the AWS API, not the issuer's public URL: nothing to read there.
         let report = issuer::Report::skipped(&url, issuer::emulator_skip(&url));
         if g.json {
-            println!("{}", to_json(&report));
+            crate::outln!("{}", to_json(&report));
         } else {
-            print!("{}", report.render());
-            println!("Skipped: the issuer is checked against real AWS only.");
+            crate::out!("{}", report.render());
+            crate::outln!("Skipped: the issuer is checked against real AWS only.");
         }
         return Ok(exit::OK);
     }
     let report = issuer::check(&url, &issuer::Expect::of(stack)).await;
     if g.json {
-        println!("{}", to_json(&report));
+        crate::outln!("{}", to_json(&report));
     } else {
-        print!("{}", report.render());
+        crate::out!("{}", report.render());
         if report.ok() {
-            println!(
+            crate::outln!(
                 "OK: API Gateway can read {} and its JWKS ({} key(s): {})",
                 report.discovery_url,
                 report.kids.len(),
                 report.kids.join(", ")
             );
         } else {
-            println!("API Gateway would refuse tokens from {url}: fix the errors above, then run `jwtstack check` again.");
+            crate::outln!("API Gateway would refuse tokens from {url}: fix the errors above, then run `jwtstack check` again.");
         }
     }
     Ok(if report.ok() { exit::OK } else { exit::FAILURE })

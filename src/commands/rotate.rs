@@ -28,9 +28,9 @@ async fn read_status(c: &Clients, stack: &Stack) -> Result<Status, Error> {
 pub async fn status(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error> {
     let status = read_status(c, stack).await?;
     if g.json {
-        println!("{}", to_json(&status));
+        crate::outln!("{}", to_json(&status));
     } else {
-        print!("{}", render_status(&status));
+        crate::out!("{}", render_status(&status));
     }
     Ok(exit::OK)
 }
@@ -131,17 +131,17 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
                 plan: None,
                 status: None,
             };
-            println!("{}", to_json(&out));
+            crate::outln!("{}", to_json(&out));
         } else if diff.is_empty() {
-            println!("Dry run: stack.yaml needs no edit; `jwtstack rotate {name}` would only deploy.");
+            crate::outln!("Dry run: stack.yaml needs no edit; `jwtstack rotate {name}` would only deploy.");
         } else {
-            print!("{diff}");
-            println!("Dry run: {} is unchanged and nothing was deployed.", file.display());
+            crate::out!("{diff}");
+            crate::outln!("Dry run: {} is unchanged and nothing was deployed.", file.display());
         }
         return Ok(exit::OK);
     }
     if !diff.is_empty() && !g.json {
-        print!("{diff}");
+        crate::out!("{diff}");
     }
     let deploy = Goal::Deploy { skip_issuer_check: true };
     let Converged { plan, .. } = converge(c, &target, deploy, lock_timeout, |_| Ok(())).await.inspect_err(|_| {
@@ -162,17 +162,20 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
             plan: Some(plan.to_json()),
             status: Some(status),
         };
-        println!("{}", to_json(&out));
+        crate::outln!("{}", to_json(&out));
     } else {
         let s = plan.to_json();
         for ch in s.changes.iter().filter(|c| c.resource == "jwks_key" || c.resource == "signing_key") {
-            println!("  {} {} {}", ch.action.sign(), ch.resource, ch.name);
+            crate::outln!("  {} {} {}", ch.action.sign(), ch.resource, ch.name);
         }
-        println!(
+        crate::outln!(
             "Deployed `{}`: {} created, {} updated, {} deleted.",
-            target.name, s.summary.create, s.summary.update, s.summary.delete
+            target.name,
+            s.summary.create,
+            s.summary.update,
+            s.summary.delete
         );
-        print!("{}", render_status(&status));
+        crate::out!("{}", render_status(&status));
     }
     Ok(exit::OK)
 }
@@ -213,9 +216,9 @@ pub async fn keys_delete(g: &Global, c: &Clients, stack: &Stack, kid: &str, yes:
             deleted: kid.to_string(),
             parameter: parameter.clone(),
         };
-        println!("{}", to_json(&out));
+        crate::outln!("{}", to_json(&out));
     } else {
-        println!("Deleted the private key of {kid} ({parameter}).");
+        crate::outln!("Deleted the private key of {kid} ({parameter}).");
     }
     Ok(exit::OK)
 }

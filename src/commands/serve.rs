@@ -37,7 +37,7 @@ pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Err
     let described = source.describe();
     let routes = stack.routes.len();
     serve::run(listener, opts, served, source, keys, |addr| {
-        println!("http://{addr}");
+        crate::outln!("http://{addr}");
         let _ = std::io::stdout().flush();
         eprintln!(
             "serving `{}`: {routes} route(s) on http://{addr}, {n} key(s) from {described}; Ctrl-C stops",

@@ -31,23 +31,23 @@ fn outputs_of(stack: &Stack, region: &str, ctx: &Context) -> Outputs {
 
 fn print_outputs(o: &Outputs) {
     let none = "(not deployed)".to_string();
-    println!("api_endpoint   {}", o.api_endpoint.as_ref().unwrap_or(&none));
-    println!("api_id         {}", o.api_id.as_ref().unwrap_or(&none));
-    println!("issuer         {}", o.issuer);
-    println!("discovery_url  {}", o.discovery_url);
+    crate::outln!("api_endpoint   {}", o.api_endpoint.as_ref().unwrap_or(&none));
+    crate::outln!("api_id         {}", o.api_id.as_ref().unwrap_or(&none));
+    crate::outln!("issuer         {}", o.issuer);
+    crate::outln!("discovery_url  {}", o.discovery_url);
     let external = "(the provider's, from its discovery document)".to_string();
-    println!("jwks_uri       {}", o.jwks_uri.as_ref().unwrap_or(&external));
-    println!("authorizer_id  {}", o.authorizer_id.as_ref().unwrap_or(&none));
-    println!("key_parameter  {}", o.key_parameter.as_ref().unwrap_or(&external));
+    crate::outln!("jwks_uri       {}", o.jwks_uri.as_ref().unwrap_or(&external));
+    crate::outln!("authorizer_id  {}", o.authorizer_id.as_ref().unwrap_or(&none));
+    crate::outln!("key_parameter  {}", o.key_parameter.as_ref().unwrap_or(&external));
 }
 
 pub async fn plan(g: &Global, c: &Clients, stack: &Stack, detailed_exitcode: bool) -> Result<u8, Error> {
     let inv = inventory::read(c, stack).await?;
     let plan = plan::plan(stack, &inv)?;
     if g.json {
-        println!("{}", to_json(&plan.to_json()));
+        crate::outln!("{}", to_json(&plan.to_json()));
     } else {
-        print!("{}", render_text(&plan, use_color(g)));
+        crate::out!("{}", render_text(&plan, use_color(g)));
     }
     Ok(if detailed_exitcode && !plan.is_empty() {
         exit::CHANGES
@@ -60,12 +60,10 @@ pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Durati
     let started = std::time::Instant::now();
     let Converged { plan, ctx, .. } = converge(c, stack, Goal::Deploy { skip_issuer_check }, lock_timeout, |_| Ok(())).await?;
     let took = started.elapsed().as_secs_f64();
-    if stack.hosted().is_some() {
-        check_hosted_issuer(g, stack, &c.region, skip_issuer_check).await;
-    }
+    let issuer_ok = stack.hosted().is_none() || check_hosted_issuer(g, stack, &c.region, skip_issuer_check).await;
     let outputs = outputs_of(stack, &c.region, &ctx);
     if g.json {
-        println!(
+        crate::outln!(
             "{}",
             to_json(&DeployJson {
                 plan: plan.to_json(),
@@ -74,31 +72,39 @@ pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Durati
         );
     } else {
         if plan.is_empty() {
-            println!("No changes: AWS matches the stack `{}`.", stack.name);
+            crate::outln!("No changes: AWS matches the stack `{}`.", stack.name);
         } else {
             let s = plan.to_json().summary;
-            println!(
+            crate::outln!(
                 "Deployed `{}`: {} created, {} updated, {} deleted in {took:.1} s.",
-                stack.name, s.create, s.update, s.delete
+                stack.name,
+                s.create,
+                s.update,
+                s.delete
             );
         }
         print_outputs(&outputs);
     }
+    if !issuer_ok {
+        eprintln!("error: deployed, but API Gateway cannot use the issuer (see above): the stack does not work until that is fixed");
+        return Ok(exit::FAILURE);
+    }
     Ok(exit::OK)
 }
 
-/// After a deploy, reads the hosted issuer as API Gateway will and reports what would fail. On an emulator
-/// (`--endpoint-url`) the issuer URL is real AWS's, which the emulator does not serve: it says so and skips.
-async fn check_hosted_issuer(g: &Global, stack: &Stack, region: &str, skip: bool) {
+/// After a deploy, reads the hosted issuer as API Gateway will and reports what would fail; false when API
+/// Gateway could not use it. On an emulator (`--endpoint-url`) the default issuer URL is real AWS's S3, which
+/// the emulator does not serve: it says so and skips (an `issuer.url` of the user's own is read).
+async fn check_hosted_issuer(g: &Global, stack: &Stack, region: &str, skip: bool) -> bool {
     let url = stack.issuer_url(region);
     if skip {
-        return;
+        return true;
     }
-    if g.on_emulator() {
+    if g.on_emulator() && stack.hosted().is_some_and(|h| h.url.is_none()) {
         eprintln!(
             "issuer check skipped: --endpoint-url sends AWS calls to an emulator, which does not serve {url}; run `jwtstack check` against real AWS"
         );
-        return;
+        return true;
     }
     let report = issuer::check(&url, &issuer::Expect::of(stack)).await;
     if report.ok() && report.findings.is_empty() {
@@ -108,8 +114,11 @@ async fn check_hosted_issuer(g: &Global, stack: &Stack, region: &str, skip: bool
         );
     } else {
         eprint!("{}", report.render());
-        eprintln!("issuer check: API Gateway may refuse tokens until the problems above are fixed (`jwtstack check` re-runs it)");
+        if report.ok() {
+            eprintln!("issuer check: API Gateway accepts the issuer; the warnings above are worth fixing (`jwtstack check` re-runs it)");
+        }
     }
+    report.ok()
 }
 
 pub async fn unlock(c: &Clients, stack: &Stack, yes: bool) -> Result<u8, Error> {
@@ -119,8 +128,8 @@ pub async fn unlock(c: &Clients, stack: &Stack, yes: bool) -> Result<u8, Error> 
         ));
     }
     match lock::force_unlock(c, &stack.name).await? {
-        Some(holder) => println!("Cleared the lock of stack `{}`, held by {holder}.", stack.name),
-        None => println!("Stack `{}` was not locked.", stack.name),
+        Some(holder) => crate::outln!("Cleared the lock of stack `{}`, held by {holder}.", stack.name),
+        None => crate::outln!("Stack `{}` was not locked.", stack.name),
     }
     Ok(exit::OK)
 }
@@ -140,17 +149,17 @@ pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_ke
             eprintln!("removed the run lock left by a run that is gone");
         }
         if g.json {
-            println!("{}", to_json(&TeardownJson { removed: plan.to_json() }));
+            crate::outln!("{}", to_json(&TeardownJson { removed: plan.to_json() }));
         } else {
             for n in &plan.notes {
-                println!("note: {n}");
+                crate::outln!("note: {n}");
             }
-            println!("Nothing to remove: stack `{}` owns nothing in {}.", stack.name, c.region);
+            crate::outln!("Nothing to remove: stack `{}` owns nothing in {}.", stack.name, c.region);
         }
         return Ok(exit::OK);
     }
     if g.json {
-        println!("{}", to_json(&TeardownJson { removed: plan.to_json() }));
+        crate::outln!("{}", to_json(&TeardownJson { removed: plan.to_json() }));
     } else {
         // The plan's own count: its `-` lines (a kept bucket's policy, say, is an update, not a removal).
         let s = plan.to_json().summary;
@@ -159,7 +168,7 @@ pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_ke
         } else {
             String::new()
         };
-        println!(
+        crate::outln!(
             "Removed {} resource(s) of stack `{}`{updated} in {:.1} s.",
             s.delete,
             stack.name,
@@ -199,7 +208,7 @@ pub async fn outputs(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error
     }
     let outputs = outputs_of(stack, &c.region, &ctx);
     if g.json {
-        println!("{}", to_json(&outputs));
+        crate::outln!("{}", to_json(&outputs));
     } else {
         print_outputs(&outputs);
     }

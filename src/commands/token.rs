@@ -137,9 +137,9 @@ pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Err
             issued_at,
             expires_at: issued_at.saturating_add(req.ttl_seconds),
         };
-        println!("{}", to_json(&out));
+        crate::outln!("{}", to_json(&out));
     } else {
-        println!("{token}");
+        crate::outln!("{token}");
     }
     Ok(exit::OK)
 }
@@ -231,7 +231,7 @@ pub async fn verify(g: &Global, stack: &Stack, args: VerifyArgs) -> Result<u8, E
         }
     };
     if g.json {
-        println!(
+        crate::outln!(
             "{}",
             to_json(&VerifyJson {
                 decision: decision.clone(),
@@ -241,15 +241,15 @@ pub async fn verify(g: &Global, stack: &Stack, args: VerifyArgs) -> Result<u8, E
         );
     } else {
         let verdict = if decision.allowed { "ALLOWED" } else { "DENIED" };
-        println!("{verdict} {}: {}", decision.status, decision.reason);
+        crate::outln!("{verdict} {}: {}", decision.status, decision.reason);
         if let Some(r) = &route_key {
-            println!("route: {r} (scopes: [{}])", route_scopes.unwrap_or_default().join(" "));
+            crate::outln!("route: {r} (scopes: [{}])", route_scopes.unwrap_or_default().join(" "));
         }
         if let Some(w) = &decision.www_authenticate {
-            println!("www-authenticate: {w}");
+            crate::outln!("www-authenticate: {w}");
         }
         if let Some(k) = &decision.kid {
-            println!("kid: {k}");
+            crate::outln!("kid: {k}");
         }
     }
     Ok(if decision.allowed { exit::OK } else { exit::DENIED })

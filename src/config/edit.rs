@@ -43,6 +43,10 @@ pub fn edit_keys(file: &str, text: &str, before: &Stack, fields: &KeyFields) -> 
     let previous = (!fields.previous_keys.is_empty()).then(|| yaml::flow_list(&fields.previous_keys));
     let after = if fields.next_key.is_some() { "next_key" } else { "key_id" };
     out = yaml::set_top_level(&out, "previous_keys", previous.as_deref(), after).map_err(|e| refuse(e.0))?;
+    // Lines the edit wrote end like the file's own (a file written on Windows keeps its CRLF endings).
+    if text.contains("\r\n") {
+        out = out.replace("\r\n", "\n").replace('\n', "\r\n");
+    }
     let stack = parse_str(file, &out)?;
     let mut expected = before.clone();
     if let Issuer::Hosted(h) = &mut expected.issuer {

@@ -28,6 +28,8 @@ pub mod quota {
     pub const AUDIENCES: usize = 50;
     pub const ROUTES: usize = 300;
     pub const SCOPES_PER_ROUTE: usize = 10;
+    /// The length of one authorization scope (apigatewayv2 API model).
+    pub const SCOPE_CHARS: usize = 64;
 }
 
 pub const DEFAULT_KEY_BITS: usize = 2048;
@@ -286,6 +288,8 @@ pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Stack, ConfigError> {
             Some("a stack of 300 routes fits in about 40 KiB: is this the right file?".into()),
         ));
     }
+    // A byte order mark, as some Windows editors write it, is not part of the YAML.
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let before = &bytes[..e.valid_up_to()];
         let line = before.iter().filter(|b| **b == b'\n').count() + 1;
@@ -364,6 +368,8 @@ fn parse_duration(d: &RawDuration) -> Result<u64, String> {
     match d {
         RawDuration::Seconds(s) => Ok(*s),
         RawDuration::Text(t) => parse_duration_str(t),
+        RawDuration::Number(n) if *n < 0.0 => Err(format!("token_max_ttl `{n}` is negative")),
+        RawDuration::Number(n) => Err(format!("token_max_ttl `{n}` is not a whole number of seconds")),
     }
 }
 

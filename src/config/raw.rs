@@ -113,6 +113,9 @@ pub struct RawIntegration {
 pub enum RawDuration {
     Seconds(u64),
     Text(String),
+    /// A negative or fractional number: read, so that validation can name the field and its position.
+    #[schemars(skip)]
+    Number(f64),
 }
 
 /// The JSON Schema of the stack file, as pretty JSON.

@@ -293,6 +293,28 @@ fn key_fields_are_edited_in_place() {
     assert_eq!(again, VALID);
 }
 
+#[test]
+fn a_crlf_file_keeps_its_line_endings_when_rotation_edits_it() {
+    let crlf = VALID.replace('\n', "\r\n");
+    let before = parse_str("stack.yaml", &crlf).unwrap();
+    let fields = KeyFields {
+        key_id: "grocery-2026-11".into(),
+        next_key: Some("grocery-2027-02".into()),
+        previous_keys: vec![],
+    };
+    let (text, after) = edit_keys("stack.yaml", &crlf, &before, &fields).unwrap();
+    assert_eq!(after.hosted().unwrap().next_key.as_deref(), Some("grocery-2027-02"));
+    assert!(text.contains("next_key: grocery-2027-02\r\n"), "{text:?}");
+    assert_eq!(text.matches('\n').count(), text.matches("\r\n").count(), "a bare LF in {text:?}");
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_stack_file() {
+    let with_bom = format!("\u{feff}{VALID}");
+    let stack = parse_bytes("stack.yaml", with_bom.as_bytes()).unwrap();
+    assert_eq!(stack.name, "grocery");
+}
+
 const EXTERNAL: &str = "name: shop\nissuer:\n  external: https://idp.example.com/realms/shop\naudience: [shop-api]\napi: {name: shop}\nroutes:\n  - route: GET /x\n    scopes: [x.read]\n    integration: {http: https://example.com}\n";
 
 #[test]

@@ -250,6 +250,12 @@ impl Validator<'_> {
                 format!("`{bucket}` is not a valid S3 bucket name"),
                 Some("3 to 63 characters of a-z, 0-9, - and ., starting and ending with a letter or digit".into()),
             );
+        } else if let Some(why) = reserved_bucket_name(bucket) {
+            self.at(
+                "issuer.bucket",
+                format!("`{bucket}` {why}, which S3 reserves"),
+                Some("choose another bucket name (S3's bucket naming rules)".into()),
+            );
         } else if default_url && bucket.contains('.') {
             self.at(
                 "issuer.bucket",
@@ -426,6 +432,17 @@ impl Validator<'_> {
                         format!("scope `{s}` is empty or has a space, quote or backslash"),
                         Some("a token's `scope` claim is space-delimited, so a scope is one word, e.g. lists.read".into()),
                     );
+                } else if s.chars().count() > quota::SCOPE_CHARS {
+                    // The apigatewayv2 API model: AuthorizationScopes members are 1 to 64 characters.
+                    self.at(
+                        &p,
+                        format!(
+                            "scope `{s}` is {} characters; API Gateway allows at most {}",
+                            s.chars().count(),
+                            quota::SCOPE_CHARS
+                        ),
+                        Some("use a shorter scope name, e.g. orders.read".into()),
+                    );
                 } else if r.scopes[..j].contains(s) {
                     self.at(&p, format!("scope `{s}` is listed twice"), None);
                 }
@@ -444,7 +461,14 @@ impl Validator<'_> {
         let path = format!("{base}.integration");
         match (raw.http, raw.lambda) {
             (Some(url), None) => {
+                // url::Url::parse would drop the newline a `|` block scalar keeps; API Gateway would not.
+                let spaced = url.chars().any(|c| c.is_whitespace() || c.is_control());
                 match url::Url::parse(&url.replace(['{', '}'], "")) {
+                    _ if spaced => self.at(
+                        &format!("{path}.http"),
+                        format!("`{}` has a space, tab or line break in it", url.escape_debug()),
+                        Some("write the URL as a plain or quoted scalar on one line (a `|` or `>` block keeps the line break)".into()),
+                    ),
                     Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host_str().is_some() => {}
                     _ => self.at(
                         &format!("{path}.http"),
@@ -482,6 +506,28 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// What S3's bucket naming rules reserve (the S3 user guide, "Bucket naming rules"): some prefixes and
+/// suffixes, and names formatted as an IP address. AWS refuses them; moto does not.
+fn reserved_bucket_name(bucket: &str) -> Option<String> {
+    const PREFIXES: [&str; 3] = ["xn--", "sthree-", "amzn-s3-demo-"];
+    const SUFFIXES: [&str; 5] = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+    if let Some(p) = PREFIXES.iter().find(|p| bucket.starts_with(*p)) {
+        return Some(format!("starts with `{p}`"));
+    }
+    if let Some(s) = SUFFIXES.iter().find(|s| bucket.ends_with(*s)) {
+        return Some(format!("ends with `{s}`"));
+    }
+    let parts: Vec<&str> = bucket.split('.').collect();
+    if parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Some("is formatted as an IP address".into());
+    }
+    None
 }
 
 /// `previous_keys[2]` -> `previous_keys`.

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::TScalarStyle;
 
 /// The largest stack file we read. A real stack of 300 routes is about 40 KiB.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
@@ -133,6 +134,31 @@ pub fn locate(text: &str) -> Result<Locator, YamlError> {
             }
             let path = stack.last().map(Frame::child_path).unwrap_or_default();
             loc.values.entry(path.clone()).or_insert(pos);
+            // Inside the document, a value that is not there (`scopes:`, `~`, `null`) or carries a tag (`!Ref x`,
+            // `!!binary`) would be read as a default or as text: for `scopes` that means any token passes, for
+            // `public` a public bucket. Neither is what anyone meant, so both are refused where they stand.
+            if let (false, Event::Scalar(value, style, _, tag)) = (stack.is_empty(), &event) {
+                if let Some(tag) = tag {
+                    return Err(YamlError {
+                        pos,
+                        message: format!("`{path}` has the YAML tag `{}{}`; a stack file has no tags", tag.handle, tag.suffix),
+                        hint: Some("write the value itself (tags such as !Ref belong to other tools)".into()),
+                    });
+                }
+                if *style == TScalarStyle::Plain && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL") {
+                    // An empty value has no position of its own (the parser marks the next token): show its key.
+                    let at = if value.is_empty() {
+                        loc.keys.get(&path).copied().unwrap_or(pos)
+                    } else {
+                        pos
+                    };
+                    return Err(YamlError {
+                        pos: at,
+                        message: format!("`{path}` has no value"),
+                        hint: Some("write a value, or remove the line for the default; an empty list is written []".into()),
+                    });
+                }
+            }
             match event {
                 Event::MappingStart(..) => {
                     if stack.len() >= MAX_DEPTH {

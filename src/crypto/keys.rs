@@ -154,6 +154,14 @@ mod tests {
         assert!(!again.n.contains('=') && !again.n.contains('+') && !again.n.contains('/'));
     }
 
+    /// SSM standard parameters hold 4,096 characters, and the largest key a stack may have must fit one.
+    #[test]
+    fn a_4096_bit_key_fits_an_ssm_standard_parameter() {
+        let key = SigningKey::generate("k", 4096, &mut rand::rngs::StdRng::seed_from_u64(7)).unwrap();
+        let pem = key.to_pem().unwrap();
+        assert!(pem.len() < 4096, "{} characters", pem.len());
+    }
+
     #[test]
     fn thumbprint_matches_rfc7638_example() {
         // RFC 7638 section 3.1.

@@ -138,6 +138,7 @@ fn jwks_problems_each_have_their_own_finding() {
         kids: vec!["k1".into(), "k2".into()],
         hosted_on_s3: true,
         hosted: true,
+        public: true,
     };
     let (_, f) = analyze_jwks("u", doc(json!({"keys": [good]})), &expect);
     assert_eq!(codes(&f), ["jwks_missing_kid"]);

@@ -52,6 +52,12 @@ pub struct KeyInfo {
     pub created: Option<i64>,
 }
 
+/// How many retired keys the key timeline remembers (for `status`).
+pub const RETIRED_KEPT: usize = 4;
+
+/// The most an SSM standard parameter holds, in characters.
+pub const SSM_STANDARD_MAX_CHARS: usize = 4096;
+
 /// `/jwtstack/{name}/key-timeline`: what deploys did with each key, and when (Unix seconds). Rotation's
 /// timing rules read it; deploy writes it right after publishing the JWKS.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -110,7 +116,29 @@ impl KeyTimeline {
             e.signing_until = None;
             next.signing = Some(signing.to_string());
         }
+        next.prune();
         next
+    }
+
+    /// Forgets all but the newest [`RETIRED_KEPT`] retired keys: rotation needs the events of published keys
+    /// only, and the record must stay within an SSM standard parameter (4,096 characters) however many
+    /// rotations a stack goes through.
+    fn prune(&mut self) {
+        let mut retired: Vec<(i64, String)> = self
+            .keys
+            .iter()
+            .filter(|(k, e)| e.unpublished.is_some() && self.signing.as_deref() != Some(k.as_str()))
+            .map(|(k, e)| (e.unpublished.unwrap_or_default(), k.clone()))
+            .collect();
+        retired.sort_unstable_by(|a, b| b.cmp(a));
+        for (_, kid) in retired.into_iter().skip(RETIRED_KEPT) {
+            self.keys.remove(&kid);
+        }
+    }
+
+    /// The record as stored, in characters.
+    pub fn stored_len(&self) -> usize {
+        serde_json::to_string(self).map(|s| s.chars().count()).unwrap_or_default()
     }
 }
 
@@ -140,6 +168,8 @@ pub struct ObjectInfo {
     pub body: Vec<u8>,
     pub content_type: Option<String>,
     pub cache_control: Option<String>,
+    /// The object's server-side encryption (`AES256`, `aws:kms`...), when S3 says.
+    pub encryption: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

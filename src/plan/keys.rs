@@ -1,13 +1,13 @@
 //! The key lines of a plan: keys published and unpublished, the signing key switched, the key timeline kept
 //! up to date; and deleting a retired key (`keys delete`) as a plan of its own.
 
-use super::{Inventory, Plan, Step};
+use super::{Conflict, Inventory, Plan, SSM_STANDARD_MAX_CHARS, Step};
 use crate::config::{Hosted, KeyRole, Stack};
 use crate::names;
 
 /// The key lines of a plan: keys added to or removed from the live JWKS, the signing key switched, and the
 /// key timeline brought up to date (its stamps are taken when the step runs).
-pub(super) fn key_changes(steps: &mut Vec<Step>, stack: &Stack, h: &Hosted, inv: &Inventory) {
+pub(super) fn key_changes(steps: &mut Vec<Step>, stack: &Stack, h: &Hosted, inv: &Inventory) -> Result<(), Conflict> {
     let wanted: Vec<String> = h.published_keys().into_iter().map(String::from).collect();
     let live = inv.published_kids(&h.jwks_key());
     let added: Vec<String> = wanted.iter().filter(|k| !live.contains(k)).cloned().collect();
@@ -20,7 +20,16 @@ pub(super) fn key_changes(steps: &mut Vec<Step>, stack: &Stack, h: &Hosted, inv:
     let signing_before = timeline.signing.clone();
     let stale = recorded != wanted_sorted || signing_before.as_deref() != Some(h.key_id.as_str());
     if added.is_empty() && removed.is_empty() && !stale {
-        return;
+        return Ok(());
+    }
+    // The record after this step, with stamps as long as the real ones, must fit its SSM parameter.
+    let kids: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    let after = timeline.advance(9_999_999_999, &kids, &h.key_id);
+    if after.stored_len() > SSM_STANDARD_MAX_CHARS {
+        return Err(Conflict::KeyTimelineTooLarge {
+            chars: after.stored_len(),
+            keys: after.keys.len(),
+        });
     }
     steps.push(Step::UpdateKeys {
         parameter: names::key_timeline(&stack.name),
@@ -33,6 +42,7 @@ pub(super) fn key_changes(steps: &mut Vec<Step>, stack: &Stack, h: &Hosted, inv:
         signing: (signing_before, h.key_id.clone()),
         timeline,
     });
+    Ok(())
 }
 
 /// Why a key may not be deleted; nothing is changed.

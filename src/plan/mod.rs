@@ -284,6 +284,14 @@ pub enum Conflict {
         stack: String,
     },
     #[error(
+        "the account's Block Public Access setting ({setting}) forbids the public bucket policy that issuer.bucket {bucket} needs, and no bucket setting can lift it.\n  Ways out: serve the issuer from a private bucket behind CloudFront (issuer.public: false with issuer.url; see docs/cloudfront.md), or ask an administrator to allow public policies for this account"
+    )]
+    AccountBlocksPublicAccess { bucket: String, setting: &'static str },
+    #[error(
+        "the key timeline would be {chars} characters for {keys} keys, over the 4,096 an SSM standard parameter holds; publish fewer keys at once (retire previous keys with `jwtstack rotate finish`) or use shorter kids"
+    )]
+    KeyTimelineTooLarge { chars: usize, keys: usize },
+    #[error(
         "Lambda function {function} does not exist (used by {}); create it first, or correct the ARN in the stack file",
         routes.join(", ")
     )]

@@ -97,7 +97,7 @@ impl<'a> Planner<'a> {
         let published = self.do_plan_keys(h)?;
         self.do_plan_bucket(h);
         self.do_plan_documents(h, &published)?;
-        key_changes(&mut self.steps, self.stack, h, self.inv);
+        key_changes(&mut self.steps, self.stack, h, self.inv)?;
         Ok(())
     }
 
@@ -495,6 +495,10 @@ fn object_step<'a>(
                 o.cache_control.clone().unwrap_or_else(|| "none".into()),
                 documents::CACHE_CONTROL,
             ));
+        }
+        // Anonymous readers cannot decrypt a KMS-encrypted object (a bucket whose default is SSE-KMS).
+        if let Some(e) = o.encryption.as_deref().filter(|e| *e != "AES256") {
+            changed.push(Diff::new("encryption", e, "AES256"));
         }
         if changed.is_empty() {
             return None;

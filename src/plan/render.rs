@@ -270,6 +270,12 @@ fn d(field: &str, before: &str, after: &str) -> Diff {
 }
 
 impl Plan {
+    /// How many plan lines the first `steps` steps make (a key step can be several): progress, errors and
+    /// the summary all count in lines.
+    pub fn lines_before(&self, steps: usize) -> usize {
+        self.steps[..steps.min(self.steps.len())].iter().map(|s| s.changes().len()).sum()
+    }
+
     pub fn to_json(&self) -> PlanJson {
         let changes: Vec<ChangeJson> = self.steps.iter().flat_map(Step::changes).collect();
         let count = |a: Action| changes.iter().filter(|c| c.action == a).count();

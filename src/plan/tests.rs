@@ -112,6 +112,7 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
                         body,
                         content_type: Some(documents::CONTENT_TYPE.into()),
                         cache_control: Some(documents::CACHE_CONTROL.into()),
+                        encryption: Some("AES256".into()),
                     },
                 );
             }
@@ -696,4 +697,48 @@ fn a_bucket_created_but_not_tagged_is_still_the_stacks() {
     inv.bucket_marker = None;
     let down = plan_teardown(&s, &inv, false);
     assert!(!down.steps.iter().any(|st| matches!(st, Step::DeleteBucket { .. })));
+}
+
+#[test]
+fn the_key_timeline_forgets_old_retired_keys_and_stays_in_one_ssm_parameter() {
+    // Twelve rotations, each kid 128 characters long: the record keeps the published keys and the newest
+    // retired ones, and stays within an SSM standard parameter.
+    let kid = |n: usize| format!("{n:0>128}");
+    let mut t = KeyTimeline::default();
+    t = t.advance(1_000, &[&kid(0)], &kid(0));
+    for n in 1..=12 {
+        let now = 1_000 + 10 * n as i64;
+        t = t.advance(now, &[&kid(n - 1), &kid(n)], &kid(n));
+        t = t.advance(now + 5, &[&kid(n)], &kid(n));
+    }
+    let retired = t.keys.values().filter(|e| e.unpublished.is_some()).count();
+    assert_eq!(retired, RETIRED_KEPT);
+    assert!(t.keys.contains_key(&kid(12)) && t.keys.contains_key(&kid(11)) && !t.keys.contains_key(&kid(0)));
+    assert!(t.stored_len() <= SSM_STANDARD_MAX_CHARS, "{}", t.stored_len());
+}
+
+#[test]
+fn a_key_timeline_that_would_not_fit_ssm_is_refused() {
+    // 30 published keys with 128-character kids: the JWKS would fit API Gateway's limit, the record would not.
+    let kids: Vec<String> = (0..30).map(|n| format!("{n:0>128}")).collect();
+    let text = STACK.replace("key_id: k1\n", &format!("key_id: k1\nprevious_keys: [{}]\n", kids.join(", ")));
+    let s = stack(&text);
+    let mut inv = empty();
+    for k in &kids {
+        let mut public = key_for("k1").public_jwk();
+        public.kid = k.clone();
+        inv.keys.insert(
+            k.clone(),
+            KeyInfo {
+                parameter: s.key_parameter(k),
+                public: Some(public),
+                bits: Some(2048),
+                created: Some(1),
+            },
+        );
+    }
+    match plan(&s, &inv) {
+        Err(Conflict::KeyTimelineTooLarge { chars, keys }) => assert!(chars > SSM_STANDARD_MAX_CHARS && keys == 31),
+        other => panic!("{other:?}"),
+    }
 }

@@ -9,7 +9,18 @@ It forwards every request to --target and, as told:
   --apigw-quota R/B         answers API Gateway calls with 429 TooManyRequests beyond a token bucket of R per
                             second with a burst of B (API Gateway's account quota is 10/40)
   --deny-ssm-action A       answers SSM action A (e.g. PutParameter) with AccessDeniedException
-GET /__proxy/stats answers the counts so far as JSON: requests, faults by kind, throttled by the quota.
+  --strict                  answers as AWS does where moto is kinder (each rule below names its public source):
+                            API Gateway's 409 on overlapping writes to one API and on a share of API writes
+                            (--strict-conflict-rate), Block Public Access on every new bucket, OperationAborted
+                            right after CreateBucket, and a 301 for a bucket asked from another region
+  --account-public-access-block   the account's Block Public Access is on (S3 Control GetPublicAccessBlock);
+                            public bucket policies are then refused whatever the bucket's own setting
+  --failed-deployment       GetStage reports a failed automatic deployment
+  --account-setting-denied  S3 Control GetPublicAccessBlock answers AccessDenied (the caller may not read it)
+  --corrupt-ssm-dates       SSM answers carry LastModifiedDate as a string: the SDK cannot parse them, and the
+                            body it could not parse holds decrypted SecureStrings (a drifted emulator, a proxy)
+GET /__proxy/stats answers the counts so far as JSON: requests, faults by kind, throttled by the quota, and
+what the strict rules did (strict).
 
 Usage: python aws_proxy.py --port PORT --target http://127.0.0.1:MOTO [options]
 """
@@ -18,6 +29,7 @@ import argparse
 import http.client
 import json
 import random
+import re
 import socket
 import struct
 import threading
@@ -26,6 +38,26 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 FAULTS = ["http500", "http503", "throttle", "latency", "reset_before", "reset_after"]
+
+
+class Strict:
+    """What AWS does that moto 5.2.5 does not. Each rule cites where AWS documents it or its users report it."""
+
+    def __init__(self, rng, conflict_rate):
+        self.lock = threading.Lock()
+        self.rng = rng
+        self.conflict_rate = conflict_rate
+        # API Gateway serialises changes to one API: writes in flight, by API id.
+        self.writing = {}
+        # Buckets created through the proxy: their region, and whether the first configuration call is still
+        # to be aborted.
+        self.buckets = {}
+        self.counts = {"conflict_overlap": 0, "conflict_random": 0, "operation_aborted": 0, "redirected": 0,
+                       "public_policy_refused": 0}
+
+    def count(self, what):
+        with self.lock:
+            self.counts[what] += 1
 
 
 class State:
@@ -38,6 +70,7 @@ class State:
         self.quota_throttled = 0
         self.bucket_tokens = None
         self.bucket_time = time.monotonic()
+        self.strict = Strict(random.Random(args.seed + 1), args.strict_conflict_rate) if args.strict else None
         if args.apigw_quota:
             rate, burst = args.apigw_quota.split("/")
             self.rate, self.burst = float(rate), float(burst)
@@ -68,6 +101,8 @@ class State:
 def service_of(handler):
     if handler.path.startswith("/v2/"):
         return "apigateway"
+    if handler.path.startswith("/v20180820/"):
+        return "s3control"
     if handler.path.startswith("/2015-03-31/"):
         return "lambda"
     target = handler.headers.get("X-Amz-Target", "")
@@ -84,6 +119,59 @@ def throttle_answer(service):
     if service == "ssm":
         return 400, {"Content-Type": "application/x-amz-json-1.1"}, b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
     return 503, {"Content-Type": "application/xml"}, b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+CONFLICT = (409, {"x-amzn-ErrorType": "ConflictException", "Content-Type": "application/json"},
+            b'{"message":"Unable to complete operation due to concurrent modification. Please try again later."}')
+
+
+def api_of(path):
+    """The API id a management API call writes to (`/v2/apis/{id}/...`), or None (CreateApi, tags...)."""
+    parts = urllib.parse.urlsplit(path).path.split("/")
+    return parts[3] if len(parts) > 3 and parts[1] == "v2" and parts[2] == "apis" and parts[3] else None
+
+
+def signing_region(headers):
+    """The region a request was signed for (the credential scope of its Authorization header)."""
+    auth = headers.get("Authorization", "")
+    try:
+        return auth.split("Credential=")[1].split("/")[2]
+    except IndexError:
+        return None
+
+
+def s3_target(path):
+    """(bucket, key, query) of a path-style S3 request."""
+    u = urllib.parse.urlsplit(path)
+    parts = u.path.lstrip("/").split("/", 1)
+    return parts[0], (parts[1] if len(parts) > 1 else ""), urllib.parse.parse_qs(u.query, keep_blank_values=True)
+
+
+def is_public_policy(body):
+    """A policy that grants anyone access: an Allow statement for principal * without a condition (the S3
+    user guide, "The meaning of public")."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return False
+    statements = doc.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    for st in statements:
+        principal = st.get("Principal")
+        anyone = principal == "*" or (isinstance(principal, dict) and principal.get("AWS") in ("*", ["*"]))
+        if st.get("Effect") == "Allow" and anyone and not st.get("Condition"):
+            return True
+    return False
+
+
+def xml_error(status, code, message, extra_headers=None):
+    headers = {"Content-Type": "application/xml"}
+    headers.update(extra_headers or {})
+    body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code><Message>%s</Message></Error>"
+            % (code, message)).encode()
+    return status, headers, body
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -120,21 +208,132 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _forward(self, method, path, body, headers):
+        target = urllib.parse.urlsplit(self.server.state.args.target)
+        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return resp, data
+
+    def _strict_s3(self, state, body):
+        """S3 rules of the strict mode. Returns an answer to send instead of forwarding, or None."""
+        strict = state.strict
+        bucket, key, query = s3_target(self.path)
+        if not bucket or self.path.startswith("/?") or self.path == "/":
+            return None
+        region = signing_region(self.headers)
+        with strict.lock:
+            known = strict.buckets.get(bucket)
+        # A bucket asked from another region answers 301 with its region, and the Rust SDK does not follow it
+        # (S3 API reference, HeadBucket: x-amz-bucket-region; awslabs/aws-sdk-rust issue 183).
+        if known and region and known["region"] != region:
+            strict.count("redirected")
+            if self.command == "HEAD":
+                return 301, {"x-amz-bucket-region": known["region"]}, b""
+            return xml_error(301, "PermanentRedirect", "The bucket you are attempting to access must be addressed "
+                             "using the specified endpoint.", {"x-amz-bucket-region": known["region"]})
+        configuring = self.command == "PUT" and not key and any(q in query for q in ("tagging", "publicAccessBlock", "policy"))
+        # Right after CreateBucket, a configuration call can fail with 409 OperationAborted "A conflicting
+        # conditional operation is currently in progress against this resource" (terraform-provider-aws
+        # issues 7628 and 36873): the first one after each creation does here.
+        if known and configuring and known["abort_next"]:
+            with strict.lock:
+                known["abort_next"] = False
+            strict.count("operation_aborted")
+            return xml_error(409, "OperationAborted", "A conflicting conditional operation is currently in progress "
+                             "against this resource. Please try again.")
+        # Block Public Access refuses a public policy, whether the bucket's own setting (on for every new
+        # bucket since April 2023: S3 user guide, "Blocking public access") or the account's.
+        if configuring and "policy" in query and is_public_policy(body):
+            blocked = state.args.account_public_access_block
+            if not blocked:
+                resp, data = self._forward("GET", "/%s?publicAccessBlock" % bucket, b"", {"Host": self.headers.get("Host", "")})
+                blocked = resp.status == 200 and b"<BlockPublicPolicy>true</BlockPublicPolicy>" in data
+            if blocked:
+                strict.count("public_policy_refused")
+                return xml_error(403, "AccessDenied", "User: arn:aws:iam::123456789012:user/ci is not authorized to "
+                                 "perform: s3:PutBucketPolicy on resource: \"arn:aws:s3:::%s\" because public policies "
+                                 "are blocked by the BlockPublicPolicy block public access setting." % bucket)
+        return None
+
+    def _strict_created(self, state, body):
+        """After a CreateBucket that succeeded: the bucket's Block Public Access is all on, as on AWS."""
+        bucket, key, query = s3_target(self.path)
+        region = signing_region(self.headers) or "us-east-1"
+        with state.strict.lock:
+            state.strict.buckets[bucket] = {"region": region, "abort_next": True}
+        conf = (b'<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                b"<BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls>"
+                b"<BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets>"
+                b"</PublicAccessBlockConfiguration>")
+        self._forward("PUT", "/%s?publicAccessBlock" % bucket, conf, {"Host": self.headers.get("Host", ""),
+                                                                       "Content-Length": str(len(conf))})
+
     def _handle(self):
         state = self.server.state
         body = self._read_body()
         if self.path == "/__proxy/stats":
             stats = {"requests": state.requests, "faults": state.faults, "quota_throttled": state.quota_throttled}
+            if state.strict:
+                stats["strict"] = state.strict.counts
             return self._answer(200, {"Content-Type": "application/json"}, json.dumps(stats).encode())
         service = service_of(self)
+        if service == "s3control":
+            # The account's Block Public Access setting (S3 Control GetPublicAccessBlock).
+            if state.args.account_setting_denied:
+                body = (b'<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Code>AccessDenied</Code>'
+                        b"<Message>Access Denied</Message></Error></ErrorResponse>")
+                return self._answer(403, {"Content-Type": "application/xml"}, body)
+            if state.args.account_public_access_block:
+                conf = (b'<?xml version="1.0" encoding="UTF-8"?><PublicAccessBlockConfiguration>'
+                        b"<BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls>"
+                        b"<BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets>"
+                        b"</PublicAccessBlockConfiguration>")
+                return self._answer(200, {"Content-Type": "application/xml"}, conf)
+            # S3 Control wraps its errors in <ErrorResponse> (restXml with wrapped errors).
+            body = (b'<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error>'
+                    b"<Code>NoSuchPublicAccessBlockConfiguration</Code>"
+                    b"<Message>The public access block configuration was not found</Message></Error></ErrorResponse>")
+            return self._answer(404, {"Content-Type": "application/xml"}, body)
         if state.args.deny_ssm_action and self.headers.get("X-Amz-Target", "") == "AmazonSSM." + state.args.deny_ssm_action:
             message = "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ssm:%s" % state.args.deny_ssm_action
             body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
             return self._answer(400, {"Content-Type": "application/x-amz-json-1.1"}, body)
-        if state.args.latency_ms:
-            time.sleep(state.args.latency_ms / 1000.0)
         if service == "apigateway" and state.bucket_tokens is not None and not state.take_quota():
             return self._answer(*throttle_answer("apigateway"))
+        api_writing = None
+        if state.strict and service == "s3":
+            refusal = self._strict_s3(state, body)
+            if refusal:
+                return self._answer(*refusal)
+        if state.strict and service == "apigateway" and self.command in WRITE_METHODS:
+            # API Gateway serialises changes to one API: a write while another to the same API is in flight, and
+            # now and then one in quick succession, gets 409 ConflictException "Unable to complete operation due
+            # to concurrent modification" (terraform-provider-aws issues 18018, 37897, 40575 and its pull request
+            # 29735; bref issue 868). Nothing is forwarded.
+            api = api_of(self.path)
+            strict = state.strict
+            with strict.lock:
+                busy = api is not None and strict.writing.get(api, 0) > 0
+                unlucky = api is not None and not busy and strict.rng.random() < strict.conflict_rate
+                if api is not None and not busy and not unlucky:
+                    strict.writing[api] = strict.writing.get(api, 0) + 1
+                    api_writing = api
+            if busy or unlucky:
+                strict.count("conflict_overlap" if busy else "conflict_random")
+                return self._answer(*CONFLICT)
+        try:
+            return self._forward_with_faults(state, service, body)
+        finally:
+            if api_writing is not None:
+                with state.strict.lock:
+                    state.strict.writing[api_writing] -= 1
+
+    def _forward_with_faults(self, state, service, body):
+        if state.args.latency_ms:
+            time.sleep(state.args.latency_ms / 1000.0)
         fault, u = state.draw_fault()
         if fault == "http500":
             return self._answer(500, {"Content-Type": "application/json"}, b'{"message":"Internal server error"}')
@@ -157,6 +356,20 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "reset_after":
             return self._reset()
         out = {k: v for k, v in resp.getheaders() if k.lower() not in ("transfer-encoding", "connection", "content-length")}
+        if state.strict and service == "s3" and self.command == "PUT" and resp.status == 200:
+            bucket, key, query = s3_target(self.path)
+            if bucket and not key and not query:
+                self._strict_created(state, body)
+        if state.args.corrupt_ssm_dates and service == "ssm":
+            data = re.sub(rb'"LastModifiedDate":\s*([0-9.eE+]+)', rb'"LastModifiedDate": "\1"', data)
+        if state.args.failed_deployment and service == "apigateway" and self.command == "GET" and resp.status == 200 \
+                and "/stages/" in self.path:
+            # A failed automatic deployment, as the stage reports it (apigatewayv2 Stage,
+            # lastDeploymentStatusMessage).
+            doc = json.loads(data)
+            doc["lastDeploymentStatusMessage"] = ("Deployment attempt failed: Unable to deploy API because no routes "
+                                                  "exist in this API")
+            data = json.dumps(doc).encode()
         self._answer(resp.status, out, data)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = _handle
@@ -171,6 +384,12 @@ def main():
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--apigw-quota", default="")
     p.add_argument("--deny-ssm-action", default="")
+    p.add_argument("--strict", action="store_true")
+    p.add_argument("--strict-conflict-rate", type=float, default=0.03)
+    p.add_argument("--account-public-access-block", action="store_true")
+    p.add_argument("--failed-deployment", action="store_true")
+    p.add_argument("--account-setting-denied", action="store_true")
+    p.add_argument("--corrupt-ssm-dates", action="store_true")
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
