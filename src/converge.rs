@@ -40,7 +40,7 @@ impl Goal<'_> {
         Ok(match self {
             Goal::Deploy { .. } => plan::plan(stack, inv)?,
             Goal::Teardown { keep_keys } => {
-                plan::bucket_region(stack, inv)?;
+                plan::bucket_is_ours(stack, inv)?;
                 plan::plan_teardown(stack, inv, *keep_keys)
             }
             Goal::DeleteKey { kid } => {

@@ -76,3 +76,71 @@ fn a_reader_that_goes_away_ends_the_command_quietly() {
     let out = jwtstack_in(dir.path()).arg("validate").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn a_jwks_with_keys_api_gateway_skips_still_verifies_with_its_usable_key() {
+    use jwtstack::crypto::keys::SigningKey;
+    use jwtstack::crypto::token::{MintRequest, mint};
+    use rand::SeedableRng;
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("stack.yaml"),
+        stack_yaml("grocery", "hardening-issuer-test", "name: grocery-api", None),
+    )
+    .unwrap();
+    let key = SigningKey::generate("grocery-k1", 2048, &mut rand::rngs::StdRng::seed_from_u64(5)).unwrap();
+    let good = serde_json::to_value(key.public_jwk()).unwrap();
+    let mut kidless = good.clone();
+    kidless.as_object_mut().unwrap().remove("kid");
+    let ec = serde_json::json!({"kty": "EC", "kid": "ec-1", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"});
+    let jwks = serde_json::json!({"keys": [ec, kidless, good]});
+    std::fs::write(dir.path().join("jwks.json"), jwks.to_string()).unwrap();
+    let req = MintRequest {
+        issuer: "https://hardening-issuer-test.s3.us-east-1.amazonaws.com".into(),
+        audience: vec!["grocery-api".into()],
+        subject: "alice".into(),
+        scopes: vec!["lists.read".into()],
+        ttl_seconds: 600,
+        ..Default::default()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let token = mint(&key, &req, now, &mut rand::rngs::OsRng).unwrap();
+    let out = jwtstack_in(dir.path())
+        .args(["verify", &token, "--route", "GET /lists", "--jwks", "jwks.json", "-v"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.starts_with("ALLOWED 200"), "{stdout}");
+    assert!(stderr.contains("kty EC") && stderr.contains("no kid"), "{stderr}");
+}
+
+#[test]
+fn a_second_stack_on_a_bucket_another_stack_owns_is_refused_and_changes_nothing() {
+    let env = Env::new();
+    env.write_stack(&stack_yaml("grocery", "shared-issuer-test", "name: grocery-api", None));
+    env.run(&["deploy"]).ok();
+    let token = env.run(&["token", "--sub", "alice", "--scope", "lists.read"]).ok().stdout;
+    std::fs::write(
+        env.path().join("pantry.yaml"),
+        stack_yaml("pantry", "shared-issuer-test", "name: pantry-api", None),
+    )
+    .unwrap();
+    let want = "bucket shared-issuer-test is the issuer bucket of stack `grocery` (its jwtstack:stack tag), not of stack `pantry`";
+    let plan = env.run(&["plan", "-f", "pantry.yaml"]).code(1);
+    assert!(plan.stderr.contains(want), "{}", plan.stderr);
+    let deploy = env.run(&["deploy", "-f", "pantry.yaml", "--stats"]).code(1);
+    assert!(deploy.stderr.contains(want), "{}", deploy.stderr);
+    assert_eq!(deploy.writes(), 0, "{}", deploy.stderr);
+    let down = env.run(&["teardown", "-f", "pantry.yaml", "--yes", "--stats"]).code(1);
+    assert!(down.stderr.contains(want), "{}", down.stderr);
+    assert_eq!(down.writes(), 0, "{}", down.stderr);
+    // The first stack's tokens still verify against its untouched JWKS.
+    env.run(&["verify", token.trim(), "--route", "GET /lists"]).ok();
+    env.run(&["plan", "--detailed-exitcode"]).code(0);
+}

@@ -67,12 +67,13 @@ pub async fn read_bucket(
             Some(r) => r.to_string(),
         })
     };
-    let owned = async {
+    // The stack whose tag the bucket carries (this one, another, or none).
+    let owner = async {
         match c.s3.get_bucket_tagging().bucket(bucket).send().await {
-            Ok(t) => Ok(t.tag_set().iter().any(|t| t.key() == TAG_KEY && t.value() == stack)),
+            Ok(t) => Ok(t.tag_set().iter().find(|t| t.key() == TAG_KEY).map(|t| t.value().to_string())),
             Err(e) => {
                 let err = classify(format!("reading the tags of S3 bucket {bucket}"), e);
-                if err.is_not_found() { Ok(false) } else { Err(err) }
+                if err.is_not_found() { Ok(None) } else { Err(err) }
             }
         }
     };
@@ -123,12 +124,13 @@ pub async fn read_bucket(
             .filter_map(|o| o.key())
             .any(|k| !keys.iter().any(|ours| ours == k)))
     };
-    let (region, owned, policy, public_access_block, objects, has_other_objects) =
-        tokio::try_join!(region, owned, policy, public_access_block, objects, has_other_objects)?;
+    let (region, owner, policy, public_access_block, objects, has_other_objects) =
+        tokio::try_join!(region, owner, policy, public_access_block, objects, has_other_objects)?;
     Ok((
         Some(BucketInfo {
             region: Some(region),
-            owned,
+            owned: owner.as_deref() == Some(stack),
+            other_stack: owner.filter(|o| o != stack),
             policy,
             public_access_block,
             has_other_objects,

@@ -148,6 +148,8 @@ pub struct BucketInfo {
     pub region: Option<String>,
     /// Carries the stack's tag.
     pub owned: bool,
+    /// Carries another stack's tag: that stack's name.
+    pub other_stack: Option<String>,
     /// The bucket policy document, if any.
     pub policy: Option<String>,
     pub public_access_block: Option<PublicAccessBlock>,

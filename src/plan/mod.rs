@@ -18,7 +18,7 @@ mod teardown;
 
 pub use inventory::*;
 pub use keys::{KeyDeleteRefused, plan_key_delete};
-pub use planner::{bucket_region, plan};
+pub use planner::{bucket_is_ours, plan};
 pub use render::{PlanJson, render_text};
 pub use teardown::plan_teardown;
 
@@ -283,6 +283,10 @@ pub enum Conflict {
         region: String,
         stack: String,
     },
+    #[error(
+        "bucket {bucket} is the issuer bucket of stack `{other}` (its jwtstack:stack tag), not of stack `{stack}`: sharing it would replace `{other}`'s JWKS and let either stack's teardown delete the other's documents; choose another issuer.bucket"
+    )]
+    BucketOfAnotherStack { bucket: String, other: String, stack: String },
     #[error(
         "the account's Block Public Access setting ({setting}) forbids the public bucket policy that issuer.bucket {bucket} needs, and no bucket setting can lift it.\n  Ways out: serve the issuer from a private bucket behind CloudFront (issuer.public: false with issuer.url; see docs/cloudfront.md), or ask an administrator to allow public policies for this account"
     )]

@@ -13,7 +13,7 @@ use crate::names::{IDENTITY_SOURCE, source_arn, statement_id};
 
 /// Computes what deploy would do. Pure and deterministic.
 pub fn plan(stack: &Stack, inv: &Inventory) -> Result<Plan, Conflict> {
-    bucket_region(stack, inv)?;
+    bucket_is_ours(stack, inv)?;
     missing_functions(stack, inv)?;
     let mut p = Planner {
         stack,
@@ -419,13 +419,23 @@ impl<'a> Planner<'a> {
     }
 }
 
-/// The issuer bucket lives in one region, and so does the stack: a run for another region would publish
+/// The issuer bucket belongs to one stack and lives in one region, and so does the stack: another stack's
+/// bucket is refused, and a run for another region would publish
 /// documents the first region's authorizer trusts, or delete them. Refused before any change (deploy and
 /// teardown alike).
-pub fn bucket_region(stack: &Stack, inv: &Inventory) -> Result<(), Conflict> {
+pub fn bucket_is_ours(stack: &Stack, inv: &Inventory) -> Result<(), Conflict> {
     let (Some(h), Some(b)) = (stack.hosted(), &inv.bucket) else {
         return Ok(());
     };
+    // A bucket, its documents and its issuer belong to one stack: another stack's would have its JWKS
+    // replaced (its tokens then fail with "unknown kid") or deleted by this stack's teardown.
+    if let Some(other) = &b.other_stack {
+        return Err(Conflict::BucketOfAnotherStack {
+            bucket: h.bucket.clone(),
+            other: other.clone(),
+            stack: stack.name.clone(),
+        });
+    }
     match &b.region {
         Some(r) if r != &inv.region => Err(Conflict::BucketRegion {
             bucket: h.bucket.clone(),

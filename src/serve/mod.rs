@@ -6,6 +6,7 @@
 //! runtime through the Lambda invoke API with a payload 2.0 event.
 
 pub mod event;
+mod forward;
 pub mod keys;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,8 @@ use serde_json::json;
 
 use crate::config::{self, Integration, RouteKey, Stack};
 use crate::crypto::token::{AuthorizerConfig, Decision, decide};
+use forward::integration_url;
+use forward::{FORWARDING, passes, stays_under, unsafe_path};
 pub use keys::{KeySource, Keys};
 
 /// API Gateway's payload limit.
@@ -312,6 +315,13 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
         ));
         return message(431, "Request Header Fields Too Large");
     }
+    // A path with a dot segment (`..`, `%2e%2e`) or a backslash is matched as one route and, once an HTTP
+    // client normalises it, fetched as another: the route that was checked and the path that was forwarded
+    // would disagree. AWS documents no normalisation for HTTP APIs, so serve takes the strict reading: refused.
+    if let Some(why) = unsafe_path(path) {
+        log.request_error = Some(why);
+        return message(400, "Bad Request");
+    }
     let served = state.served.read().unwrap_or_else(|e| e.into_inner()).clone();
     let Some((key, params)) = config::route::select(served.routes.iter().map(|r| &r.key), method, path) else {
         return message(404, "Not Found");
@@ -321,7 +331,12 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
         return message(404, "Not Found");
     };
     log.route = Some(route.key.to_string());
-    // The identity source: $request.header.Authorization.
+    // The identity source: $request.header.Authorization, exactly one of it. With two, which one API Gateway
+    // would check is not documented, and checking one while forwarding both lets the other through.
+    if req.headers().get_all("authorization").iter().count() > 1 {
+        log.authorizer_error = Some("more than one Authorization header".into());
+        return message(401, "Unauthorized");
+    }
     let identity = req
         .headers()
         .get("authorization")
@@ -386,23 +401,6 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
     }
 }
 
-const HOP_BY_HOP: [&str; 9] = [
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-];
-
-/// Whether a header travels through the proxy (hop-by-hop headers and the length, which is set anew, do not).
-fn passes(name: &HeaderName) -> bool {
-    !HOP_BY_HOP.contains(&name.as_str()) && name != "content-length"
-}
-
 /// An integration that gave no answer: 503 when it timed out, 500 otherwise, as API Gateway answers.
 fn unreachable(e: &reqwest::Error, what: &str, url: &str, log: &mut Log) -> Response {
     if e.is_timeout() {
@@ -412,19 +410,6 @@ fn unreachable(e: &reqwest::Error, what: &str, url: &str, log: &mut Log) -> Resp
         log.integration_error = Some(format!("{what} unreachable: {url}: {e}"));
         message(500, "Internal Server Error")
     }
-}
-
-/// `{name}` and `{proxy}` in the integration URL, from the request's path parameters, plus the query string.
-pub fn integration_url(template: &str, params: &BTreeMap<String, String>, query: &str) -> String {
-    let mut url = template.to_string();
-    for (k, v) in params {
-        url = url.replace(&format!("{{{k}}}"), v).replace(&format!("{{{k}+}}"), v);
-    }
-    if !query.is_empty() {
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(query);
-    }
-    url
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -440,8 +425,17 @@ async fn forward_http(
     log: &mut Log,
 ) -> Response {
     let url = integration_url(template, params, query);
+    // The URL sent upstream stays under the integration's own path (defence in depth: dot segments are
+    // refused before routing).
+    if !stays_under(template, &url) {
+        log.request_error = Some(format!("the integration URL {url} leaves the integration's path"));
+        return message(400, "Bad Request");
+    }
     let mut out = state.client.request(method.clone(), &url);
-    for (k, v) in headers.iter().filter(|(k, _)| passes(k)) {
+    for (k, v) in headers
+        .iter()
+        .filter(|(k, _)| passes(k, headers) && !FORWARDING.contains(&k.as_str()))
+    {
         out = out.header(k, v);
     }
     out = out
@@ -453,7 +447,7 @@ async fn forward_http(
     };
     let status = resp.status();
     let mut headers = HeaderMap::new();
-    for (k, v) in resp.headers().iter().filter(|(k, _)| passes(k)) {
+    for (k, v) in resp.headers().iter().filter(|(k, _)| passes(k, resp.headers())) {
         headers.append(k.clone(), v.clone());
     }
     let body = match resp.bytes().await {
