@@ -516,3 +516,59 @@ fn serve_forwards_only_what_it_checked() {
     assert!(log.contains("authorizer_error=\"more than one Authorization header\""), "{log}");
     let _ = up.kill();
 }
+
+/// Slow clients cannot hold the server: a connection that does not finish its headers in time is closed, and
+/// connections beyond the limit are closed as they arrive; an ordinary request is served all along.
+#[test]
+fn slow_or_too_many_connections_do_not_hold_the_server() {
+    let (dir, pem) = scratch();
+    let d = dir.path();
+    let (mut up, port) = upstream();
+    let server = Server::start(
+        d,
+        &[
+            "--jwks",
+            "jwks.json",
+            "--integration",
+            &format!("*=http://127.0.0.1:{port}/http/lists"),
+            "--header-timeout",
+            "1s",
+            "--max-connections",
+            "20",
+        ],
+        &[],
+    );
+    let a = &server.addr;
+    let read = token(d, &pem, "lists.read");
+    // 30 clients that start a request and never finish its headers.
+    let mut slow: Vec<TcpStream> = (0..30)
+        .map(|_| {
+            let mut s = TcpStream::connect(a).unwrap();
+            let _ = s.write_all(b"GET /lists HTTP/1.1\r\nHost: localhost\r\n");
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            s
+        })
+        .collect();
+    // Each is closed by the server: the ten over the limit at once, the rest when the header timeout passes.
+    let started = Instant::now();
+    for s in &mut slow {
+        let mut buf = [0u8; 64];
+        match s.read(&mut buf) {
+            Ok(0) => {}
+            Ok(_) => panic!("a slow connection got an answer instead of being closed"),
+            // A reset is a close too; a timeout is a connection the server held.
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(e) => panic!("a slow connection was held: {e}"),
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(10), "slow connections were held");
+    // And the server still answers.
+    let r = request(a, "GET", "/lists", Some(&read), "");
+    assert_eq!(r.status, 200);
+    // A keep-alive connection left idle after its answer is closed too (not held until the client goes).
+    let idle = Instant::now();
+    let r = raw(a, b"GET /lists HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    assert_eq!(r.status, 401);
+    assert!(idle.elapsed() < Duration::from_secs(8), "an idle keep-alive connection was held");
+    let _ = up.kill();
+}

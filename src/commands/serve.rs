@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::token::key_source;
 use crate::cli::{Global, ServeArgs};
-use crate::config::Stack;
+use crate::config::{self, Stack};
 use crate::error::Error;
 use crate::exit;
 use crate::serve::{self, Keys, Options};
@@ -28,11 +28,23 @@ pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Err
         .map_err(|e| Error::Failure(format!("reading the JWKS from {}: {e}", source.describe())))?;
     let n = jwks.keys.len();
     let keys = Arc::new(Keys::new(jwks));
+    let header_timeout = config::parse_duration_str(&args.header_timeout)
+        .ok()
+        .filter(|s| *s > 0)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--header-timeout `{}` is not a duration such as 30s or 2m",
+                args.header_timeout
+            ))
+        })?;
     let opts = Options {
         stack_file: g.file.clone(),
         region,
         overrides,
         json_log: g.json,
+        header_timeout,
+        max_connections: args.max_connections,
     };
     let described = source.describe();
     let routes = stack.routes.len();

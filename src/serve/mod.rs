@@ -121,6 +121,10 @@ pub struct Options {
     pub region: String,
     pub overrides: Vec<(String, String)>,
     pub json_log: bool,
+    /// How long a client may take to send a request's headers, and may keep a connection idle between requests.
+    pub header_timeout: Duration,
+    /// Connections open at once; more are closed as they arrive.
+    pub max_connections: usize,
 }
 
 struct AppState {
@@ -201,13 +205,51 @@ pub async fn run(
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     ready(addr);
     let app = axum::Router::new().fallback(handle).with_state(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-            eprintln!("Ctrl-C: stopping");
-        })
-        .await
-        .map_err(|e| e.to_string())
+    accept(listener, app, opts.header_timeout, opts.max_connections).await;
+    Ok(())
+}
+
+/// Serves connections until Ctrl-C. Each connection has `header_timeout` to send a request's headers (which
+/// also bounds an idle keep-alive connection), and at most `max_connections` are open at once: a slow or idle
+/// client cannot hold the server (`axum::serve` has neither).
+async fn accept(listener: tokio::net::TcpListener, app: axum::Router, header_timeout: Duration, max_connections: usize) {
+    use tower::ServiceExt;
+    let permits = Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
+    let mut refused = 0u64;
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut stop => {
+                eprintln!("Ctrl-C: stopping");
+                return;
+            }
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(_) => continue,
+            },
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            refused += 1;
+            if refused.is_power_of_two() {
+                eprintln!("serve: {max_connections} connections are open; closing new ones ({refused} so far; --max-connections)");
+            }
+            continue;
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(req.map(Body::new))
+        });
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
 }
 
 /// Reloads stack.yaml when it changes; an invalid file is reported and the routes served so far stay.
