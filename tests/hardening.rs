@@ -144,3 +144,52 @@ fn a_second_stack_on_a_bucket_another_stack_owns_is_refused_and_changes_nothing(
     env.run(&["verify", token.trim(), "--route", "GET /lists"]).ok();
     env.run(&["plan", "--detailed-exitcode"]).code(0);
 }
+
+#[test]
+fn an_endpoint_that_never_answers_is_named_while_jwtstack_waits() {
+    use std::io::BufRead;
+    // A loopback endpoint that takes connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("stack.yaml"),
+        stack_yaml("grocery", "hardening-issuer-test", "name: grocery-api", None),
+    )
+    .unwrap();
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("jwtstack"));
+    common::isolate_std(&mut c, dir.path());
+    let mut child = c
+        .current_dir(dir.path())
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .arg("plan")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let started = std::time::Instant::now();
+    let mut said = None;
+    for line in stderr.lines().map_while(Result::ok) {
+        if line.starts_with("still waiting: ") {
+            said = Some(line);
+            break;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let said = said.expect("nothing was said while waiting");
+    assert!(
+        said.contains(&format!("at {endpoint}")) && said.contains("has not answered"),
+        "{said}"
+    );
+}

@@ -293,6 +293,47 @@ pub struct CallStats {
 struct StatsInner {
     calls: BTreeMap<(String, String), u64>,
     throttled: u64,
+    /// Attempts sent and not answered yet: service, operation, when sent, whether the wait was said.
+    in_flight: std::collections::HashMap<u64, (String, String, std::time::Instant, bool)>,
+    next_attempt: u64,
+}
+
+/// The id of an attempt in flight, kept in the attempt's config bag.
+#[derive(Debug, Clone, Copy)]
+struct InFlight(u64);
+
+impl aws_smithy_types::config_bag::Storable for InFlight {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
+
+/// How long an attempt may go unanswered before jwtstack says what it is waiting for.
+const SAY_WAITING_AFTER: Duration = Duration::from_secs(5);
+
+impl CallStats {
+    /// Says on stderr, once per attempt, which call has had no answer for a while: an unanswering endpoint is
+    /// otherwise silent until the call's time limit (120 s).
+    fn watch_waits(&self, endpoint: Option<String>) {
+        let stats = self.clone();
+        let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
+        rt.spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let mut g = stats.inner.lock().unwrap_or_else(|p| p.into_inner());
+                for (service, op, since, said) in g.in_flight.values_mut() {
+                    if !*said && since.elapsed() >= SAY_WAITING_AFTER {
+                        *said = true;
+                        let at = endpoint.as_deref().map(|e| format!(" at {e}")).unwrap_or_default();
+                        eprintln!(
+                            "still waiting: {service} {op}{at} has not answered for {} s (an attempt gives up after {} s, the call after {} s; check the network or --endpoint-url)",
+                            since.elapsed().as_secs(),
+                            retry::ATTEMPT_TIMEOUT.as_secs(),
+                            retry::CALL_TIMEOUT.as_secs()
+                        );
+                    }
+                }
+            }
+        });
+    }
 }
 
 impl CallStats {
@@ -331,12 +372,33 @@ impl Intercept for CountingInterceptor {
         "jwtstack-call-counter"
     }
 
+    fn read_before_transmit(
+        &self,
+        _context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let (service, op) = cfg
+            .load::<Metadata>()
+            .map(|m| (m.service().to_string(), m.name().to_string()))
+            .unwrap_or_default();
+        let mut g = self.0.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.next_attempt += 1;
+        let id = g.next_attempt;
+        g.in_flight.insert(id, (service, op, std::time::Instant::now(), false));
+        cfg.interceptor_state().store_put(InFlight(id));
+        Ok(())
+    }
+
     fn read_after_attempt(
         &self,
         context: &FinalizerInterceptorContextRef<'_>,
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if let Some(InFlight(id)) = cfg.load::<InFlight>().copied() {
+            self.0.inner.lock().unwrap_or_else(|p| p.into_inner()).in_flight.remove(&id);
+        }
         let (service, op) = cfg
             .load::<Metadata>()
             .map(|m| (m.service().to_string(), m.name().to_string()))
@@ -454,6 +516,7 @@ impl Clients {
         }
         let custom_endpoint = conn.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
         let stats = CallStats::default();
+        stats.watch_waits(conn.endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()));
         let s3_conf = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(custom_endpoint)
             .interceptor(CountingInterceptor(stats.clone()))
