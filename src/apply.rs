@@ -293,7 +293,9 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
             return Ok(Effect::Key(kid.clone(), Box::new(key)));
         }
         Step::CreateBucket { bucket } => {
-            // Recorded first, so that a run dying before the tag below still knows the bucket is the stack's.
+            // Claimed first, so that of two stacks creating one bucket at once only one goes on; then recorded,
+            // so that a run dying before the tag below still knows the bucket is the stack's.
+            ssm::claim_bucket(c, bucket, name).await?;
             ssm::put_bucket_marker(c, name, bucket).await?;
             create_once(
                 bucket,
@@ -458,7 +460,10 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
         }
         Step::DeleteApi { id, .. } => when_busy(|| apigw::delete_api(c, id)).await?,
         Step::DeleteObject { bucket, key } => when_busy(|| s3::delete_object(c, bucket, key)).await?,
-        Step::DeleteBucket { bucket } => when_busy(|| s3::delete_bucket(c, bucket)).await?,
+        Step::DeleteBucket { bucket } => {
+            when_busy(|| s3::delete_bucket(c, bucket)).await?;
+            ssm::delete_bucket_claim(c, bucket).await?;
+        }
         Step::TagBucket { bucket } => when_busy(|| s3::tag_bucket(c, bucket, name)).await?,
         Step::DeleteBucketMarker { .. } => ssm::delete_bucket_marker(c, name).await?,
         Step::DeleteKey { parameter, .. } => ssm::delete_key(c, parameter).await?,

@@ -79,7 +79,7 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration)
             Ok(()) => return Ok(Lock { parameter, holder }),
             Err(e) if e.kind == ErrorKind::Conflict || e.is_transient() => {
                 // Whoever holds it now, it may be us (a put whose answer was lost).
-                let current = ssm::get_lock(c, &parameter).await?;
+                let current = ssm::get_string(c, &parameter).await?;
                 let other = match current.as_deref().map(read_holder) {
                     Some(Some(h)) if h.nonce == holder.nonce => return Ok(Lock { parameter, holder }),
                     Some(Some(h)) if h.host == holder.host && process_is_gone(h.pid) => {
@@ -148,7 +148,7 @@ fn process_is_gone(pid: u32) -> bool {
 
 /// Releases the lock if it is still ours (a forced `unlock` may have handed it to another run).
 pub async fn release(c: &Clients, lock: Lock) -> Result<(), AwsError> {
-    let current = ssm::get_lock(c, &lock.parameter).await?;
+    let current = ssm::get_string(c, &lock.parameter).await?;
     if current
         .as_deref()
         .and_then(read_holder)
@@ -162,7 +162,7 @@ pub async fn release(c: &Clients, lock: Lock) -> Result<(), AwsError> {
 /// Clears the lock whoever holds it; returns who did.
 pub async fn force_unlock(c: &Clients, stack: &str) -> Result<Option<String>, AwsError> {
     let parameter = crate::names::lock(stack);
-    let current = ssm::get_lock(c, &parameter).await?;
+    let current = ssm::get_string(c, &parameter).await?;
     if current.is_some() {
         ssm::delete_lock(c, &parameter).await?;
     }

@@ -59,6 +59,12 @@ pub fn key_timeline(stack: &str) -> String {
     format!("/jwtstack/{stack}/key-timeline")
 }
 
+/// `/jwtstack/buckets/{bucket}`: which stack created the bucket, put without overwrite before it is created,
+/// so that of two stacks creating one bucket at once exactly one owns it.
+pub fn bucket_claim(bucket: &str) -> String {
+    format!("/jwtstack/buckets/{bucket}")
+}
+
 /// `/jwtstack/{name}/lock`: the run lock.
 pub fn lock(stack: &str) -> String {
     format!("/jwtstack/{stack}/lock")

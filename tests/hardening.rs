@@ -193,3 +193,35 @@ fn an_endpoint_that_never_answers_is_named_while_jwtstack_waits() {
         "{said}"
     );
 }
+
+#[test]
+fn two_stacks_creating_one_bucket_at_once_end_with_one_owner() {
+    let env = Env::new();
+    for name in ["grocery", "pantry"] {
+        std::fs::write(
+            env.path().join(format!("{name}.yaml")),
+            stack_yaml(name, "contested-issuer-test", &format!("name: {name}-api"), None),
+        )
+        .unwrap();
+    }
+    // Both plan to create the bucket; the claim, put without overwrite, lets only one of them go on.
+    let runs: Vec<std::process::Child> = ["grocery", "pantry"]
+        .iter()
+        .map(|n| common::spawn(&env, &env.moto.endpoint, &[], &["deploy", "-f", &format!("{n}.yaml")]))
+        .collect();
+    let outs: Vec<common::Output> = runs
+        .into_iter()
+        .map(|c| common::Output::from(c.wait_with_output().unwrap()))
+        .collect();
+    let won: Vec<&common::Output> = outs.iter().filter(|o| o.code == 0).collect();
+    assert_eq!(won.len(), 1, "{outs:?}");
+    let lost = outs.iter().find(|o| o.code != 0).unwrap();
+    assert!(
+        lost.stderr.contains("claimed bucket contested-issuer-test first") || lost.stderr.contains("is the issuer bucket of stack"),
+        "{}",
+        lost.stderr
+    );
+    // The bucket carries the winner's tag, and the winner's stack converges.
+    let winner = if won[0].stdout.contains("`grocery`") { "grocery" } else { "pantry" };
+    env.run(&["plan", "--detailed-exitcode", "-f", &format!("{winner}.yaml")]).code(0);
+}

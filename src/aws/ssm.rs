@@ -195,6 +195,54 @@ pub async fn delete_key(c: &Clients, parameter: &str) -> Result<(), AwsError> {
     )
 }
 
+/// Claims `bucket` for `stack` before the stack creates it: the claim is put without overwrite, so of two
+/// stacks creating one bucket at once exactly one gets it. A claim of our own (an earlier attempt) is fine.
+pub async fn claim_bucket(c: &Clients, bucket: &str, stack: &str) -> Result<(), AwsError> {
+    let parameter = names::bucket_claim(bucket);
+    let put = c
+        .ssm
+        .put_parameter()
+        .name(&parameter)
+        .description("jwtstack: the stack that created this issuer bucket (two stacks never share one)")
+        .r#type(ParameterType::String)
+        .value(stack)
+        .overwrite(false)
+        .customize()
+        .config_override(aws_sdk_ssm::config::Builder::default().retry_config(no_retry()))
+        .send()
+        .await;
+    let context = format!("claiming S3 bucket {bucket} ({parameter})");
+    match put {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = classify(context.clone(), e);
+            if err.kind != ErrorKind::Conflict && !err.is_transient() {
+                return Err(err);
+            }
+            match get_string(c, &parameter).await? {
+                Some(owner) if owner == stack => Ok(()),
+                Some(owner) => {
+                    let mut refused = AwsError::new(
+                        context,
+                        ErrorKind::Conflict,
+                        format!("stack `{owner}` claimed bucket {bucket} first"),
+                    );
+                    refused.hint = Some(format!(
+                        "an issuer bucket belongs to one stack: choose another issuer.bucket for `{stack}`"
+                    ));
+                    Err(refused)
+                }
+                None => Err(err),
+            }
+        }
+    }
+}
+
+/// Removes a bucket's claim (the bucket is deleted).
+pub async fn delete_bucket_claim(c: &Clients, bucket: &str) -> Result<(), AwsError> {
+    delete_key(c, &names::bucket_claim(bucket)).await
+}
+
 /// Creates the lock parameter with `value`; Conflict when it exists. Not retried by the SDK (see `lock`).
 pub async fn put_lock(c: &Clients, parameter: &str, value: &str) -> Result<(), AwsError> {
     c.ssm
@@ -212,12 +260,12 @@ pub async fn put_lock(c: &Clients, parameter: &str, value: &str) -> Result<(), A
     Ok(())
 }
 
-/// The lock parameter's value, if it exists.
-pub async fn get_lock(c: &Clients, parameter: &str) -> Result<Option<String>, AwsError> {
+/// A String parameter's value (the lock, a bucket claim), if it exists. Never used for a key: no decryption.
+pub async fn get_string(c: &Clients, parameter: &str) -> Result<Option<String>, AwsError> {
     match c.ssm.get_parameter().name(parameter).send().await {
         Ok(out) => Ok(out.parameter().and_then(|p| p.value()).map(str::to_string)),
         Err(e) => {
-            let err = classify(format!("reading the lock {parameter}"), e);
+            let err = classify(format!("reading SSM parameter {parameter}"), e);
             if err.is_not_found() { Ok(None) } else { Err(err) }
         }
     }
