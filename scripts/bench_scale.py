@@ -143,6 +143,9 @@ def main():
                 rows.append(r)
                 proxy.kill()
     finally:
+        # A failed run must not leave its proxy listening.
+        if "proxy" in locals():
+            proxy.kill()
         moto.kill()
     print("| routes | quota | command | AWS calls | API Gateway calls | throttled | wall s | floor s | wall / floor |")
     print("|---|---|---|---|---|---|---|---|---|")
