@@ -514,9 +514,11 @@ impl Clients {
             e.hint = Some("a region is written like us-east-1 or eu-central-1 (--region, AWS_REGION, the profile's region)".into());
             return Err(e);
         }
-        let custom_endpoint = conn.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+        // The emulator or proxy every call goes to, if any (`--endpoint-url`, else `AWS_ENDPOINT_URL`).
+        let endpoint = conn.endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
+        let custom_endpoint = endpoint.is_some();
         let stats = CallStats::default();
-        stats.watch_waits(conn.endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()));
+        stats.watch_waits(endpoint.clone());
         let s3_conf = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(custom_endpoint)
             .interceptor(CountingInterceptor(stats.clone()))
@@ -541,7 +543,7 @@ impl Clients {
             .interceptor(CountingInterceptor(stats.clone()))
             .build();
         let mut s3control_conf = aws_sdk_s3control::config::Builder::from(&shared).interceptor(CountingInterceptor(stats.clone()));
-        if let Some(endpoint) = conn.endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()) {
+        if let Some(endpoint) = endpoint {
             s3control_conf = s3control_conf.endpoint_resolver(account::FixedEndpoint(endpoint));
         }
         let s3control_conf = s3control_conf.build();
