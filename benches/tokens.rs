@@ -1,11 +1,12 @@
 //! Mint and verify throughput (tokens per second on one core): `cargo bench --bench tokens`.
-//! Criterion reports time per token; tokens per second is its reciprocal.
+//! Criterion reports time per token; tokens per second is its reciprocal. `sign_rsa_crate` and
+//! `verify_signature_rsa_crate` measure the `rsa` crate's implementation, which jwtstack used before aws-lc-rs.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use jwtstack::crypto::keys::{Jwks, SigningKey};
-use jwtstack::crypto::token::{AuthorizerConfig, MintRequest, authorize, mint};
+use jwtstack::crypto::token::{AuthorizerConfig, MintRequest, authorize, mint, sign_rs256, verify_rs256};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -13,8 +14,8 @@ const NOW: u64 = 1_800_000_000;
 
 fn bench(c: &mut Criterion) {
     let mut rng = StdRng::seed_from_u64(1);
-    for bits in [2048usize, 4096] {
-        let key = SigningKey::generate("k1", bits, &mut rng).unwrap();
+    for bits in [2048usize, 3072, 4096] {
+        let key = SigningKey::generate("k1", bits).unwrap();
         let req = MintRequest {
             issuer: "https://grocery-issuer-123.s3.us-east-1.amazonaws.com".into(),
             audience: vec!["grocery-api".into()],
@@ -42,6 +43,28 @@ fn bench(c: &mut Criterion) {
         group.bench_function("verify", |b| {
             b.iter(|| authorize(black_box(&cfg), black_box(&jwks), Some(black_box(&token)), Some(&scopes), NOW + 1))
         });
+        // The implementation before aws-lc-rs, for comparison: the `rsa` crate's RSASSA-PKCS1-v1_5 over the same
+        // signing input (not constant-time: RUSTSEC-2023-0071), and its verification.
+        let input = token.rsplit_once('.').unwrap().0.as_bytes().to_vec();
+        let pem = key.to_pem().unwrap();
+        let old = <rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(&pem).unwrap();
+        let old_signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(old.clone());
+        let old_verifier = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(old.to_public_key());
+        let new_sig = sign_rs256(&key, &input).unwrap();
+        let old_sig = rsa::signature::SignatureEncoding::to_vec(&rsa::signature::Signer::sign(&old_signer, &input));
+        assert_eq!(new_sig, old_sig, "both implementations give the same signature");
+        let public = jwks.keys[0].to_public_key().unwrap();
+        group.bench_function("sign", |b| b.iter(|| sign_rs256(black_box(&key), black_box(&input)).unwrap()));
+        group.bench_function("sign_rsa_crate", |b| {
+            b.iter(|| rsa::signature::Signer::sign(black_box(&old_signer), black_box(&input)))
+        });
+        group.bench_function("verify_signature", |b| {
+            b.iter(|| verify_rs256(black_box(&public), black_box(&input), black_box(&new_sig)))
+        });
+        group.bench_function("verify_signature_rsa_crate", |b| {
+            let sig = rsa::pkcs1v15::Signature::try_from(old_sig.as_slice()).unwrap();
+            b.iter(|| rsa::signature::Verifier::verify(black_box(&old_verifier), black_box(&input), black_box(&sig)).is_ok())
+        });
         group.finish();
     }
 }
@@ -49,10 +72,8 @@ fn bench(c: &mut Criterion) {
 fn keygen(c: &mut Criterion) {
     let mut group = c.benchmark_group("keygen");
     group.sample_size(10);
-    for bits in [2048usize, 4096] {
-        group.bench_function(format!("rsa{bits}"), |b| {
-            b.iter(|| SigningKey::generate("k", bits, &mut rand::rngs::OsRng).unwrap())
-        });
+    for bits in [2048usize, 3072, 4096] {
+        group.bench_function(format!("rsa{bits}"), |b| b.iter(|| SigningKey::generate("k", bits).unwrap()));
     }
     group.finish();
 }

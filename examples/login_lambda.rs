@@ -10,22 +10,29 @@
 //! cp target/x86_64-unknown-linux-musl/release/examples/login_lambda bootstrap && zip login.zip bootstrap
 //! ```
 //!
-//! Configuration (environment): `JWTSTACK_KEY_PARAMETER` (`/jwtstack/{name}/keys/{kid}`; the function's role
-//! needs `ssm:GetParameter` on it and `kms:Decrypt` through SSM's default key), `JWTSTACK_KID`,
+//! Configuration (environment): the signing key, one of
+//! - `JWTSTACK_KMS_KEY` (`alias/jwtstack/{name}/{kid}`, a stack with `key_store: kms`): each token is one
+//!   `kms:Sign`, and the private key never reaches the function; its role needs `kms:Sign` and
+//!   `kms:GetPublicKey` on that key;
+//! - `JWTSTACK_KEY_PARAMETER` (`/jwtstack/{name}/keys/{kid}`, `key_store: ssm`): the PEM is read once per cold
+//!   start; the role needs `ssm:GetParameter` on it and `kms:Decrypt` through SSM's default key;
+//!
+//! and `JWTSTACK_KID`,
 //! `JWTSTACK_ISSUER` and `JWTSTACK_AUDIENCE` (from `jwtstack outputs`), `LOGIN_USERS` (`alice:SHA256HEX,...`,
 //! the demo credential store: replace [`authenticate`] with your login system) and `TOKEN_SCOPES`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jwtstack::crypto::keys::SigningKey;
-use jwtstack::crypto::token::{MintRequest, mint};
+use jwtstack::crypto::token::MintRequest;
+use jwtstack::signer::Signer;
 use rand::rngs::OsRng;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// What the function needs, read once per cold start.
 struct Config {
-    key: SigningKey,
+    signer: Signer,
     issuer: String,
     audience: String,
     scopes: Vec<String>,
@@ -52,7 +59,7 @@ fn reply(status: u16, body: Value) -> Value {
 }
 
 /// One API Gateway payload 2.0 event in, one response out.
-fn handle(cfg: &Config, event: &Value, now: u64) -> Value {
+async fn handle(cfg: &Config, event: &Value, now: u64) -> Value {
     if event["requestContext"]["http"]["method"] != "POST" {
         return reply(405, json!({"error": "use POST"}));
     }
@@ -84,7 +91,7 @@ fn handle(cfg: &Config, event: &Value, now: u64) -> Value {
         ttl_seconds: cfg.ttl,
         extra: serde_json::Map::new(),
     };
-    match mint(&cfg.key, &req, now, &mut OsRng) {
+    match cfg.signer.mint(&req, now, &mut OsRng).await {
         Ok(token) => reply(200, json!({"access_token": token, "token_type": "Bearer", "expires_in": cfg.ttl})),
         Err(e) => reply(500, json!({"error": e.to_string()})),
     }
@@ -95,26 +102,31 @@ fn env(name: &str) -> Result<String, String> {
 }
 
 async fn config() -> Result<Config, String> {
-    let parameter = env("JWTSTACK_KEY_PARAMETER")?;
     let kid = env("JWTSTACK_KID")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let ssm = aws_sdk_ssm::Client::new(&aws);
-    let out = ssm
-        .get_parameter()
-        .name(&parameter)
-        .with_decryption(true)
-        .send()
-        .await
-        .map_err(|e| format!("reading {parameter}: {e}"))?;
-    let pem = out.parameter().and_then(|p| p.value()).unwrap_or_default();
-    let key = SigningKey::from_pem(&kid, pem).map_err(|e| e.to_string())?;
+    let signer = match std::env::var("JWTSTACK_KMS_KEY") {
+        Ok(alias) => Signer::kms(aws_sdk_kms::Client::new(&aws), &alias, &kid),
+        Err(_) => {
+            let parameter = env("JWTSTACK_KEY_PARAMETER")?;
+            let ssm = aws_sdk_ssm::Client::new(&aws);
+            let out = ssm
+                .get_parameter()
+                .name(&parameter)
+                .with_decryption(true)
+                .send()
+                .await
+                .map_err(|e| format!("reading {parameter}: {e}"))?;
+            let pem = out.parameter().and_then(|p| p.value()).unwrap_or_default();
+            Signer::Pem(SigningKey::from_pem(&kid, pem).map_err(|e| e.to_string())?)
+        }
+    };
     let users = env("LOGIN_USERS")?
         .split(',')
         .filter_map(|e| e.split_once(':'))
         .map(|(u, h)| (u.trim().to_string(), h.trim().to_ascii_lowercase()))
         .collect();
     Ok(Config {
-        key,
+        signer,
         issuer: env("JWTSTACK_ISSUER")?,
         audience: env("JWTSTACK_AUDIENCE")?,
         scopes: std::env::var("TOKEN_SCOPES")
@@ -158,7 +170,7 @@ async fn main() -> Result<(), String> {
             .to_string();
         let event: Value = next.json_value().await;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        let answer = handle(&cfg, &event, now);
+        let answer = handle(&cfg, &event, now).await;
         http.post(format!("{base}/invocation/{id}/response"))
             .body(answer.to_string())
             .send()
@@ -183,11 +195,10 @@ mod tests {
     use super::*;
     use jwtstack::crypto::keys::Jwks;
     use jwtstack::crypto::token::{AuthorizerConfig, authorize};
-    use rand::SeedableRng;
 
     fn cfg() -> Config {
         Config {
-            key: SigningKey::generate("k1", 2048, &mut rand::rngs::StdRng::seed_from_u64(5)).unwrap(),
+            signer: Signer::Pem(SigningKey::generate("k1", 2048).unwrap()),
             issuer: "https://issuer.example".into(),
             audience: "grocery-api".into(),
             scopes: vec!["lists.read".into()],
@@ -198,7 +209,10 @@ mod tests {
 
     fn login(cfg: &Config, body: &str) -> Value {
         let event = json!({"requestContext": {"http": {"method": "POST"}}, "body": body, "isBase64Encoded": false});
-        handle(cfg, &event, 1_800_000_000)
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(handle(cfg, &event, 1_800_000_000))
     }
 
     #[test]
@@ -208,8 +222,9 @@ mod tests {
         assert_eq!(r["statusCode"], 200);
         let body: Value = serde_json::from_str(r["body"].as_str().unwrap()).unwrap();
         let token = body["access_token"].as_str().unwrap();
+        let Signer::Pem(key) = &cfg.signer else { unreachable!() };
         let jwks = Jwks {
-            keys: vec![cfg.key.public_jwk()],
+            keys: vec![key.public_jwk()],
         };
         let authorizer = AuthorizerConfig {
             issuer: cfg.issuer.clone(),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark: AWS calls and wall time of deploy (first), deploy (no-op), plan (no-op) and teardown of the
-# example stack.yaml against the local emulator, release build, median of N runs (default 5).
+# Benchmark: AWS calls and wall time of deploy (first), deploy (no-op), plan (no-op), token and teardown of
+# the example stack.yaml against the local emulator, release build, median of N runs (default 5).
+# KEY_STORE=kms runs the same stack with `key_store: kms` (the key in KMS; token signs with kms:Sign).
 # Not a test: it asserts nothing about time. Figures go into the README and issue notes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,28 +14,35 @@ moto_start
 trap moto_stop EXIT
 .venv-test/bin/python tests/support/create_function.py "$AWS_ENDPOINT_URL" lists-writer >/dev/null
 out=$(mktemp -d)
+stack=stack.yaml
+if [ "${KEY_STORE:-ssm}" = kms ]; then
+  stack=$out/stack.yaml
+  sed 's/^key_id: \(.*\)$/key_id: \1\nkey_store: kms/' stack.yaml >"$stack"
+fi
+
 measure() { # name, args...
   local name=$1; shift
   local start end
   start=$(date +%s%N)
-  "$bin" "$@" --stats >/dev/null 2>"$out/$name.err"
+  "$bin" -f "$stack" "$@" --stats >/dev/null 2>"$out/$name.err"
   end=$(date +%s%N)
   echo "$(( (end - start) / 1000000 ))" >>"$out/$name.ms"
-  grep '^AWS calls:' "$out/$name.err" | sed 's/ in .*//' >"$out/$name.calls"
+  grep '^AWS calls:' "$out/$name.err" | sed 's/ in .*//' >"$out/$name.calls" || { cat "$out/$name.err" >&2; exit 1; }
 }
 for _ in $(seq 1 "$runs"); do
   measure deploy-first deploy
   measure deploy-noop deploy
   measure plan-noop plan
+  measure token token --sub alice --scope lists.read
   measure teardown teardown --yes
 done
 printf '%-14s %-40s %s\n' command "AWS calls (writes)" "median wall ms (of $runs)"
-for name in deploy-first deploy-noop plan-noop teardown; do
+for name in deploy-first deploy-noop plan-noop token teardown; do
   median=$(sort -n "$out/$name.ms" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   printf '%-14s %-40s %s\n' "$name" "$(sed 's/AWS calls: //' "$out/$name.calls")" "$median"
 done
 echo
-for name in deploy-first deploy-noop plan-noop teardown; do
+for name in deploy-first deploy-noop plan-noop token teardown; do
   echo "calls by operation, $name (last run):"; sed -n '/^AWS calls:/,$p' "$out/$name.err" | sed -n '2,$p'
 done
 rm -rf "$out"

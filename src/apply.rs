@@ -6,15 +6,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::stream::{self, StreamExt};
-use rand::rngs::OsRng;
 
 use crate::aws::retry::{create_once, when_busy};
-use crate::aws::{AwsError, Clients, ErrorKind, apigw, lambda, s3, ssm};
+use crate::aws::{AwsError, Clients, ErrorKind, apigw, kms, lambda, s3, ssm};
 use crate::config::Stack;
 use crate::crypto::documents;
-use crate::crypto::keys::SigningKey;
+use crate::crypto::keys::{Jwk, SigningKey};
 use crate::names::{integration_marker, permission_id, source_arn};
-use crate::plan::{Document, IntegrationSpec, Inventory, Plan, Step};
+use crate::plan::{Document, IntegrationSpec, Inventory, KeyHome, Plan, Step};
 
 /// What exists after (part of) a run: the ids later steps need.
 #[derive(Debug, Default, Clone)]
@@ -23,8 +22,8 @@ pub struct Context {
     pub api_endpoint: Option<String>,
     pub authorizer_id: Option<String>,
     pub integrations: BTreeMap<IntegrationSpec, String>,
-    /// Keys generated in this run, by kid.
-    pub generated: BTreeMap<String, SigningKey>,
+    /// The public halves of the keys created in this run, by kid.
+    pub generated: BTreeMap<String, Jwk>,
 }
 
 impl Context {
@@ -106,6 +105,7 @@ fn lanes(steps: &[Step]) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
         matches!(
             s,
             Step::CreateKey { .. }
+                | Step::RecordPublicKey { .. }
                 | Step::TagBucket { .. }
                 | Step::CreateBucket { .. }
                 | Step::PutPublicAccessBlock { .. }
@@ -221,7 +221,7 @@ impl<F: FnMut(usize, &Step)> Run<'_, F> {
 /// What a step produced that later steps need.
 enum Effect {
     None,
-    Key(String, Box<SigningKey>),
+    Key(String, Box<Jwk>),
     Api(String, String),
     Authorizer(String),
     Integration(IntegrationSpec, String),
@@ -269,10 +269,14 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
     let name = &stack.name;
     let api_id = || ctx.api_id.clone().ok_or_else(|| missing("the API id"));
     match step {
-        Step::CreateKey { kid, parameter, bits } => {
+        Step::CreateKey {
+            kid,
+            home: KeyHome::Ssm { parameter, record },
+            bits,
+        } => {
             let key = tokio::task::spawn_blocking({
                 let (kid, bits) = (kid.clone(), *bits);
-                move || SigningKey::generate(&kid, bits, &mut OsRng)
+                move || SigningKey::generate(&kid, bits)
             })
             .await
             .map_err(|e| AwsError::new("generating the signing key", ErrorKind::Other, e.to_string()))?
@@ -290,8 +294,20 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
                 },
             )
             .await?;
-            return Ok(Effect::Key(kid.clone(), Box::new(key)));
+            let jwk = key.public_jwk();
+            drop(key);
+            ssm::put_public_record(c, name, record, &jwk).await?;
+            return Ok(Effect::Key(kid.clone(), Box::new(jwk)));
         }
+        Step::CreateKey {
+            kid,
+            home: KeyHome::Kms { alias, .. },
+            bits,
+        } => {
+            let (_, jwk) = kms::create_key(c, name, kid, alias, *bits).await?;
+            return Ok(Effect::Key(kid.clone(), Box::new(jwk)));
+        }
+        Step::RecordPublicKey { record, jwk, .. } => ssm::put_public_record(c, name, record, jwk).await?,
         Step::CreateBucket { bucket } => {
             // Claimed first, so that of two stacks creating one bucket at once only one goes on; then recorded,
             // so that a run dying before the tag below still knows the bucket is the stack's.
@@ -323,11 +339,7 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
                         .iter()
                         .map(|(kid, jwk)| match jwk {
                             Some(j) => Ok(j.clone()),
-                            None => ctx
-                                .generated
-                                .get(kid)
-                                .map(SigningKey::public_jwk)
-                                .ok_or_else(|| missing("a generated key")),
+                            None => ctx.generated.get(kid).cloned().ok_or_else(|| missing("a generated key")),
                         })
                         .collect::<Result<Vec<_>, _>>()?;
                     documents::jwks(&keys)
@@ -466,7 +478,10 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
         }
         Step::TagBucket { bucket } => when_busy(|| s3::tag_bucket(c, bucket, name)).await?,
         Step::DeleteBucketMarker { .. } => ssm::delete_bucket_marker(c, name).await?,
-        Step::DeleteKey { parameter, .. } => ssm::delete_key(c, parameter).await?,
+        Step::DeleteKey { home, .. } => match home {
+            KeyHome::Ssm { .. } => ssm::delete_stored_key(c, home).await?,
+            KeyHome::Kms { .. } => kms::delete_key(c, home).await?,
+        },
         Step::UpdateKeys {
             published,
             signing,

@@ -36,6 +36,14 @@ impl Goal<'_> {
         }
     }
 
+    /// What exists; a deploy also derives the public half of keys that have none recorded.
+    async fn read(&self, c: &Clients, stack: &Stack) -> Result<Inventory, Error> {
+        Ok(match self {
+            Goal::Deploy { .. } => inventory::read_for_deploy(c, stack).await?,
+            _ => inventory::read(c, stack).await?,
+        })
+    }
+
     fn plan(&self, stack: &Stack, inv: &Inventory) -> Result<Plan, Error> {
         Ok(match self {
             Goal::Deploy { .. } => plan::plan(stack, inv)?,
@@ -70,7 +78,7 @@ pub async fn converge(
     lock_timeout: Duration,
     before_lock: impl FnOnce(&Plan) -> Result<(), Error>,
 ) -> Result<Converged, Error> {
-    let inv = inventory::read(c, stack).await?;
+    let inv = goal.read(c, stack).await?;
     let first = goal.plan(stack, &inv)?;
     // A run with nothing to do writes nothing, not even the lock.
     if first.is_empty() {
@@ -87,7 +95,7 @@ pub async fn converge(
     }
     before_lock(&first)?;
     let (plan, ctx) = locked(c, stack, goal.command(), lock_timeout, || async {
-        let mut current = inventory::read(c, stack).await?;
+        let mut current = goal.read(c, stack).await?;
         // The lock is this run's own.
         current.lock_holder = None;
         let plan = goal.plan(stack, &current)?;

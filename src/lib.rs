@@ -6,7 +6,7 @@
 //! ```
 //! use jwtstack::crypto::keys::SigningKey;
 //! use jwtstack::crypto::token::{mint, MintRequest};
-//! # let pem = SigningKey::generate("grocery-2026-11", 2048, &mut rand::rngs::OsRng).unwrap().to_pem().unwrap();
+//! # let pem = SigningKey::generate("grocery-2026-11", 2048).unwrap().to_pem().unwrap();
 //! // `pem` is the value of the SSM parameter /jwtstack/grocery/keys/grocery-2026-11.
 //! let key = SigningKey::from_pem("grocery-2026-11", &pem).unwrap();
 //! let req = MintRequest {
@@ -25,6 +25,8 @@
 // The library API: minting and verifying tokens (`crypto`) and reading a stack file (`config`).
 pub mod config;
 pub mod crypto;
+/// Minting with a key in memory or in KMS (`key_store: kms`).
+pub mod signer;
 
 // What the `jwtstack` binary runs; public for `main.rs`, not an API.
 #[doc(hidden)]

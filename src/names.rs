@@ -48,6 +48,31 @@ pub fn key_parameter(stack: &str, kid: &str) -> String {
     format!("{}{kid}", key_parameter_prefix(stack))
 }
 
+/// The path of the public halves of the SSM keys (String parameters, public JWK JSON): `plan`, `status` and
+/// `outputs` read them, so reading what exists never decrypts a private key.
+pub fn public_key_prefix(stack: &str) -> String {
+    format!("/jwtstack/{stack}/public-keys/")
+}
+
+/// The public half of the SSM key named `kid`, recorded when the key is created.
+pub fn public_key_record(stack: &str, kid: &str) -> String {
+    format!("{}{kid}", public_key_prefix(stack))
+}
+
+/// How long KMS waits before it deletes a key jwtstack scheduled for deletion (its default and longest
+/// waiting period: `aws kms cancel-key-deletion` undoes it meanwhile).
+pub const KMS_DELETION_DAYS: i32 = 30;
+
+/// The KMS aliases of the stack's keys (`key_store: kms`) start with this.
+pub fn kms_alias_prefix(stack: &str) -> String {
+    format!("alias/jwtstack/{stack}/")
+}
+
+/// The alias of the KMS key named `kid`.
+pub fn kms_alias(stack: &str, kid: &str) -> String {
+    format!("{}{kid}", kms_alias_prefix(stack))
+}
+
 /// `/jwtstack/{name}/bucket`: written before the stack creates its bucket, so that the bucket counts as the
 /// stack's even if the run dies between creating and tagging it.
 pub fn bucket_marker(stack: &str) -> String {

@@ -29,8 +29,11 @@ pub struct Outputs {
     /// `None` for an external issuer: its discovery document names its JWKS.
     pub jwks_uri: Option<String>,
     pub authorizer_id: Option<String>,
-    /// The signing key's parameter; `None` for an external issuer.
+    /// The signing key's SSM parameter (`key_store: ssm`); `None` for an external issuer.
     pub key_parameter: Option<String>,
+    /// The signing key's KMS alias (`key_store: kms`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_alias: Option<String>,
 }
 
 /// `validate --json`.
@@ -71,7 +74,13 @@ pub struct RotateJson {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct KeyDeletedJson {
     pub deleted: String,
+    /// The SSM parameter, or the KMS alias.
     pub parameter: String,
+    /// `ssm` or `kms`.
+    pub store: &'static str,
+    /// A KMS key is scheduled for deletion this many days ahead (`aws kms cancel-key-deletion` undoes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_days: Option<i32>,
 }
 
 /// `token --json`.

@@ -220,9 +220,14 @@ pub fn new_kid(stack: &Stack, h: &Hosted, inv: &Inventory, now: i64) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KeyStatus {
     pub kid: String,
-    /// `signing`, `next`, `previous`, or `unpublished` (in SSM, not in the stack file).
+    /// `signing`, `next`, `previous`, or `unpublished` (stored, not in the stack file).
     pub role: String,
-    pub in_ssm: bool,
+    /// Where the private key is: `ssm` or `kms`; absent when it is gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<&'static str>,
+    /// A KMS key scheduled for deletion: when KMS deletes it (Unix seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion: Option<i64>,
     /// In the JWKS as deployed.
     pub published: bool,
     /// Signs tokens, as of the last deploy.
@@ -266,7 +271,8 @@ pub fn status(stack: &Stack, inv: &Inventory, live_jwks: &[String], now: i64) ->
             };
             KeyStatus {
                 role: role.map(|r| r.as_str().to_string()).unwrap_or_else(|| "unpublished".into()),
-                in_ssm: inv.keys.contains_key(&kid),
+                store: inv.keys.get(&kid).map(|k| k.home.store().as_str()),
+                deletion: inv.keys.get(&kid).and_then(|k| k.deletion),
                 published: live_jwks.contains(&kid),
                 signing: timeline.and_then(|t| t.signing.as_deref()) == Some(kid.as_str()),
                 created: inv.keys.get(&kid).and_then(|k| k.created),
@@ -411,8 +417,13 @@ mod tests {
         i.keys.insert(
             "g-2026-11-24-2".into(),
             crate::plan::KeyInfo {
-                parameter: String::new(),
+                home: crate::plan::KeyHome::Ssm {
+                    parameter: String::new(),
+                    record: String::new(),
+                },
                 public: None,
+                recorded: false,
+                deletion: None,
                 bits: None,
                 created: None,
             },

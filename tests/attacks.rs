@@ -7,8 +7,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jwtstack::crypto::keys::{Jwks, SigningKey};
 use jwtstack::crypto::token::{AuthorizerConfig, Decision, MAX_TOKEN_BYTES, authorize, sign_rs256};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 const ISS: &str = "https://grocery-issuer-123.s3.us-east-1.amazonaws.com";
@@ -16,12 +14,12 @@ const NOW: u64 = 1_800_000_000;
 
 fn key() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();
-    KEY.get_or_init(|| SigningKey::generate("grocery-k1", 2048, &mut StdRng::seed_from_u64(11)).unwrap())
+    KEY.get_or_init(|| SigningKey::generate("grocery-k1", 2048).unwrap())
 }
 
 fn attacker_key() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();
-    KEY.get_or_init(|| SigningKey::generate("grocery-k1", 2048, &mut StdRng::seed_from_u64(12)).unwrap())
+    KEY.get_or_init(|| SigningKey::generate("grocery-k1", 2048).unwrap())
 }
 
 fn header() -> Value {

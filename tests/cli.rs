@@ -193,14 +193,13 @@ fn usage_errors_are_exit_64() {
 
 #[test]
 fn offline_token_and_verify_with_files() {
-    use rand::SeedableRng;
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"),
         dir.path().join("stack.yaml"),
     )
     .unwrap();
-    let key = jwtstack::crypto::keys::SigningKey::generate("grocery-2026-11", 2048, &mut rand::rngs::StdRng::seed_from_u64(5)).unwrap();
+    let key = jwtstack::crypto::keys::SigningKey::generate("grocery-2026-11", 2048).unwrap();
     std::fs::write(dir.path().join("key.pem"), key.to_pem().unwrap().as_bytes()).unwrap();
     std::fs::write(dir.path().join("jwks.json"), jwtstack::crypto::documents::jwks(&[key.public_jwk()])).unwrap();
     let out = jwtstack(dir.path())
@@ -313,14 +312,13 @@ fn jwks_server(jwks: Vec<u8>) -> String {
 
 #[test]
 fn verify_with_a_jwks_url_and_api_gateway_limits() {
-    use rand::SeedableRng;
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml"),
         dir.path().join("stack.yaml"),
     )
     .unwrap();
-    let key = jwtstack::crypto::keys::SigningKey::generate("grocery-2026-11", 2048, &mut rand::rngs::StdRng::seed_from_u64(6)).unwrap();
+    let key = jwtstack::crypto::keys::SigningKey::generate("grocery-2026-11", 2048).unwrap();
     std::fs::write(dir.path().join("key.pem"), key.to_pem().unwrap().as_bytes()).unwrap();
     let base = jwks_server(jwtstack::crypto::documents::jwks(&[key.public_jwk()]));
     let out = jwtstack(dir.path())

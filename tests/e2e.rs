@@ -15,6 +15,7 @@ mod faults;
 mod fuzz_verify;
 mod hardening;
 mod interop;
+mod keystore;
 mod newcomer;
 mod rotation;
 mod serve;

@@ -16,7 +16,7 @@ const NOW: u64 = 1_800_000_000;
 
 fn key() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();
-    KEY.get_or_init(|| SigningKey::generate("k1", 2048, &mut StdRng::seed_from_u64(21)).unwrap())
+    KEY.get_or_init(|| SigningKey::generate("k1", 2048).unwrap())
 }
 
 fn valid_token() -> &'static str {

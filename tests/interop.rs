@@ -12,7 +12,7 @@ use common::{Env, python, root, stack_yaml};
 const BUCKET: &str = "interop-issuer-test";
 const ISSUER: &str = "https://interop-issuer-test.s3.us-east-1.amazonaws.com";
 
-fn pyjwt(args: &[&str]) -> std::process::Output {
+pub(crate) fn pyjwt(args: &[&str]) -> std::process::Output {
     Command::new(python())
         .arg(root().join("tests/interop/pyjwt_check.py"))
         .args(args)
@@ -20,7 +20,7 @@ fn pyjwt(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn jose(args: &[&str]) -> std::process::Output {
+pub(crate) fn jose(args: &[&str]) -> std::process::Output {
     let script = root().join("tests/interop/jose_check.mjs");
     assert!(
         root().join("tests/interop/node_modules/jose").exists(),
@@ -30,7 +30,7 @@ fn jose(args: &[&str]) -> std::process::Output {
 }
 
 #[track_caller]
-fn success(out: std::process::Output) -> String {
+pub(crate) fn success(out: std::process::Output) -> String {
     assert!(
         out.status.success(),
         "stdout: {}\nstderr: {}",

@@ -200,8 +200,8 @@ fn a_rotation_never_breaks_a_live_token_and_never_touches_the_old_key() {
     let status = json(&at(&env, t_act + TTL + CACHE + 2, &["status", "--json"]).ok().stdout);
     let old = status["keys"].as_array().unwrap().iter().find(|k| k["kid"] == OLD).unwrap().clone();
     assert_eq!(
-        (old["role"].as_str(), old["published"].as_bool(), old["in_ssm"].as_bool()),
-        (Some("unpublished"), Some(false), Some(true))
+        (old["role"].as_str(), old["published"].as_bool(), old["store"].as_str()),
+        (Some("unpublished"), Some(false), Some("ssm"))
     );
     env.run(&["keys", "delete", OLD, "--yes"]).ok();
     assert!(private_key(&env, OLD).is_none());

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use jwtstack::crypto::documents;
 use jwtstack::crypto::keys::SigningKey;
-use rand::SeedableRng;
 
 const STACK: &str = "name: grocery\nregion: us-east-1\nissuer:\n  bucket: grocery-issuer-serve\nkey_id: k1\naudience: [grocery-api]\napi:\n  name: grocery-api\nroutes:\n\
 \x20 - route: GET /lists/{proxy+}\n    scopes: [lists.read]\n    integration:\n      http: https://example.com/lists/{proxy}\n\
@@ -25,8 +24,8 @@ const STACK: &str = "name: grocery\nregion: us-east-1\nissuer:\n  bucket: grocer
 \x20 - route: PATCH /lists\n    scopes: [lists.write]\n    integration:\n      lambda: arn:aws:lambda:us-east-1:123456789012:function:w\n";
 
 /// A key, its PEM file and a JWKS file holding it, in `dir`.
-fn key(dir: &Path, kid: &str, seed: u64) -> (PathBuf, Vec<u8>) {
-    let k = SigningKey::generate(kid, 2048, &mut rand::rngs::StdRng::seed_from_u64(seed)).unwrap();
+fn key(dir: &Path, kid: &str, _seed: u64) -> (PathBuf, Vec<u8>) {
+    let k = SigningKey::generate(kid, 2048).unwrap();
     let pem = dir.join(format!("{kid}.pem"));
     std::fs::write(&pem, k.to_pem().unwrap().as_bytes()).unwrap();
     (pem, documents::jwks(&[k.public_jwk()]))

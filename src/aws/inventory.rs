@@ -2,12 +2,12 @@
 
 use std::collections::BTreeSet;
 
-use super::{AwsError, Clients, apigw, lambda, s3, ssm};
-use crate::config::{ApiRef, Integration, Stack};
+use super::{AwsError, Clients, apigw, kms, lambda, s3, ssm};
+use crate::config::{ApiRef, Integration, KeyStore, Stack};
 use crate::names::{integration_marker, permission_id};
 use crate::plan::Inventory;
 
-/// Everything the stack may own, as it is now. Private keys are decrypted only to derive their public half.
+/// Everything the stack may own, as it is now. No private key is decrypted (see [`read_for_deploy`]).
 pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
     let params_fut = ssm::read_stack_parameters(c, &stack.name);
     // An external issuer has no bucket.
@@ -18,7 +18,26 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
         }
     };
     let api_fut = read_api(c, stack);
-    let (params, (bucket, objects), api_part) = tokio::try_join!(params_fut, bucket_fut, api_fut)?;
+    let (mut params, (bucket, objects), api_part) = tokio::try_join!(params_fut, bucket_fut, api_fut)?;
+    // KMS is read when the stack keeps its keys there, or names a key that SSM does not hold (a stack that
+    // moved its keys from KMS back to SSM): an SSM-only stack needs no KMS permission.
+    let named: Vec<String> = stack
+        .hosted()
+        .map(|h| h.published_keys().into_iter().map(String::from).collect())
+        .unwrap_or_default();
+    let recorded = params
+        .key_timeline
+        .as_ref()
+        .map(|t| t.keys.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
+    let in_kms = stack.hosted().is_some_and(|h| h.key_store == KeyStore::Kms)
+        || named.iter().chain(&recorded).any(|k| !params.key_infos.contains_key(k));
+    if in_kms && stack.hosted().is_some() {
+        for (kid, info) in kms::read_stack_keys(c, &stack.name).await? {
+            // A kid in both stores: SSM's key is the one that signs (KMS would only hold it after a failed switch).
+            params.key_infos.entry(kid).or_insert(info);
+        }
+    }
     let mut inv = Inventory {
         region: c.region.clone(),
         keys: params.key_infos,
@@ -64,6 +83,16 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
         if let Some(p) = lambda::read_permission(c, &f, &sid).await? {
             inv.permissions.insert(f, p);
         }
+    }
+    Ok(inv)
+}
+
+/// [`read`], then the public halves of the published SSM keys that have none recorded yet, derived from the
+/// keys themselves: a deploy records them (keys stored before public halves were recorded).
+pub async fn read_for_deploy(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
+    let mut inv = read(c, stack).await?;
+    if let Some(h) = stack.hosted() {
+        ssm::derive_unrecorded(c, &mut inv.keys, &h.published_keys()).await?;
     }
     Ok(inv)
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod apigw;
 pub mod inventory;
+pub mod kms;
 pub mod lambda;
 pub mod pace;
 pub mod retry;
@@ -172,6 +173,7 @@ where
                     | "ParameterAlreadyExists"
                     | "BucketAlreadyExists"
                     | "BucketAlreadyOwnedByYou"
+                    | "AlreadyExistsException"
                     | "ResourceConflictException",
                 ) => ErrorKind::Conflict,
                 Some("TooManyRequestsException" | "ThrottlingException" | "Throttling" | "SlowDown" | "ThrottledException") => {
@@ -351,13 +353,13 @@ impl CallStats {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).throttled
     }
 
-    /// Write calls: everything that is not a Get/List/Head.
+    /// Write calls: everything that is not a Get/List/Head/Describe (or KMS Sign, which changes nothing).
     pub fn writes(&self) -> u64 {
         self.calls()
             .iter()
             .filter(|(k, _)| {
                 let op = k.split(':').nth(1).unwrap_or("");
-                !(op.starts_with("Get") || op.starts_with("List") || op.starts_with("Head"))
+                !(op.starts_with("Get") || op.starts_with("List") || op.starts_with("Head") || op.starts_with("Describe") || op == "Sign")
             })
             .map(|(_, n)| n)
             .sum()
@@ -469,6 +471,7 @@ async fn check_profile(profile: &str) -> Result<(), AwsError> {
 pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub kms: aws_sdk_kms::Client,
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub lambda: aws_sdk_lambda::Client,
     pub sts: aws_sdk_sts::Client,
@@ -526,6 +529,9 @@ impl Clients {
         let ssm_conf = aws_sdk_ssm::config::Builder::from(&shared)
             .interceptor(CountingInterceptor(stats.clone()))
             .build();
+        let kms_conf = aws_sdk_kms::config::Builder::from(&shared)
+            .interceptor(CountingInterceptor(stats.clone()))
+            .build();
         let mut apigw_conf = aws_sdk_apigatewayv2::config::Builder::from(&shared).interceptor(CountingInterceptor(stats.clone()));
         {
             // A hair under the rate and burst asked for, so that network jitter does not push a call over.
@@ -550,6 +556,7 @@ impl Clients {
         Ok(Clients {
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
             ssm: aws_sdk_ssm::Client::from_conf(ssm_conf),
+            kms: aws_sdk_kms::Client::from_conf(kms_conf),
             apigw: aws_sdk_apigatewayv2::Client::from_conf(apigw_conf),
             lambda: aws_sdk_lambda::Client::from_conf(lambda_conf),
             sts: aws_sdk_sts::Client::from_conf(sts_conf),

@@ -1,6 +1,10 @@
-//! SSM Parameter Store: the private keys, as SecureString PKCS#8 PEM under `/jwtstack/{name}/keys/{kid}`.
+//! SSM Parameter Store: the private keys, as SecureString PKCS#8 PEM under `/jwtstack/{name}/keys/{kid}`,
+//! their public halves under `/jwtstack/{name}/public-keys/{kid}`, and the stack's records (bucket, lock,
+//! key timeline).
 //!
 //! A key parameter is never overwritten: puts are made without `Overwrite`, so AWS itself refuses a replace.
+//! Reading what exists never decrypts: only [`get_key`] does, for `token` and for a deploy that records the
+//! public half of a key stored before public halves were recorded.
 
 use std::collections::BTreeMap;
 
@@ -8,9 +12,9 @@ use aws_sdk_ssm::types::{ParameterType, Tag};
 
 use super::retry::no_retry;
 use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
-use crate::crypto::keys::SigningKey;
+use crate::crypto::keys::{Jwk, SigningKey};
 use crate::names::{self, TAG_KEY, bucket_marker, key_timeline};
-use crate::plan::{KeyInfo, KeyTimeline};
+use crate::plan::{KeyHome, KeyInfo, KeyTimeline};
 
 /// What the stack keeps in SSM, read in one listing of `/jwtstack/{name}`.
 #[derive(Default)]
@@ -24,20 +28,22 @@ pub struct StackParameters {
     pub key_timeline: Option<KeyTimeline>,
 }
 
-/// Every parameter under `/jwtstack/{name}`: the keys (under `keys/`, decrypted to derive their public
-/// half) and the bucket marker.
+/// Every parameter under `/jwtstack/{name}`, without decryption: the keys (under `keys/`) with the public
+/// halves recorded beside them (under `public-keys/`), the bucket marker, the lock and the key timeline.
 pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackParameters, AwsError> {
     let mut out = StackParameters::default();
     let path = names::parameter_root(stack);
     let prefix = names::key_parameter_prefix(stack);
     let marker = bucket_marker(stack);
     let timeline = key_timeline(stack);
+    let records = names::public_key_prefix(stack);
+    let mut public: BTreeMap<String, Jwk> = BTreeMap::new();
     let mut pages = c
         .ssm
         .get_parameters_by_path()
         .path(&path)
         .recursive(true)
-        .with_decryption(true)
+        .with_decryption(false)
         .max_results(10)
         .into_paginator()
         .send();
@@ -57,20 +63,75 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
                 out.key_timeline = p.value().and_then(|v| serde_json::from_str(v).ok());
                 continue;
             }
+            if let Some(kid) = name.strip_prefix(&records) {
+                // A record that does not parse, or names another kid, counts as absent: deploy writes it again.
+                if let Some(jwk) = p
+                    .value()
+                    .and_then(|v| serde_json::from_str::<Jwk>(v).ok())
+                    .filter(|j| j.kid == kid && j.to_public_key().is_ok())
+                {
+                    public.insert(kid.to_string(), jwk);
+                }
+                continue;
+            }
             let Some(kid) = name.strip_prefix(&prefix) else { continue };
-            let parsed = p.value().and_then(|v| SigningKey::from_pem(kid, v).ok());
             out.key_infos.insert(
                 kid.to_string(),
                 KeyInfo {
-                    parameter: name.to_string(),
-                    public: parsed.as_ref().map(SigningKey::public_jwk),
-                    bits: parsed.as_ref().map(SigningKey::bits),
+                    home: KeyHome::Ssm {
+                        parameter: name.to_string(),
+                        record: names::public_key_record(stack, kid),
+                    },
+                    public: None,
+                    recorded: false,
+                    deletion: None,
+                    bits: None,
                     created: p.last_modified_date().map(|d| d.secs()),
                 },
             );
         }
     }
+    for (kid, info) in out.key_infos.iter_mut() {
+        if let Some(jwk) = public.remove(kid) {
+            info.bits = jwk.bits();
+            info.public = Some(jwk);
+            info.recorded = true;
+        }
+    }
     Ok(out)
+}
+
+/// Derives the public halves of the SSM keys in `keys` that have no record yet, by reading each private key
+/// once (deploy only; `plan` never decrypts). A key that cannot be read keeps no public half.
+pub async fn derive_unrecorded(c: &Clients, keys: &mut BTreeMap<String, KeyInfo>, wanted: &[&str]) -> Result<(), AwsError> {
+    for (kid, info) in keys.iter_mut().filter(|(k, i)| !i.recorded && wanted.contains(&k.as_str())) {
+        let KeyHome::Ssm { parameter, .. } = &info.home else { continue };
+        match get_key(c, parameter, kid).await {
+            Ok(key) => {
+                info.public = Some(key.public_jwk());
+                info.bits = Some(key.bits());
+            }
+            Err(e) if e.kind == ErrorKind::Other => info.public = None,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Records the public half of a key (a String parameter, the public JWK as JSON; not secret).
+pub async fn put_public_record(c: &Clients, stack: &str, record: &str, jwk: &Jwk) -> Result<(), AwsError> {
+    let value = serde_json::to_string(jwk).unwrap_or_default();
+    put_record(
+        c,
+        stack,
+        record,
+        &value,
+        &format!(
+            "jwtstack: the public half of signing key {} (read by plan and status; not secret)",
+            jwk.kid
+        ),
+    )
+    .await
 }
 
 pub async fn put_bucket_marker(c: &Clients, stack: &str, bucket: &str) -> Result<(), AwsError> {
@@ -185,6 +246,16 @@ pub async fn put_new_key(c: &Clients, parameter: &str, key: &SigningKey, stack: 
             err
         })?;
     Ok(())
+}
+
+/// Deletes an SSM key: its public record first, so that a run dying in between leaves a key that the next
+/// teardown still finds.
+pub async fn delete_stored_key(c: &Clients, home: &KeyHome) -> Result<(), AwsError> {
+    let KeyHome::Ssm { parameter, record } = home else {
+        return Ok(());
+    };
+    delete_key(c, record).await?;
+    delete_key(c, parameter).await
 }
 
 /// Deletes a parameter of the stack (a key, the bucket record); one already gone is fine.

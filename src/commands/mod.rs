@@ -108,7 +108,7 @@ pub(crate) async fn connect(g: &Global, stack: &Stack) -> Result<Clients, Error>
     Ok(Clients::connect(&conn).await?)
 }
 
-fn report_stats(g: &Global, c: &Clients, started: Instant) {
+pub(crate) fn report_stats(g: &Global, c: &Clients, started: Instant) {
     let calls = c.stats.calls();
     tracing::info!(total = c.stats.total(), writes = c.stats.writes(), "AWS calls");
     if !g.aws.stats {

@@ -49,8 +49,9 @@ issuer:
   # For tokens another provider signs (Keycloak, WSO2, Auth0...), replace bucket with:
   # external: https://sso.example.com/realms/main
 
-# The kid of the signing key, generated on the first deploy and kept only in SSM Parameter Store.
+# The kid of the signing key, generated on the first deploy and kept in SSM Parameter Store (or in KMS).
 key_id: {key_id}
+# key_store: kms                    # or keep the private key in KMS, where nothing can read it (README, "Where the keys live")
 
 # The audiences (client ids) the authorizer accepts: a token's `aud` must be one of them.
 audience: [{audience}]

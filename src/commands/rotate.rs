@@ -10,8 +10,9 @@ use crate::config::{self, Stack};
 use crate::converge::{Converged, Goal, converge};
 use crate::error::Error;
 use crate::exit;
+use crate::names;
 use crate::output::{KeyDeletedJson, RotateJson, to_json};
-use crate::plan::{Inventory, Step};
+use crate::plan::{Inventory, KeyHome, Step};
 use crate::rotation::{self, Edit, SafeFrom, Status};
 
 /// The kids in the JWKS as deployed.
@@ -48,7 +49,7 @@ pub fn render_status(s: &Status) -> String {
     let mut out = format!("Stack `{}`: {}\n", s.stack, s.phase.describe());
     out.push_str(&format!(
         "  {:<28} {:<11} {:<4} {:<9} {:<7} {:<7} NOTE\n",
-        "KID", "ROLE", "SSM", "PUBLISHED", "SIGNING", "AGE"
+        "KID", "ROLE", "KEY", "PUBLISHED", "SIGNING", "AGE"
     ));
     let yes = |b: bool| if b { "yes" } else { "no" };
     for k in &s.keys {
@@ -56,7 +57,11 @@ pub fn render_status(s: &Status) -> String {
         let note = match (&k.role[..], &k.safe_from) {
             ("next", Some(f)) => format!("activate: {}", when(f, s.now)),
             ("previous", Some(f)) => format!("retire: {}", when(f, s.now)),
-            ("unpublished", _) if k.in_ssm && !k.published => format!("may be deleted: jwtstack keys delete {} --yes", k.kid),
+            _ if k.deletion.is_some() => format!(
+                "KMS deletes it {} (aws kms cancel-key-deletion undoes it)",
+                k.deletion.map(clock::format_utc).unwrap_or_default()
+            ),
+            ("unpublished", _) if k.store.is_some() && !k.published => format!("may be deleted: jwtstack keys delete {} --yes", k.kid),
             ("unpublished", _) if k.published => "published but not in the stack file: deploy unpublishes it".into(),
             _ => String::new(),
         };
@@ -64,7 +69,7 @@ pub fn render_status(s: &Status) -> String {
             "  {:<28} {:<11} {:<4} {:<9} {:<7} {:<7} {}\n",
             k.kid,
             k.role,
-            yes(k.in_ssm),
+            k.store.unwrap_or("none"),
             yes(k.published),
             yes(k.signing),
             age,
@@ -202,21 +207,26 @@ pub async fn keys_delete(g: &Global, c: &Clients, stack: &Stack, kid: &str, yes:
         )));
     }
     let done = converge(c, stack, Goal::DeleteKey { kid }, lock_timeout, |_| Ok(())).await?;
-    let parameter = done
-        .plan
-        .steps
-        .iter()
-        .find_map(|s| match s {
-            Step::DeleteKey { parameter, .. } => Some(parameter.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| stack.key_parameter(kid));
+    let home = done.plan.steps.iter().find_map(|s| match s {
+        Step::DeleteKey { home, .. } => Some(home.clone()),
+        _ => None,
+    });
+    let parameter = home.as_ref().map_or_else(|| stack.key_parameter(kid), |h| h.name().to_string());
+    let kms = matches!(home, Some(KeyHome::Kms { .. }));
     if g.json {
         let out = KeyDeletedJson {
             deleted: kid.to_string(),
             parameter: parameter.clone(),
+            store: if kms { "kms" } else { "ssm" },
+            deletion_days: kms.then_some(names::KMS_DELETION_DAYS),
         };
         crate::outln!("{}", to_json(&out));
+    } else if let Some(KeyHome::Kms { key_id, .. }) = &home {
+        let key_id = key_id.as_deref().unwrap_or("?");
+        crate::outln!(
+            "Scheduled KMS key {key_id} of {kid} for deletion in {} days and removed its alias {parameter}; until then `aws kms cancel-key-deletion --key-id {key_id}` undoes it.",
+            names::KMS_DELETION_DAYS
+        );
     } else {
         crate::outln!("Deleted the private key of {kid} ({parameter}).");
     }

@@ -7,7 +7,7 @@ use super::use_color;
 use crate::apply::Context;
 use crate::aws::{Clients, inventory};
 use crate::cli::Global;
-use crate::config::Stack;
+use crate::config::{KeyStore, Stack};
 use crate::converge::{Converged, Goal, converge};
 use crate::error::Error;
 use crate::output::{DeployJson, Outputs, TeardownJson, to_json};
@@ -25,7 +25,14 @@ fn outputs_of(stack: &Stack, region: &str, ctx: &Context) -> Outputs {
         jwks_uri: stack.jwks_uri(region),
         issuer,
         authorizer_id: ctx.authorizer_id.clone(),
-        key_parameter: stack.hosted().map(|h| stack.key_parameter(&h.key_id)),
+        key_parameter: stack
+            .hosted()
+            .filter(|h| h.key_store == KeyStore::Ssm)
+            .map(|h| stack.key_parameter(&h.key_id)),
+        kms_key_alias: stack
+            .hosted()
+            .filter(|h| h.key_store == KeyStore::Kms)
+            .map(|h| crate::names::kms_alias(&stack.name, &h.key_id)),
     }
 }
 
@@ -38,7 +45,10 @@ fn print_outputs(o: &Outputs) {
     let external = "(the provider's, from its discovery document)".to_string();
     crate::outln!("jwks_uri       {}", o.jwks_uri.as_ref().unwrap_or(&external));
     crate::outln!("authorizer_id  {}", o.authorizer_id.as_ref().unwrap_or(&none));
-    crate::outln!("key_parameter  {}", o.key_parameter.as_ref().unwrap_or(&external));
+    match &o.kms_key_alias {
+        Some(alias) => crate::outln!("kms_key_alias  {alias}"),
+        None => crate::outln!("key_parameter  {}", o.key_parameter.as_ref().unwrap_or(&external)),
+    }
 }
 
 pub async fn plan(g: &Global, c: &Clients, stack: &Stack, detailed_exitcode: bool) -> Result<u8, Error> {

@@ -6,16 +6,18 @@ use rand::rngs::OsRng;
 use serde_json::{Map, Value};
 
 use super::connect;
-use crate::aws::ssm;
+use crate::aws::{AwsError, Clients, ErrorKind, kms, ssm};
 use crate::cli::{Global, TokenArgs, VerifyArgs};
 use crate::clock::now_secs as now;
-use crate::config::{Issuer, Stack, parse_duration_str, route};
+use crate::config::{Hosted, Issuer, KeyStore, Stack, parse_duration_str, route};
 use crate::crypto::keys::{Jwks, SigningKey};
 use crate::crypto::token::{AuthorizerConfig, Decision, MintRequest, authorize, mint};
 use crate::error::Error;
 use crate::exit;
 use crate::jwks::{KeySource, LoadError};
+use crate::names;
 use crate::output::{TokenJson, VerifyJson, to_json};
+use crate::signer::{Signer, SignerError};
 
 /// The region without calling AWS: flag, stack file, then the environment. Only needed for the default issuer URL.
 pub(crate) fn local_region(g: &Global, stack: &Stack) -> Result<String, Error> {
@@ -100,24 +102,8 @@ pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Err
         let (k, v) = parse_claim(c)?;
         extra.insert(k, v);
     }
-    let (key, region) = match &args.key_file {
-        Some(path) => {
-            let pem = zeroize::Zeroizing::new(
-                std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?,
-            );
-            let key = SigningKey::from_pem(&h.key_id, &pem).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?;
-            (key, local_region(g, stack)?)
-        }
-        None => {
-            let c = connect(g, stack).await?;
-            (
-                ssm::get_key(&c, &stack.key_parameter(&h.key_id), &h.key_id).await?,
-                c.region.clone(),
-            )
-        }
-    };
-    let req = MintRequest {
-        issuer: stack.issuer_url(&region),
+    let mut req = MintRequest {
+        issuer: String::new(),
         audience,
         subject: args.sub,
         scopes,
@@ -125,7 +111,24 @@ pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Err
         extra,
     };
     let issued_at = now();
-    let token = mint(&key, &req, issued_at, &mut OsRng).map_err(|e| Error::Usage(e.to_string()))?;
+    let token = match &args.key_file {
+        Some(path) => {
+            let pem = zeroize::Zeroizing::new(
+                std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?,
+            );
+            let key = SigningKey::from_pem(&h.key_id, &pem).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?;
+            req.issuer = stack.issuer_url(&local_region(g, stack)?);
+            mint(&key, &req, issued_at, &mut OsRng).map_err(|e| Error::Usage(e.to_string()))?
+        }
+        None => {
+            let started = std::time::Instant::now();
+            let c = connect(g, stack).await?;
+            req.issuer = stack.issuer_url(&c.region);
+            let minted = mint_deployed(&c, stack, h, &req, issued_at).await;
+            super::report_stats(g, &c, started);
+            minted?
+        }
+    };
     if g.json {
         let out = TokenJson {
             token,
@@ -142,6 +145,45 @@ pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Err
         crate::outln!("{token}");
     }
     Ok(exit::OK)
+}
+
+/// Mints with the stack's signing key where it lives: the configured key store first, then the other one (a
+/// stack switching stores signs from the old store until the rotation's `activate`).
+async fn mint_deployed(c: &Clients, stack: &Stack, h: &Hosted, req: &MintRequest, issued_at: u64) -> Result<String, Error> {
+    let kid = &h.key_id;
+    let parameter = stack.key_parameter(kid);
+    let alias = names::kms_alias(&stack.name, kid);
+    let mut stores = [KeyStore::Ssm, KeyStore::Kms];
+    if h.key_store == KeyStore::Kms {
+        stores.reverse();
+    }
+    for store in stores {
+        match store {
+            KeyStore::Ssm => match ssm::get_key(c, &parameter, kid).await {
+                Ok(key) => return mint(&key, req, issued_at, &mut OsRng).map_err(|e| Error::Usage(e.to_string())),
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => return Err(e.into()),
+            },
+            KeyStore::Kms => {
+                let Some(key_id) = kms::alias_target(c, &alias).await? else {
+                    continue;
+                };
+                // KMS signs; the library's signer checks each signature against the key's public half.
+                let signer = Signer::kms(c.kms.clone(), &key_id, kid);
+                return signer.mint(req, issued_at, &mut OsRng).await.map_err(|e| match e {
+                    SignerError::Mint(m) => Error::Usage(m.to_string()),
+                    other => Error::Failure(format!("{other} ({alias}); no token was minted")),
+                });
+            }
+        }
+    }
+    let mut err = AwsError::new(
+        format!("reading the signing key {kid}"),
+        ErrorKind::NotFound,
+        format!("key {kid} is in neither SSM ({parameter}) nor KMS ({alias})"),
+    );
+    err.hint = Some("the key is created by `jwtstack deploy`; run it first, or pass --key-file".into());
+    Err(err.into())
 }
 
 /// Where the JWKS comes from, and the region the issuer URL is built with: `--jwks FILE`, `--jwks-url URL`,

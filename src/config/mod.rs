@@ -21,6 +21,7 @@ pub use route::{Method, RouteKey};
 pub use yaml::Pos;
 pub use yaml::scalar as yaml_scalar;
 
+pub use raw::KeyStore;
 use raw::{RawDuration, RawStack};
 
 /// API Gateway quotas that bound a stack (HTTP API quotas page).
@@ -90,6 +91,8 @@ pub struct Hosted {
     /// Keys that signed before and stay published until their last tokens have expired (`rotate finish`).
     pub previous_keys: Vec<String>,
     pub key_bits: usize,
+    /// Where new keys are created (existing keys stay where they are).
+    pub key_store: KeyStore,
 }
 
 impl Hosted {

@@ -34,6 +34,10 @@ pub struct RawStack {
     #[serde(default)]
     #[schemars(extend("enum" = [2048, 3072, 4096]))]
     pub key_bits: Option<u32>,
+    /// Where new private keys live: `ssm` (default: an SSM SecureString PEM) or `kms` (an asymmetric KMS key
+    /// that never leaves KMS; tokens are signed by kms:Sign).
+    #[serde(default)]
+    pub key_store: Option<KeyStore>,
     /// The audiences (client ids) the authorizer accepts: 1 to 50.
     #[schemars(length(min = 1, max = 50))]
     pub audience: Vec<String>,
@@ -45,6 +49,26 @@ pub struct RawStack {
     /// The protected routes: 1 to 300.
     #[schemars(length(min = 1, max = 300))]
     pub routes: Vec<RawRoute>,
+}
+
+/// Where a stack's private keys live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStore {
+    /// SSM Parameter Store, a SecureString PKCS#8 PEM under /jwtstack/{name}/keys/{kid}.
+    #[default]
+    Ssm,
+    /// An asymmetric KMS key (SIGN_VERIFY) with the alias alias/jwtstack/{name}/{kid}.
+    Kms,
+}
+
+impl KeyStore {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStore::Ssm => "ssm",
+            KeyStore::Kms => "kms",
+        }
+    }
 }
 
 /// `bucket` (jwtstack hosts the issuer) or `external` (another identity provider), not both.

@@ -397,3 +397,19 @@ fn every_example_stack_file_is_valid() {
     }
     assert!(n >= 3, "{n} example stack files");
 }
+
+#[test]
+fn key_store_kms_needs_alias_safe_kids() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/stack.yaml")).unwrap();
+    let kms = text.replacen("key_id:", "key_store: kms\nkey_id:", 1);
+    let s = parse_str("stack.yaml", &kms).unwrap();
+    assert_eq!(s.hosted().unwrap().key_store, KeyStore::Kms);
+    let dotted = kms.replacen("key_id: grocery-2026-11", "key_id: grocery.2026.11", 1);
+    let err = parse_str("stack.yaml", &dotted).unwrap_err().to_string();
+    assert!(
+        err.contains("which a KMS alias name cannot hold") && err.contains("grocery-2026-11"),
+        "{err}"
+    );
+    // In SSM a dot is fine.
+    assert!(parse_str("stack.yaml", &dotted.replace("key_store: kms\n", "")).is_ok());
+}

@@ -146,6 +146,7 @@ impl Validator<'_> {
                     ("next_key", raw.next_key.is_some()),
                     ("previous_keys", raw.previous_keys.is_some()),
                     ("key_bits", raw.key_bits.is_some()),
+                    ("key_store", raw.key_store.is_some()),
                 ] {
                     if present {
                         self.at_key(path, not_here(path), hint());
@@ -161,6 +162,23 @@ impl Validator<'_> {
                 let key_bits = raw.key_bits.unwrap_or(DEFAULT_KEY_BITS as u32) as usize;
                 if ![2048, 3072, 4096].contains(&key_bits) {
                     self.at("key_bits", format!("key_bits is {key_bits}"), Some("use 2048, 3072 or 4096".into()));
+                }
+                let key_store = raw.key_store.unwrap_or_default();
+                // The key jwtstack would create in KMS (the next key during a rotation, else the signing key)
+                // is named by an alias, whose characters are A-Z a-z 0-9 / _ - (no dot).
+                let created = match (&raw.next_key, &raw.key_id) {
+                    (Some(n), _) => Some(("next_key", n)),
+                    (None, Some(k)) => Some(("key_id", k)),
+                    (None, None) => None,
+                };
+                if let (KeyStore::Kms, Some((path, kid))) = (key_store, created)
+                    && kid.contains('.')
+                {
+                    self.at(
+                        path,
+                        format!("{path} `{kid}` has a `.`, which a KMS alias name cannot hold (key_store: kms)"),
+                        Some(format!("name the key with -, for example `{}`", kid.replace('.', "-"))),
+                    );
                 }
                 let previous = raw.previous_keys.clone().unwrap_or_default();
                 let key_id = match &raw.key_id {
@@ -188,6 +206,7 @@ impl Validator<'_> {
                     next_key: raw.next_key.clone(),
                     previous_keys: previous,
                     key_bits,
+                    key_store,
                 })
             }
             (Some(_), Some(_)) => {

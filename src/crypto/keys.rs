@@ -1,23 +1,35 @@
 //! RSA signing keys: generation, PKCS#8 PEM (the SSM form), and the public JWK that goes into the JWKS.
+//!
+//! Every operation on the private key (generation, parsing, signing) goes through aws-lc-rs, whose RSA is
+//! constant-time and blinded. The `rsa` crate only handles public numbers here (JWK members, PEM-free public
+//! keys): its private-key arithmetic is not constant-time (RUSTSEC-2023-0071, the Marvin attack).
 
+use std::sync::Arc;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{KeyPair, KeySize};
+use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::{CryptoRng, RngCore};
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::pkcs8::LineEnding;
+use rsa::pkcs8::der::pem;
 use rsa::traits::PublicKeyParts;
-use rsa::{BigUint, RsaPrivateKey, RsaPublicKey};
+use rsa::{BigUint, RsaPublicKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("generating a {bits}-bit RSA key failed: {source}")]
-    Generate { bits: usize, source: rsa::Error },
+    #[error("generating a {bits}-bit RSA key failed")]
+    Generate { bits: usize },
+    #[error("RSA keys are 2048, 3072 or 4096 bits, not {0}")]
+    Size(usize),
     #[error("encoding the private key as PKCS#8 failed")]
     Encode,
     // The PEM itself never goes into a message.
-    #[error("the private key is not a PKCS#8 PEM RSA key ({0})")]
+    #[error("the private key is not a PKCS#8 PEM RSA key of 2048 to 8192 bits ({0})")]
     Decode(String),
     #[error("the JWK for kid `{kid}` is not a usable RSA public key: {why}")]
     Jwk { kid: String, why: String },
@@ -27,7 +39,8 @@ pub enum KeyError {
 #[derive(Clone)]
 pub struct SigningKey {
     pub kid: String,
-    key: RsaPrivateKey,
+    key: Arc<KeyPair>,
+    public: RsaPublicKey,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -40,35 +53,59 @@ impl std::fmt::Debug for SigningKey {
 }
 
 impl SigningKey {
-    pub fn generate<R: RngCore + CryptoRng>(kid: &str, bits: usize, rng: &mut R) -> Result<Self, KeyError> {
-        let key = RsaPrivateKey::new(rng, bits).map_err(|source| KeyError::Generate { bits, source })?;
-        Ok(SigningKey { kid: kid.into(), key })
+    /// A new key from aws-lc's own DRBG. `bits` is 2048, 3072 or 4096 (what `key_bits` allows).
+    pub fn generate(kid: &str, bits: usize) -> Result<Self, KeyError> {
+        let size = match bits {
+            2048 => KeySize::Rsa2048,
+            3072 => KeySize::Rsa3072,
+            4096 => KeySize::Rsa4096,
+            other => return Err(KeyError::Size(other)),
+        };
+        let key = KeyPair::generate(size).map_err(|_| KeyError::Generate { bits })?;
+        Self::new(kid, key)
     }
 
-    pub fn from_pem(kid: &str, pem: &str) -> Result<Self, KeyError> {
-        let key = RsaPrivateKey::from_pkcs8_pem(pem).map_err(|e| KeyError::Decode(e.to_string()))?;
-        Ok(SigningKey { kid: kid.into(), key })
+    pub fn from_pem(kid: &str, text: &str) -> Result<Self, KeyError> {
+        let (label, der) = pem::decode_vec(text.trim().as_bytes()).map_err(|_| KeyError::Decode("not PEM".into()))?;
+        let der = Zeroizing::new(der);
+        if label != "PRIVATE KEY" {
+            return Err(KeyError::Decode(format!("a PEM `{label}`, not `PRIVATE KEY`")));
+        }
+        Self::from_pkcs8_der(kid, &der)
     }
 
     pub fn from_pkcs8_der(kid: &str, der: &[u8]) -> Result<Self, KeyError> {
-        let key = RsaPrivateKey::from_pkcs8_der(der).map_err(|e| KeyError::Decode(e.to_string()))?;
-        Ok(SigningKey { kid: kid.into(), key })
+        let key = KeyPair::from_pkcs8(der).map_err(|e| KeyError::Decode(e.to_string()))?;
+        Self::new(kid, key)
+    }
+
+    fn new(kid: &str, key: KeyPair) -> Result<Self, KeyError> {
+        // The public key as DER RSAPublicKey (PKCS #1): public numbers only.
+        let public = RsaPublicKey::from_pkcs1_der(key.public_key().as_ref()).map_err(|e| KeyError::Decode(e.to_string()))?;
+        Ok(SigningKey {
+            kid: kid.into(),
+            key: Arc::new(key),
+            public,
+        })
     }
 
     /// PKCS#8 PEM, zeroized on drop.
     pub fn to_pem(&self) -> Result<Zeroizing<String>, KeyError> {
-        self.key.to_pkcs8_pem(LineEnding::LF).map_err(|_| KeyError::Encode)
+        let der = self.key.as_der().map_err(|_| KeyError::Encode)?;
+        pem::encode_string("PRIVATE KEY", LineEnding::LF, der.as_ref())
+            .map(Zeroizing::new)
+            .map_err(|_| KeyError::Encode)
     }
 
     pub fn bits(&self) -> usize {
-        self.key.size() * 8
+        self.public.size() * 8
     }
 
     pub fn public_jwk(&self) -> Jwk {
-        Jwk::from_public(&self.kid, &self.key.to_public_key())
+        Jwk::from_public(&self.kid, &self.public)
     }
 
-    pub(crate) fn private(&self) -> &RsaPrivateKey {
+    pub(crate) fn private(&self) -> &KeyPair {
         &self.key
     }
 }
@@ -113,6 +150,23 @@ impl Jwk {
         RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e)).map_err(|e| err(&e.to_string()))
     }
 
+    /// The modulus size in bits, when `n` decodes.
+    pub fn bits(&self) -> Option<usize> {
+        let n = URL_SAFE_NO_PAD.decode(&self.n).ok()?;
+        let first = n.iter().position(|b| *b != 0)?;
+        Some((n.len() - first) * 8)
+    }
+
+    /// The JWK of a DER SubjectPublicKeyInfo RSA public key (what KMS's GetPublicKey returns), and its bits.
+    pub fn from_spki_der(kid: &str, der: &[u8]) -> Result<(Jwk, usize), KeyError> {
+        use rsa::pkcs8::DecodePublicKey;
+        let key = RsaPublicKey::from_public_key_der(der).map_err(|e| KeyError::Jwk {
+            kid: kid.into(),
+            why: format!("not a DER RSA public key ({e})"),
+        })?;
+        Ok((Jwk::from_public(kid, &key), key.size() * 8))
+    }
+
     /// RFC 7638 thumbprint (SHA-256, base64url): the members e, kty, n in lexicographic order.
     pub fn thumbprint(&self) -> String {
         let canonical = format!(r#"{{"e":"{}","kty":"{}","n":"{}"}}"#, self.e, self.kty, self.n);
@@ -135,7 +189,6 @@ impl Jwks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
 
     fn vector(name: &str) -> serde_json::Value {
         let path = format!("{}/tests/vectors/rfc/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -157,7 +210,7 @@ mod tests {
     /// SSM standard parameters hold 4,096 characters, and the largest key a stack may have must fit one.
     #[test]
     fn a_4096_bit_key_fits_an_ssm_standard_parameter() {
-        let key = SigningKey::generate("k", 4096, &mut rand::rngs::StdRng::seed_from_u64(7)).unwrap();
+        let key = SigningKey::generate("k", 4096).unwrap();
         let pem = key.to_pem().unwrap();
         assert!(pem.len() < 4096, "{} characters", pem.len());
     }
@@ -178,8 +231,7 @@ mod tests {
 
     #[test]
     fn pem_round_trip_and_public_only_jwk() {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        let key = SigningKey::generate("k1", 2048, &mut rng).unwrap();
+        let key = SigningKey::generate("k1", 2048).unwrap();
         let pem = key.to_pem().unwrap();
         assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
         let back = SigningKey::from_pem("k1", &pem).unwrap();

@@ -4,15 +4,13 @@
 //! we take the strict reading (see README, "How verify decides"): RS256 only, `exp` required, no clock leeway,
 //! `crit` rejected, embedded `jwk`/`jku`/`x5u`/`x5c` headers ignored.
 
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaPublicKeyComponents};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::{CryptoRng, RngCore};
-use rsa::pkcs1v15;
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use rsa::traits::PublicKeyParts;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::Sha256;
 
 use super::keys::{Jwks, KeyError, SigningKey};
 
@@ -50,6 +48,57 @@ const RESERVED: [&str; 8] = ["iss", "aud", "sub", "iat", "nbf", "exp", "jti", "s
 
 /// Signs a compact RS256 JWT with `kid` = the key's kid.
 pub fn mint<R: RngCore + CryptoRng>(key: &SigningKey, req: &MintRequest, now: u64, rng: &mut R) -> Result<String, MintError> {
+    let unsigned = prepare(&key.kid, req, now, rng)?;
+    let signature = sign_rs256(key, unsigned.signing_input())?;
+    unsigned.finish(&signature)
+}
+
+/// A token's header and claims, encoded, waiting for its signature: minting with a key held elsewhere (KMS)
+/// is [`prepare`], a signature of [`Unsigned::signing_input`], then [`Unsigned::finish`].
+#[derive(Debug, Clone)]
+pub struct Unsigned {
+    signing_input: String,
+}
+
+impl Unsigned {
+    /// `base64url(header) "." base64url(claims)`: the bytes RS256 signs.
+    pub fn signing_input(&self) -> &[u8] {
+        self.signing_input.as_bytes()
+    }
+
+    /// The compact token with `signature` appended.
+    pub fn finish(self, signature: &[u8]) -> Result<String, MintError> {
+        let token = format!("{}.{}", self.signing_input, URL_SAFE_NO_PAD.encode(signature));
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(MintError::TooLarge(token.len()));
+        }
+        Ok(token)
+    }
+}
+
+/// The most KMS's Sign takes as a `RAW` message; a longer signing input is sent as its SHA-256 `DIGEST`.
+pub const KMS_RAW_MAX_BYTES: usize = 4096;
+
+/// What KMS's Sign is given for `input` (RSASSA_PKCS1_V1_5_SHA_256): the input itself (`RAW`) up to
+/// [`KMS_RAW_MAX_BYTES`], else its SHA-256 (`DIGEST`), which KMS pads and signs without hashing again (the
+/// Sign API reference, MessageType). Both give the signature of `input`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KmsMessage<'a> {
+    Raw(&'a [u8]),
+    Digest([u8; 32]),
+}
+
+pub fn kms_message(input: &[u8]) -> KmsMessage<'_> {
+    use sha2::Digest;
+    if input.len() <= KMS_RAW_MAX_BYTES {
+        KmsMessage::Raw(input)
+    } else {
+        KmsMessage::Digest(sha2::Sha256::digest(input).into())
+    }
+}
+
+/// Encodes the header (`kid`) and the claims of a token; see [`Unsigned`].
+pub fn prepare<R: RngCore + CryptoRng>(kid: &str, req: &MintRequest, now: u64, rng: &mut R) -> Result<Unsigned, MintError> {
     if let Some(r) = req.extra.keys().find(|k| RESERVED.contains(&k.as_str())) {
         return Err(MintError::Reserved(r.clone()));
     }
@@ -83,29 +132,36 @@ pub fn mint<R: RngCore + CryptoRng>(key: &SigningKey, req: &MintRequest, now: u6
     let header = Header {
         alg: "RS256",
         typ: "JWT",
-        kid: &key.kid,
+        kid,
     };
     let header = serde_json::to_vec(&header).map_err(|_| MintError::Sign)?;
     let payload = serde_json::to_vec(&claims).map_err(|_| MintError::Sign)?;
     let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
-    let sig = sign_rs256(key, signing_input.as_bytes())?;
-    let token = format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig));
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(MintError::TooLarge(token.len()));
+    // Even unsigned, a token this long cannot pass API Gateway (an RS256 signature is at least 342 characters).
+    if signing_input.len() + 1 > MAX_TOKEN_BYTES {
+        return Err(MintError::TooLarge(signing_input.len() + 1));
     }
-    Ok(token)
+    Ok(Unsigned { signing_input })
 }
 
-/// RSASSA-PKCS1-v1_5 with SHA-256 over `message`: the RS256 primitive, strict DER DigestInfo encoding.
+/// RSASSA-PKCS1-v1_5 with SHA-256 over `message`: the RS256 primitive (aws-lc: the padding is rebuilt and
+/// compared whole, so only the strict DER DigestInfo encoding passes; moduli of 2048 to 8192 bits).
 pub fn verify_rs256(key: &rsa::RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
-    let verifier = pkcs1v15::VerifyingKey::<Sha256>::new(key.clone());
-    pkcs1v15::Signature::try_from(signature).is_ok_and(|s| verifier.verify(message, &s).is_ok())
+    let components = RsaPublicKeyComponents {
+        n: key.n().to_bytes_be(),
+        e: key.e().to_bytes_be(),
+    };
+    components.verify(&RSA_PKCS1_2048_8192_SHA256, message, signature).is_ok()
 }
 
-/// RS256 signature of `message` (deterministic: the same key and message give the same bytes).
+/// RS256 signature of `message` (deterministic: the same key and message give the same bytes), made by
+/// aws-lc's constant-time, blinded RSA.
 pub fn sign_rs256(key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, MintError> {
-    let signer = pkcs1v15::SigningKey::<Sha256>::new(key.private().clone());
-    signer.try_sign(message).map(|s| s.to_vec()).map_err(|_| MintError::Sign)
+    let pair = key.private();
+    let mut signature = vec![0; pair.public_modulus_len()];
+    pair.sign(&RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), message, &mut signature)
+        .map_err(|_| MintError::Sign)?;
+    Ok(signature)
 }
 
 /// The authorizer's configuration: what the stack deploys.

@@ -8,7 +8,8 @@ use crate::crypto::keys::Jwk;
 pub struct Inventory {
     /// The region everything lives in (from the stack file or the AWS config chain).
     pub region: String,
-    /// Private keys under `/jwtstack/{name}/keys/`, by kid, with their public half when readable.
+    /// Private keys (SSM parameters under `/jwtstack/{name}/keys/`, KMS keys under `alias/jwtstack/{name}/`),
+    /// by kid, with their public half when known without decrypting.
     pub keys: BTreeMap<String, KeyInfo>,
     pub bucket: Option<BucketInfo>,
     /// The bucket named by `/jwtstack/{name}/bucket`: created by this stack, tagged or not yet.
@@ -45,8 +46,14 @@ impl Inventory {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyInfo {
-    pub parameter: String,
+    pub home: super::KeyHome,
+    /// The public half: the SSM key's record (or, for a deploy, derived from the key when no record exists
+    /// yet), or KMS's GetPublicKey.
     pub public: Option<Jwk>,
+    /// An SSM key's public half is recorded beside it (always true for a KMS key).
+    pub recorded: bool,
+    /// A KMS key scheduled for deletion: when it will be deleted (Unix seconds).
+    pub deletion: Option<i64>,
     pub bits: Option<usize>,
     /// When the parameter was written (Unix seconds): the key's creation, since it is never overwritten.
     pub created: Option<i64>,

@@ -1,8 +1,9 @@
 //! The key lines of a plan: keys published and unpublished, the signing key switched, the key timeline kept
 //! up to date; and deleting a retired key (`keys delete`) as a plan of its own.
 
-use super::{Conflict, Inventory, Plan, SSM_STANDARD_MAX_CHARS, Step};
+use super::{Conflict, Inventory, KeyHome, KeyInfo, Plan, SSM_STANDARD_MAX_CHARS, Step};
 use crate::config::{Hosted, KeyRole, Stack};
+use crate::crypto::keys::Jwk;
 use crate::names;
 
 /// The key lines of a plan: keys added to or removed from the live JWKS, the signing key switched, and the
@@ -81,7 +82,7 @@ pub fn plan_key_delete(stack: &Stack, h: &Hosted, inv: &Inventory, kid: &str) ->
     };
     let mut steps = vec![Step::DeleteKey {
         kid: kid.into(),
-        parameter: info.parameter.clone(),
+        home: info.home.clone(),
     }];
     if let Some(mut timeline) = inv.key_timeline.clone() {
         timeline.keys.remove(kid);
@@ -98,4 +99,46 @@ pub fn plan_key_delete(stack: &Stack, h: &Hosted, inv: &Inventory, kid: &str) ->
         notes: Vec::new(),
         integrations: Default::default(),
     })
+}
+
+/// The public half of an existing key, and the step that records it when an SSM key has no record yet. A KMS
+/// key scheduled for deletion cannot be published. Without a record and without decrypting (`plan`), the key
+/// as published stands in for it; the deploy that records it derives it from the key itself.
+pub(super) fn known_public_half(inv: &Inventory, h: &Hosted, kid: &str, k: &KeyInfo) -> Result<(Jwk, Option<Step>), Conflict> {
+    if let (Some(_), KeyHome::Kms { alias, key_id }) = (k.deletion, &k.home) {
+        return Err(Conflict::KeyPendingDeletion {
+            kid: kid.into(),
+            alias: alias.clone(),
+            key_id: key_id.clone().unwrap_or_default(),
+        });
+    }
+    let public = match (&k.public, &k.home) {
+        (Some(j), _) => j.clone(),
+        (None, KeyHome::Ssm { parameter, record }) if !k.recorded => {
+            let published = inv
+                .objects
+                .get(&h.jwks_key())
+                .and_then(|o| serde_json::from_slice::<crate::crypto::keys::Jwks>(&o.body).ok())
+                .and_then(|j| j.find(kid).cloned());
+            published.ok_or_else(|| Conflict::PublicKeyNotRecorded {
+                kid: kid.into(),
+                parameter: parameter.clone(),
+                record: record.clone(),
+            })?
+        }
+        (None, home) => {
+            return Err(Conflict::UnreadableKey {
+                parameter: home.name().to_string(),
+            });
+        }
+    };
+    let record = match &k.home {
+        KeyHome::Ssm { record, .. } if !k.recorded => Some(Step::RecordPublicKey {
+            kid: kid.into(),
+            record: record.clone(),
+            jwk: public.clone(),
+        }),
+        _ => None,
+    };
+    Ok((public, record))
 }

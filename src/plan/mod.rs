@@ -24,7 +24,7 @@ pub use teardown::plan_teardown;
 
 use std::collections::BTreeMap;
 
-use crate::config::{Integration, KeyRole, Method};
+use crate::config::{Integration, KeyRole, KeyStore, Method, Stack};
 use crate::crypto::keys::Jwk;
 
 /// What an integration is, independent of its id: routes with equal specs share one integration.
@@ -71,6 +71,46 @@ impl IntegrationSpec {
     }
 }
 
+/// Where a private key lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyHome {
+    /// An SSM SecureString PEM (`parameter`), its public half recorded in the String parameter `record`.
+    Ssm { parameter: String, record: String },
+    /// An asymmetric KMS key named by `alias`; `key_id` once it exists.
+    Kms { alias: String, key_id: Option<String> },
+}
+
+impl KeyHome {
+    /// Where a new key named `kid` goes in `store`.
+    pub fn new(stack: &Stack, store: KeyStore, kid: &str) -> KeyHome {
+        match store {
+            KeyStore::Ssm => KeyHome::Ssm {
+                parameter: crate::names::key_parameter(&stack.name, kid),
+                record: crate::names::public_key_record(&stack.name, kid),
+            },
+            KeyStore::Kms => KeyHome::Kms {
+                alias: crate::names::kms_alias(&stack.name, kid),
+                key_id: None,
+            },
+        }
+    }
+
+    pub fn store(&self) -> KeyStore {
+        match self {
+            KeyHome::Ssm { .. } => KeyStore::Ssm,
+            KeyHome::Kms { .. } => KeyStore::Kms,
+        }
+    }
+
+    /// The SSM parameter or the KMS alias.
+    pub fn name(&self) -> &str {
+        match self {
+            KeyHome::Ssm { parameter, .. } => parameter,
+            KeyHome::Kms { alias, .. } => alias,
+        }
+    }
+}
+
 /// Which document an object step writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,8 +125,15 @@ pub enum Document {
 pub enum Step {
     CreateKey {
         kid: String,
-        parameter: String,
+        home: KeyHome,
         bits: usize,
+    },
+    /// Records the public half of an SSM key created before public halves were recorded (read once, here,
+    /// so that `plan` and `status` never need to decrypt it).
+    RecordPublicKey {
+        kid: String,
+        record: String,
+        jwk: Jwk,
     },
     /// Tags a bucket the stack created but did not get to tag (the run died in between).
     TagBucket {
@@ -209,9 +256,10 @@ pub enum Step {
     DeleteBucket {
         bucket: String,
     },
+    /// Deletes an SSM key (and its public record), or schedules a KMS key's deletion and removes its alias.
     DeleteKey {
         kid: String,
-        parameter: String,
+        home: KeyHome,
     },
     /// Drops a deleted key from the key timeline (`keys delete`); `timeline` is the record without it.
     ForgetKey {
@@ -268,10 +316,22 @@ pub enum Conflict {
         stack: String,
         id: String,
     },
-    #[error("the key parameter {parameter} exists but cannot be read as an RSA private key")]
+    #[error("the key {parameter} exists but cannot be read as an RSA key")]
     UnreadableKey { parameter: String },
     #[error(
-        "previous key `{kid}` has no private key in SSM ({parameter}), so it cannot be published; remove it from previous_keys or restore the parameter"
+        "the public half of key `{kid}` ({parameter}) is not recorded yet, and reading it means decrypting the private key, which `plan` never does; run `jwtstack deploy` once: it reads the key and records its public half in {record}"
+    )]
+    PublicKeyNotRecorded { kid: String, parameter: String, record: String },
+    #[error(
+        "key `{kid}` is in {from}, but key_store is {to}: a stack changes key stores by rotating, never by moving a key. Put key_store back to {from}, or rotate: `jwtstack rotate start` creates the next key in {to}, and `activate` and `finish` complete the switch (README, \"Where the keys live\")"
+    )]
+    KeyStoreSwitch { kid: String, from: &'static str, to: &'static str },
+    #[error(
+        "KMS key {key_id} (alias {alias}) of key `{kid}` is scheduled for deletion, so it cannot sign or be published; cancel it with `aws kms cancel-key-deletion --key-id {key_id}` and `aws kms enable-key --key-id {key_id}`, or name a new key"
+    )]
+    KeyPendingDeletion { kid: String, alias: String, key_id: String },
+    #[error(
+        "previous key `{kid}` has no private key in SSM or KMS ({parameter}), so it cannot be published; remove it from previous_keys or restore the key"
     )]
     MissingKey { kid: String, parameter: String },
     #[error(

@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::keys::key_changes;
+use super::keys::{key_changes, known_public_half};
 use super::policy::{PolicyChange, merge_policy, public_statement};
-use super::{Conflict, Diff, Document, IntegrationInfo, IntegrationSpec, Inventory, Plan, PublicAccessBlock, RouteInfo, Step};
+use super::{Conflict, Diff, Document, IntegrationInfo, IntegrationSpec, Inventory, KeyHome, Plan, PublicAccessBlock, RouteInfo, Step};
 use crate::config::{ApiRef, Hosted, Integration, KeyRole, Stack};
 use crate::crypto::documents;
 use crate::crypto::keys::Jwk;
@@ -101,44 +101,50 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
-    /// 1. Keys: the signing key and the next key are generated when missing, never replaced; a previous key
-    ///    must exist, since it signed tokens that are still checked against it. Returns the published keys in
-    ///    JWKS order, with their public half when it is known before the run.
+    /// 1. Keys: the signing key and the next key are generated when missing (in `key_store`), never replaced;
+    ///    a previous key must exist, since it signed tokens that are still checked against it. Returns the
+    ///    published keys in JWKS order, with their public half when it is known before the run.
     fn do_plan_keys(&mut self, h: &Hosted) -> Result<Vec<(String, Option<Jwk>)>, Conflict> {
         let mut published: Vec<(String, Option<Jwk>)> = Vec::new();
+        // Changing key_store moves no key: the signing key may stay in the other store only while the next key
+        // (in the new store) is on its way in.
+        if let Some(k) = self.inv.keys.get(&h.key_id)
+            && k.home.store() != h.key_store
+            && h.next_key.is_none()
+        {
+            return Err(Conflict::KeyStoreSwitch {
+                kid: h.key_id.clone(),
+                from: k.home.store().as_str(),
+                to: h.key_store.as_str(),
+            });
+        }
         for kid in h.published_keys() {
-            let parameter = self.stack.key_parameter(kid);
             match self.inv.keys.get(kid) {
                 None if h.key_role(kid) == Some(KeyRole::Previous) => {
                     return Err(Conflict::MissingKey {
                         kid: kid.into(),
-                        parameter,
+                        parameter: self.stack.key_parameter(kid),
                     });
                 }
                 None => {
                     self.steps.push(Step::CreateKey {
                         kid: kid.into(),
-                        parameter,
+                        home: KeyHome::new(self.stack, h.key_store, kid),
                         bits: h.key_bits,
                     });
                     published.push((kid.into(), None));
                 }
-                Some(k) => match &k.public {
-                    Some(j) => {
-                        if kid == h.key_id && k.bits.is_some_and(|b| b != h.key_bits) {
-                            self.notes.push(format!(
-                                "key {kid} is {} bits and stays so (key_bits applies to new keys; rotate to change it)",
-                                k.bits.unwrap_or_default()
-                            ));
-                        }
-                        published.push((kid.into(), Some(j.clone())));
+                Some(k) => {
+                    let (public, record) = known_public_half(self.inv, h, kid, k)?;
+                    self.steps.extend(record);
+                    if kid == h.key_id && k.bits.is_some_and(|b| b != h.key_bits) {
+                        self.notes.push(format!(
+                            "key {kid} is {} bits and stays so (key_bits applies to new keys; rotate to change it)",
+                            k.bits.unwrap_or_default()
+                        ));
                     }
-                    None => {
-                        return Err(Conflict::UnreadableKey {
-                            parameter: k.parameter.clone(),
-                        });
-                    }
-                },
+                    published.push((kid.into(), Some(public)));
+                }
             }
         }
         Ok(published)

@@ -112,11 +112,29 @@ impl Step {
         let (action, resource, name, diffs): (Action, &'static str, String, Vec<Diff>) = match self {
             Step::UpdateKeys { .. } => return self.changes().swap_remove(0),
             Step::DeleteKeyTimeline { parameter } => (Delete, "ssm_parameter", parameter.clone(), vec![]),
-            Step::CreateKey { parameter, bits, .. } => (
+            Step::CreateKey { home, bits, .. } => match home {
+                super::KeyHome::Ssm { parameter, record } => (
+                    Create,
+                    "ssm_parameter",
+                    parameter.clone(),
+                    vec![
+                        d("type", "", "SecureString"),
+                        d("key", "", &format!("RSA {bits}, generated")),
+                        d("public half", "", record),
+                    ],
+                ),
+                super::KeyHome::Kms { alias, .. } => (
+                    Create,
+                    "kms_key",
+                    alias.clone(),
+                    vec![d("key_spec", "", &format!("RSA_{bits}")), d("usage", "", "SIGN_VERIFY")],
+                ),
+            },
+            Step::RecordPublicKey { kid, record, .. } => (
                 Create,
                 "ssm_parameter",
-                parameter.clone(),
-                vec![d("type", "", "SecureString"), d("key", "", &format!("RSA {bits}, generated"))],
+                record.clone(),
+                vec![d("value", "", &format!("public JWK of key {kid}, read once from its private key"))],
             ),
             Step::CreateBucket { bucket } => (Create, "s3_bucket", bucket.clone(), vec![]),
             Step::TagBucket { bucket } => (Update, "s3_bucket", bucket.clone(), vec![d("tag", "none", crate::names::TAG_KEY)]),
@@ -244,7 +262,19 @@ impl Step {
             ),
             Step::DeleteObject { bucket, key } => (Delete, "s3_object", format!("s3://{bucket}/{key}"), vec![]),
             Step::DeleteBucket { bucket } => (Delete, "s3_bucket", bucket.clone(), vec![]),
-            Step::DeleteKey { parameter, .. } => (Delete, "ssm_parameter", parameter.clone(), vec![]),
+            Step::DeleteKey { home, .. } => match home {
+                super::KeyHome::Ssm { parameter, .. } => (Delete, "ssm_parameter", parameter.clone(), vec![]),
+                super::KeyHome::Kms { alias, key_id } => (
+                    Delete,
+                    "kms_key",
+                    format!("{alias} ({})", key_id.as_deref().unwrap_or("?")),
+                    vec![d(
+                        "deletion",
+                        "",
+                        &format!("scheduled in {} days (KMS's waiting period)", crate::names::KMS_DELETION_DAYS),
+                    )],
+                ),
+            },
             Step::ForgetKey { kid, parameter, .. } => (
                 Update,
                 "key_timeline",

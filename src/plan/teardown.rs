@@ -117,9 +117,15 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Plan {
         }
     } else {
         for (kid, k) in &inv.keys {
+            if let super::KeyHome::Kms { key_id: Some(id), .. } = &k.home {
+                notes.push(format!(
+                    "KMS deletes key {id} ({kid}) {} days after this teardown; until then `aws kms cancel-key-deletion --key-id {id}` undoes it",
+                    crate::names::KMS_DELETION_DAYS
+                ));
+            }
             steps.push(Step::DeleteKey {
                 kid: kid.clone(),
-                parameter: k.parameter.clone(),
+                home: k.home.clone(),
             });
         }
     }

@@ -3,10 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use rand::SeedableRng;
-
 use super::*;
-use crate::config::{Stack, parse_str};
+use crate::config::{KeyStore, Stack, parse_str};
 use crate::crypto::documents;
 use crate::crypto::keys::{Jwks, SigningKey};
 use crate::names::{IDENTITY_SOURCE, source_arn};
@@ -49,8 +47,8 @@ fn key_for(kid: &str) -> SigningKey {
     let mut keys = KEYS.lock().unwrap_or_else(|e| e.into_inner());
     keys.entry(kid.to_string())
         .or_insert_with(|| {
-            let seed = kid.bytes().fold(1u64, |a, b| a.wrapping_mul(31).wrapping_add(b.into()));
-            SigningKey::generate(kid, 2048, &mut rand::rngs::StdRng::seed_from_u64(seed)).unwrap()
+            let _seed = kid.bytes().fold(1u64, |a, b| a.wrapping_mul(31).wrapping_add(b.into()));
+            SigningKey::generate(kid, 2048).unwrap()
         })
         .clone()
 }
@@ -75,16 +73,30 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
     };
     for step in &plan.steps {
         match step {
-            Step::CreateKey { kid, parameter, bits } => {
+            Step::CreateKey { kid, home, bits } => {
+                let home = match home {
+                    KeyHome::Kms { alias, .. } => KeyHome::Kms {
+                        alias: alias.clone(),
+                        key_id: Some(format!("arn:aws:kms:us-east-1:123456789012:key/{}", next_id())),
+                    },
+                    ssm => ssm.clone(),
+                };
                 inv.keys.insert(
                     kid.clone(),
                     KeyInfo {
-                        parameter: parameter.clone(),
+                        home,
                         public: Some(key_for(kid).public_jwk()),
+                        recorded: true,
+                        deletion: None,
                         bits: Some(*bits),
                         created: None,
                     },
                 );
+            }
+            Step::RecordPublicKey { kid, jwk, .. } => {
+                let k = inv.keys.get_mut(kid).unwrap();
+                k.public = Some(jwk.clone());
+                k.recorded = true;
             }
             Step::CreateBucket { bucket } => {
                 inv.bucket_marker = Some(bucket.clone());
@@ -730,8 +742,10 @@ fn a_key_timeline_that_would_not_fit_ssm_is_refused() {
         inv.keys.insert(
             k.clone(),
             KeyInfo {
-                parameter: s.key_parameter(k),
+                home: KeyHome::new(&s, KeyStore::Ssm, k),
                 public: Some(public),
+                recorded: true,
+                deletion: None,
                 bits: Some(2048),
                 created: Some(1),
             },
@@ -741,4 +755,120 @@ fn a_key_timeline_that_would_not_fit_ssm_is_refused() {
         Err(Conflict::KeyTimelineTooLarge { chars, keys }) => assert!(chars > SSM_STANDARD_MAX_CHARS && keys == 31),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_kms_stack_creates_its_key_in_kms_and_converges() {
+    let s = stack(&STACK.replace("key_id: k1\n", "key_id: k1\nkey_store: kms\n"));
+    let p = plan(&s, &empty()).unwrap();
+    assert_eq!(
+        p.steps[0],
+        Step::CreateKey {
+            kid: "k1".into(),
+            home: KeyHome::Kms {
+                alias: "alias/jwtstack/grocery/k1".into(),
+                key_id: None
+            },
+            bits: 2048
+        }
+    );
+    assert_eq!(
+        lines(&p)[..3],
+        [
+            "  + kms_key alias/jwtstack/grocery/k1",
+            "      key_spec: RSA_2048",
+            "      usage: SIGN_VERIFY"
+        ]
+    );
+    let inv = deployed(&s);
+    assert!(plan(&s, &inv).unwrap().is_empty());
+    // Teardown schedules the key's deletion (it never deletes at once).
+    let t = plan_teardown(&s, &inv, false);
+    let delete = t.steps.iter().find(|st| matches!(st, Step::DeleteKey { .. })).unwrap();
+    assert!(matches!(
+        delete,
+        Step::DeleteKey {
+            home: KeyHome::Kms { key_id: Some(_), .. },
+            ..
+        }
+    ));
+    assert!(
+        lines(&t).iter().any(|l| l.contains("deletion: scheduled in 30 days")),
+        "{:?}",
+        lines(&t)
+    );
+}
+
+#[test]
+fn a_kms_key_scheduled_for_deletion_is_not_published() {
+    let s = stack(&STACK.replace("key_id: k1\n", "key_id: k1\nkey_store: kms\n"));
+    let mut inv = deployed(&s);
+    inv.keys.get_mut("k1").unwrap().deletion = Some(1_900_000_000);
+    match plan(&s, &inv) {
+        Err(e @ Conflict::KeyPendingDeletion { .. }) => assert!(e.to_string().contains("cancel-key-deletion"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn switching_key_store_is_a_rotation_not_a_move() {
+    let s = stack(STACK);
+    let inv = deployed(&s);
+    let kms = stack(&STACK.replace("key_id: k1\n", "key_id: k1\nkey_store: kms\n"));
+    match plan(&kms, &inv) {
+        Err(e @ Conflict::KeyStoreSwitch { .. }) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("key `k1` is in ssm, but key_store is kms") && text.contains("rotate start"),
+                "{text}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // `rotate start` adds a next key: it is created in KMS while k1 keeps signing from SSM.
+    let started = stack(&STACK.replace("key_id: k1\n", "key_id: k1\nnext_key: k2\nkey_store: kms\n"));
+    let p = plan(&started, &inv).unwrap();
+    assert!(p.steps.iter().any(|st| matches!(
+        st,
+        Step::CreateKey { kid, home: KeyHome::Kms { .. }, .. } if kid == "k2"
+    )));
+    let mut after = inv.clone();
+    simulate(&started, &mut after, &p);
+    // Activated: k2 (KMS) signs, k1 (SSM) stays published as a previous key.
+    let activated = stack(&STACK.replace("key_id: k1\n", "key_id: k2\nprevious_keys: [k1]\nkey_store: kms\n"));
+    let p = plan(&activated, &after).unwrap();
+    assert!(!p.steps.iter().any(|st| matches!(st, Step::CreateKey { .. })), "{:?}", lines(&p));
+}
+
+#[test]
+fn plan_reads_no_private_key_and_deploy_records_the_public_half_once() {
+    let s = stack(STACK);
+    let mut inv = deployed(&s);
+    // A key stored before public halves were recorded: `plan` knows it only by the published JWKS.
+    let k = inv.keys.get_mut("k1").unwrap();
+    let (public, home) = (k.public.take().unwrap(), k.home.clone());
+    k.recorded = false;
+    let p = plan(&s, &inv).unwrap();
+    let KeyHome::Ssm { record, .. } = &home else { panic!() };
+    assert_eq!(
+        p.steps,
+        [Step::RecordPublicKey {
+            kid: "k1".into(),
+            record: record.clone(),
+            jwk: public.clone()
+        }]
+    );
+    assert_eq!(lines(&p)[0], "  + ssm_parameter /jwtstack/grocery/public-keys/k1");
+    // Without the JWKS either, plan says what to do instead of guessing.
+    let mut bare = inv.clone();
+    bare.objects.clear();
+    match plan(&s, &bare) {
+        Err(e @ Conflict::PublicKeyNotRecorded { .. }) => assert!(e.to_string().contains("run `jwtstack deploy` once"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    // Deploy derives it from the key, records it, and the next plan is empty.
+    inv.keys.get_mut("k1").unwrap().public = Some(public);
+    let p = plan(&s, &inv).unwrap();
+    simulate(&s, &mut inv, &p);
+    assert!(plan(&s, &inv).unwrap().is_empty());
 }

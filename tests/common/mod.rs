@@ -267,6 +267,7 @@ impl Env {
             ssm: aws_sdk_ssm::Client::new(&conf),
             apigw: aws_sdk_apigatewayv2::Client::new(&conf),
             lambda: aws_sdk_lambda::Client::new(&conf),
+            kms: aws_sdk_kms::Client::new(&conf),
         }
     }
 }
@@ -322,6 +323,7 @@ pub struct Sdk {
     pub ssm: aws_sdk_ssm::Client,
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub lambda: aws_sdk_lambda::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 #[derive(Debug)]

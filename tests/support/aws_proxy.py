@@ -9,10 +9,12 @@ It forwards every request to --target and, as told:
   --apigw-quota R/B         answers API Gateway calls with 429 TooManyRequests beyond a token bucket of R per
                             second with a burst of B (API Gateway's account quota is 10/40)
   --deny-ssm-action A       answers SSM action A (e.g. PutParameter) with AccessDeniedException
+  --deny-decrypt            refuses SSM reads WithDecryption, as for a role without kms:Decrypt (counted)
   --strict                  answers as AWS does where moto is kinder (each rule below names its public source):
                             API Gateway's 409 on overlapping writes to one API and on a share of API writes
                             (--strict-conflict-rate), Block Public Access on every new bucket, OperationAborted
-                            right after CreateBucket, and a 301 for a bucket asked from another region
+                            right after CreateBucket, a 301 for a bucket asked from another region, and KMS
+                            Sign's 4,096-byte limit on a RAW message
   --account-public-access-block   the account's Block Public Access is on (S3 Control GetPublicAccessBlock);
                             public bucket policies are then refused whatever the bucket's own setting
   --failed-deployment       GetStage reports a failed automatic deployment
@@ -26,6 +28,7 @@ Usage: python aws_proxy.py --port PORT --target http://127.0.0.1:MOTO [options]
 """
 
 import argparse
+import base64
 import http.client
 import json
 import random
@@ -36,6 +39,9 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# SSM reads that can decrypt a SecureString.
+DECRYPTING_READS = ("AmazonSSM.GetParameter", "AmazonSSM.GetParameters", "AmazonSSM.GetParametersByPath")
 
 FAULTS = ["http500", "http503", "throttle", "latency", "reset_before", "reset_after"]
 
@@ -68,6 +74,7 @@ class State:
         self.requests = 0
         self.faults = {k: 0 for k in FAULTS}
         self.quota_throttled = 0
+        self.decrypt_refused = 0
         self.bucket_tokens = None
         self.bucket_time = time.monotonic()
         self.strict = Strict(random.Random(args.seed + 1), args.strict_conflict_rate) if args.strict else None
@@ -108,6 +115,8 @@ def service_of(handler):
     target = handler.headers.get("X-Amz-Target", "")
     if target.startswith("AmazonSSM"):
         return "ssm"
+    if target.startswith("TrentService"):
+        return "kms"
     return "s3"
 
 
@@ -275,7 +284,8 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         body = self._read_body()
         if self.path == "/__proxy/stats":
-            stats = {"requests": state.requests, "faults": state.faults, "quota_throttled": state.quota_throttled}
+            stats = {"requests": state.requests, "faults": state.faults, "quota_throttled": state.quota_throttled,
+                     "decrypt_refused": state.decrypt_refused}
             if state.strict:
                 stats["strict"] = state.strict.counts
             return self._answer(200, {"Content-Type": "application/json"}, json.dumps(stats).encode())
@@ -297,6 +307,36 @@ class Handler(BaseHTTPRequestHandler):
                     b"<Code>NoSuchPublicAccessBlockConfiguration</Code>"
                     b"<Message>The public access block configuration was not found</Message></Error></ErrorResponse>")
             return self._answer(404, {"Content-Type": "application/xml"}, body)
+        target = self.headers.get("X-Amz-Target", "")
+        if state.args.deny_decrypt and service == "ssm" and target in DECRYPTING_READS:
+            # A read-only role without kms:Decrypt (the README's plan policy): reading a SecureString's value with
+            # WithDecryption needs kms:Decrypt on its key, and SSM refuses the whole call ("How AWS Systems Manager
+            # Parameter Store uses AWS KMS", AWS KMS Developer Guide). Reads without decryption pass.
+            try:
+                decrypting = json.loads(body or b"{}").get("WithDecryption") is True
+            except ValueError:
+                decrypting = False
+            if decrypting:
+                state.decrypt_refused += 1
+                message = ("User: arn:aws:iam::123456789012:user/ci is not authorized to perform: kms:Decrypt on "
+                           "resource: arn:aws:kms:us-east-1:123456789012:key/alias/aws/ssm")
+                body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
+                return self._answer(400, {"Content-Type": "application/x-amz-json-1.1"}, body)
+        if state.strict and service == "kms" and target == "TrentService.Sign":
+            # Sign takes a RAW message of at most 4,096 bytes; a longer one must be sent as its digest
+            # (MessageType DIGEST), else ValidationException (AWS KMS API Reference, Sign: Message and MessageType).
+            # moto signs any length.
+            try:
+                request = json.loads(body or b"{}")
+                raw = request.get("MessageType", "RAW") == "RAW"
+                size = len(base64.b64decode(request.get("Message", "")))
+            except ValueError:
+                raw, size = False, 0
+            if raw and size > 4096:
+                state.strict.count("kms_raw_too_long")
+                message = "1 validation error detected: Value at 'message' failed to satisfy constraint: Member must have length less than or equal to 4096"
+                body = json.dumps({"__type": "ValidationException", "message": message}).encode()
+                return self._answer(400, {"Content-Type": "application/x-amz-json-1.1"}, body)
         if state.args.deny_ssm_action and self.headers.get("X-Amz-Target", "") == "AmazonSSM." + state.args.deny_ssm_action:
             message = "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ssm:%s" % state.args.deny_ssm_action
             body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
@@ -384,6 +424,7 @@ def main():
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--apigw-quota", default="")
     p.add_argument("--deny-ssm-action", default="")
+    p.add_argument("--deny-decrypt", action="store_true")
     p.add_argument("--strict", action="store_true")
     p.add_argument("--strict-conflict-rate", type=float, default=0.03)
     p.add_argument("--account-public-access-block", action="store_true")

@@ -14,8 +14,7 @@ const NOW: u64 = 1_800_000_000;
 
 fn key() -> SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();
-    KEY.get_or_init(|| SigningKey::generate("k1", 2048, &mut StdRng::seed_from_u64(3)).unwrap())
-        .clone()
+    KEY.get_or_init(|| SigningKey::generate("k1", 2048).unwrap()).clone()
 }
 
 fn jwks() -> Jwks {
@@ -62,8 +61,8 @@ fn sign_raw(key: &SigningKey, header: &Value, claims: &Value) -> String {
         URL_SAFE_NO_PAD.encode(header.to_string()),
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
-    let sig = pkcs1v15::SigningKey::<Sha256>::new(key.private().clone()).sign(input.as_bytes());
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+    let sig = sign_rs256(key, input.as_bytes()).unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
 }
 
 fn claims() -> Value {
@@ -217,4 +216,33 @@ fn crit_header_and_non_rs256_jwks_keys_are_rejected() {
     jwk.alg = Some("RS512".into());
     let d = authorize(&cfg(), &Jwks { keys: vec![jwk] }, Some(&token(&[])), None, NOW);
     assert!(d.reason.contains("not an RS256 signing key"), "{d:?}");
+}
+
+/// KMS takes a RAW message up to 4,096 bytes; beyond, jwtstack sends the SHA-256 as a DIGEST, which KMS pads
+/// and signs as is (Sign API reference, MessageType). moto hashes a DIGEST again, so this path is tested here,
+/// against the documented behaviour: the DIGEST's PKCS #1 v1.5 signature equals the RS256 signature of the input.
+#[test]
+fn kms_gets_the_input_raw_up_to_4096_bytes_and_its_sha256_beyond() {
+    let small = vec![b'a'; KMS_RAW_MAX_BYTES];
+    assert_eq!(kms_message(&small), KmsMessage::Raw(&small));
+    let large = vec![b'a'; KMS_RAW_MAX_BYTES + 1];
+    let KmsMessage::Digest(d) = kms_message(&large) else { panic!() };
+    use sha2::Digest as _;
+    assert_eq!(d.as_slice(), sha2::Sha256::digest(&large).as_slice());
+    // What KMS does with a DIGEST (EVP sign of a precomputed SHA-256) gives the RS256 signature of the input.
+    let k = key();
+    let digest = aws_lc_rs::digest::Digest::import_less_safe(&d, &aws_lc_rs::digest::SHA256).unwrap();
+    let mut sig = vec![0; k.private().public_modulus_len()];
+    k.private()
+        .sign_digest(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &digest, &mut sig)
+        .unwrap();
+    assert_eq!(sig, sign_rs256(&k, &large).unwrap());
+}
+
+#[test]
+fn prepare_then_finish_is_mint() {
+    let k = key();
+    let unsigned = prepare("k1", &request(&["lists.read"]), NOW, &mut StdRng::seed_from_u64(9)).unwrap();
+    let sig = sign_rs256(&k, unsigned.signing_input()).unwrap();
+    assert_eq!(unsigned.finish(&sig).unwrap(), token(&["lists.read"]));
 }
