@@ -142,3 +142,27 @@ fn rfc7515_a2_is_reproduced_and_verifies() {
     assert_eq!(URL_SAFE_NO_PAD.encode(&sig), v["signing"]["sig_b64u"].as_str().unwrap());
     assert!(verify_rs256(&private.to_public_key(), input.as_bytes(), &sig));
 }
+
+/// The signer before aws-lc-rs was the `rsa` crate: for the same keys and messages both give the same bytes, a
+/// PEM the `rsa` crate wrote (every key stored in SSM before) is read as the same key, and a PEM aws-lc-rs writes
+/// reads back in the `rsa` crate.
+#[test]
+fn signatures_match_the_rsa_crate_for_the_same_keys_and_stored_keys_read_unchanged() {
+    use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+    use rsa::signature::{SignatureEncoding, Signer};
+    for bits in [2048, 3072, 4096] {
+        let key = SigningKey::generate("k", bits).unwrap();
+        let pem = key.to_pem().unwrap();
+        let old = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
+        let old_signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(old.clone());
+        for message in [&b""[..], b"eyJhbGciOiJSUzI1NiJ9.e30", &[0xa5; 5000]] {
+            let new = sign_rs256(&key, message).unwrap();
+            assert_eq!(new, old_signer.sign(message).to_vec(), "{bits} bits, {} bytes", message.len());
+            assert!(verify_rs256(&old.to_public_key(), message, &new));
+        }
+        let written_before = old.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap();
+        let read_now = SigningKey::from_pem("k", &written_before).unwrap();
+        assert_eq!(read_now.public_jwk(), key.public_jwk());
+        assert_eq!(sign_rs256(&read_now, b"x").unwrap(), sign_rs256(&key, b"x").unwrap());
+    }
+}
