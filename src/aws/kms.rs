@@ -15,6 +15,11 @@ use crate::crypto::keys::Jwk;
 use crate::names::{self, KMS_DELETION_DAYS, TAG_KEY};
 use crate::plan::{KeyHome, KeyInfo};
 
+/// A key's id, the name jwtstack gives it in every call.
+fn key_id(meta: &aws_sdk_kms::types::KeyMetadata) -> String {
+    meta.key_id().to_string()
+}
+
 /// The stack's KMS keys, by kid: every alias under `alias/jwtstack/{name}/`, its key's state and public key.
 pub async fn read_stack_keys(c: &Clients, stack: &str) -> Result<BTreeMap<String, KeyInfo>, AwsError> {
     let prefix = names::kms_alias_prefix(stack);
@@ -40,7 +45,7 @@ pub async fn read_stack_keys(c: &Clients, stack: &str) -> Result<BTreeMap<String
             .await
             .map_err(|e| classify(format!("describing KMS key {target} ({alias})"), e))?;
         let meta = described.key_metadata();
-        let key_id = meta.map(|m| m.key_id().to_string()).unwrap_or(target);
+        let key_id = meta.map(key_id).unwrap_or(target);
         let deletion = match meta.and_then(|m| m.key_state()) {
             Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion) => {
                 Some(meta.and_then(|m| m.deletion_date()).map_or(0, |d| d.secs()))
@@ -118,7 +123,7 @@ pub async fn create_key(c: &Clients, stack: &str, kid: &str, alias: &str, bits: 
         .map_err(|e| classify(context.clone(), e))?;
     let key_id = created
         .key_metadata()
-        .map(|m| m.key_id().to_string())
+        .map(key_id)
         .ok_or_else(|| AwsError::new(context.clone(), ErrorKind::Other, "CreateKey answered without the key's id"))?;
     let aliased = c.kms.create_alias().alias_name(alias).target_key_id(&key_id).send().await;
     if let Err(e) = aliased {
@@ -139,7 +144,7 @@ pub async fn create_key(c: &Clients, stack: &str, kid: &str, alias: &str, bits: 
 /// The key an alias names, if the alias exists.
 pub async fn alias_target(c: &Clients, alias: &str) -> Result<Option<String>, AwsError> {
     match c.kms.describe_key().key_id(alias).send().await {
-        Ok(out) => Ok(out.key_metadata().map(|m| m.key_id().to_string())),
+        Ok(out) => Ok(out.key_metadata().map(key_id)),
         Err(e) => {
             let err = classify(format!("describing KMS key {alias}"), e);
             if err.is_not_found() { Ok(None) } else { Err(err) }

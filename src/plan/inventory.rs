@@ -34,11 +34,14 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// The JWKS object at `jwks_key` as deployed, when it exists and reads as a JWKS.
+    pub fn published_jwks(&self, jwks_key: &str) -> Option<crate::crypto::keys::Jwks> {
+        self.objects.get(jwks_key).and_then(|o| serde_json::from_slice(&o.body).ok())
+    }
+
     /// The kids in the JWKS object at `jwks_key` as deployed (none when it is missing or unreadable).
     pub fn published_kids(&self, jwks_key: &str) -> Vec<String> {
-        self.objects
-            .get(jwks_key)
-            .and_then(|o| serde_json::from_slice::<crate::crypto::keys::Jwks>(&o.body).ok())
+        self.published_jwks(jwks_key)
             .map(|j| j.keys.into_iter().map(|k| k.kid).collect())
             .unwrap_or_default()
     }

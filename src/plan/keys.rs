@@ -115,11 +115,7 @@ pub(super) fn known_public_half(inv: &Inventory, h: &Hosted, kid: &str, k: &KeyI
     let public = match (&k.public, &k.home) {
         (Some(j), _) => j.clone(),
         (None, KeyHome::Ssm { parameter, record }) if !k.recorded => {
-            let published = inv
-                .objects
-                .get(&h.jwks_key())
-                .and_then(|o| serde_json::from_slice::<crate::crypto::keys::Jwks>(&o.body).ok())
-                .and_then(|j| j.find(kid).cloned());
+            let published = inv.published_jwks(&h.jwks_key()).and_then(|j| j.find(kid).cloned());
             published.ok_or_else(|| Conflict::PublicKeyNotRecorded {
                 kid: kid.into(),
                 parameter: parameter.clone(),
