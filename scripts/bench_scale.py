@@ -1,7 +1,10 @@
 """Scaling benchmark: jwtstack against moto through tests/support/aws_proxy.py (30 ms per call), for stacks of
 10, 100 and 300 routes (one HTTP integration each), with API Gateway's quota emulated (429 beyond 10/s,
-burst 40) and without it (--max-rps 0). Also the manual recipe as one sequential boto3 script under the
-quota. Not a test: it prints figures. Run it through scripts/bench-scale.sh.
+burst 40) and without it (--max-rps 0). Each size runs twice: an API the stack owns (`api.name`: one
+ImportApi/ReimportApi per change) and the same routes in an adopted API (`api.id`, an empty HTTP API made for
+the run: the call-by-call path, one write per route, integration and authorizer). Also the manual recipe as one
+sequential boto3 script under the quota. Not a test: it prints figures. Run it through scripts/bench-scale.sh.
+PATHS="owned adopted" narrows the run.
 """
 
 import json
@@ -24,6 +27,7 @@ SIZES = [int(x) for x in os.environ.get("SIZES", "10 100 300").split()]
 # Public Access, OperationAborted. QUOTA=on|off|both: which of the two modes to run.
 STRICT = ["--strict"] if os.environ.get("STRICT") == "1" else []
 QUOTAS = {"on": (True,), "off": (False,), "both": (True, False)}[os.environ.get("QUOTA", "both")]
+PATHS = os.environ.get("PATHS", "owned adopted").split()
 
 
 def free_port():
@@ -46,9 +50,10 @@ def start(args):
     raise SystemExit("could not start " + " ".join(args(port)))
 
 
-def stack_yaml(name, routes):
+def stack_yaml(name, routes, api_id=None):
+    api = f"  id: {api_id}" if api_id else f"  name: {name}-api"
     lines = [f"name: {name}", "region: us-east-1", "issuer:", f"  bucket: {name}-issuer", f"key_id: {name}-k1",
-             f"audience: [{name}-api]", "api:", f"  name: {name}-api", "routes:"]
+             f"audience: [{name}-api]", "api:", api, "routes:"]
     for i in range(routes):
         lines += [f"  - route: GET /r{i}/{{proxy+}}", f"    scopes: [s{i % 10}]", "    integration:",
                   f"      http: https://backend.example.com/r{i}/{{proxy}}"]
@@ -111,24 +116,30 @@ def main():
         for quota in QUOTAS:
             args = ["--latency-ms", "30"] + (["--apigw-quota", "10/40"] if quota else []) + STRICT
             rps = 10 if quota else 0
-            for n in SIZES:
+            for n, mode in [(n, m) for n in SIZES for m in PATHS]:
                 # A proxy per stack: each first deploy starts on a fresh quota, as on a quiet account.
                 proxy, url = start(lambda p: [os.path.join(ROOT, "tests/support/aws_proxy.py"), "--port", str(p),
                                               "--target", moto_url] + args)
                 env = dict(base_env, AWS_ENDPOINT_URL=url)
-                name = f"b{n}{'q' if quota else 'f'}"
+                name = f"b{n}{'q' if quota else 'f'}{mode[0]}"
+                api_id = None
+                if mode == "adopted":
+                    # Made straight on the emulator, so that it costs the run nothing.
+                    ag = boto3.client("apigatewayv2", endpoint_url=moto_url, region_name="us-east-1",
+                                      aws_access_key_id="test", aws_secret_access_key="test")
+                    api_id = ag.create_api(Name=f"{name}-theirs", ProtocolType="HTTP")["ApiId"]
                 path = os.path.join(work, f"{name}.yaml")
-                text = stack_yaml(name, n)
+                text = stack_yaml(name, n, api_id)
                 open(path, "w").write(text)
                 f = ["-f", path]
-                r = {"routes": n, "quota": quota}
+                r = {"routes": n, "quota": quota, "path": mode}
                 r["first deploy"] = run(env, ["deploy"] + f, rps)
                 r["no-op plan"] = run(env, ["plan"] + f, rps)
                 r["no-op deploy"] = run(env, ["deploy"] + f, rps)
                 open(path, "w").write(text.replace("scopes: [s0]", "scopes: [s0, changed]", 1))
                 r["one-route change"] = run(env, ["deploy"] + f, rps)
                 r["teardown"] = run(env, ["teardown", "--yes"] + f, rps)
-                if quota:
+                if quota and mode == PATHS[-1]:
                     proxy.kill()
                     proxy, url = start(lambda p: [os.path.join(ROOT, "tests/support/aws_proxy.py"), "--port", str(p),
                                                   "--target", moto_url] + args)
@@ -147,20 +158,21 @@ def main():
         if "proxy" in locals():
             proxy.kill()
         moto.kill()
-    print("| routes | quota | command | AWS calls | API Gateway calls | throttled | wall s | floor s | wall / floor |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| routes | quota | API | command | AWS calls | API Gateway calls | throttled | wall s | floor s | wall / floor |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         for cmd in ["first deploy", "no-op plan", "no-op deploy", "one-route change", "teardown", "manual recipe (boto3)"]:
             if cmd not in r:
                 continue
             m = r[cmd]
             if "failed" in m:
-                print(f"| {r['routes']} | {'10/s, burst 40' if r['quota'] else 'off'} | {cmd} | failed: {m['failed']} "
+                print(f"| {r['routes']} | {'10/s, burst 40' if r['quota'] else 'off'} | | {cmd} | failed: {m['failed']} "
                       "(not retried) | | | | | |")
                 continue
             fl = floor(m["apigw"]) if r["quota"] else None
             ratio = f"{m['wall'] / fl:.2f}" if fl else ""
-            print(f"| {r['routes']} | {'10/s, burst 40' if r['quota'] else 'off (--max-rps 0)'} | {cmd} | {m['calls']} | "
+            api = "" if cmd.startswith("manual") else {"owned": "owned (import)", "adopted": "adopted (call by call)"}[r["path"]]
+            print(f"| {r['routes']} | {'10/s, burst 40' if r['quota'] else 'off (--max-rps 0)'} | {api} | {cmd} | {m['calls']} | "
                   f"{m['apigw']} | {'' if m['throttled'] is None else m['throttled']} | {m['wall']:.2f} | "
                   f"{'' if fl is None else f'{fl:.1f}'} | {ratio} |")
     print(json.dumps(rows), file=sys.stderr)

@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-test-tools.sh
+# The emulator's own extension (ImportApi/ReimportApi, tests/support/moto_openapi.py) has unit tests of its own.
+.venv-test/bin/python -m unittest discover -s tests/support -p 'test_*.py'
 cargo test --locked "$@"

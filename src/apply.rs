@@ -352,6 +352,26 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
             let api = create_once(api_name, || apigw::create_api(c, api_name, name), || apigw::find_owned_api(c, name)).await?;
             return Ok(Effect::Api(api.id, api.endpoint));
         }
+        Step::ImportApi {
+            id: None,
+            name: api_name,
+            definition,
+            ..
+        } => {
+            let api = create_once(
+                api_name,
+                || apigw::import_api(c, api_name, definition),
+                || apigw::find_owned_api(c, name),
+            )
+            .await?;
+            return Ok(Effect::Api(api.id, api.endpoint));
+        }
+        Step::ImportApi {
+            id: Some(id), definition, ..
+        } => {
+            let api = when_busy(|| apigw::reimport_api(c, id, definition)).await?;
+            return Ok(Effect::Api(api.id, api.endpoint));
+        }
         Step::UpdateApiName { id, after, .. } => when_busy(|| apigw::rename_api(c, id, after)).await?,
         Step::CreateAuthorizer {
             name: auth_name,

@@ -20,7 +20,12 @@ impl Command {
             Command::Token(a) => Some(&a.aws),
             Command::Verify(a) => Some(&a.aws),
             Command::Serve(a) => Some(&a.aws),
-            Command::Validate | Command::Init(_) | Command::Schema { .. } | Command::Completions { .. } | Command::Man { .. } => None,
+            Command::Validate
+            | Command::ExportOpenapi { .. }
+            | Command::Init(_)
+            | Command::Schema { .. }
+            | Command::Completions { .. }
+            | Command::Man { .. } => None,
         }
     }
 }
@@ -126,6 +131,20 @@ pub enum Command {
         detailed_exitcode: bool,
         #[command(flatten)]
         aws: AwsOpts,
+    },
+    /// Print the stack's HTTP API as an OpenAPI 3 definition (what deploy imports for an API it owns); offline.
+    #[command(
+        name = "export-openapi",
+        after_help = "The definition deploy sends in one ImportApi or ReimportApi call for an API the stack owns \
+                      (api.name): the JWT authorizer, every route with its scopes, and their integrations, with API \
+                      Gateway's extensions. No AWS call.\n\nExamples:\n  jwtstack export-openapi > openapi.json\n  \
+                      jwtstack export-openapi --region eu-west-1"
+    )]
+    ExportOpenapi {
+        /// The region the API is in (the default issuer URL and Lambda invocation URIs name it); else the stack
+        /// file's `region`, else AWS_REGION.
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
     },
     /// Converge AWS to the stack file.
     #[command(

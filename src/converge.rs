@@ -122,6 +122,7 @@ async fn gate_external_issuer(stack: &Stack, plan: &Plan, skip: bool) -> Result<
     let touches_authorizer = plan
         .steps
         .iter()
+        .flat_map(Step::parts)
         .any(|s| matches!(s, Step::CreateAuthorizer { .. } | Step::UpdateAuthorizer { .. }));
     if skip || !touches_authorizer {
         return Ok(());
@@ -183,20 +184,11 @@ async fn gate_public_access(c: &Clients, stack: &Stack, plan: &Plan) -> Result<(
 /// ("Deployment attempt failed: ..."). Read once after the changes: a deployment still under way shows the
 /// previous status, so this catches what has failed by then.
 async fn check_deployment(c: &Clients, plan: &Plan, ctx: &Context) -> Result<(), Error> {
-    let touches_api = plan.steps.iter().any(|s| {
-        matches!(
-            s,
-            Step::CreateRoute { .. }
-                | Step::UpdateRoute { .. }
-                | Step::DeleteRoute { .. }
-                | Step::CreateIntegration { .. }
-                | Step::DeleteIntegration { .. }
-                | Step::CreateAuthorizer { .. }
-                | Step::UpdateAuthorizer { .. }
-                | Step::CreateStage
-                | Step::UpdateStage
-        )
-    });
+    let touches_api = plan
+        .steps
+        .iter()
+        .flat_map(Step::parts)
+        .any(|s| s.is_api_content() || matches!(s, Step::CreateStage | Step::UpdateStage));
     let Some(api) = ctx.api_id.as_deref().filter(|_| touches_api) else {
         return Ok(());
     };

@@ -242,6 +242,7 @@ fn help_text_of_every_command() {
         None,
         Some("validate"),
         Some("plan"),
+        Some("export-openapi"),
         Some("deploy"),
         Some("teardown"),
         Some("outputs"),
@@ -515,4 +516,40 @@ sys.exit(os.waitstatus_to_exitcode(status))
     assert!(text.contains("audience: [shop-api]"), "the default was taken: {text}");
     assert!(text.contains("- route: GET /orders/{id}"), "{text}");
     assert!(text.contains("http: https://example.com/hello"), "{text}");
+}
+
+#[test]
+fn export_openapi_prints_the_definition_deploy_imports_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack.yaml")).unwrap();
+    std::fs::write(dir.path().join("stack.yaml"), &stack).unwrap();
+    // No AWS call: the endpoint counts connections.
+    let (endpoint, count) = counting_endpoint();
+    let out = common::jwtstack_in(dir.path())
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .args(["export-openapi", "--region", "eu-west-1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(doc["openapi"], "3.0.1");
+    assert_eq!(doc["info"]["title"], "grocery-api");
+    let scheme = &doc["components"]["securitySchemes"]["grocery-jwt"]["x-amazon-apigateway-authorizer"];
+    assert_eq!(scheme["jwtConfiguration"]["audience"][0], "grocery-api");
+    assert_eq!(doc["paths"]["/lists"]["post"]["security"][0]["grocery-jwt"][0], "lists.write");
+    // The flag names the region over the stack file's: the Lambda invocation URI is the API's region's.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/"));
+    // Without --region the stack file's region; without either, a usage error that says what to give.
+    let out = common::jwtstack_in(dir.path()).args(["export-openapi"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("arn:aws:apigateway:us-east-1:lambda:"));
+    std::fs::write(dir.path().join("stack.yaml"), stack.replace("region: us-east-1\n", "")).unwrap();
+    let out = common::jwtstack_in(dir.path())
+        .env_remove("AWS_REGION")
+        .args(["export-openapi"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--region"));
 }

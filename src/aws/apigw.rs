@@ -249,6 +249,59 @@ pub async fn create_api(c: &Clients, name: &str, stack: &str) -> Result<ApiInfo,
     })
 }
 
+/// `ImportApi`: a new HTTP API from the whole definition (`FailOnWarnings`: a definition AWS would only partly
+/// apply is refused, and nothing is created). Not retried by the SDK: a lost answer may hide the new API, which
+/// the caller looks for by its tag before trying again.
+pub async fn import_api(c: &Clients, name: &str, definition: &str) -> Result<ApiInfo, AwsError> {
+    let out = c
+        .apigw
+        .import_api()
+        .body(definition)
+        .fail_on_warnings(true)
+        .customize()
+        .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
+        .send()
+        .await
+        .map_err(|e| import_error(classify(format!("importing HTTP API {name}"), e)))?;
+    Ok(ApiInfo {
+        id: out.api_id().unwrap_or_default().into(),
+        name: out.name().unwrap_or(name).into(),
+        endpoint: out.api_endpoint().unwrap_or_default().into(),
+        owned: true,
+    })
+}
+
+/// `ReimportApi`: the API's authorizer, integrations and routes become the definition's, all or nothing; its
+/// stages stay. Sending the same definition twice has the same result, so the SDK may retry it.
+pub async fn reimport_api(c: &Clients, id: &str, definition: &str) -> Result<ApiInfo, AwsError> {
+    let out = c
+        .apigw
+        .reimport_api()
+        .api_id(id)
+        .body(definition)
+        .fail_on_warnings(true)
+        .send()
+        .await
+        .map_err(|e| import_error(classify(format!("reimporting HTTP API {id}"), e)))?;
+    Ok(ApiInfo {
+        id: id.into(),
+        name: out.name().unwrap_or_default().into(),
+        endpoint: out.api_endpoint().unwrap_or_default().into(),
+        owned: true,
+    })
+}
+
+/// A refused definition is jwtstack's to fix, not the user's: say where to look.
+fn import_error(mut e: AwsError) -> AwsError {
+    if e.hint.is_none() && e.message.contains("Warnings found during import") {
+        e.hint = Some(
+            "API Gateway refused the definition jwtstack generated (FailOnWarnings); `jwtstack export-openapi` prints it. Please report this with that output"
+                .into(),
+        );
+    }
+    e
+}
+
 pub async fn rename_api(c: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
     c.apigw
         .update_api()

@@ -71,7 +71,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
         inv.integrations
             .iter()
             .filter(|i| (i.owned || api_owned) && i.integration_type == "AWS_PROXY")
-            .map(|i| i.uri.clone()),
+            .map(|i| crate::plan::IntegrationSpec::of(i).uri),
     );
     for f in &declared {
         if !lambda::function_exists(c, f).await? {

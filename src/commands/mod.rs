@@ -49,6 +49,21 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
             }
             Ok(exit::OK)
         }
+        Command::ExportOpenapi { region } => {
+            let region = region
+                .or_else(|| stack.region.clone())
+                .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
+                .ok_or_else(|| {
+                    Error::Usage(
+                        "export-openapi needs the API's region: give --region, or set `region:` in the stack file or AWS_REGION".into(),
+                    )
+                })?;
+            if !config::is_region(&region) {
+                return Err(Error::Usage(format!("--region {region}: not an AWS region name (e.g. eu-west-1)")));
+            }
+            crate::out!("{}", crate::plan::openapi::definition_text(&stack, &region));
+            Ok(exit::OK)
+        }
         Command::Token(args) => token::token(g, &stack, args).await,
         Command::Verify(args) => token::verify(g, &stack, args).await,
         Command::Serve(args) => serve::serve(g, &stack, args).await,

@@ -102,6 +102,23 @@ impl RouteKey {
         self.method.is_none()
     }
 
+    /// The path of a `METHOD /path` key (`None` for `$default`).
+    pub fn path(&self) -> Option<&str> {
+        self.method.and_then(|_| self.text.split_once(' ')).map(|(_, p)| p)
+    }
+
+    /// The path parameters as OpenAPI names them: `id` for `{id}`, `proxy+` for `{proxy+}`.
+    pub fn path_parameters(&self) -> Vec<String> {
+        self.segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Literal(_) => None,
+                Segment::Param(n) => Some(n.clone()),
+                Segment::Greedy(n) => Some(format!("{n}+")),
+            })
+            .collect()
+    }
+
     pub fn parse(text: &str) -> Result<RouteKey, String> {
         if text == "$default" {
             return Ok(RouteKey::default_route());

@@ -9,13 +9,16 @@
 //! Steps come out in the order AWS needs them: key, bucket, documents, API, authorizer, integrations,
 //! routes, stage, permissions, then deletions of what is no longer wanted.
 
+mod import;
 pub mod inventory;
 mod keys;
+pub mod openapi;
 mod planner;
 mod policy;
 mod render;
 mod teardown;
 
+pub use import::fold_into_import;
 pub use inventory::*;
 pub use keys::{KeyDeleteRefused, plan_key_delete};
 pub use planner::{bucket_is_ours, plan};
@@ -54,10 +57,16 @@ impl IntegrationSpec {
         }
     }
 
+    /// What an existing integration is. A Lambda integration made by an import names its function by the
+    /// invocation URI; it is the same integration as one naming the function's ARN.
     pub fn of(info: &IntegrationInfo) -> IntegrationSpec {
+        let uri = match info.integration_type.as_str() {
+            "AWS_PROXY" => openapi::function_of_invocation_uri(&info.uri).unwrap_or(&info.uri),
+            _ => &info.uri,
+        };
         IntegrationSpec {
             integration_type: info.integration_type.clone(),
-            uri: info.uri.clone(),
+            uri: uri.to_string(),
             method: info.method.clone().filter(|_| info.integration_type == "HTTP_PROXY"),
             payload_format_version: info.payload_format_version.clone().unwrap_or_default(),
         }
@@ -220,6 +229,15 @@ pub enum Step {
         scopes: Vec<String>,
         integration: IntegrationSpec,
     },
+    /// The whole API in one call, for an API the stack owns: `ImportApi` when `id` is `None` (the API does not
+    /// exist yet), else `ReimportApi`, which replaces the API's authorizer, integrations and routes with the
+    /// definition's, all or nothing. `changes` are the call-by-call steps it stands for: what `plan` shows.
+    ImportApi {
+        id: Option<String>,
+        name: String,
+        definition: String,
+        changes: Vec<Step>,
+    },
     CreateStage,
     UpdateStage,
     AddPermission {
@@ -267,6 +285,16 @@ pub enum Step {
         parameter: String,
         timeline: KeyTimeline,
     },
+}
+
+impl Step {
+    /// The call-by-call steps this step stands for: an import's changes, else the step itself.
+    pub fn parts(&self) -> Vec<&Step> {
+        match self {
+            Step::ImportApi { changes, .. } => changes.iter().collect(),
+            other => vec![other],
+        }
+    }
 }
 
 /// One attribute that changes, for display.

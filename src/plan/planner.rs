@@ -32,13 +32,14 @@ pub fn plan(stack: &Stack, inv: &Inventory) -> Result<Plan, Conflict> {
     if let Some(holder) = &inv.lock_holder {
         p.notes.push(format!("the stack is locked by {holder}"));
     }
-    Ok(Plan {
+    let plan = Plan {
         stack: stack.name.clone(),
         region: inv.region.clone(),
         steps: p.steps,
         notes: p.notes,
         integrations: integrations.kept.iter().map(|(spec, i)| (spec.clone(), i.id.clone())).collect(),
-    })
+    };
+    Ok(super::fold_into_import(stack, inv, plan))
 }
 
 struct Planner<'a> {

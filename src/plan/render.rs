@@ -53,6 +53,9 @@ impl Step {
     /// The plan lines of this step: one, except for key changes (one line per key added or removed, and one
     /// for the signing key).
     pub fn changes(&self) -> Vec<ChangeJson> {
+        if let Step::ImportApi { changes, .. } = self {
+            return changes.iter().flat_map(Step::changes).collect();
+        }
         let Step::UpdateKeys {
             parameter,
             published,
@@ -110,7 +113,7 @@ impl Step {
     pub fn change(&self) -> ChangeJson {
         use Action::*;
         let (action, resource, name, diffs): (Action, &'static str, String, Vec<Diff>) = match self {
-            Step::UpdateKeys { .. } => return self.changes().swap_remove(0),
+            Step::UpdateKeys { .. } | Step::ImportApi { .. } => return self.changes().swap_remove(0),
             Step::DeleteKeyTimeline { parameter } => (Delete, "ssm_parameter", parameter.clone(), vec![]),
             Step::CreateKey { home, bits, .. } => match home {
                 super::KeyHome::Ssm { parameter, record } => (

@@ -241,9 +241,84 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
             }
             Step::DeleteKeyTimeline { .. } => inv.key_timeline = None,
             Step::ForgetKey { timeline, .. } => inv.key_timeline = Some(timeline.clone()),
+            Step::ImportApi { id, name, definition, .. } => {
+                let id = id.clone().unwrap_or_else(&mut next_id);
+                import_definition(inv, &id, name, definition, &mut next_id);
+            }
         }
     }
     let _ = stack;
+}
+
+/// What API Gateway makes of an imported definition (overwrite: the API's authorizer, integrations and routes
+/// become the definition's; the stage and permissions stay), read from the definition's JSON itself, so that a
+/// definition that does not say what the stack means shows up as a plan that does not converge.
+fn import_definition(inv: &mut Inventory, id: &str, name: &str, definition: &str, next_id: &mut impl FnMut() -> String) {
+    let doc: serde_json::Value = serde_json::from_str(definition).unwrap();
+    assert_eq!(doc["info"]["title"], name);
+    assert_eq!(doc["tags"][0]["name"], crate::names::TAG_KEY);
+    inv.api = Some(ApiInfo {
+        id: id.into(),
+        name: name.into(),
+        endpoint: "https://x".into(),
+        owned: true,
+    });
+    let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+    assert_eq!(schemes.len(), 1);
+    let (scheme, auth) = schemes.iter().next().unwrap();
+    let jwt = &auth["x-amazon-apigateway-authorizer"];
+    assert_eq!(jwt["type"], "jwt");
+    let strings =
+        |v: &serde_json::Value| -> Vec<String> { v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect() };
+    let authorizer_id = next_id();
+    inv.authorizer = Some(AuthorizerInfo {
+        id: authorizer_id.clone(),
+        issuer: jwt["jwtConfiguration"]["issuer"].as_str().unwrap().into(),
+        audience: strings(&jwt["jwtConfiguration"]["audience"]),
+        identity_source: vec![jwt["identitySource"].as_str().unwrap().into()],
+    });
+    inv.integrations.clear();
+    let mut ids = BTreeMap::new();
+    for (key, i) in doc["components"]["x-amazon-apigateway-integrations"].as_object().unwrap() {
+        let id = next_id();
+        ids.insert(format!("#/components/x-amazon-apigateway-integrations/{key}"), id.clone());
+        inv.integrations.push(IntegrationInfo {
+            id,
+            integration_type: i["type"].as_str().unwrap().to_ascii_uppercase(),
+            uri: i["uri"].as_str().unwrap().into(),
+            method: i["httpMethod"].as_str().map(str::to_string),
+            payload_format_version: i["payloadFormatVersion"].as_str().map(str::to_string),
+            owned: false,
+        });
+    }
+    inv.routes.clear();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let verb = if method == "x-amazon-apigateway-any-method" {
+                "ANY".to_string()
+            } else {
+                method.to_ascii_uppercase()
+            };
+            let key = if path == "$default" {
+                path.clone()
+            } else {
+                format!("{verb} {path}")
+            };
+            let security = &op["security"][0][scheme.as_str()];
+            inv.routes.push(RouteInfo {
+                id: next_id(),
+                key,
+                authorization_type: Some("JWT".into()),
+                authorizer_id: Some(authorizer_id.clone()),
+                scopes: strings(security),
+                target: Some(format!(
+                    "integrations/{}",
+                    ids[op["x-amazon-apigateway-integration"]["$ref"].as_str().unwrap()]
+                )),
+            });
+        }
+    }
+    inv.routes.sort_by(|a, b| a.key.cmp(&b.key));
 }
 
 fn deployed(s: &Stack) -> Inventory {
@@ -261,7 +336,7 @@ fn lines(p: &Plan) -> Vec<String> {
 fn create_from_empty_in_dependency_order() {
     let s = stack(STACK);
     let p = plan(&s, &empty()).unwrap();
-    let kinds: Vec<&str> = p.steps.iter().map(|st| st.change().resource).collect();
+    let kinds: Vec<&str> = p.steps.iter().flat_map(Step::changes).map(|c| c.resource).collect();
     assert_eq!(
         kinds,
         [
@@ -272,6 +347,7 @@ fn create_from_empty_in_dependency_order() {
             "s3_object",
             "s3_object",
             "jwks_key",
+            "signing_key",
             "apigw_api",
             "apigw_authorizer",
             "apigw_integration",
@@ -285,9 +361,24 @@ fn create_from_empty_in_dependency_order() {
             "lambda_permission",
         ]
     );
+    // The API, its authorizer, integrations and routes are one ImportApi, after the documents.
+    let imports: Vec<usize> = (0..p.steps.len())
+        .filter(|&i| matches!(p.steps[i], Step::ImportApi { id: None, .. }))
+        .collect();
+    assert_eq!(imports.len(), 1);
+    assert!(p.steps[..imports[0]].iter().any(|s| matches!(s, Step::PutObject { .. })));
+    assert!(matches!(p.steps[imports[0] + 1], Step::CreateStage));
+    assert!(
+        !p.steps
+            .iter()
+            .any(|s| matches!(s, Step::CreateRoute { .. } | Step::CreateAuthorizer { .. }))
+    );
     // Two lambda routes on one function share one integration and one permission.
-    assert_eq!(p.steps.iter().filter(|s| matches!(s, Step::CreateIntegration { .. })).count(), 3);
-    // 16 steps, plus the key lines: the key published and the signing key set.
+    let Step::ImportApi { changes, .. } = &p.steps[imports[0]] else {
+        unreachable!()
+    };
+    assert_eq!(changes.iter().filter(|s| matches!(s, Step::CreateIntegration { .. })).count(), 3);
+    // 16 plan lines, plus the key lines: the key published and the signing key set.
     assert_eq!(p.to_json().summary.create, 19);
 }
 
@@ -439,7 +530,8 @@ fn one_route_removed_deletes_it_and_its_unused_integration() {
     let changes: Vec<String> = p
         .steps
         .iter()
-        .map(|s| format!("{:?} {} {}", s.change().action, s.change().resource, s.change().name))
+        .flat_map(Step::changes)
+        .map(|c| format!("{:?} {} {}", c.action, c.resource, c.name))
         .collect();
     assert_eq!(
         changes,
@@ -462,12 +554,15 @@ fn integration_target_change_creates_then_repoints_then_deletes() {
     let changes: Vec<String> = p
         .steps
         .iter()
-        .map(|s| format!("{:?} {}", s.change().action, s.change().resource))
+        .flat_map(Step::changes)
+        .map(|c| format!("{:?} {}", c.action, c.resource))
         .collect();
     assert_eq!(
         changes,
         ["Create apigw_integration", "Update apigw_route", "Delete apigw_integration"]
     );
+    // One call for the three: a reimport of the whole API.
+    assert!(matches!(&p.steps[..], [Step::ImportApi { id: Some(_), changes, .. }] if changes.len() == 3));
 }
 
 fn adopted_inventory() -> (Stack, Inventory) {
@@ -871,4 +966,111 @@ fn plan_reads_no_private_key_and_deploy_records_the_public_half_once() {
     let p = plan(&s, &inv).unwrap();
     simulate(&s, &mut inv, &p);
     assert!(plan(&s, &inv).unwrap().is_empty());
+}
+
+#[test]
+fn an_adopted_api_is_never_imported() {
+    let (s, inv) = adopted_inventory();
+    let p = plan(&s, &inv).unwrap();
+    assert!(p.steps.iter().any(|st| matches!(st, Step::CreateRoute { .. })));
+    assert!(!p.steps.iter().any(|st| matches!(st, Step::ImportApi { .. })));
+}
+
+#[test]
+fn an_owned_api_changes_in_one_reimport_and_converges() {
+    let s = stack(STACK);
+    let mut inv = deployed(&s);
+    let api_id = inv.api.as_ref().unwrap().id.clone();
+    // Lambda integrations made by an import name the function by its invocation URI: the same integration.
+    assert!(inv.integrations.iter().any(|i| i.uri.ends_with("function:w/invocations")));
+    assert!(plan(&s, &inv).unwrap().is_empty(), "a no-op deploy after an import makes no write");
+    // One scope, one route added, the API renamed: one call, with the plan's lines route by route.
+    let changed = stack(
+        &(STACK
+            .replace(
+                "scopes: [lists.write]\n    integration: {lambda: \"arn:aws:lambda:us-east-1:123456789012:function:w\"}\n  - route: PUT",
+                "scopes: [lists.admin]\n    integration: {lambda: \"arn:aws:lambda:us-east-1:123456789012:function:w\"}\n  - route: PUT",
+            )
+            .replace("api: {name: grocery-api}", "api: {name: grocery-api-2}")
+            + "  - route: DELETE /lists/{id}\n    scopes: [lists.write]\n    integration: {lambda: \"arn:aws:lambda:us-east-1:123456789012:function:w\"}\n"),
+    );
+    let p = plan(&changed, &inv).unwrap();
+    let imports: Vec<&Step> = p.steps.iter().filter(|s| matches!(s, Step::ImportApi { .. })).collect();
+    let [
+        Step::ImportApi {
+            id, changes, definition, ..
+        },
+    ] = &imports[..]
+    else {
+        panic!("{:#?}", p.steps)
+    };
+    assert_eq!(id.as_deref(), Some(api_id.as_str()));
+    let text: Vec<String> = changes
+        .iter()
+        .flat_map(Step::changes)
+        .map(|c| format!("{} {}", c.resource, c.name))
+        .collect();
+    assert_eq!(
+        text,
+        ["apigw_api id001", "apigw_route POST /lists", "apigw_route DELETE /lists/{id}"]
+    );
+    assert!(definition.contains("lists.admin"));
+    simulate(&changed, &mut inv, &p);
+    assert!(plan(&changed, &inv).unwrap().is_empty());
+    assert_eq!(inv.api.as_ref().unwrap().id, api_id, "a reimport keeps the API");
+    // Stage and permissions are not the import's: they stay separate steps, and survive it.
+    assert!(inv.stage.is_some());
+    assert!(!inv.permissions.is_empty());
+}
+
+#[test]
+fn the_definition_says_what_the_stack_means() {
+    let s = stack(&format!(
+        "{STACK}  - route: $default\n    scopes: []\n    integration: {{http: \"https://example.com\"}}\n  - route: ANY /admin/{{id}}\n    scopes: [admin]\n    integration: {{http: \"https://example.com/admin\"}}\n"
+    ));
+    let doc = openapi::definition(&s, "eu-west-1");
+    assert_eq!(doc["openapi"], "3.0.1");
+    assert_eq!(doc["info"]["title"], "grocery-api");
+    assert_eq!(doc["tags"][0]["x-amazon-apigateway-tag-value"], "grocery");
+    let auth = &doc["components"]["securitySchemes"]["grocery-jwt"]["x-amazon-apigateway-authorizer"];
+    assert_eq!(auth["type"], "jwt");
+    assert_eq!(auth["identitySource"], "$request.header.Authorization");
+    assert_eq!(
+        auth["jwtConfiguration"]["issuer"],
+        "https://grocery-issuer-123.s3.eu-west-1.amazonaws.com"
+    );
+    assert_eq!(auth["jwtConfiguration"]["audience"][0], "grocery-api");
+    let paths = doc["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), 4, "{paths:#?}");
+    assert_eq!(paths["/lists"]["get"]["security"][0]["grocery-jwt"][0], "lists.read");
+    assert_eq!(paths["/lists"]["post"]["security"][0]["grocery-jwt"][0], "lists.write");
+    assert_eq!(
+        paths["$default"]["x-amazon-apigateway-any-method"]["security"][0]["grocery-jwt"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        paths["/admin/{id}"]["x-amazon-apigateway-any-method"]["parameters"][0]["name"],
+        "id"
+    );
+    assert_eq!(paths["/lists/{proxy+}"]["get"]["parameters"][0]["name"], "proxy+");
+    // Equal integrations are one definition, referenced by each route: POST and PUT /lists share the Lambda.
+    let integrations = doc["components"]["x-amazon-apigateway-integrations"].as_object().unwrap();
+    assert_eq!(integrations.len(), 5);
+    let post = &paths["/lists"]["post"]["x-amazon-apigateway-integration"]["$ref"];
+    assert_eq!(post, &paths["/lists"]["put"]["x-amazon-apigateway-integration"]["$ref"]);
+    let lambda = &integrations[post.as_str().unwrap().rsplit('/').next().unwrap()];
+    assert_eq!(lambda["type"], "aws_proxy");
+    assert_eq!(
+        lambda["uri"],
+        "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:w/invocations"
+    );
+    assert_eq!(lambda["payloadFormatVersion"], "2.0");
+    let admin = &paths["/admin/{id}"]["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"]["$ref"];
+    let admin = &integrations[admin.as_str().unwrap().rsplit('/').next().unwrap()];
+    assert_eq!(
+        (admin["type"].as_str(), admin["httpMethod"].as_str()),
+        (Some("http_proxy"), Some("ANY"))
+    );
+    // The same stack gives the same bytes.
+    assert_eq!(openapi::definition_text(&s, "eu-west-1"), openapi::definition_text(&s, "eu-west-1"));
 }

@@ -136,7 +136,11 @@ CONFLICT = (409, {"x-amzn-ErrorType": "ConflictException", "Content-Type": "appl
 
 
 def api_of(path):
-    """The API id a management API call writes to (`/v2/apis/{id}/...`), or None (CreateApi, tags...)."""
+    """The API id a management API call writes to (`/v2/apis/{id}/...`), or None (CreateApi, tags...).
+
+    ReimportApi (PUT /v2/apis/{id}) is a write to that API like any other: serialised, and refused with 409 when
+    another write to it is in flight. ImportApi (PUT /v2/apis) creates a new API, as CreateApi does, so no other
+    write can be under way on it."""
     parts = urllib.parse.urlsplit(path).path.split("/")
     return parts[3] if len(parts) > 3 and parts[1] == "v2" and parts[2] == "apis" and parts[3] else None
 

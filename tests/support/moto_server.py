@@ -1,16 +1,23 @@
 """Starts moto server (the AWS emulator the integration tests and the demo use) on loopback.
 
-Emulator gap filled here, and only here: moto 5.2.5 answers apigatewayv2 GetAuthorizers (the list call) with
-500 "not implemented", while real AWS has it and jwtstack uses it. The handler below lists an API's
-authorizers from moto's own model, in the shape AWS returns.
+Emulator gaps filled here, and only here:
+- moto 5.2.5 answers apigatewayv2 GetAuthorizers (the list call) with 500 "not implemented", while real AWS has it
+  and jwtstack uses it. The handler below lists an API's authorizers from moto's own model, in the shape AWS
+  returns.
+- ImportApi is not implemented and ReimportApi keeps only routes and integrations: `moto_openapi` implements both
+  from AWS's documented semantics (its docstring lists each rule and its source; `test_moto_openapi.py` tests it).
 
 Usage: python moto_server.py -H 127.0.0.1 -p PORT
 """
 
 import json
+import os
 import sys
 
 from moto.apigatewayv2.responses import ApiGatewayV2Response
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import moto_openapi  # noqa: E402
 
 
 def get_authorizers(self):
@@ -21,6 +28,7 @@ def get_authorizers(self):
 
 
 ApiGatewayV2Response.get_authorizers = get_authorizers
+moto_openapi.install(ApiGatewayV2Response)
 
 from moto.server import main  # noqa: E402  (after the patch, so the server serves it)
 

@@ -1,0 +1,162 @@
+//! The stack's HTTP API as one OpenAPI 3 definition, the body of `ImportApi`/`ReimportApi` and the output of
+//! `jwtstack export-openapi`. Pure: the same stack and region give the same bytes.
+//!
+//! The shape follows AWS's "Working with OpenAPI definitions for HTTP APIs" and its extension pages:
+//! - `info.title` names the API; a root `tags` entry with `x-amazon-apigateway-tag-value` carries the stack tag,
+//!   so the API is the stack's from the moment the import creates it;
+//! - the JWT authorizer is a security scheme named like the authorizer (`{stack}-jwt`) with
+//!   `x-amazon-apigateway-authorizer` (`type: jwt`, `jwtConfiguration`, `identitySource`);
+//! - each route is an operation (`x-amazon-apigateway-any-method` for `ANY`, the path `$default` for the default
+//!   route) whose `security` requirement lists its scopes;
+//! - integrations are defined once in `components.x-amazon-apigateway-integrations` and referenced by every route
+//!   that uses them, as the call-by-call path shares one integration among routes of equal spec;
+//! - a Lambda integration's `uri` is the invocation URI of the function (`IntegrationSpec::of` reads it back as
+//!   the function's ARN).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::IntegrationSpec;
+use crate::config::{ApiRef, Stack};
+use crate::names::{IDENTITY_SOURCE, TAG_KEY};
+
+/// The Lambda invocation URI API Gateway uses for a function, in the API's region.
+pub fn lambda_invocation_uri(function_arn: &str, region: &str) -> String {
+    let partition = function_arn.split(':').nth(1).unwrap_or("aws");
+    format!("arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations")
+}
+
+/// The function ARN inside an invocation URI (`None` when `uri` is not one).
+pub fn function_of_invocation_uri(uri: &str) -> Option<&str> {
+    let rest = uri.strip_prefix("arn:")?;
+    let (_, rest) = rest.split_once(":apigateway:")?;
+    let (_, rest) = rest.split_once(":lambda:path/2015-03-31/functions/")?;
+    rest.strip_suffix("/invocations").filter(|f| f.starts_with("arn:"))
+}
+
+/// The API's name in the definition: the stack's `api.name`, or the stack's name for an adopted API (whose
+/// definition is only ever exported, never imported).
+fn title(stack: &Stack) -> &str {
+    match &stack.api {
+        ApiRef::Owned { name } => name,
+        ApiRef::Adopted { .. } => &stack.name,
+    }
+}
+
+fn integration(spec: &IntegrationSpec, region: &str) -> Value {
+    match spec.integration_type.as_str() {
+        "AWS_PROXY" => json!({
+            "type": "aws_proxy",
+            "httpMethod": "POST",
+            "uri": lambda_invocation_uri(&spec.uri, region),
+            "payloadFormatVersion": spec.payload_format_version,
+            "connectionType": "INTERNET",
+        }),
+        _ => json!({
+            "type": "http_proxy",
+            "httpMethod": spec.method.clone().unwrap_or_else(|| "ANY".into()),
+            "uri": spec.uri,
+            "payloadFormatVersion": spec.payload_format_version,
+            "connectionType": "INTERNET",
+        }),
+    }
+}
+
+/// The whole API: authorizer, integrations and routes.
+pub fn definition(stack: &Stack, region: &str) -> Value {
+    let authorizer = stack.authorizer_name();
+    let specs: Vec<IntegrationSpec> = {
+        let mut v: Vec<IntegrationSpec> = stack
+            .routes
+            .iter()
+            .map(|r| IntegrationSpec::for_route(&r.integration, r.key.method()))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let name_of = |spec: &IntegrationSpec| format!("integration-{}", specs.iter().position(|s| s == spec).unwrap_or(0) + 1);
+    let integrations: serde_json::Map<String, Value> = specs.iter().map(|s| (name_of(s), integration(s, region))).collect();
+    let mut paths: BTreeMap<String, serde_json::Map<String, Value>> = BTreeMap::new();
+    for route in &stack.routes {
+        let spec = IntegrationSpec::for_route(&route.integration, route.key.method());
+        let (path, operation) = match (route.key.path(), route.key.method()) {
+            (Some(path), Some(m)) if m != crate::config::Method::Any => (path.to_string(), m.as_str().to_ascii_lowercase()),
+            (Some(path), _) => (path.to_string(), "x-amazon-apigateway-any-method".to_string()),
+            (None, _) => ("$default".to_string(), "x-amazon-apigateway-any-method".to_string()),
+        };
+        let mut op = json!({
+            "operationId": route.key.as_str(),
+            "responses": {"default": {"description": "Default response"}},
+            "security": [{authorizer.as_str(): route.scopes}],
+            "x-amazon-apigateway-integration": {
+                "$ref": format!("#/components/x-amazon-apigateway-integrations/{}", name_of(&spec))
+            },
+        });
+        let parameters: Vec<Value> = route
+            .key
+            .path_parameters()
+            .into_iter()
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        if !parameters.is_empty() {
+            op["parameters"] = Value::Array(parameters);
+        }
+        paths.entry(path).or_default().insert(operation, op);
+    }
+    json!({
+        "openapi": "3.0.1",
+        "info": {
+            "title": title(stack),
+            "description": format!("managed by jwtstack; stack {}", stack.name),
+            "version": "1.0",
+        },
+        "tags": [{"name": TAG_KEY, "x-amazon-apigateway-tag-value": stack.name}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                authorizer.as_str(): {
+                    "type": "oauth2",
+                    "flows": {},
+                    "x-amazon-apigateway-authorizer": {
+                        "type": "jwt",
+                        "identitySource": IDENTITY_SOURCE,
+                        "jwtConfiguration": {
+                            "issuer": stack.issuer_url(region),
+                            "audience": stack.audience,
+                        },
+                    },
+                },
+            },
+            "x-amazon-apigateway-integrations": integrations,
+        },
+    })
+}
+
+/// The definition as the bytes `ImportApi` receives and `export-openapi` prints.
+pub fn definition_text(stack: &Stack, region: &str) -> String {
+    let mut text = serde_json::to_string_pretty(&definition(stack, region)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invocation_uris_round_trip() {
+        let f = "arn:aws:lambda:eu-west-1:123456789012:function:lists";
+        let uri = lambda_invocation_uri(f, "eu-west-1");
+        assert_eq!(
+            uri,
+            "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:lists/invocations"
+        );
+        assert_eq!(function_of_invocation_uri(&uri), Some(f));
+        assert_eq!(function_of_invocation_uri(f), None);
+        assert_eq!(function_of_invocation_uri("https://example.com/invocations"), None);
+        let cn = "arn:aws-cn:lambda:cn-north-1:123456789012:function:x";
+        assert!(lambda_invocation_uri(cn, "cn-north-1").starts_with("arn:aws-cn:apigateway:cn-north-1:"));
+    }
+}
