@@ -225,6 +225,8 @@ enum Effect {
     Api(String, String),
     Authorizer(String),
     Integration(IntegrationSpec, String),
+    /// An import: the API, and its authorizer.
+    Imported(String, String, Option<String>),
 }
 
 impl Context {
@@ -239,11 +241,22 @@ impl Context {
                 self.api_endpoint = Some(endpoint);
             }
             Effect::Authorizer(id) => self.authorizer_id = Some(id),
+            Effect::Imported(id, endpoint, authorizer) => {
+                self.api_id = Some(id);
+                self.api_endpoint = Some(endpoint);
+                self.authorizer_id = authorizer;
+            }
             Effect::Integration(spec, id) => {
                 self.integrations.insert(spec, id);
             }
         }
     }
+}
+
+/// After an import: the API, and the id of the authorizer the definition made (the outputs name it).
+async fn imported(c: &Clients, stack: &Stack, api: crate::plan::ApiInfo) -> Result<Effect, AwsError> {
+    let authorizer = apigw::find_authorizer(c, &api.id, &stack.authorizer_name()).await?;
+    Ok(Effect::Imported(api.id, api.endpoint, authorizer.map(|a| a.id)))
 }
 
 /// Steps that may run at the same time as their neighbours of the same group: they touch different
@@ -364,13 +377,13 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
                 || apigw::find_owned_api(c, name),
             )
             .await?;
-            return Ok(Effect::Api(api.id, api.endpoint));
+            return imported(c, stack, api).await;
         }
         Step::ImportApi {
             id: Some(id), definition, ..
         } => {
             let api = when_busy(|| apigw::reimport_api(c, id, definition)).await?;
-            return Ok(Effect::Api(api.id, api.endpoint));
+            return imported(c, stack, api).await;
         }
         Step::UpdateApiName { id, after, .. } => when_busy(|| apigw::rename_api(c, id, after)).await?,
         Step::CreateAuthorizer {

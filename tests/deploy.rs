@@ -21,6 +21,9 @@ fn deploy_converges_and_a_second_deploy_changes_nothing() {
         first.stdout
     );
     assert!(first.stdout.contains(&format!("issuer         {ISSUER}")), "{}", first.stdout);
+    // The deploy's own outputs name the authorizer the import made, as `outputs` does (checked below).
+    let deployed_authorizer = first.stdout.lines().find(|l| l.starts_with("authorizer_id")).unwrap().to_string();
+    assert!(!deployed_authorizer.contains("not deployed"), "{}", first.stdout);
 
     let plan = env.run(&["plan", "--detailed-exitcode"]).code(0);
     assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
@@ -88,6 +91,10 @@ fn deploy_converges_and_a_second_deploy_changes_nothing() {
     // The API: owned (tagged), authorizer, routes with scopes and targets, stage.
     let outputs = json(&env.run(&["outputs", "--json"]).ok().stdout);
     let api_id = outputs["api_id"].as_str().unwrap().to_string();
+    assert!(
+        deployed_authorizer.ends_with(outputs["authorizer_id"].as_str().unwrap()),
+        "{deployed_authorizer}"
+    );
     let api = env.block_on(sdk.apigw.get_api().api_id(&api_id).send()).unwrap();
     assert_eq!(api.tags().unwrap().get("jwtstack:stack").map(String::as_str), Some("grocery"));
     let auth = env
