@@ -139,6 +139,8 @@ def main():
                 open(path, "w").write(text.replace("scopes: [s0]", "scopes: [s0, changed]", 1))
                 r["one-route change"] = run(env, ["deploy"] + f, rps)
                 r["teardown"] = run(env, ["teardown", "--yes"] + f, rps)
+                # What the strict proxy refused over the stack's five commands, all absorbed by jwtstack's retries.
+                r["strict"] = proxy_stats(url).get("strict")
                 if quota and mode == PATHS[-1]:
                     proxy.kill()
                     proxy, url = start(lambda p: [os.path.join(ROOT, "tests/support/aws_proxy.py"), "--port", str(p),
@@ -175,6 +177,14 @@ def main():
             print(f"| {r['routes']} | {'10/s, burst 40' if r['quota'] else 'off (--max-rps 0)'} | {api} | {cmd} | {m['calls']} | "
                   f"{m['apigw']} | {'' if m['throttled'] is None else m['throttled']} | {m['wall']:.2f} | "
                   f"{'' if fl is None else f'{fl:.1f}'} | {ratio} |")
+    if STRICT:
+        print()
+        print("| routes | API | 409 at random | 409 overlapping | OperationAborted | public policy refused |")
+        print("|---|---|---|---|---|---|")
+        for r in rows:
+            st = r.get("strict") or {}
+            print(f"| {r['routes']} | {r['path']} | {st.get('conflict_random', 0)} | {st.get('conflict_overlap', 0)} | "
+                  f"{st.get('operation_aborted', 0)} | {st.get('public_policy_refused', 0)} |")
     print(json.dumps(rows), file=sys.stderr)
 
 
