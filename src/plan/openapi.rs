@@ -13,7 +13,7 @@
 //! - a Lambda integration's `uri` is the invocation URI of the function (`IntegrationSpec::of` reads it back as
 //!   the function's ARN).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
@@ -66,18 +66,18 @@ fn integration(spec: &IntegrationSpec, region: &str) -> Value {
 /// The whole API: authorizer, integrations and routes.
 pub fn definition(stack: &Stack, region: &str) -> Value {
     let authorizer = stack.authorizer_name();
-    let specs: Vec<IntegrationSpec> = {
-        let mut v: Vec<IntegrationSpec> = stack
-            .routes
-            .iter()
-            .map(|r| IntegrationSpec::for_route(&r.integration, r.key.method()))
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    let name_of = |spec: &IntegrationSpec| format!("integration-{}", specs.iter().position(|s| s == spec).unwrap_or(0) + 1);
-    let integrations: serde_json::Map<String, Value> = specs.iter().map(|s| (name_of(s), integration(s, region))).collect();
+    // One named integration per distinct spec, numbered in spec order.
+    let specs: BTreeSet<IntegrationSpec> = stack
+        .routes
+        .iter()
+        .map(|r| IntegrationSpec::for_route(&r.integration, r.key.method()))
+        .collect();
+    let names: BTreeMap<&IntegrationSpec, String> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s, format!("integration-{}", i + 1)))
+        .collect();
+    let integrations: serde_json::Map<String, Value> = names.iter().map(|(s, name)| (name.clone(), integration(s, region))).collect();
     let mut paths: BTreeMap<String, serde_json::Map<String, Value>> = BTreeMap::new();
     for route in &stack.routes {
         let spec = IntegrationSpec::for_route(&route.integration, route.key.method());
@@ -91,7 +91,7 @@ pub fn definition(stack: &Stack, region: &str) -> Value {
             "responses": {"default": {"description": "Default response"}},
             "security": [{authorizer.as_str(): route.scopes}],
             "x-amazon-apigateway-integration": {
-                "$ref": format!("#/components/x-amazon-apigateway-integrations/{}", name_of(&spec))
+                "$ref": format!("#/components/x-amazon-apigateway-integrations/{}", names[&spec])
             },
         });
         let parameters: Vec<Value> = route
@@ -134,7 +134,7 @@ pub fn definition(stack: &Stack, region: &str) -> Value {
     })
 }
 
-/// The definition as the bytes `ImportApi` receives and `export-openapi` prints.
+/// The definition as `export-openapi` prints it (indented; the import sends the same document compact).
 pub fn definition_text(stack: &Stack, region: &str) -> String {
     let mut text = serde_json::to_string_pretty(&definition(stack, region)).unwrap_or_default();
     text.push('\n');
