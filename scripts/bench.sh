@@ -2,6 +2,8 @@
 # Benchmark: AWS calls and wall time of deploy (first), deploy (no-op), plan (no-op), token and teardown of
 # the example stack.yaml against the local emulator, release build, median of N runs (default 5).
 # KEY_STORE=kms runs the same stack with `key_store: kms` (the key in KMS; token signs with kms:Sign).
+# ISSUER=cloudfront runs it with `cloudfront: true` (a private bucket behind a distribution), through the test
+# proxy's strict mode with 30 ms per call (AWS's InProgress distribution and invalidation, waited for).
 # Not a test: it asserts nothing about time. Figures go into the README and issue notes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,20 @@ stack=stack.yaml
 if [ "${KEY_STORE:-ssm}" = kms ]; then
   stack=$out/stack.yaml
   sed 's/^key_id: \(.*\)$/key_id: \1\nkey_store: kms/' stack.yaml >"$stack"
+fi
+if [ "${ISSUER:-public}" = cloudfront ]; then
+  sed 's/^  public: true$/  cloudfront: true/' "$stack" >"$out/cloudfront.yaml"
+  stack=$out/cloudfront.yaml
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  .venv-test/bin/python tests/support/aws_proxy.py --port "$port" --target "$AWS_ENDPOINT_URL" --strict \
+    --latency-ms 30 >target/proxy.log 2>&1 &
+  PROXY_PID=$!
+  trap 'kill $PROXY_PID 2>/dev/null; moto_stop' EXIT
+  for _ in $(seq 1 100); do
+    if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 fi
 
 measure() { # name, args...

@@ -15,6 +15,8 @@ use crate::crypto::keys::{Jwk, SigningKey};
 use crate::names::{integration_marker, permission_id, source_arn};
 use crate::plan::{Document, IntegrationSpec, Inventory, KeyHome, Plan, Step};
 
+mod cloudfront;
+
 /// What exists after (part of) a run: the ids later steps need.
 #[derive(Debug, Default, Clone)]
 pub struct Context {
@@ -24,6 +26,13 @@ pub struct Context {
     pub integrations: BTreeMap<IntegrationSpec, String>,
     /// The public halves of the keys created in this run, by kid.
     pub generated: BTreeMap<String, Jwk>,
+    /// The stack's origin access control, and its distribution (id, domain).
+    pub origin_access_control: Option<String>,
+    pub distribution: Option<(String, String)>,
+    /// The invalidations this run created, by distribution.
+    pub invalidations: Vec<(String, String)>,
+    /// `--no-wait`: do not wait for CloudFront (and so do not read the issuer through it).
+    pub no_wait: bool,
 }
 
 impl Context {
@@ -35,6 +44,10 @@ impl Context {
             authorizer_id: inv.authorizer.as_ref().map(|a| a.id.clone()),
             integrations: plan.integrations.clone(),
             generated: BTreeMap::new(),
+            origin_access_control: inv.origin_access_control.as_ref().map(|o| o.id.clone()),
+            distribution: inv.distribution.as_ref().map(|d| (d.id.clone(), d.domain_name.clone())),
+            invalidations: Vec::new(),
+            no_wait: false,
         }
     }
 }
@@ -113,6 +126,13 @@ fn lanes(steps: &[Step]) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
                 | Step::DeleteBucketPolicy { .. }
                 | Step::PutObject { .. }
                 | Step::UpdateKeys { .. }
+                | Step::CreateOriginAccessControl { .. }
+                | Step::CreateDistribution { .. }
+                | Step::RecordDistribution { .. }
+                | Step::UpdateDistribution { .. }
+                | Step::InvalidateDocuments { .. }
+                | Step::PutAliasRecords { .. }
+                | Step::AwaitDistribution { .. }
         )
     };
     let is_api_head = |s: &Step| {
@@ -227,6 +247,11 @@ enum Effect {
     Integration(IntegrationSpec, String),
     /// An import: the API, and its authorizer.
     Imported(String, String, Option<String>),
+    OriginAccessControl(String),
+    /// A distribution: id, domain.
+    Distribution(String, String),
+    /// An invalidation: distribution, id.
+    Invalidation(String, String),
 }
 
 impl Context {
@@ -249,6 +274,9 @@ impl Context {
             Effect::Integration(spec, id) => {
                 self.integrations.insert(spec, id);
             }
+            Effect::OriginAccessControl(id) => self.origin_access_control = Some(id),
+            Effect::Distribution(id, domain) => self.distribution = Some((id, domain)),
+            Effect::Invalidation(distribution, id) => self.invalidations.push((distribution, id)),
         }
     }
 }
@@ -361,6 +389,17 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
             };
             when_busy(|| s3::put_document(c, bucket, key, body.clone())).await?;
         }
+        Step::CreateOriginAccessControl { .. }
+        | Step::CreateDistribution { .. }
+        | Step::RecordDistribution { .. }
+        | Step::UpdateDistribution { .. }
+        | Step::InvalidateDocuments { .. }
+        | Step::PutAliasRecords { .. }
+        | Step::DeleteAliasRecords { .. }
+        | Step::AwaitDistribution { .. }
+        | Step::DisableDistribution { .. }
+        | Step::DeleteDistribution { .. }
+        | Step::DeleteOriginAccessControl { .. } => return cloudfront::run_step(c, stack, step, ctx).await,
         Step::CreateApi { name: api_name } => {
             let api = create_once(api_name, || apigw::create_api(c, api_name, name), || apigw::find_owned_api(c, name)).await?;
             return Ok(Effect::Api(api.id, api.endpoint));

@@ -149,7 +149,8 @@ pub enum Command {
     /// Converge AWS to the stack file.
     #[command(
         after_help = "Examples:\n  jwtstack deploy\n  jwtstack deploy --lock-timeout 5m   # wait for another run of this stack\n  \
-                      jwtstack deploy --skip-issuer-check   # the provider is not reachable from this network"
+                      jwtstack deploy --skip-issuer-check   # the provider is not reachable from this network\n  \
+                      jwtstack deploy --no-wait   # do not wait minutes for CloudFront (issuer.cloudfront)"
     )]
     Deploy {
         /// How long to wait for another run of this stack to finish (0: fail at once, naming it).
@@ -159,6 +160,10 @@ pub enum Command {
         /// issuer after the deploy), for networks that cannot reach it.
         #[arg(long)]
         skip_issuer_check: bool,
+        /// Do not wait for CloudFront to deploy the distribution or an invalidation (issuer.cloudfront); the
+        /// issuer is then not read through it, and the authorizer may name an issuer not served yet.
+        #[arg(long)]
+        no_wait: bool,
         #[command(flatten)]
         aws: AwsOpts,
     },

@@ -13,13 +13,14 @@ use crate::config::{Issuer, Stack};
 use crate::error::Error;
 use crate::issuer;
 use crate::lock;
-use crate::plan::{self, Inventory, Plan, Step, render_text};
+use crate::plan::{self, Inventory, Plan, Step, render_text, resolve};
 
 /// What a run converges AWS to.
 #[derive(Debug, Clone, Copy)]
 pub enum Goal<'a> {
-    /// The stack as declared (`deploy`, and each `rotate` step after its edit).
-    Deploy { skip_issuer_check: bool },
+    /// The stack as declared (`deploy`, and each `rotate` step after its edit). `no_wait`: do not wait for
+    /// CloudFront to deploy a change.
+    Deploy { skip_issuer_check: bool, no_wait: bool },
     /// Nothing the stack owns (keys too, unless `keep_keys`).
     Teardown { keep_keys: bool },
     /// The stack without one retired key's private key.
@@ -67,6 +68,8 @@ pub struct Converged {
     pub ctx: Context,
     /// What existed before the run (the first read, outside the lock).
     pub before: Inventory,
+    /// The stack with its issuer URL known (`cloudfront: true` is named after its distribution).
+    pub stack: Stack,
 }
 
 /// Plans `goal` and applies it under the stack's lock. `before_lock` sees the first plan when it is not empty
@@ -79,40 +82,73 @@ pub async fn converge(
     before_lock: impl FnOnce(&Plan) -> Result<(), Error>,
 ) -> Result<Converged, Error> {
     let inv = goal.read(c, stack).await?;
-    let first = goal.plan(stack, &inv)?;
+    let first = goal.plan(&resolve(stack, &inv), &inv)?;
     // A run with nothing to do writes nothing, not even the lock.
     if first.is_empty() {
         let ctx = Context::new(&inv, &first);
         return Ok(Converged {
             plan: first,
             ctx,
+            stack: resolve(stack, &inv),
             before: inv,
         });
     }
-    if let Goal::Deploy { skip_issuer_check } = goal {
+    let no_wait = matches!(goal, Goal::Deploy { no_wait: true, .. });
+    if let Goal::Deploy { skip_issuer_check, .. } = goal {
         gate_external_issuer(stack, &first, skip_issuer_check).await?;
         gate_public_access(c, stack, &first).await?;
     }
     before_lock(&first)?;
-    let (plan, ctx) = locked(c, stack, goal.command(), lock_timeout, || async {
-        let mut current = goal.read(c, stack).await?;
-        // The lock is this run's own.
-        current.lock_holder = None;
-        let plan = goal.plan(stack, &current)?;
+    let deploy = matches!(goal, Goal::Deploy { .. });
+    let (plan, ctx, resolved) = locked(c, stack, goal.command(), lock_timeout, || async {
+        let read = || async {
+            let mut current = goal.read(c, stack).await?;
+            // The lock is this run's own.
+            current.lock_holder = None;
+            Ok::<_, Error>(current)
+        };
+        let mut current = read().await?;
+        let mut resolved = resolve(stack, &current);
+        let mut plan = goal.plan(&resolved, &current)?;
+        // A new distribution goes first: the bucket policy, the documents and the authorizer name it (its ARN,
+        // its domain), so the rest is planned again once it exists.
+        let mut front_steps = Vec::new();
+        if let Some(n) = plan.steps.iter().position(|s| matches!(s, Step::CreateDistribution { .. })) {
+            let front = Plan {
+                steps: plan.steps[..=n].to_vec(),
+                notes: Vec::new(),
+                ..plan.clone()
+            };
+            let mut ctx = Context::new(&current, &front);
+            eprint!("{}", render_text(&front, false));
+            run_plan(c, &resolved, &front, &mut ctx).await?;
+            front_steps = front.steps;
+            current = read().await?;
+            resolved = resolve(stack, &current);
+            plan = goal.plan(&resolved, &current)?;
+        }
         let mut ctx = Context::new(&current, &plan);
+        ctx.no_wait = no_wait;
         if !plan.is_empty() {
-            if matches!(goal, Goal::Deploy { .. }) {
+            if deploy {
                 eprint!("{}", render_text(&plan, false));
             }
-            run_plan(c, stack, &plan, &mut ctx).await?;
-            if matches!(goal, Goal::Deploy { .. }) {
+            run_plan(c, &resolved, &plan, &mut ctx).await?;
+            if deploy {
                 check_deployment(c, &plan, &ctx).await?;
             }
         }
-        Ok((plan, ctx))
+        // What the run applied, both parts.
+        plan.steps.splice(0..0, front_steps);
+        Ok((plan, ctx, resolved))
     })
     .await?;
-    Ok(Converged { plan, ctx, before: inv })
+    Ok(Converged {
+        plan,
+        ctx,
+        before: inv,
+        stack: resolved,
+    })
 }
 
 /// An external issuer is read as API Gateway will before the authorizer is created or changed: a provider

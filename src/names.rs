@@ -114,6 +114,22 @@ pub fn source_arn(function_arn: &str, region: &str, api_id: &str) -> String {
 }
 
 /// The objects a bucket policy statement covers: the issuer's `.well-known/` documents under `prefix`.
+/// The Sid of the statement that lets the stack's CloudFront distribution read the documents.
+pub fn cloudfront_statement_id(stack: &str) -> String {
+    format!("jwtstack-{stack}-cloudfront-well-known")
+}
+
+/// The stack's origin access control (OAC names are unique in an account; 64 characters at most).
+pub fn origin_access_control_name(stack: &str) -> String {
+    format!("jwtstack-{stack}")
+}
+
+/// `/jwtstack/{name}/distribution`: the stack's distribution (`{"id", "arn", "domain"}`), written right after it
+/// is created; `token`, `verify` and `serve` learn a `cloudfront: true` issuer's URL from it.
+pub fn distribution_record(stack: &str) -> String {
+    format!("/jwtstack/{stack}/distribution")
+}
+
 pub fn well_known_arn(region: &str, bucket: &str, prefix: &str) -> String {
     format!("arn:{}:s3:::{bucket}/{prefix}.well-known/*", partition(region))
 }

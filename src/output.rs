@@ -34,6 +34,19 @@ pub struct Outputs {
     /// The signing key's KMS alias (`key_store: kms`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_alias: Option<String>,
+    /// The CloudFront distribution in front of the issuer bucket (`issuer.cloudfront`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloudfront_distribution: Option<CloudFrontOutputs>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
+pub struct CloudFrontOutputs {
+    pub id: String,
+    /// `d111111abcdef8.cloudfront.net`.
+    pub domain_name: String,
+    /// The DNS record a custom domain needs when jwtstack does not write it (no `hosted_zone_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_record_to_add: Option<String>,
 }
 
 /// `validate --json`.

@@ -9,6 +9,7 @@ mod common;
 mod attacks;
 mod check;
 mod cli;
+mod cloudfront;
 mod deploy;
 mod external;
 mod faults;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{AwsError, Clients, apigw, kms, lambda, s3, ssm};
+use super::{AwsError, Clients, acm, apigw, cloudfront, kms, lambda, route53, s3, ssm};
 use crate::config::{ApiRef, Integration, KeyStore, Stack};
 use crate::names::{integration_marker, permission_id};
 use crate::plan::Inventory;
@@ -38,6 +38,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
             params.key_infos.entry(kid).or_insert(info);
         }
     }
+    let distribution_record = params.distribution.take();
     let mut inv = Inventory {
         region: c.region.clone(),
         keys: params.key_infos,
@@ -49,6 +50,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
         objects,
         ..Inventory::default()
     };
+    read_cloudfront(c, stack, distribution_record, &mut inv).await?;
     if let Some((api, authorizer, integrations, routes, stage)) = api_part {
         inv.api = Some(api);
         inv.authorizer = authorizer;
@@ -120,4 +122,46 @@ async fn read_api(c: &Clients, stack: &Stack) -> Result<Option<ApiPart>, AwsErro
         apigw::find_default_stage(c, &api.id, &stack.name),
     )?;
     Ok(Some((api, authorizer, integrations, routes, stage)))
+}
+
+/// The distribution, its origin access control, the custom domain's certificate and alias records: read when
+/// the stack fronts its issuer with CloudFront, or has a distribution recorded (one it no longer wants).
+async fn read_cloudfront(c: &Clients, stack: &Stack, record: Option<ssm::DistributionRecord>, inv: &mut Inventory) -> Result<(), AwsError> {
+    let wanted = stack.hosted().and_then(|h| h.cloudfront.as_ref());
+    if wanted.is_none() && record.is_none() {
+        return Ok(());
+    }
+    let distribution = async {
+        match &record {
+            Some(r) => cloudfront::read_distribution(c, &r.id, &stack.name).await,
+            // The record is written right after the distribution is created: a run that died in between left
+            // one to find by its comment and tag.
+            None => cloudfront::find_distribution(c, &stack.name).await,
+        }
+    };
+    let oac_name = crate::names::origin_access_control_name(&stack.name);
+    let certificate = async {
+        match wanted.and_then(|cf| cf.certificate_arn.as_deref()) {
+            Some(arn) => acm::describe_certificate(c, arn).await,
+            None => Ok(None),
+        }
+    };
+    let records = async {
+        match wanted.and_then(|cf| cf.hosted_zone_id.as_deref().zip(cf.domain.as_deref())) {
+            Some((zone, domain)) => route53::read_alias_records(c, zone, domain).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (distribution, oac, certificate, records) = tokio::try_join!(
+        distribution,
+        cloudfront::find_origin_access_control(c, &oac_name),
+        certificate,
+        records
+    )?;
+    inv.distribution = distribution;
+    inv.distribution_record = record.map(|r| r.id);
+    inv.origin_access_control = oac;
+    inv.certificate = certificate;
+    inv.alias_records = records;
+    Ok(())
 }

@@ -2,12 +2,15 @@
 //! performs its steps; `retry` holds the retry rules, `pace` the API Gateway pacing. SDK errors are classified here, with the context of the call that failed.
 
 pub mod account;
+pub mod acm;
 pub mod apigw;
+pub mod cloudfront;
 pub mod inventory;
 pub mod kms;
 pub mod lambda;
 pub mod pace;
 pub mod retry;
+pub mod route53;
 pub mod s3;
 pub mod ssm;
 
@@ -166,15 +169,22 @@ where
                     | "NotFound"
                     | "NoSuchPublicAccessBlockConfiguration"
                     | "ParameterNotFound"
-                    | "ResourceNotFoundException",
+                    | "ResourceNotFoundException"
+                    | "NoSuchDistribution"
+                    | "NoSuchOriginAccessControl"
+                    | "NoSuchInvalidation",
                 ) => ErrorKind::NotFound,
+                // CloudFront's ETag check (IfMatch) failed: another change came in between; read again and retry.
+                Some("PreconditionFailed") => ErrorKind::Busy,
                 Some(
                     "ConflictException"
                     | "ParameterAlreadyExists"
                     | "BucketAlreadyExists"
                     | "BucketAlreadyOwnedByYou"
                     | "AlreadyExistsException"
-                    | "ResourceConflictException",
+                    | "ResourceConflictException"
+                    | "DistributionAlreadyExists"
+                    | "OriginAccessControlAlreadyExists",
                 ) => ErrorKind::Conflict,
                 Some("TooManyRequestsException" | "ThrottlingException" | "Throttling" | "SlowDown" | "ThrottledException") => {
                     ErrorKind::Throttled
@@ -476,6 +486,12 @@ pub struct Clients {
     pub lambda: aws_sdk_lambda::Client,
     pub sts: aws_sdk_sts::Client,
     pub s3control: aws_sdk_s3control::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
+    /// ACM in us-east-1, the only region whose certificates CloudFront uses.
+    pub acm_us_east_1: aws_sdk_acm::Client,
+    pub route53: aws_sdk_route53::Client,
+    /// Calls go to `--endpoint-url` / `AWS_ENDPOINT_URL` (an emulator), which serves no public URL of AWS's.
+    pub on_emulator: bool,
     pub region: String,
     pub stats: CallStats,
 }
@@ -553,7 +569,22 @@ impl Clients {
             s3control_conf = s3control_conf.endpoint_resolver(account::FixedEndpoint(endpoint));
         }
         let s3control_conf = s3control_conf.build();
+        // CloudFront and Route 53 are global services; ACM is asked in us-east-1 whatever the stack's region.
+        let cloudfront_conf = aws_sdk_cloudfront::config::Builder::from(&shared)
+            .interceptor(CountingInterceptor(stats.clone()))
+            .build();
+        let acm_conf = aws_sdk_acm::config::Builder::from(&shared)
+            .region(aws_config::Region::new("us-east-1"))
+            .interceptor(CountingInterceptor(stats.clone()))
+            .build();
+        let route53_conf = aws_sdk_route53::config::Builder::from(&shared)
+            .interceptor(CountingInterceptor(stats.clone()))
+            .build();
         Ok(Clients {
+            cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront_conf),
+            acm_us_east_1: aws_sdk_acm::Client::from_conf(acm_conf),
+            route53: aws_sdk_route53::Client::from_conf(route53_conf),
+            on_emulator: custom_endpoint,
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
             ssm: aws_sdk_ssm::Client::from_conf(ssm_conf),
             kms: aws_sdk_kms::Client::from_conf(kms_conf),

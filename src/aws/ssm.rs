@@ -26,6 +26,41 @@ pub struct StackParameters {
     pub lock: Option<String>,
     /// The key timeline, when a deploy has written one (an unreadable one counts as absent).
     pub key_timeline: Option<KeyTimeline>,
+    /// `/jwtstack/{name}/distribution` (see [`DistributionRecord`]).
+    pub distribution: Option<DistributionRecord>,
+}
+
+/// The stack's CloudFront distribution, as recorded right after it was created.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DistributionRecord {
+    pub id: String,
+    pub arn: String,
+    pub domain: String,
+}
+
+pub async fn put_distribution_record(c: &Clients, stack: &str, record: &DistributionRecord) -> Result<(), AwsError> {
+    let value = serde_json::to_string(record).unwrap_or_default();
+    put_record(
+        c,
+        stack,
+        &names::distribution_record(stack),
+        &value,
+        "jwtstack: the CloudFront distribution in front of the issuer bucket; not secret",
+    )
+    .await
+}
+
+/// The recorded distribution (one GetParameter): how `token`, `verify` and `serve` learn the URL of a
+/// `cloudfront: true` issuer. `None` before the first deploy.
+pub async fn read_distribution_record(c: &Clients, stack: &str) -> Result<Option<DistributionRecord>, AwsError> {
+    let name = names::distribution_record(stack);
+    match c.ssm.get_parameter().name(&name).send().await {
+        Ok(out) => Ok(out.parameter().and_then(|p| p.value()).and_then(|v| serde_json::from_str(v).ok())),
+        Err(e) => {
+            let e = classify(format!("reading SSM parameter {name}"), e);
+            if e.is_not_found() { Ok(None) } else { Err(e) }
+        }
+    }
 }
 
 /// Every parameter under `/jwtstack/{name}`, without decryption: the keys (under `keys/`) with the public
@@ -57,6 +92,10 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
             }
             if name == marker {
                 out.bucket_marker = p.value().map(str::to_string);
+                continue;
+            }
+            if name == names::distribution_record(stack) {
+                out.distribution = p.value().and_then(|v| serde_json::from_str(v).ok());
                 continue;
             }
             if name == timeline {

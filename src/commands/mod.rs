@@ -29,7 +29,27 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
         Command::Man { dir } => return newcomer::man(dir.as_deref()),
         other => other,
     };
-    let stack = config::load(&g.file)?;
+    let mut stack = config::load(&g.file)?;
+    // `cloudfront: true` names the issuer after the distribution deploy created: the commands that put the
+    // issuer URL in a token, compare a token's `iss` with it, or show it, read it from the stack's record.
+    let shows_issuer = matches!(
+        command,
+        Command::Token(_)
+            | Command::Verify(_)
+            | Command::Serve(_)
+            | Command::Check { .. }
+            | Command::Outputs { .. }
+            | Command::Status { .. }
+    );
+    if shows_issuer && stack.hosted().is_some_and(|h| h.awaits_distribution()) {
+        stack = with_recorded_distribution(g, &stack).await?;
+    }
+    if matches!(command, Command::ExportOpenapi { .. }) && stack.hosted().is_some_and(|h| h.awaits_distribution()) {
+        return Err(Error::Usage(format!(
+            "issuer.cloudfront: true names the issuer after the distribution, which deploy creates; export-openapi works offline, so it cannot know it.\n  Deploy first and read the issuer with `jwtstack outputs`, or set issuer.cloudfront.domain (stack `{}`)",
+            stack.name
+        )));
+    }
     match command {
         Command::Validate => {
             if g.json {
@@ -75,10 +95,11 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
                 Command::Deploy {
                     lock_timeout,
                     skip_issuer_check,
+                    no_wait,
                     ..
                 } => {
                     let wait = duration(&lock_timeout)?;
-                    stack::deploy(g, &c, &stack, wait, skip_issuer_check).await
+                    stack::deploy(g, &c, &stack, wait, skip_issuer_check, no_wait).await
                 }
                 Command::Teardown {
                     yes,
@@ -121,6 +142,19 @@ pub(crate) async fn connect(g: &Global, stack: &Stack) -> Result<Clients, Error>
         max_concurrency: g.aws.max_concurrency.max(1),
     };
     Ok(Clients::connect(&conn).await?)
+}
+
+/// The stack with the issuer URL of its recorded distribution (`/jwtstack/{name}/distribution`).
+async fn with_recorded_distribution(g: &Global, stack: &Stack) -> Result<Stack, Error> {
+    let c = connect(g, stack).await?;
+    match crate::aws::ssm::read_distribution_record(&c, &stack.name).await? {
+        Some(r) => Ok(stack.with_distribution_domain(&r.domain)),
+        None => Err(Error::Failure(format!(
+            "the issuer of stack `{}` is its CloudFront distribution's URL (issuer.cloudfront: true), and no distribution is recorded in {}: run `jwtstack deploy` first",
+            stack.name,
+            crate::names::distribution_record(&stack.name)
+        ))),
+    }
 }
 
 pub(crate) fn report_stats(g: &Global, c: &Clients, started: Instant) {

@@ -44,8 +44,12 @@ issuer:
   # Hosts .well-known/openid-configuration and .well-known/jwks.json; created when missing. Bucket names are
   # global: pick one nobody else has.
   bucket: {bucket}
-  # url: https://auth.example.com   # when CloudFront or a custom domain fronts the bucket (no trailing slash)
   # public: true                    # default: anyone may GET .well-known/* and nothing else
+  # Where public buckets are forbidden: keep the bucket private behind a CloudFront distribution jwtstack
+  # creates (the issuer is then https://{{its domain}}; README, "Issuer behind CloudFront"):
+  # cloudfront: true
+  # or under your own hostname, with an ACM certificate in us-east-1:
+  # cloudfront: {{domain: auth.example.com, certificate_arn: "arn:aws:acm:us-east-1:...", hosted_zone_id: Z...}}
   # For tokens another provider signs (Keycloak, WSO2, Auth0...), replace bucket with:
   # external: https://sso.example.com/realms/main
 
@@ -186,7 +190,7 @@ pub fn man(dir: Option<&std::path::Path>) -> Result<u8, Error> {
 pub async fn check(g: &Global, stack: &Stack) -> Result<u8, Error> {
     let region = local_region(g, stack)?;
     let url = stack.issuer_url(&region);
-    if stack.hosted().is_some_and(|h| h.url.is_none()) && g.on_emulator() {
+    if stack.hosted().is_some_and(|h| h.served_by_aws()) && g.on_emulator() {
         // The emulator serves the AWS API, not the issuer's public URL: nothing to read there.
         let report = issuer::Report::skipped(&url, issuer::emulator_skip(&url));
         if g.json {

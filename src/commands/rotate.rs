@@ -148,7 +148,11 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
     if !diff.is_empty() && !g.json {
         crate::out!("{diff}");
     }
-    let deploy = Goal::Deploy { skip_issuer_check: true };
+    // A rotation waits for CloudFront: the next step's timing counts from when the new documents are served.
+    let deploy = Goal::Deploy {
+        skip_issuer_check: true,
+        no_wait: false,
+    };
     let Converged { plan, .. } = converge(c, &target, deploy, lock_timeout, |_| Ok(())).await.inspect_err(|_| {
         if !diff.is_empty() {
             eprintln!(

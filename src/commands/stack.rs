@@ -10,7 +10,7 @@ use crate::cli::Global;
 use crate::config::{KeyStore, Stack};
 use crate::converge::{Converged, Goal, converge};
 use crate::error::Error;
-use crate::output::{DeployJson, Outputs, TeardownJson, to_json};
+use crate::output::{CloudFrontOutputs, DeployJson, Outputs, TeardownJson, to_json};
 use crate::plan::{self, render_text};
 use crate::{exit, issuer, lock};
 
@@ -33,6 +33,18 @@ fn outputs_of(stack: &Stack, region: &str, ctx: &Context) -> Outputs {
             .hosted()
             .filter(|h| h.key_store == KeyStore::Kms)
             .map(|h| crate::names::kms_alias(&stack.name, &h.key_id)),
+        cloudfront_distribution: stack
+            .hosted()
+            .and_then(|h| h.cloudfront.as_ref())
+            .zip(ctx.distribution.as_ref())
+            .map(|(cf, (id, domain))| CloudFrontOutputs {
+                id: id.clone(),
+                domain_name: domain.clone(),
+                dns_record_to_add: match (&cf.domain, &cf.hosted_zone_id) {
+                    (Some(name), None) => Some(format!("{name} CNAME {domain}")),
+                    _ => None,
+                },
+            }),
     }
 }
 
@@ -49,11 +61,17 @@ fn print_outputs(o: &Outputs) {
         Some(alias) => crate::outln!("kms_key_alias  {alias}"),
         None => crate::outln!("key_parameter  {}", o.key_parameter.as_ref().unwrap_or(&external)),
     }
+    if let Some(cf) = &o.cloudfront_distribution {
+        crate::outln!("distribution   {} ({})", cf.id, cf.domain_name);
+        if let Some(record) = &cf.dns_record_to_add {
+            crate::outln!("dns_record     {record}   (add it in the domain's DNS zone)");
+        }
+    }
 }
 
 pub async fn plan(g: &Global, c: &Clients, stack: &Stack, detailed_exitcode: bool) -> Result<u8, Error> {
     let inv = inventory::read(c, stack).await?;
-    let plan = plan::plan(stack, &inv)?;
+    let plan = plan::plan(&crate::plan::resolve(stack, &inv), &inv)?;
     if g.json {
         crate::outln!("{}", to_json(&plan.to_json()));
     } else {
@@ -66,11 +84,23 @@ pub async fn plan(g: &Global, c: &Clients, stack: &Stack, detailed_exitcode: boo
     })
 }
 
-pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Duration, skip_issuer_check: bool) -> Result<u8, Error> {
+pub async fn deploy(
+    g: &Global,
+    c: &Clients,
+    stack: &Stack,
+    lock_timeout: Duration,
+    skip_issuer_check: bool,
+    no_wait: bool,
+) -> Result<u8, Error> {
     let started = std::time::Instant::now();
-    let Converged { plan, ctx, .. } = converge(c, stack, Goal::Deploy { skip_issuer_check }, lock_timeout, |_| Ok(())).await?;
+    let goal = Goal::Deploy {
+        skip_issuer_check,
+        no_wait,
+    };
+    let Converged { plan, ctx, stack, .. } = converge(c, stack, goal, lock_timeout, |_| Ok(())).await?;
+    let stack = &stack;
     let took = started.elapsed().as_secs_f64();
-    let issuer_ok = stack.hosted().is_none() || check_hosted_issuer(g, stack, &c.region, skip_issuer_check).await;
+    let issuer_ok = stack.hosted().is_none() || check_hosted_issuer(g, stack, &c.region, skip_issuer_check || no_wait).await;
     let outputs = outputs_of(stack, &c.region, &ctx);
     if g.json {
         crate::outln!(
@@ -110,7 +140,7 @@ async fn check_hosted_issuer(g: &Global, stack: &Stack, region: &str, skip: bool
     if skip {
         return true;
     }
-    if g.on_emulator() && stack.hosted().is_some_and(|h| h.url.is_none()) {
+    if g.on_emulator() && stack.hosted().is_some_and(|h| h.served_by_aws()) {
         eprintln!(
             "issuer check skipped: --endpoint-url sends AWS calls to an emulator, which does not serve {url}; run `jwtstack check` against real AWS"
         );

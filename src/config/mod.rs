@@ -84,6 +84,8 @@ pub struct Hosted {
     /// The issuer URL as written; `None` means the bucket's regional URL (see [`Stack::issuer_url`]).
     pub url: Option<String>,
     pub public: bool,
+    /// The documents are served through a CloudFront distribution the stack owns.
+    pub cloudfront: Option<Box<CloudFront>>,
     /// The signing key: `token` signs with it, and it is published.
     pub key_id: String,
     /// A key published for verification only, ahead of signing with it (`rotate start`).
@@ -95,7 +97,33 @@ pub struct Hosted {
     pub key_store: KeyStore,
 }
 
+/// The distribution in front of a private issuer bucket (`issuer.cloudfront`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudFront {
+    /// The issuer's own hostname, with `certificate_arn`; `None`: the distribution's `*.cloudfront.net` name.
+    pub domain: Option<String>,
+    pub certificate_arn: Option<String>,
+    /// Route 53 zone where the stack writes `domain`'s alias records.
+    pub hosted_zone_id: Option<String>,
+    pub price_class: String,
+}
+
+/// What `issuer_url` says of `cloudfront: true` before the distribution exists (a first deploy's `plan`):
+/// deploy creates the distribution first and plans the rest with its real name.
+pub const NEW_DISTRIBUTION_URL: &str = "https://(new distribution).cloudfront.net";
+
 impl Hosted {
+    /// The issuer URL is served by AWS itself (the bucket's regional URL, or a CloudFront distribution the stack
+    /// creates), not by something the user runs: an emulator does not serve it.
+    pub fn served_by_aws(&self) -> bool {
+        self.url.is_none() || self.cloudfront.is_some()
+    }
+
+    /// `cloudfront: true` whose distribution is not known yet: the issuer URL is still to be learnt.
+    pub fn awaits_distribution(&self) -> bool {
+        self.url.is_none() && self.cloudfront.is_some()
+    }
+
     /// Every key the JWKS publishes, in JWKS order: the signing key, the next key, then the previous keys.
     pub fn published_keys(&self) -> Vec<&str> {
         let mut v = vec![self.key_id.as_str()];
@@ -182,10 +210,23 @@ impl Stack {
         match &self.issuer {
             Issuer::Hosted(h) => match &h.url {
                 Some(url) => url.clone(),
+                None if h.cloudfront.is_some() => NEW_DISTRIBUTION_URL.to_string(),
                 None => format!("https://{}.s3.{}.amazonaws.com", h.bucket, region),
             },
             Issuer::External { url } => url.clone(),
         }
+    }
+
+    /// The stack whose issuer is named after its distribution (`cloudfront: true`), now that its domain is
+    /// known (the inventory, or `/jwtstack/{name}/distribution`). Any other stack is returned as it is.
+    pub fn with_distribution_domain(&self, domain: &str) -> Stack {
+        let mut s = self.clone();
+        if let Issuer::Hosted(h) = &mut s.issuer
+            && h.awaits_distribution()
+        {
+            h.url = Some(format!("https://{domain}"));
+        }
+        s
     }
 
     /// Where API Gateway reads the discovery document: `{issuer}/.well-known/openid-configuration`.

@@ -87,9 +87,41 @@ pub struct RawIssuer {
     #[serde(default)]
     #[schemars(regex(pattern = r"^https://[^?#]*[^/?#]$"))]
     pub url: Option<String>,
-    /// Default true: anyone may GET .well-known/* (and nothing else) from the bucket.
+    /// Default true (false with `cloudfront`): anyone may GET .well-known/* (and nothing else) from the bucket.
     #[serde(default)]
     pub public: Option<bool>,
+    /// `true`: jwtstack serves the documents from the private bucket through a CloudFront distribution it
+    /// creates, and the issuer is `https://{the distribution's domain}`. Or the distribution under the
+    /// organisation's own domain (`domain` and `certificate_arn`).
+    #[serde(default)]
+    pub cloudfront: Option<RawCloudFront>,
+}
+
+/// `true`, `false`, or the distribution's settings.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawCloudFront {
+    Enabled(bool),
+    Settings(RawCloudFrontSettings),
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCloudFrontSettings {
+    /// The issuer's own hostname (an alternate domain name of the distribution): the issuer is `https://{domain}`.
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// The ACM certificate for `domain`: in us-east-1 (CloudFront reads certificates there only) and ISSUED.
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/"))]
+    pub certificate_arn: Option<String>,
+    /// The Route 53 hosted zone of `domain`: jwtstack writes its alias records (A and AAAA). Without it, deploy
+    /// prints the record to add.
+    #[serde(default)]
+    pub hosted_zone_id: Option<String>,
+    /// PriceClass_100 (default), PriceClass_200 or PriceClass_All.
+    #[serde(default)]
+    pub price_class: Option<String>,
 }
 
 /// `name` or `id`, not both.

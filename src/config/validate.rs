@@ -4,6 +4,8 @@ use super::raw::{self, RawStack};
 use super::yaml::{self, Pos};
 use super::*;
 
+mod cloudfront;
+
 /// Validates the typed stack against every rule; the problems are in no particular order.
 pub(super) fn validate(loc: &yaml::Locator, raw: RawStack) -> (Stack, Vec<Problem>) {
     let mut v = Validator { loc, problems: Vec::new() };
@@ -136,7 +138,11 @@ impl Validator<'_> {
                 let hint = || {
                     Some("the provider holds the keys and publishes the documents: remove this field, or use issuer.bucket to have jwtstack host the issuer".to_string())
                 };
-                for (path, present) in [("issuer.url", i.url.is_some()), ("issuer.public", i.public.is_some())] {
+                for (path, present) in [
+                    ("issuer.url", i.url.is_some()),
+                    ("issuer.public", i.public.is_some()),
+                    ("issuer.cloudfront", i.cloudfront.is_some()),
+                ] {
                     if present {
                         self.at_key(path, not_here(path), hint());
                     }
@@ -155,10 +161,17 @@ impl Validator<'_> {
                 Issuer::External { url: url.clone() }
             }
             (None, Some(bucket)) => {
-                self.bucket(bucket, i.url.is_none());
+                let cloudfront = self.cloudfront(i);
+                self.bucket(bucket, i.url.is_none() && cloudfront.is_none());
                 if let Some(url) = &i.url {
                     self.issuer_url(url);
                 }
+                // With CloudFront the issuer is the distribution's (or its domain's) URL and the bucket private.
+                let url = match &cloudfront {
+                    Some(cf) => cf.domain.as_ref().map(|d| format!("https://{d}")),
+                    None => i.url.clone(),
+                };
+                let public = i.public.unwrap_or(cloudfront.is_none());
                 let key_bits = raw.key_bits.unwrap_or(DEFAULT_KEY_BITS as u32) as usize;
                 if ![2048, 3072, 4096].contains(&key_bits) {
                     self.at("key_bits", format!("key_bits is {key_bits}"), Some("use 2048, 3072 or 4096".into()));
@@ -200,8 +213,9 @@ impl Validator<'_> {
                 };
                 Issuer::Hosted(Hosted {
                     bucket: bucket.clone(),
-                    url: i.url.clone(),
-                    public: i.public.unwrap_or(true),
+                    url,
+                    public,
+                    cloudfront,
                     key_id,
                     next_key: raw.next_key.clone(),
                     previous_keys: previous,

@@ -31,6 +31,16 @@ pub struct Inventory {
     pub permissions: BTreeMap<String, PermissionInfo>,
     /// Functions named by the stack's `lambda:` integrations that do not exist.
     pub missing_functions: BTreeSet<String>,
+    /// The stack's CloudFront distribution (found by `/jwtstack/{name}/distribution`, else by its comment).
+    pub distribution: Option<DistributionInfo>,
+    /// `/jwtstack/{name}/distribution` names a distribution (which may since have gone).
+    pub distribution_record: Option<String>,
+    /// The stack's origin access control, by its name.
+    pub origin_access_control: Option<OriginAccessControlInfo>,
+    /// `issuer.cloudfront.certificate_arn` as ACM describes it in us-east-1 (`None`: not found).
+    pub certificate: Option<CertificateInfo>,
+    /// The A and AAAA records of `issuer.cloudfront.domain` in its hosted zone.
+    pub alias_records: Vec<AliasRecordInfo>,
 }
 
 impl Inventory {
@@ -233,4 +243,66 @@ pub struct StageInfo {
 pub struct PermissionInfo {
     /// The SourceArn condition of the stack's statement.
     pub source_arn: Option<String>,
+}
+
+/// A distribution as AWS has it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DistributionInfo {
+    pub id: String,
+    pub arn: String,
+    /// `d111111abcdef8.cloudfront.net`.
+    pub domain_name: String,
+    /// `InProgress` or `Deployed`.
+    pub status: String,
+    /// Carries the stack's tag.
+    pub owned: bool,
+    pub settings: DistributionSettings,
+}
+
+/// What jwtstack decides about its distribution; the planner compares these field by field, and an update
+/// writes them over the distribution's configuration (keeping what jwtstack does not manage: WAF, logging,
+/// geo restrictions).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DistributionSettings {
+    pub enabled: bool,
+    /// The bucket's regional REST endpoint, `{bucket}.s3.{region}.amazonaws.com`.
+    pub origin_domain: String,
+    /// The only origin's origin access control (`None`: not known yet, it is created in the same run).
+    pub origin_access_control_id: Option<String>,
+    /// The origins the distribution has (jwtstack's: exactly one).
+    pub origins: usize,
+    pub aliases: Vec<String>,
+    /// `None`: CloudFront's default certificate (`*.cloudfront.net`).
+    pub certificate_arn: Option<String>,
+    pub minimum_protocol_version: Option<String>,
+    pub price_class: String,
+    pub viewer_protocol_policy: String,
+    pub cache_policy_id: String,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OriginAccessControlInfo {
+    pub id: String,
+    pub name: String,
+    pub signing_behavior: String,
+    pub signing_protocol: String,
+    pub origin_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CertificateInfo {
+    pub arn: String,
+    /// ACM's status: `ISSUED`, `PENDING_VALIDATION`, `EXPIRED`...
+    pub status: String,
+    /// The domain name and the subject alternative names.
+    pub domains: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AliasRecordInfo {
+    /// `A` or `AAAA`.
+    pub record_type: String,
+    /// The alias target's DNS name without the final dot; `None` for a record that is not an alias.
+    pub alias_target: Option<String>,
 }

@@ -9,6 +9,7 @@
 //! Steps come out in the order AWS needs them: key, bucket, documents, API, authorizer, integrations,
 //! routes, stage, permissions, then deletions of what is no longer wanted.
 
+mod cloudfront;
 mod import;
 pub mod inventory;
 mod keys;
@@ -18,6 +19,7 @@ mod policy;
 mod render;
 mod teardown;
 
+pub use cloudfront::{ORIGIN_ID, distribution_comment, resolve};
 pub use import::fold_into_import;
 pub use inventory::*;
 pub use keys::{KeyDeleteRefused, plan_key_delete};
@@ -193,6 +195,62 @@ pub enum Step {
     /// Removes the key timeline (teardown, with the keys).
     DeleteKeyTimeline {
         parameter: String,
+    },
+    /// The origin access control (SigV4, always sign) through which the distribution reads the bucket.
+    CreateOriginAccessControl {
+        name: String,
+    },
+    /// The distribution in front of the bucket; apply records it in `/jwtstack/{name}/distribution`.
+    CreateDistribution {
+        settings: DistributionSettings,
+    },
+    /// Writes `/jwtstack/{name}/distribution` for a distribution found by its comment and tag (a run died
+    /// between creating it and recording it).
+    RecordDistribution {
+        parameter: String,
+        id: String,
+        arn: String,
+        domain: String,
+    },
+    UpdateDistribution {
+        id: String,
+        diffs: Vec<Diff>,
+        settings: DistributionSettings,
+    },
+    /// Drops CloudFront's cached copies of the documents after they changed.
+    InvalidateDocuments {
+        distribution: String,
+        paths: Vec<String>,
+    },
+    /// The A and AAAA alias records of the issuer's domain, to the distribution.
+    PutAliasRecords {
+        zone: String,
+        domain: String,
+        target: String,
+    },
+    /// No change, no plan line: waits until the distribution is deployed and this run's invalidations are
+    /// done (unless `--no-wait`), then reads the issuer through it as API Gateway will, before anything that
+    /// depends on it (the authorizer, the key timeline's signing switch).
+    AwaitDistribution {
+        distribution: Option<String>,
+        /// Read the issuer through the distribution once deployed (deploy; not when it is being removed).
+        check_issuer: bool,
+    },
+    DisableDistribution {
+        id: String,
+    },
+    /// Deletes a disabled, deployed distribution, and its record.
+    DeleteDistribution {
+        id: String,
+    },
+    DeleteOriginAccessControl {
+        id: String,
+        name: String,
+    },
+    DeleteAliasRecords {
+        zone: String,
+        domain: String,
+        target: String,
     },
     CreateApi {
         name: String,
@@ -376,9 +434,22 @@ pub enum Conflict {
     )]
     BucketOfAnotherStack { bucket: String, other: String, stack: String },
     #[error(
-        "the account's Block Public Access setting ({setting}) forbids the public bucket policy that issuer.bucket {bucket} needs, and no bucket setting can lift it.\n  Ways out: serve the issuer from a private bucket behind CloudFront (issuer.public: false with issuer.url; see docs/cloudfront.md), or ask an administrator to allow public policies for this account"
+        "the account's Block Public Access setting ({setting}) forbids the public bucket policy that issuer.bucket {bucket} needs, and no bucket setting can lift it.\n  Ways out: serve the issuer from a private bucket behind CloudFront (`cloudfront: true` under issuer; README, \"Issuer behind CloudFront\"), or ask an administrator to allow public policies for this account"
     )]
     AccountBlocksPublicAccess { bucket: String, setting: &'static str },
+    #[error(
+        "the certificate {arn} cannot serve {domain}: {why}. CloudFront needs an ACM certificate in us-east-1 whose status is ISSUED and that covers the domain; request or import one there (`aws acm request-certificate --region us-east-1 --domain-name {domain} --validation-method DNS`), validate it, and name it in issuer.cloudfront.certificate_arn"
+    )]
+    CertificateNotUsable { arn: String, domain: String, why: String },
+    #[error(
+        "the {record_type} record of {domain} in hosted zone {zone} exists and points at {target}, not at the stack's distribution: jwtstack does not overwrite a record it did not write. Delete that record, or remove hosted_zone_id and point the name at the distribution yourself"
+    )]
+    AliasRecordTaken {
+        domain: String,
+        zone: String,
+        record_type: String,
+        target: String,
+    },
     #[error(
         "the key timeline would be {chars} characters for {keys} keys, over the 4,096 an SSM standard parameter holds; publish fewer keys at once (retire previous keys with `jwtstack rotate finish`) or use shorter kids"
     )]

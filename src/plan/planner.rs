@@ -3,13 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::cloudfront;
 use super::keys::{key_changes, known_public_half};
-use super::policy::{PolicyChange, merge_policy, public_statement};
+use super::policy::{PolicyChange, merge_statements, public_statement};
 use super::{Conflict, Diff, Document, IntegrationInfo, IntegrationSpec, Inventory, KeyHome, Plan, PublicAccessBlock, RouteInfo, Step};
 use crate::config::{ApiRef, Hosted, Integration, KeyRole, Stack};
 use crate::crypto::documents;
 use crate::crypto::keys::Jwk;
-use crate::names::{IDENTITY_SOURCE, source_arn, statement_id};
+use crate::names::{IDENTITY_SOURCE, cloudfront_statement_id, source_arn, statement_id};
 
 /// Computes what deploy would do. Pure and deterministic.
 pub fn plan(stack: &Stack, inv: &Inventory) -> Result<Plan, Conflict> {
@@ -96,8 +97,11 @@ impl<'a> Planner<'a> {
 
     fn do_plan_hosted(&mut self, h: &Hosted) -> Result<(), Conflict> {
         let published = self.do_plan_keys(h)?;
-        self.do_plan_bucket(h);
+        self.do_plan_bucket(h)?;
         self.do_plan_documents(h, &published)?;
+        if let Some(cf) = &h.cloudfront {
+            cloudfront::plan_after_documents(&mut self.steps, &mut self.notes, h, cf, self.inv)?;
+        }
         key_changes(&mut self.steps, self.stack, h, self.inv)?;
         Ok(())
     }
@@ -151,8 +155,9 @@ impl<'a> Planner<'a> {
         Ok(published)
     }
 
-    /// 2. The bucket, its public-access settings and policy.
-    fn do_plan_bucket(&mut self, h: &Hosted) {
+    /// 2. The bucket, its public-access settings, the distribution in front of it (`cloudfront`), and its
+    ///    policy: the public statement, or the distribution's.
+    fn do_plan_bucket(&mut self, h: &Hosted) -> Result<(), Conflict> {
         let bucket = h.bucket.clone();
         let bucket_info = self.inv.bucket.as_ref();
         match bucket_info {
@@ -163,12 +168,14 @@ impl<'a> Planner<'a> {
             Some(_) => {}
         }
         let existing_pab = bucket_info.and_then(|b| b.public_access_block);
-        if h.public {
+        // Public: policies may grant public reads (the stack's one statement). Behind CloudFront: everything on.
+        let block_policies = (h.public || h.cloudfront.is_some()).then_some(!h.public);
+        if let Some(block_policies) = block_policies {
             let wanted = PublicAccessBlock {
                 block_public_acls: true,
                 ignore_public_acls: true,
-                block_public_policy: false,
-                restrict_public_buckets: false,
+                block_public_policy: block_policies,
+                restrict_public_buckets: block_policies,
             };
             if existing_pab != Some(wanted) {
                 self.steps.push(Step::PutPublicAccessBlock {
@@ -178,9 +185,15 @@ impl<'a> Planner<'a> {
                 });
             }
         }
+        if let Some(cf) = &h.cloudfront {
+            cloudfront::plan_front(&mut self.steps, self.stack, h, cf, self.inv)?;
+        }
         let existing_policy = bucket_info.and_then(|b| b.policy.clone());
-        let statement = h.public.then(|| public_statement(self.stack, h, self.region()));
-        match merge_policy(existing_policy.as_deref(), &statement_id(&self.stack.name), statement) {
+        let public = h.public.then(|| public_statement(self.stack, h, self.region()));
+        let distribution = h.cloudfront.as_ref().map(|_| cloudfront::read_statement(self.stack, h, self.inv));
+        let name = &self.stack.name;
+        let wanted = [(statement_id(name), public), (cloudfront_statement_id(name), distribution)];
+        match merge_statements(existing_policy.as_deref(), wanted) {
             PolicyChange::None => {}
             PolicyChange::Put(policy) => self.steps.push(Step::PutBucketPolicy {
                 bucket,
@@ -189,6 +202,7 @@ impl<'a> Planner<'a> {
             }),
             PolicyChange::Delete => self.steps.push(Step::DeleteBucketPolicy { bucket }),
         }
+        Ok(())
     }
 
     /// 3. The discovery document and the JWKS.
@@ -246,6 +260,9 @@ impl<'a> Planner<'a> {
                 audience: self.stack.audience.clone(),
             }),
             Some(a) => {
+                if a.issuer != issuer && self.stack.hosted().is_some() {
+                    self.notes.push(cloudfront::issuer_change_note(&a.issuer, &issuer));
+                }
                 if a.issuer != issuer || a.audience != self.stack.audience || a.identity_source != wanted_sources {
                     self.steps.push(Step::UpdateAuthorizer {
                         id: a.id.clone(),
@@ -422,6 +439,10 @@ impl<'a> Planner<'a> {
             if !wanted_functions.contains(f.as_str()) {
                 self.steps.push(Step::RemovePermission { function: f.clone() });
             }
+        }
+        // A stack that no longer fronts its issuer with CloudFront removes the distribution, last.
+        if self.stack.hosted().is_none_or(|h| h.cloudfront.is_none()) {
+            cloudfront::plan_removal(&mut self.steps, self.stack, inv, None);
         }
     }
 }

@@ -59,3 +59,21 @@ pub(super) fn merge_policy(existing: Option<&str>, sid: &str, statement: Option<
     }
     PolicyChange::Put(doc.to_string())
 }
+
+/// [`merge_policy`] for several statements (each `None` removed), in order: the change they make together.
+pub(super) fn merge_statements<const N: usize>(existing: Option<&str>, wanted: [(String, Option<serde_json::Value>); N]) -> PolicyChange {
+    let mut policy = existing.map(str::to_string);
+    let mut changed = false;
+    for (sid, statement) in wanted {
+        match merge_policy(policy.as_deref(), &sid, statement) {
+            PolicyChange::None => {}
+            PolicyChange::Put(p) => (policy, changed) = (Some(p), true),
+            PolicyChange::Delete => (policy, changed) = (None, true),
+        }
+    }
+    match policy {
+        _ if !changed => PolicyChange::None,
+        Some(p) => PolicyChange::Put(p),
+        None => PolicyChange::Delete,
+    }
+}

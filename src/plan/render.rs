@@ -56,6 +56,10 @@ impl Step {
         if let Step::ImportApi { changes, .. } = self {
             return changes.iter().flat_map(Step::changes).collect();
         }
+        // A wait changes nothing: no line.
+        if let Step::AwaitDistribution { .. } = self {
+            return Vec::new();
+        }
         let Step::UpdateKeys {
             parameter,
             published,
@@ -186,6 +190,56 @@ impl Step {
                     diffs,
                 )
             }
+            Step::CreateOriginAccessControl { name } => (
+                Create,
+                "cloudfront_origin_access_control",
+                name.clone(),
+                vec![d("signing", "", "sigv4, always"), d("origin_type", "", "s3")],
+            ),
+            Step::CreateDistribution { settings } => {
+                let mut diffs = vec![
+                    d("origin", "", &format!("{} (origin access control)", settings.origin_domain)),
+                    d("viewer_protocol_policy", "", &settings.viewer_protocol_policy),
+                    d("cache_policy", "", "CachingOptimized (honours the documents' max-age)"),
+                    d("price_class", "", &settings.price_class),
+                ];
+                if !settings.aliases.is_empty() {
+                    diffs.push(d("aliases", "", &settings.aliases.join(", ")));
+                    diffs.push(d("certificate", "", settings.certificate_arn.as_deref().unwrap_or_default()));
+                }
+                (Create, "cloudfront_distribution", settings.comment.clone(), diffs)
+            }
+            Step::RecordDistribution { parameter, id, .. } => (
+                Create,
+                "ssm_parameter",
+                parameter.clone(),
+                vec![d("value", "", &format!("distribution {id}, found by its comment and tag"))],
+            ),
+            Step::UpdateDistribution { id, diffs, .. } => (Update, "cloudfront_distribution", id.clone(), diffs.clone()),
+            Step::InvalidateDocuments { distribution, paths } => (
+                Create,
+                "cloudfront_invalidation",
+                distribution.clone(),
+                vec![d("paths", "", &paths.join(", "))],
+            ),
+            Step::PutAliasRecords { zone, domain, target } => (
+                Create,
+                "route53_alias_records",
+                format!("{domain} A, AAAA"),
+                vec![d("target", "", target), d("hosted_zone", "", zone)],
+            ),
+            Step::AwaitDistribution { distribution, .. } => {
+                (Update, "cloudfront_distribution", distribution.clone().unwrap_or_default(), vec![])
+            }
+            Step::DisableDistribution { id } => (Update, "cloudfront_distribution", id.clone(), vec![d("enabled", "true", "false")]),
+            Step::DeleteDistribution { id } => (Delete, "cloudfront_distribution", id.clone(), vec![]),
+            Step::DeleteOriginAccessControl { name, .. } => (Delete, "cloudfront_origin_access_control", name.clone(), vec![]),
+            Step::DeleteAliasRecords { domain, target, .. } => (
+                Delete,
+                "route53_alias_records",
+                format!("{domain} A, AAAA"),
+                vec![d("target", target, "")],
+            ),
             Step::CreateApi { name } => (Create, "apigw_api", name.clone(), vec![d("protocol", "", "HTTP")]),
             Step::UpdateApiName { id, before, after } => (Update, "apigw_api", id.clone(), vec![d("name", before, after)]),
             Step::CreateAuthorizer { name, issuer, audience } => (

@@ -64,6 +64,12 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Plan {
     for f in inv.permissions.keys() {
         steps.push(Step::RemovePermission { function: f.clone() });
     }
+    // The distribution before the bucket it reads.
+    let zone_and_domain = stack
+        .hosted()
+        .and_then(|h| h.cloudfront.as_ref())
+        .and_then(|cf| cf.hosted_zone_id.as_deref().zip(cf.domain.as_deref()));
+    super::cloudfront::plan_removal(&mut steps, stack, inv, zone_and_domain);
     if let (Some(b), Some(h)) = (&inv.bucket, stack.hosted()) {
         let bucket = h.bucket.clone();
         for key in [h.discovery_key(), h.jwks_key()] {

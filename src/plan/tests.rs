@@ -245,6 +245,53 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
                 let id = id.clone().unwrap_or_else(&mut next_id);
                 import_definition(inv, &id, name, definition, &mut next_id);
             }
+            Step::CreateOriginAccessControl { name } => {
+                inv.origin_access_control = Some(OriginAccessControlInfo {
+                    id: format!("OAC{}", next_id()),
+                    name: name.clone(),
+                    signing_behavior: "always".into(),
+                    signing_protocol: "sigv4".into(),
+                    origin_type: "s3".into(),
+                })
+            }
+            Step::CreateDistribution { settings } => {
+                let id = format!("E{}", next_id());
+                let mut settings = settings.clone();
+                settings.origin_access_control_id = inv.origin_access_control.as_ref().map(|o| o.id.clone());
+                inv.distribution_record = Some(id.clone());
+                inv.distribution = Some(DistributionInfo {
+                    arn: format!("arn:aws:cloudfront::123456789012:distribution/{id}"),
+                    domain_name: format!("d{}.cloudfront.net", id.to_ascii_lowercase()),
+                    id,
+                    status: "InProgress".into(),
+                    owned: true,
+                    settings,
+                });
+            }
+            Step::UpdateDistribution { settings, .. } => {
+                let d = inv.distribution.as_mut().unwrap();
+                d.settings = settings.clone();
+                d.status = "InProgress".into();
+            }
+            Step::InvalidateDocuments { .. } => {}
+            Step::RecordDistribution { id, .. } => inv.distribution_record = Some(id.clone()),
+            Step::PutAliasRecords { target, .. } => {
+                inv.alias_records = ["A", "AAAA"]
+                    .iter()
+                    .map(|t| AliasRecordInfo {
+                        record_type: t.to_string(),
+                        alias_target: Some(target.clone()),
+                    })
+                    .collect()
+            }
+            Step::DeleteAliasRecords { .. } => inv.alias_records.clear(),
+            Step::AwaitDistribution { .. } => inv.distribution.as_mut().unwrap().status = "Deployed".into(),
+            Step::DisableDistribution { .. } => inv.distribution.as_mut().unwrap().settings.enabled = false,
+            Step::DeleteDistribution { .. } => {
+                inv.distribution = None;
+                inv.distribution_record = None;
+            }
+            Step::DeleteOriginAccessControl { .. } => inv.origin_access_control = None,
         }
     }
     let _ = stack;
@@ -1074,3 +1121,5 @@ fn the_definition_says_what_the_stack_means() {
     // The same stack gives the same bytes.
     assert_eq!(openapi::definition_text(&s, "eu-west-1"), openapi::definition_text(&s, "eu-west-1"));
 }
+
+mod cloudfront;

@@ -268,7 +268,20 @@ impl Env {
             apigw: aws_sdk_apigatewayv2::Client::new(&conf),
             lambda: aws_sdk_lambda::Client::new(&conf),
             kms: aws_sdk_kms::Client::new(&conf),
+            cloudfront: aws_sdk_cloudfront::Client::new(&conf),
+            route53: aws_sdk_route53::Client::new(&conf),
         }
+    }
+
+    /// Puts an ACM certificate for `domain` in `region` of the emulator (`import`: ISSUED; `request`: pending).
+    pub fn certificate(&self, region: &str, domain: &str, how: &str) -> String {
+        let out = Command::new(python())
+            .arg(root().join("tests/support/certificate.py"))
+            .args([&self.moto.endpoint, region, domain, how])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
     }
 }
 
@@ -324,6 +337,8 @@ pub struct Sdk {
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub lambda: aws_sdk_lambda::Client,
     pub kms: aws_sdk_kms::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
+    pub route53: aws_sdk_route53::Client,
 }
 
 #[derive(Debug)]

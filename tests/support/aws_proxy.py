@@ -13,8 +13,10 @@ It forwards every request to --target and, as told:
   --strict                  answers as AWS does where moto is kinder (each rule below names its public source):
                             API Gateway's 409 on overlapping writes to one API and on a share of API writes
                             (--strict-conflict-rate), Block Public Access on every new bucket, OperationAborted
-                            right after CreateBucket, a 301 for a bucket asked from another region, and KMS
-                            Sign's 4,096-byte limit on a RAW message
+                            right after CreateBucket, a 301 for a bucket asked from another region, KMS
+                            Sign's 4,096-byte limit on a RAW message, and CloudFront's rules: a distribution is
+                            InProgress after each change, can be deleted only disabled and deployed, an
+                            invalidation is InProgress at first, OAC names are unique, an OAC in use stays
   --account-public-access-block   the account's Block Public Access is on (S3 Control GetPublicAccessBlock);
                             public bucket policies are then refused whatever the bucket's own setting
   --failed-deployment       GetStage reports a failed automatic deployment
@@ -58,8 +60,10 @@ class Strict:
         # Buckets created through the proxy: their region, and whether the first configuration call is still
         # to be aborted.
         self.buckets = {}
+        # CloudFront: distributions (and invalidations) whose next read still answers InProgress.
+        self.cf_pending = {}
         self.counts = {"conflict_overlap": 0, "conflict_random": 0, "operation_aborted": 0, "redirected": 0,
-                       "public_policy_refused": 0}
+                       "public_policy_refused": 0, "cloudfront_in_progress": 0, "cloudfront_refused": 0}
 
     def count(self, what):
         with self.lock:
@@ -108,6 +112,12 @@ class State:
 def service_of(handler):
     if handler.path.startswith("/v2/"):
         return "apigateway"
+    if handler.path.startswith("/2020-05-31/"):
+        return "cloudfront"
+    if handler.path.startswith("/2013-04-01/"):
+        return "route53"
+    if handler.headers.get("X-Amz-Target", "").startswith("CertificateManager"):
+        return "acm"
     if handler.path.startswith("/v20180820/"):
         return "s3control"
     if handler.path.startswith("/2015-03-31/"):
@@ -125,8 +135,11 @@ def throttle_answer(service):
         return 429, {"x-amzn-ErrorType": "TooManyRequestsException", "Content-Type": "application/json"}, b'{"message":"Too Many Requests"}'
     if service == "lambda":
         return 429, {"x-amzn-ErrorType": "TooManyRequestsException", "Content-Type": "application/json"}, b'{"message":"Rate exceeded","Reason":"CallerRateLimitExceeded"}'
-    if service == "ssm":
+    if service in ("ssm", "acm"):
         return 400, {"Content-Type": "application/x-amz-json-1.1"}, b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
+    if service in ("cloudfront", "route53"):
+        return 400, {"Content-Type": "text/xml"}, (b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                                                   b"<Message>Rate exceeded</Message></Error></ErrorResponse>")
     return 503, {"Content-Type": "application/xml"}, b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
 
 
@@ -271,6 +284,83 @@ class Handler(BaseHTTPRequestHandler):
                                  "are blocked by the BlockPublicPolicy block public access setting." % bucket)
         return None
 
+    def _moto_get(self, path):
+        """A read of moto's own state, signed as the request in hand (moto does not check signatures)."""
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in ("transfer-encoding", "connection", "content-length", "content-type")}
+        resp, data = self._forward("GET", path, b"", headers)
+        return resp.status, data.decode("utf-8", "replace")
+
+    def _strict_cloudfront(self, state):
+        """CloudFront rules of the strict mode. Returns an answer to send instead of forwarding, or None."""
+        strict = state.strict
+        path = urllib.parse.urlsplit(self.path).path
+        parts = path.split("/")
+        refuse = lambda code, message: (409, {"Content-Type": "text/xml"}, (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error></ErrorResponse>"
+            % (code, message)).encode())
+        if self.command == "DELETE" and len(parts) == 4 and parts[2] == "distribution":
+            # DeleteDistribution: "you must first disable the distribution" and wait until its status is Deployed;
+            # otherwise 409 DistributionNotDisabled (CloudFront API Reference, DeleteDistribution; Developer Guide,
+            # "Delete a distribution"). moto deletes an enabled distribution.
+            dist = parts[3]
+            status, doc = self._moto_get("/2020-05-31/distribution/" + dist)
+            with strict.lock:
+                pending = strict.cf_pending.get(dist, 0) > 0
+            if status == 200 and ("<Enabled>true</Enabled>" in doc or pending):
+                strict.count("cloudfront_refused")
+                return refuse("DistributionNotDisabled", "The distribution you are trying to delete has not been disabled.")
+        if self.command == "POST" and path == "/2020-05-31/origin-access-control":
+            # An origin access control's name is unique in the account: 409 OriginAccessControlAlreadyExists
+            # (CloudFront API Reference, CreateOriginAccessControl, Errors). moto accepts duplicates.
+            name = re.search(r"<Name>([^<]*)</Name>", self._strict_body or "")
+            _, listing = self._moto_get("/2020-05-31/origin-access-control")
+            if name and ("<Name>%s</Name>" % name.group(1)) in listing:
+                strict.count("cloudfront_refused")
+                return refuse("OriginAccessControlAlreadyExists", "An origin access control with the same name already exists.")
+        if self.command == "DELETE" and len(parts) == 4 and parts[2] == "origin-access-control":
+            # An OAC a distribution still uses cannot be deleted: 409 OriginAccessControlInUse (CloudFront API
+            # Reference, DeleteOriginAccessControl, Errors). moto deletes it.
+            _, listing = self._moto_get("/2020-05-31/distribution")
+            if ("<OriginAccessControlId>%s</OriginAccessControlId>" % parts[3]) in listing:
+                strict.count("cloudfront_refused")
+                return refuse("OriginAccessControlInUse", "Cannot delete, this origin access control is in use.")
+        return None
+
+    def _strict_cloudfront_answer(self, state, status, data):
+        """After CloudFront answered: a created or updated distribution, and a new invalidation, are InProgress
+        for a while on AWS ("the value of Status is InProgress" until the change has propagated: CloudFront
+        Developer Guide, "Distribution status"; an invalidation likewise, CreateInvalidation). moto answers
+        Deployed and Completed at once: the first read after each change answers InProgress here."""
+        strict = state.strict
+        path = urllib.parse.urlsplit(self.path).path
+        parts = path.split("/")
+        if status in (200, 201) and self.command in ("POST", "PUT"):
+            ident = None
+            if path == "/2020-05-31/distribution":
+                found = re.search(rb"<Id>([^<]+)</Id>", data)
+                ident = found and found.group(1).decode()
+            elif len(parts) == 5 and parts[2] == "distribution" and parts[4] == "config":
+                ident = parts[3]
+            elif len(parts) == 5 and parts[2] == "distribution" and parts[4] == "invalidation":
+                found = re.search(rb"<Id>([^<]+)</Id>", data)
+                ident = found and "invalidation/" + found.group(1).decode()
+            if ident:
+                with strict.lock:
+                    strict.cf_pending[ident] = 1
+            return data
+        if status == 200 and self.command == "GET" and len(parts) in (4, 6) and parts[2] == "distribution":
+            ident = parts[3] if len(parts) == 4 else "invalidation/" + parts[5]
+            with strict.lock:
+                pending = strict.cf_pending.get(ident, 0) > 0
+                if pending:
+                    strict.cf_pending[ident] -= 1
+            if pending:
+                strict.count("cloudfront_in_progress")
+                data = data.replace(b"<Status>Deployed</Status>", b"<Status>InProgress</Status>")
+                data = re.sub(rb"<Status>(Completed|COMPLETED)</Status>", b"<Status>InProgress</Status>", data)
+        return data
+
     def _strict_created(self, state, body):
         """After a CreateBucket that succeeded: the bucket's Block Public Access is all on, as on AWS."""
         bucket, key, query = s3_target(self.path)
@@ -294,6 +384,7 @@ class Handler(BaseHTTPRequestHandler):
                 stats["strict"] = state.strict.counts
             return self._answer(200, {"Content-Type": "application/json"}, json.dumps(stats).encode())
         service = service_of(self)
+        self._strict_body = body.decode("utf-8", "replace") if service == "cloudfront" else None
         if service == "s3control":
             # The account's Block Public Access setting (S3 Control GetPublicAccessBlock).
             if state.args.account_setting_denied:
@@ -352,6 +443,10 @@ class Handler(BaseHTTPRequestHandler):
             refusal = self._strict_s3(state, body)
             if refusal:
                 return self._answer(*refusal)
+        if state.strict and service == "cloudfront":
+            refusal = self._strict_cloudfront(state)
+            if refusal:
+                return self._answer(*refusal)
         if state.strict and service == "apigateway" and self.command in WRITE_METHODS:
             # API Gateway serialises changes to one API: a write while another to the same API is in flight, and
             # now and then one in quick succession, gets 409 ConflictException "Unable to complete operation due
@@ -404,6 +499,8 @@ class Handler(BaseHTTPRequestHandler):
             bucket, key, query = s3_target(self.path)
             if bucket and not key and not query:
                 self._strict_created(state, body)
+        if state.strict and service == "cloudfront":
+            data = self._strict_cloudfront_answer(state, resp.status, data)
         if state.args.corrupt_ssm_dates and service == "ssm":
             data = re.sub(rb'"LastModifiedDate":\s*([0-9.eE+]+)', rb'"LastModifiedDate": "\1"', data)
         if state.args.failed_deployment and service == "apigateway" and self.command == "GET" and resp.status == 200 \
