@@ -114,7 +114,12 @@ fn a_private_bucket_behind_cloudfront_deploys_converges_rotates_and_tears_down()
     assert_eq!(again.writes(), 0, "{}", again.stderr);
 
     // Tokens carry the distribution's URL as their issuer.
-    let token = env.run_via(p, &["token", "--sub", "alice", "--scope", "items.read"]).ok().stdout;
+    let minted = env
+        .run_via(p, &["token", "--sub", "alice", "--scope", "items.read", "--stats"])
+        .ok();
+    // The distribution's record (the issuer URL), then the key: both counted.
+    assert_eq!(calls_of(&minted.stderr, "SSM:GetParameter"), 2, "{}", minted.stderr);
+    let token = minted.stdout;
     let verified = env.run_via(p, &["verify", token.trim(), "--route", "GET /items", "--json"]).ok();
     assert_eq!(json(&verified.stdout)["claims"]["iss"], issuer, "{}", verified.stdout);
 

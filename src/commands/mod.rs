@@ -132,8 +132,23 @@ pub(crate) fn duration(text: &str) -> Result<std::time::Duration, Error> {
         .map_err(|e| Error::Usage(format!("--lock-timeout: {e}")))
 }
 
+/// The clients of this run, once connected: a command that reads the distribution record before its own calls
+/// uses the same clients, so `--stats` counts every call of the run.
+static CONNECTED: std::sync::Mutex<Option<Clients>> = std::sync::Mutex::new(None);
+
 /// AWS clients for the stack: `--region` wins over the stack's `region`, which wins over the config chain.
 pub(crate) async fn connect(g: &Global, stack: &Stack) -> Result<Clients, Error> {
+    if let Some(c) = CONNECTED.lock().ok().and_then(|c| c.clone()) {
+        return Ok(c);
+    }
+    let c = connect_new(g, stack).await?;
+    if let Ok(mut slot) = CONNECTED.lock() {
+        *slot = Some(c.clone());
+    }
+    Ok(c)
+}
+
+async fn connect_new(g: &Global, stack: &Stack) -> Result<Clients, Error> {
     let conn = Connection {
         region: g.aws.region.clone().or_else(|| stack.region.clone()),
         profile: g.aws.profile.clone(),
