@@ -71,16 +71,8 @@ fn assert_gone(env: &Env, name: &str, bucket: &str) {
         env.block_on(sdk.s3.head_bucket().bucket(bucket).send()).is_err(),
         "{name}: bucket left"
     );
-    let params = env
-        .block_on(
-            sdk.ssm
-                .get_parameters_by_path()
-                .path(format!("/jwtstack/{name}"))
-                .recursive(true)
-                .send(),
-        )
-        .unwrap();
-    assert!(params.parameters().is_empty(), "{name}: parameters left: {:?}", params.parameters());
+    let params = env.stack_parameters(name);
+    assert!(params.is_empty(), "{name}: parameters left: {params:?}");
 }
 
 struct Output(i32, String, String);

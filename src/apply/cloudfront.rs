@@ -37,7 +37,7 @@ pub(super) async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Cont
             };
             ssm::put_distribution_record(c, name, &record).await?
         }
-        Step::UpdateDistribution { id, settings, .. } => cloudfront::update_distribution(c, id, Some(settings), &oac()?).await?,
+        Step::UpdateDistribution { id, settings, .. } => cloudfront::update_distribution(c, id, settings, &oac()?).await?,
         Step::InvalidateDocuments { distribution, paths } => {
             let id = cloudfront::invalidate(c, distribution, paths).await?;
             return Ok(Effect::Invalidation(distribution.clone(), id));
@@ -54,7 +54,7 @@ pub(super) async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Cont
                 .ok_or_else(|| missing("the distribution"))?;
             await_distribution(c, stack, &id, *check_issuer, ctx).await?
         }
-        Step::DisableDistribution { id } => cloudfront::update_distribution(c, id, None, "").await?,
+        Step::DisableDistribution { id } => cloudfront::disable_distribution(c, id).await?,
         Step::DeleteDistribution { id } => {
             cloudfront::delete_distribution(c, id).await?;
             ssm::delete_key(c, &crate::names::distribution_record(name)).await?

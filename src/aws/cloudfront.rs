@@ -312,9 +312,25 @@ pub async fn create_distribution(c: &Clients, stack: &str, s: &DistributionSetti
     }
 }
 
-/// Writes `s` over the distribution's configuration (or only `Enabled: false`, to disable it).
-pub async fn update_distribution(c: &Clients, id: &str, s: Option<&DistributionSettings>, oac: &str) -> Result<(), AwsError> {
-    let what = format!("updating CloudFront distribution {id}");
+/// Writes `s` over the distribution's configuration.
+pub async fn update_distribution(c: &Clients, id: &str, s: &DistributionSettings, oac: &str) -> Result<(), AwsError> {
+    rewrite_config(c, id, &format!("updating CloudFront distribution {id}"), |base| {
+        config_of(s, oac, base.caller_reference(), Some(base))
+    })
+    .await
+}
+
+/// Sets `Enabled: false`, everything else as it is: the step before deleting a distribution.
+pub async fn disable_distribution(c: &Clients, id: &str) -> Result<(), AwsError> {
+    rewrite_config(c, id, &format!("disabling CloudFront distribution {id}"), disabled).await
+}
+
+/// Reads the configuration with its ETag, and writes back what `change` makes of it (read again when another
+/// change came in between: `PreconditionFailed` is retried).
+async fn rewrite_config<F>(c: &Clients, id: &str, what: &str, change: F) -> Result<(), AwsError>
+where
+    F: Fn(&DistributionConfig) -> Result<DistributionConfig, aws_sdk_cloudfront::error::BuildError>,
+{
     when_busy(|| async {
         let current = c
             .cloudfront
@@ -322,15 +338,12 @@ pub async fn update_distribution(c: &Clients, id: &str, s: Option<&DistributionS
             .id(id)
             .send()
             .await
-            .map_err(|e| classify(what.clone(), e))?;
+            .map_err(|e| classify(what, e))?;
         let etag = current.e_tag().unwrap_or_default().to_string();
         let Some(base) = current.distribution_config() else {
-            return Err(AwsError::new(what.clone(), ErrorKind::Other, "the answer has no configuration"));
+            return Err(AwsError::new(what, ErrorKind::Other, "the answer has no configuration"));
         };
-        let config = match s {
-            Some(s) => config_of(s, oac, base.caller_reference(), Some(base)).map_err(|e| build_error(&what, e))?,
-            None => disabled(base).map_err(|e| build_error(&what, e))?,
-        };
+        let config = change(base).map_err(|e| build_error(what, e))?;
         c.cloudfront
             .update_distribution()
             .id(id)
@@ -338,13 +351,13 @@ pub async fn update_distribution(c: &Clients, id: &str, s: Option<&DistributionS
             .distribution_config(config)
             .send()
             .await
-            .map_err(|e| classify(what.clone(), e))?;
+            .map_err(|e| classify(what, e))?;
         Ok(())
     })
     .await
 }
 
-/// The configuration as it is, disabled: the step before deleting a distribution.
+/// The configuration as it is, disabled.
 fn disabled(base: &DistributionConfig) -> Result<DistributionConfig, aws_sdk_cloudfront::error::BuildError> {
     DistributionConfig::builder()
         .caller_reference(base.caller_reference())

@@ -248,6 +248,21 @@ impl Env {
         out.parameter().cloned()
     }
 
+    /// The names of the stack's SSM parameters (everything under `/jwtstack/{name}`).
+    pub fn stack_parameters(&self, name: &str) -> Vec<String> {
+        let sdk = self.sdk();
+        let out = self
+            .block_on(
+                sdk.ssm
+                    .get_parameters_by_path()
+                    .path(format!("/jwtstack/{name}"))
+                    .recursive(true)
+                    .send(),
+            )
+            .unwrap();
+        out.parameters().iter().filter_map(|p| p.name().map(str::to_string)).collect()
+    }
+
     /// An SSM parameter's decrypted value and version; `None` when it does not exist.
     pub fn parameter_value(&self, name: &str) -> Option<(String, i64)> {
         let p = self.parameter(name)?;
