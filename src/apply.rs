@@ -16,6 +16,10 @@ use crate::names::{integration_marker, permission_id, source_arn};
 use crate::plan::{Document, IntegrationSpec, Inventory, KeyHome, Plan, Step};
 
 mod cloudfront;
+mod lanes;
+mod surface;
+
+use lanes::{lanes, parallel_group};
 
 /// What exists after (part of) a run: the ids later steps need.
 #[derive(Debug, Default, Clone)]
@@ -33,6 +37,10 @@ pub struct Context {
     pub invalidations: Vec<(String, String)>,
     /// `--no-wait`: do not wait for CloudFront (and so do not read the issuer through it).
     pub no_wait: bool,
+    /// The access log's group.
+    pub log_group_arn: Option<String>,
+    /// The API domain created in this run: its endpoint and that endpoint's zone.
+    pub api_domain_target: Option<(String, String)>,
 }
 
 impl Context {
@@ -48,6 +56,13 @@ impl Context {
             distribution: inv.distribution.as_ref().map(|d| (d.id.clone(), d.domain_name.clone())),
             invalidations: Vec::new(),
             no_wait: false,
+            log_group_arn: inv.log_group.as_ref().map(|g| g.arn.clone()),
+            // The stack's domain (one it tagged); a domain created in the run replaces it.
+            api_domain_target: inv
+                .api_domains
+                .iter()
+                .find(|d| d.owned)
+                .map(|d| (d.target.clone(), d.target_zone.clone())),
         }
     }
 }
@@ -110,41 +125,6 @@ pub async fn apply(
         let all: Vec<usize> = (0..plan.steps.len()).collect();
         run.lane(&all, ctx).await.map_err(|e| run.report(e))
     }
-}
-
-/// The steps of the two first lanes and the rest, as indices into the plan.
-fn lanes(steps: &[Step]) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
-    let is_issuer = |s: &Step| {
-        matches!(
-            s,
-            Step::CreateKey { .. }
-                | Step::RecordPublicKey { .. }
-                | Step::TagBucket { .. }
-                | Step::CreateBucket { .. }
-                | Step::PutPublicAccessBlock { .. }
-                | Step::PutBucketPolicy { .. }
-                | Step::DeleteBucketPolicy { .. }
-                | Step::PutObject { .. }
-                | Step::UpdateKeys { .. }
-                | Step::CreateOriginAccessControl { .. }
-                | Step::CreateDistribution { .. }
-                | Step::RecordDistribution { .. }
-                | Step::UpdateDistribution { .. }
-                | Step::InvalidateDocuments { .. }
-                | Step::PutAliasRecords { .. }
-                | Step::AwaitDistribution { .. }
-        )
-    };
-    let is_api_head = |s: &Step| {
-        matches!(
-            s,
-            Step::CreateApi { .. } | Step::UpdateApiName { .. } | Step::CreateIntegration { .. }
-        )
-    };
-    let issuer: Vec<usize> = (0..steps.len()).take_while(|&i| is_issuer(&steps[i])).collect();
-    let api_head: Vec<usize> = (issuer.len()..steps.len()).filter(|&i| is_api_head(&steps[i])).collect();
-    let rest: Vec<usize> = (issuer.len()..steps.len()).filter(|i| !api_head.contains(i)).collect();
-    (issuer, api_head, rest)
 }
 
 /// A failed lane: the step (plan index) and why, or an interruption.
@@ -252,6 +232,9 @@ enum Effect {
     Distribution(String, String),
     /// An invalidation: distribution, id.
     Invalidation(String, String),
+    LogGroup(String),
+    /// An API domain: its endpoint, and that endpoint's zone.
+    ApiDomain(String, String),
 }
 
 impl Context {
@@ -277,6 +260,8 @@ impl Context {
             Effect::OriginAccessControl(id) => self.origin_access_control = Some(id),
             Effect::Distribution(id, domain) => self.distribution = Some((id, domain)),
             Effect::Invalidation(distribution, id) => self.invalidations.push((distribution, id)),
+            Effect::LogGroup(arn) => self.log_group_arn = Some(arn),
+            Effect::ApiDomain(target, zone) => self.api_domain_target = Some((target, zone)),
         }
     }
 }
@@ -287,28 +272,19 @@ async fn imported(c: &Clients, stack: &Stack, api: crate::plan::ApiInfo) -> Resu
     Ok(Effect::Imported(api.id, api.endpoint, authorizer.map(|a| a.id)))
 }
 
-/// Steps that may run at the same time as their neighbours of the same group: they touch different
-/// resources and need nothing from each other. Every other step runs alone, in order. Writes to the API are
-/// never in a group: API Gateway serialises changes to one API and answers 409 "concurrent modification" to
-/// overlapping writes (terraform-provider-aws issues 18018 and 37897), and its 10-per-second quota bounds them
-/// anyway.
-fn parallel_group(step: &Step) -> Option<u8> {
-    Some(match step {
-        Step::PutObject { .. } => 1,
-        Step::AddPermission { .. } | Step::ReplacePermission { .. } => 4,
-        Step::RemovePermission { .. } => 7,
-        Step::DeleteObject { .. } => 8,
-        Step::DeleteKey { .. } => 9,
-        _ => return None,
-    })
-}
-
 /// How many independent steps run at once; API Gateway calls are paced on top of this.
 const PARALLEL_STEPS: usize = 16;
 
 async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Result<Effect, AwsError> {
     let name = &stack.name;
     let api_id = || ctx.api_id.clone().ok_or_else(|| missing("the API id"));
+    // The stack's authorizer, or none for a public route.
+    let authorizer = |public: bool| -> Result<Option<String>, AwsError> {
+        if public {
+            return Ok(None);
+        }
+        ctx.authorizer_id.clone().map(Some).ok_or_else(|| missing("the authorizer id"))
+    };
     match step {
         Step::CreateKey {
             kid,
@@ -400,6 +376,22 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
         | Step::DisableDistribution { .. }
         | Step::DeleteDistribution { .. }
         | Step::DeleteOriginAccessControl { .. } => return cloudfront::run_step(c, stack, step, ctx).await,
+        Step::UpdateCors { .. }
+        | Step::CreateStage { .. }
+        | Step::ConfigureStage { .. }
+        | Step::DeleteAccessLog
+        | Step::CreateLogGroup { .. }
+        | Step::PutLogRetention { .. }
+        | Step::DeleteLogGroup { .. }
+        | Step::PutStackRecord { .. }
+        | Step::DeleteStackRecord { .. }
+        | Step::CreateApiDomain { .. }
+        | Step::UpdateApiDomain { .. }
+        | Step::CreateApiMapping { .. }
+        | Step::DeleteApiMapping { .. }
+        | Step::DeleteApiDomain { .. }
+        | Step::PutApiAliasRecords { .. }
+        | Step::DeleteApiAliasRecords { .. } => return surface::run_step(c, stack, step, ctx).await,
         Step::CreateApi { name: api_name } => {
             let api = create_once(api_name, || apigw::create_api(c, api_name, name), || apigw::find_owned_api(c, name)).await?;
             return Ok(Effect::Api(api.id, api.endpoint));
@@ -462,8 +454,13 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
             .await?;
             return Ok(Effect::Integration(spec.clone(), id));
         }
-        Step::CreateRoute { key, scopes, integration } => {
-            let auth = ctx.authorizer_id.clone().ok_or_else(|| missing("the authorizer id"))?;
+        Step::CreateRoute {
+            key,
+            scopes,
+            integration,
+            public,
+        } => {
+            let auth = authorizer(*public)?;
             let target = ctx
                 .integrations
                 .get(integration)
@@ -472,7 +469,7 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
             let api = api_id()?;
             create_once(
                 key,
-                || apigw::create_route(c, &api, key, &auth, scopes, &target),
+                || apigw::create_route(c, &api, key, auth.as_deref(), scopes, &target, name),
                 || async { Ok(apigw::list_routes(c, &api).await?.iter().any(|r| &r.key == key).then_some(())) },
             )
             .await?;
@@ -482,9 +479,10 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
             key,
             scopes,
             integration,
+            public,
             ..
         } => {
-            let auth = ctx.authorizer_id.clone().ok_or_else(|| missing("the authorizer id"))?;
+            let auth = authorizer(*public)?;
             let target = ctx
                 .integrations
                 .get(integration)
@@ -492,17 +490,8 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, ctx: &Context) -> Res
                 .ok_or_else(|| missing("the integration id"))?;
             {
                 let api = api_id()?;
-                when_busy(|| apigw::update_route(c, &api, id, key, &auth, scopes, &target)).await?
+                when_busy(|| apigw::update_route(c, &api, id, key, auth.as_deref(), scopes, &target, name)).await?
             };
-        }
-        Step::CreateStage => {
-            let api = api_id()?;
-            create_once(
-                "the $default stage",
-                || apigw::create_stage(c, &api, name),
-                || async { Ok(apigw::find_default_stage(c, &api, name).await?.map(|_| ())) },
-            )
-            .await?
         }
         Step::UpdateStage => {
             let api = api_id()?;

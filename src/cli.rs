@@ -13,6 +13,7 @@ impl Command {
             | Command::Teardown { aws, .. }
             | Command::Unlock { aws, .. }
             | Command::Outputs { aws }
+            | Command::Logs { aws, .. }
             | Command::Rotate { aws, .. }
             | Command::Status { aws }
             | Command::Keys { aws, .. }
@@ -197,6 +198,25 @@ pub enum Command {
     /// Print the deployed stack's outputs (endpoint, issuer, document URLs, authorizer id, key parameter).
     #[command(after_help = "Example:\n  jwtstack outputs --json")]
     Outputs {
+        #[command(flatten)]
+        aws: AwsOpts,
+    },
+    /// Print the API's recent requests from the access log (`access_log:`), denied ones with the authorizer's
+    /// reason and its fix.
+    #[command(
+        after_help = "Examples:\n  jwtstack logs --since 1h --status 401\n  jwtstack logs --follow --status 4xx\n  \
+                            jwtstack logs --json | jq 'select(.authorizerError != \"-\")'"
+    )]
+    Logs {
+        /// How far back to read: 90s, 15m, 1h, 1d.
+        #[arg(long, default_value = "15m", value_name = "DURATION")]
+        since: String,
+        /// Keep printing new requests as they arrive (every 2 s), until Ctrl-C.
+        #[arg(long)]
+        follow: bool,
+        /// Only requests with this status (401) or class (4xx).
+        #[arg(long, value_name = "STATUS")]
+        status: Option<String>,
         #[command(flatten)]
         aws: AwsOpts,
     },

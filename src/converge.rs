@@ -224,7 +224,7 @@ async fn check_deployment(c: &Clients, plan: &Plan, ctx: &Context) -> Result<(),
         .steps
         .iter()
         .flat_map(Step::parts)
-        .any(|s| s.is_api_content() || matches!(s, Step::CreateStage | Step::UpdateStage));
+        .any(|s| s.is_api_content() || matches!(s, Step::CreateStage { .. } | Step::UpdateStage));
     let Some(api) = ctx.api_id.as_deref().filter(|_| touches_api) else {
         return Ok(());
     };

@@ -40,6 +40,7 @@ pub mod exit;
 #[doc(hidden)]
 pub mod output;
 
+pub(crate) mod access_log;
 pub(crate) mod apply;
 pub(crate) mod aws;
 pub(crate) mod clock;

@@ -134,6 +134,38 @@ pub fn well_known_arn(region: &str, bucket: &str, prefix: &str) -> String {
     format!("arn:{}:s3:::{bucket}/{prefix}.well-known/*", partition(region))
 }
 
+/// The operation name of a public route the stack adds to an adopted API: how the stack finds it again.
+pub fn route_marker(stack: &str) -> String {
+    format!("jwtstack:{stack}")
+}
+
+/// `/jwtstack/{name}/access-log`: the access log's group, written before the group is created and removed
+/// after it is deleted, so that a stack that stops declaring `access_log` still finds (and removes) its group.
+pub fn access_log_record(stack: &str) -> String {
+    format!("/jwtstack/{stack}/access-log")
+}
+
+/// `/jwtstack/{name}/domain`: the API's custom domain name, recorded like the access log's group.
+pub fn api_domain_record(stack: &str) -> String {
+    format!("/jwtstack/{stack}/domain")
+}
+
+/// The CloudWatch Logs group of the stack's access log.
+pub fn access_log_group(stack: &str) -> String {
+    format!("/jwtstack/{stack}/access")
+}
+
+/// The access log's format: one JSON object per request, with API Gateway's `$context` variables. The field
+/// names are what `jwtstack logs` reads; `authorizerError` is the JWT authorizer's reason for a 401/403
+/// ("Customizing HTTP API access logs": `$context.authorizer.error`).
+pub const ACCESS_LOG_FORMAT: &str = concat!(
+    r#"{"requestId":"$context.requestId","requestTime":"$context.requestTimeEpoch","ip":"$context.identity.sourceIp","#,
+    r#""method":"$context.httpMethod","path":"$context.path","routeKey":"$context.routeKey","status":"$context.status","#,
+    r#""authorizerError":"$context.authorizer.error","integrationError":"$context.integrationErrorMessage","#,
+    r#""responseLatency":"$context.responseLatency","integrationLatency":"$context.integrationLatency","#,
+    r#""errorMessage":"$context.error.message","sub":"$context.authorizer.claims.sub"}"#
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

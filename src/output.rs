@@ -37,6 +37,23 @@ pub struct Outputs {
     /// The CloudFront distribution in front of the issuer bucket (`issuer.cloudfront`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloudfront_distribution: Option<CloudFrontOutputs>,
+    /// The API's custom domain (`domain`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_domain: Option<ApiDomainOutputs>,
+    /// The access log's CloudWatch Logs group (`access_log`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_log_group: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
+pub struct ApiDomainOutputs {
+    /// `https://api.example.com`.
+    pub url: String,
+    /// The regional endpoint the name points at (`d-abc123.execute-api.{region}.amazonaws.com`).
+    pub target: Option<String>,
+    /// The DNS record to add when jwtstack does not write it (no `hosted_zone_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_record_to_add: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]

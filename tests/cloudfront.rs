@@ -242,19 +242,7 @@ fn a_custom_domain_gets_its_certificate_checked_and_its_alias_records() {
     let cfg = dist.distribution().unwrap().distribution_config().unwrap();
     assert_eq!(cfg.aliases().unwrap().items(), ["auth.example.com"]);
     assert_eq!(cfg.viewer_certificate().unwrap().acm_certificate_arn(), Some(issued.as_str()));
-    let records = env
-        .block_on(sdk.route53.list_resource_record_sets().hosted_zone_id(&zone).send())
-        .unwrap();
-    let aliases: Vec<(String, String)> = records
-        .resource_record_sets()
-        .iter()
-        .filter_map(|r| {
-            Some((
-                r.r#type().as_str().to_string(),
-                r.alias_target()?.dns_name().trim_end_matches('.').to_string(),
-            ))
-        })
-        .collect();
+    let aliases = env.alias_records(&zone);
     assert!(aliases.contains(&("A".into(), domain.clone())), "{aliases:?}");
     assert!(aliases.contains(&("AAAA".into(), domain.clone())), "{aliases:?}");
     let again = env.run(&["deploy", "--stats"]).ok();

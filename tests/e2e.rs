@@ -6,6 +6,7 @@
 
 mod common;
 
+mod api_surface;
 mod attacks;
 mod check;
 mod cli;

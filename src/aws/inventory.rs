@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{AwsError, Clients, acm, apigw, cloudfront, kms, lambda, route53, s3, ssm};
+use super::{AwsError, Clients, acm, apigw, cloudfront, kms, lambda, logs, route53, s3, ssm};
 use crate::config::{ApiRef, Integration, KeyStore, Stack};
 use crate::names::{integration_marker, permission_id};
 use crate::plan::Inventory;
@@ -39,6 +39,12 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
         }
     }
     let distribution_record = params.distribution.take();
+    let (log_group_record, api_domain_record) = (params.access_log.take(), params.api_domain.take());
+    let mut surface = Surface {
+        log_group: stack.access_log.is_some() || log_group_record.is_some(),
+        domains: stack.domain.is_some() || api_domain_record.is_some(),
+        ..Surface::default()
+    };
     let mut inv = Inventory {
         region: c.region.clone(),
         keys: params.key_infos,
@@ -48,9 +54,18 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
         lock_holder: params.lock.map(|v| crate::lock::describe(&v)),
         bucket,
         objects,
+        log_group_record,
+        api_domain_record,
         ..Inventory::default()
     };
-    read_cloudfront(c, stack, distribution_record, &mut inv).await?;
+    tokio::try_join!(
+        read_cloudfront(c, stack, distribution_record, &mut inv),
+        read_surface(c, stack, &mut surface),
+    )?;
+    inv.log_group = surface.found_group;
+    inv.api_domains = surface.found_domains;
+    inv.api_certificate = surface.certificate;
+    inv.api_alias_records = surface.records;
     if let Some((api, authorizer, integrations, routes, stage)) = api_part {
         inv.api = Some(api);
         inv.authorizer = authorizer;
@@ -163,5 +178,54 @@ async fn read_cloudfront(c: &Clients, stack: &Stack, record: Option<ssm::Distrib
     inv.origin_access_control = oac;
     inv.certificate = certificate;
     inv.alias_records = records;
+    Ok(())
+}
+
+/// The access log's group and the API's custom domains: what to read, and what was found.
+#[derive(Default)]
+struct Surface {
+    log_group: bool,
+    domains: bool,
+    found_group: Option<crate::plan::LogGroupInfo>,
+    found_domains: Vec<crate::plan::ApiDomainInfo>,
+    certificate: Option<crate::plan::CertificateInfo>,
+    records: Vec<crate::plan::AliasRecordInfo>,
+}
+
+/// Read when the stack declares them or recorded creating them (a stack that no longer declares them removes
+/// them); a stack that uses neither makes none of these calls (and needs no permission for them).
+async fn read_surface(c: &Clients, stack: &Stack, s: &mut Surface) -> Result<(), AwsError> {
+    let group = async {
+        match s.log_group {
+            true => logs::find_group(c, &stack.access_log_group(), &stack.name).await,
+            false => Ok(None),
+        }
+    };
+    let domains = async {
+        match s.domains {
+            true => apigw::stack_domains(c, &stack.name, stack.domain.as_ref().map(|d| d.name.as_str())).await,
+            false => Ok(Vec::new()),
+        }
+    };
+    let certificate = async {
+        match &stack.domain {
+            Some(d) if d.certificate_arn.split(':').nth(3) == Some(c.region.as_str()) => {
+                acm::describe_regional_certificate(c, &d.certificate_arn).await
+            }
+            _ => Ok(None),
+        }
+    };
+    let records = async {
+        match stack
+            .domain
+            .as_ref()
+            .and_then(|d| d.hosted_zone_id.as_deref().map(|z| (z, d.name.as_str())))
+        {
+            Some((zone, domain)) => route53::read_alias_records(c, zone, domain).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (g, d, cert, r) = tokio::try_join!(group, domains, certificate, records)?;
+    (s.found_group, s.found_domains, s.certificate, s.records) = (g, d, cert, r);
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod cloudfront;
 pub mod inventory;
 pub mod kms;
 pub mod lambda;
+pub mod logs;
 pub mod pace;
 pub mod retry;
 pub mod route53;
@@ -363,13 +364,18 @@ impl CallStats {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).throttled
     }
 
-    /// Write calls: everything that is not a Get/List/Head/Describe (or KMS Sign, which changes nothing).
+    /// Write calls: everything that is not a Get/List/Head/Describe/Filter (or KMS Sign, which changes nothing).
     pub fn writes(&self) -> u64 {
         self.calls()
             .iter()
             .filter(|(k, _)| {
                 let op = k.split(':').nth(1).unwrap_or("");
-                !(op.starts_with("Get") || op.starts_with("List") || op.starts_with("Head") || op.starts_with("Describe") || op == "Sign")
+                !(op.starts_with("Get")
+                    || op.starts_with("List")
+                    || op.starts_with("Head")
+                    || op.starts_with("Describe")
+                    || op.starts_with("Filter")
+                    || op == "Sign")
             })
             .map(|(_, n)| n)
             .sum()
@@ -489,7 +495,10 @@ pub struct Clients {
     pub cloudfront: aws_sdk_cloudfront::Client,
     /// ACM in us-east-1, the only region whose certificates CloudFront uses.
     pub acm_us_east_1: aws_sdk_acm::Client,
+    /// ACM in the stack's region (the API's custom domain).
+    pub acm: aws_sdk_acm::Client,
     pub route53: aws_sdk_route53::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     /// Calls go to `--endpoint-url` / `AWS_ENDPOINT_URL` (an emulator), which serves no public URL of AWS's.
     pub on_emulator: bool,
     pub region: String,
@@ -538,17 +547,14 @@ impl Clients {
         let custom_endpoint = endpoint.is_some();
         let stats = CallStats::default();
         stats.watch_waits(endpoint.clone());
-        let s3_conf = aws_sdk_s3::config::Builder::from(&shared)
-            .force_path_style(custom_endpoint)
-            .interceptor(CountingInterceptor(stats.clone()))
-            .build();
-        let ssm_conf = aws_sdk_ssm::config::Builder::from(&shared)
-            .interceptor(CountingInterceptor(stats.clone()))
-            .build();
-        let kms_conf = aws_sdk_kms::config::Builder::from(&shared)
-            .interceptor(CountingInterceptor(stats.clone()))
-            .build();
-        let mut apigw_conf = aws_sdk_apigatewayv2::config::Builder::from(&shared).interceptor(CountingInterceptor(stats.clone()));
+        // Every client counts its calls (`--stats`, the benchmarks).
+        macro_rules! counted {
+            ($sdk:ident) => {
+                $sdk::config::Builder::from(&shared).interceptor(CountingInterceptor(stats.clone()))
+            };
+        }
+        let s3_conf = counted!(aws_sdk_s3).force_path_style(custom_endpoint).build();
+        let mut apigw_conf = counted!(aws_sdk_apigatewayv2);
         {
             // A hair under the rate and burst asked for, so that network jitter does not push a call over.
             let rate = conn.max_rps * 0.98;
@@ -557,41 +563,27 @@ impl Clients {
             let http = shared.http_client().unwrap_or_else(pace::default_http_client);
             apigw_conf = apigw_conf.http_client(pace::PacedClient::new(http, std::sync::Arc::new(pacer)));
         }
-        let apigw_conf = apigw_conf.build();
-        let lambda_conf = aws_sdk_lambda::config::Builder::from(&shared)
-            .interceptor(CountingInterceptor(stats.clone()))
-            .build();
-        let sts_conf = aws_sdk_sts::config::Builder::from(&shared)
-            .interceptor(CountingInterceptor(stats.clone()))
-            .build();
-        let mut s3control_conf = aws_sdk_s3control::config::Builder::from(&shared).interceptor(CountingInterceptor(stats.clone()));
+        let mut s3control_conf = counted!(aws_sdk_s3control);
         if let Some(endpoint) = endpoint {
             s3control_conf = s3control_conf.endpoint_resolver(account::FixedEndpoint(endpoint));
         }
-        let s3control_conf = s3control_conf.build();
-        // CloudFront and Route 53 are global services; ACM is asked in us-east-1 whatever the stack's region.
-        let cloudfront_conf = aws_sdk_cloudfront::config::Builder::from(&shared)
-            .interceptor(CountingInterceptor(stats.clone()))
-            .build();
-        let acm_conf = aws_sdk_acm::config::Builder::from(&shared)
-            .region(aws_config::Region::new("us-east-1"))
-            .interceptor(CountingInterceptor(stats.clone()))
-            .build();
-        let route53_conf = aws_sdk_route53::config::Builder::from(&shared)
-            .interceptor(CountingInterceptor(stats.clone()))
-            .build();
+        // CloudFront and Route 53 are global services; CloudFront's certificates are asked in us-east-1
+        // whatever the stack's region, the API domain's in the stack's region.
+        let acm_us_east_1 = counted!(aws_sdk_acm).region(aws_config::Region::new("us-east-1")).build();
         Ok(Clients {
-            cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront_conf),
-            acm_us_east_1: aws_sdk_acm::Client::from_conf(acm_conf),
-            route53: aws_sdk_route53::Client::from_conf(route53_conf),
+            cloudfront: aws_sdk_cloudfront::Client::from_conf(counted!(aws_sdk_cloudfront).build()),
+            acm_us_east_1: aws_sdk_acm::Client::from_conf(acm_us_east_1),
+            acm: aws_sdk_acm::Client::from_conf(counted!(aws_sdk_acm).build()),
+            route53: aws_sdk_route53::Client::from_conf(counted!(aws_sdk_route53).build()),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(counted!(aws_sdk_cloudwatchlogs).build()),
             on_emulator: custom_endpoint,
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
-            ssm: aws_sdk_ssm::Client::from_conf(ssm_conf),
-            kms: aws_sdk_kms::Client::from_conf(kms_conf),
-            apigw: aws_sdk_apigatewayv2::Client::from_conf(apigw_conf),
-            lambda: aws_sdk_lambda::Client::from_conf(lambda_conf),
-            sts: aws_sdk_sts::Client::from_conf(sts_conf),
-            s3control: aws_sdk_s3control::Client::from_conf(s3control_conf),
+            ssm: aws_sdk_ssm::Client::from_conf(counted!(aws_sdk_ssm).build()),
+            kms: aws_sdk_kms::Client::from_conf(counted!(aws_sdk_kms).build()),
+            apigw: aws_sdk_apigatewayv2::Client::from_conf(apigw_conf.build()),
+            lambda: aws_sdk_lambda::Client::from_conf(counted!(aws_sdk_lambda).build()),
+            sts: aws_sdk_sts::Client::from_conf(counted!(aws_sdk_sts).build()),
+            s3control: aws_sdk_s3control::Client::from_conf(s3control_conf.build()),
             region,
             stats,
         })

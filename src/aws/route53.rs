@@ -44,7 +44,9 @@ pub async fn read_alias_records(c: &Clients, zone: &str, domain: &str) -> Result
         .collect())
 }
 
-async fn change(c: &Clients, zone: &str, domain: &str, target: &str, action: ChangeAction) -> Result<(), AwsError> {
+/// `target` is the alias target's DNS name and hosted zone.
+async fn change(c: &Clients, zone: &str, domain: &str, target: (&str, &str), action: ChangeAction) -> Result<(), AwsError> {
+    let (target, target_zone) = target;
     let what = format!(
         "{} the alias records of {domain} in Route 53 hosted zone {zone}",
         match action {
@@ -56,7 +58,7 @@ async fn change(c: &Clients, zone: &str, domain: &str, target: &str, action: Cha
     let mut changes = Vec::new();
     for t in [RrType::A, RrType::Aaaa] {
         let alias = AliasTarget::builder()
-            .hosted_zone_id(CLOUDFRONT_ZONE_ID)
+            .hosted_zone_id(target_zone)
             .dns_name(target)
             .evaluate_target_health(false)
             .build()
@@ -76,7 +78,7 @@ async fn change(c: &Clients, zone: &str, domain: &str, target: &str, action: Cha
         );
     }
     let batch = ChangeBatch::builder()
-        .comment("jwtstack: the issuer's domain to its CloudFront distribution")
+        .comment("jwtstack: a stack's domain to its AWS endpoint")
         .set_changes(Some(changes))
         .build()
         .map_err(build)?;
@@ -109,9 +111,18 @@ async fn change(c: &Clients, zone: &str, domain: &str, target: &str, action: Cha
 
 /// Creates or updates the A and AAAA alias records of `domain` to the distribution `target`.
 pub async fn put_alias_records(c: &Clients, zone: &str, domain: &str, target: &str) -> Result<(), AwsError> {
-    change(c, zone, domain, target, ChangeAction::Upsert).await
+    change(c, zone, domain, (target, CLOUDFRONT_ZONE_ID), ChangeAction::Upsert).await
 }
 
 pub async fn delete_alias_records(c: &Clients, zone: &str, domain: &str, target: &str) -> Result<(), AwsError> {
+    change(c, zone, domain, (target, CLOUDFRONT_ZONE_ID), ChangeAction::Delete).await
+}
+
+/// The A and AAAA alias records of the API's `domain` to its regional endpoint (`target`: name and zone).
+pub async fn put_api_alias_records(c: &Clients, zone: &str, domain: &str, target: (&str, &str)) -> Result<(), AwsError> {
+    change(c, zone, domain, target, ChangeAction::Upsert).await
+}
+
+pub async fn delete_api_alias_records(c: &Clients, zone: &str, domain: &str, target: (&str, &str)) -> Result<(), AwsError> {
     change(c, zone, domain, target, ChangeAction::Delete).await
 }

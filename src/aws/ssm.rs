@@ -28,6 +28,9 @@ pub struct StackParameters {
     pub key_timeline: Option<KeyTimeline>,
     /// `/jwtstack/{name}/distribution` (see [`DistributionRecord`]).
     pub distribution: Option<DistributionRecord>,
+    /// `/jwtstack/{name}/access-log` and `/jwtstack/{name}/domain`: the log group and the API domain.
+    pub access_log: Option<String>,
+    pub api_domain: Option<String>,
 }
 
 /// The stack's CloudFront distribution, as recorded right after it was created.
@@ -46,6 +49,18 @@ pub async fn put_distribution_record(c: &Clients, stack: &str, record: &Distribu
         &names::distribution_record(stack),
         &value,
         "jwtstack: the CloudFront distribution in front of the issuer bucket; not secret",
+    )
+    .await
+}
+
+/// Records a resource of the stack that no tag search finds cheaply (the log group, the API domain).
+pub async fn put_stack_record(c: &Clients, stack: &str, parameter: &str, value: &str) -> Result<(), AwsError> {
+    put_record(
+        c,
+        stack,
+        parameter,
+        value,
+        "jwtstack: a resource of the stack, for teardown; not secret",
     )
     .await
 }
@@ -92,6 +107,14 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
             }
             if name == marker {
                 out.bucket_marker = p.value().map(str::to_string);
+                continue;
+            }
+            if name == names::access_log_record(stack) {
+                out.access_log = p.value().map(str::to_string);
+                continue;
+            }
+            if name == names::api_domain_record(stack) {
+                out.api_domain = p.value().map(str::to_string);
                 continue;
             }
             if name == names::distribution_record(stack) {

@@ -1,5 +1,6 @@
 //! One function per subcommand. Results go to stdout; progress and logs to stderr.
 
+mod logs;
 mod newcomer;
 mod rotate;
 mod serve;
@@ -30,6 +31,15 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
         other => other,
     };
     let mut stack = config::load(&g.file)?;
+    // Valid but likely a mistake: said where the stack file is checked or applied.
+    if matches!(
+        command,
+        Command::Validate | Command::Check { .. } | Command::Plan { .. } | Command::Deploy { .. } | Command::Serve(_)
+    ) {
+        for w in stack.warnings() {
+            eprintln!("warning: {w}");
+        }
+    }
     // `cloudfront: true` names the issuer after the distribution deploy created: the commands that put the
     // issuer URL in a token, compare a token's `iss` with it, or show it, read it from the stack's record.
     let shows_issuer = matches!(
@@ -113,6 +123,7 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
                 Command::Unlock { yes, .. } => stack::unlock(&c, &stack, yes).await,
                 Command::Rotate { step, .. } => rotate::rotate(g, &c, &stack, step).await,
                 Command::Status { .. } => rotate::status(g, &c, &stack).await,
+                Command::Logs { since, follow, status, .. } => logs::logs(g, &c, &stack, &since, follow, status.as_deref()).await,
                 Command::Keys {
                     command: KeysCommand::Delete { kid, yes },
                     ..

@@ -71,6 +71,16 @@ routes:                   # 1 to 300
     scopes: [{scope}]     # a token needs at least one of these in its `scope` (or `scp`) claim
     integration:
       {integration}
+  # A public route (a login or health endpoint): no token, no scopes.
+  # - route: POST /login
+  #   auth: none
+  #   integration: {{lambda: "arn:aws:lambda:..."}}
+
+# The API around the routes (README, "The API around the authorizer"):
+# cors: {{allow_origins: [https://app.example.com], allow_methods: [GET, POST], allow_headers: [authorization, content-type]}}
+# access_log: {{retention_days: 30}}          # /jwtstack/{name}/access; read it with `jwtstack logs`
+# throttling: {{rate: 100, burst: 200}}       # the stage's default route limits
+# domain: {{name: api.example.com, certificate_arn: "arn:aws:acm:REGION:...", hosted_zone_id: Z...}}
 "#,
         name = v.name,
         bucket = config::yaml_scalar(&v.bucket),

@@ -55,6 +55,12 @@ pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Err
             "serving `{}`: {routes} route(s) on http://{addr}, {n} key(s) from {described}; Ctrl-C stops",
             stack.name
         );
+        if stack.throttling.is_some() {
+            eprintln!("note: throttling is not emulated (API Gateway applies `throttling` on AWS; serve never answers 429)");
+        }
+        if stack.access_log.is_some() {
+            eprintln!("note: requests are logged here on stderr, not to the CloudWatch Logs group");
+        }
     })
     .await
     .map_err(Error::Failure)?;

@@ -10,7 +10,7 @@ use crate::cli::Global;
 use crate::config::{KeyStore, Stack};
 use crate::converge::{Converged, Goal, converge};
 use crate::error::Error;
-use crate::output::{CloudFrontOutputs, DeployJson, Outputs, TeardownJson, to_json};
+use crate::output::{ApiDomainOutputs, CloudFrontOutputs, DeployJson, Outputs, TeardownJson, to_json};
 use crate::plan::{self, render_text};
 use crate::{exit, issuer, lock};
 
@@ -45,6 +45,18 @@ fn outputs_of(stack: &Stack, region: &str, ctx: &Context) -> Outputs {
                     _ => None,
                 },
             }),
+        api_domain: stack.domain.as_ref().map(|d| {
+            let target = ctx.api_domain_target.as_ref().map(|t| t.0.clone());
+            ApiDomainOutputs {
+                url: format!("https://{}", d.name),
+                dns_record_to_add: match (&d.hosted_zone_id, &target) {
+                    (None, Some(t)) => Some(format!("{} CNAME {t}", d.name)),
+                    _ => None,
+                },
+                target,
+            }
+        }),
+        access_log_group: stack.access_log.map(|_| stack.access_log_group()),
     }
 }
 
@@ -66,6 +78,15 @@ fn print_outputs(o: &Outputs) {
         if let Some(record) = &cf.dns_record_to_add {
             crate::outln!("dns_record     {record}   (add it in the domain's DNS zone)");
         }
+    }
+    if let Some(d) = &o.api_domain {
+        crate::outln!("api_url        {}", d.url);
+        if let Some(record) = &d.dns_record_to_add {
+            crate::outln!("api_dns_record {record}   (add it in the domain's DNS zone)");
+        }
+    }
+    if let Some(group) = &o.access_log_group {
+        crate::outln!("access_log     {group}   (jwtstack logs)");
     }
 }
 

@@ -259,6 +259,20 @@ pub async fn verify(g: &Global, stack: &Stack, args: VerifyArgs) -> Result<u8, E
                     None,
                     None,
                 ),
+                Some((key, _)) if stack.routes.iter().any(|r| &r.key == key && r.public) => (
+                    Decision {
+                        allowed: true,
+                        status: 200,
+                        reason: format!(
+                            "route `{key}` is public (auth: none): API Gateway lets every request through without reading a token"
+                        ),
+                        www_authenticate: None,
+                        kid: None,
+                        claims: None,
+                    },
+                    Some(key.to_string()),
+                    Some(Vec::new()),
+                ),
                 Some((key, _)) => {
                     let scopes = stack
                         .routes

@@ -48,6 +48,46 @@ pub struct Stack {
     pub token_max_ttl: u64,
     pub api: ApiRef,
     pub routes: Vec<Route>,
+    /// The API's CORS configuration (an API the stack owns).
+    pub cors: Option<Cors>,
+    /// The stage's access log, in the log group the stack owns.
+    pub access_log: Option<AccessLog>,
+    /// The stage's default route throttling.
+    pub throttling: Option<Throttling>,
+    /// The API's custom domain name.
+    pub domain: Option<ApiDomain>,
+}
+
+/// API Gateway's CORS configuration, as the stack declares it (lists in the file's order).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Cors {
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age: Option<u32>,
+    pub allow_credentials: bool,
+}
+
+/// The access log: CloudWatch Logs keeps it `retention_days`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessLog {
+    pub retention_days: u32,
+}
+
+/// Requests per second and burst, for every route of the stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttling {
+    pub rate: u32,
+    pub burst: u32,
+}
+
+/// A regional custom domain name for the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiDomain {
+    pub name: String,
+    pub certificate_arn: String,
+    pub hosted_zone_id: Option<String>,
 }
 
 /// What a key declared in the stack file is for.
@@ -180,6 +220,8 @@ pub struct Route {
     pub key: RouteKey,
     pub scopes: Vec<String>,
     pub integration: Integration,
+    /// `auth: none`: no authorizer, no scopes.
+    pub public: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -247,6 +289,16 @@ impl Stack {
     }
 
     /// Every scope some route grants, sorted and unique.
+    /// What is valid but likely a mistake: a public route that takes a protected route's requests.
+    pub fn warnings(&self) -> Vec<String> {
+        validate::api::shadowing_warnings(&self.routes)
+    }
+
+    /// The log group of the access log (whether or not the stack has one).
+    pub fn access_log_group(&self) -> String {
+        crate::names::access_log_group(&self.name)
+    }
+
     pub fn all_scopes(&self) -> Vec<String> {
         let mut s: Vec<String> = self.routes.iter().flat_map(|r| r.scopes.iter().cloned()).collect();
         s.sort();

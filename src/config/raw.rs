@@ -46,9 +46,79 @@ pub struct RawStack {
     pub token_max_ttl: Option<RawDuration>,
     /// The HTTP API: `name` for one the stack creates, or `id` for an existing one.
     pub api: RawApi,
-    /// The protected routes: 1 to 300.
+    /// The routes: 1 to 300. Each is behind the JWT authorizer unless it says `auth: none`.
     #[schemars(length(min = 1, max = 300))]
     pub routes: Vec<RawRoute>,
+    /// API Gateway's CORS configuration (an API the stack owns): API Gateway answers preflight requests itself
+    /// and adds these headers to every response.
+    #[serde(default)]
+    pub cors: Option<RawCors>,
+    /// An access log: a CloudWatch Logs group the stack owns (`/jwtstack/{name}/access`), written by the
+    /// `$default` stage. Read it with `jwtstack logs`.
+    #[serde(default)]
+    pub access_log: Option<RawAccessLog>,
+    /// The `$default` stage's default route throttling.
+    #[serde(default)]
+    pub throttling: Option<RawThrottling>,
+    /// The API's own hostname: a regional custom domain name mapped to the `$default` stage.
+    #[serde(default)]
+    pub domain: Option<RawDomain>,
+}
+
+/// API Gateway's CORS configuration (`CorsConfiguration` of the HTTP API).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCors {
+    /// Origins allowed to call the API: `scheme://host[:port]` (no path), or `*` (not with allow_credentials).
+    #[serde(default)]
+    pub allow_origins: Vec<String>,
+    /// Methods allowed in a preflight: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, or `*`.
+    #[serde(default)]
+    pub allow_methods: Vec<String>,
+    /// Request headers allowed in a preflight (e.g. authorization, content-type), or `*`.
+    #[serde(default)]
+    pub allow_headers: Vec<String>,
+    /// Response headers the browser lets scripts read.
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    /// How long a browser may cache a preflight answer, in seconds: 0 to 86400.
+    #[serde(default)]
+    pub max_age: Option<i64>,
+    /// Whether the browser sends cookies and Authorization with cross-origin requests (default false).
+    #[serde(default)]
+    pub allow_credentials: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccessLog {
+    /// Days CloudWatch Logs keeps the requests: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545,
+    /// 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653 (default 30).
+    #[serde(default)]
+    pub retention_days: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawThrottling {
+    /// Steady-state requests per second for each route (a whole number, at least 1).
+    pub rate: i64,
+    /// Requests allowed in a burst above the rate (at least 1).
+    pub burst: i64,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDomain {
+    /// The API's hostname, e.g. api.example.com.
+    pub name: String,
+    /// An ACM certificate for `name` in the stack's region (a regional custom domain), ISSUED.
+    #[schemars(regex(pattern = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/"))]
+    pub certificate_arn: String,
+    /// The Route 53 hosted zone of `name`: jwtstack writes its alias records (A and AAAA). Without it, deploy
+    /// prints the record to add.
+    #[serde(default)]
+    pub hosted_zone_id: Option<String>,
 }
 
 /// Where a stack's private keys live.
@@ -143,11 +213,26 @@ pub struct RawRoute {
     /// API Gateway route key: `METHOD /path` ({param}, greedy {proxy+} last) or `$default`.
     #[schemars(example = "GET /lists/{proxy+}")]
     pub route: String,
+    /// `jwt` (default): behind the stack's JWT authorizer. `none`: a public route (a login or health
+    /// endpoint), no token checked and no scopes.
+    #[serde(default)]
+    pub auth: Option<RouteAuth>,
     /// 0 to 10 scopes; a token needs at least one of them (`scope` or `scp` claim).
     #[serde(default)]
     #[schemars(length(max = 10))]
     pub scopes: Vec<String>,
     pub integration: RawIntegration,
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum RouteAuth {
+    /// The stack's JWT authorizer (the default).
+    #[serde(rename = "jwt")]
+    Jwt,
+    /// Anyone: authorization type NONE.
+    #[serde(rename = "none")]
+    Public,
 }
 
 /// `http` or `lambda`, not both.

@@ -4,6 +4,7 @@ use super::raw::{self, RawStack};
 use super::yaml::{self, Pos};
 use super::*;
 
+pub(super) mod api;
 mod cloudfront;
 
 /// Validates the typed stack against every rule; the problems are in no particular order.
@@ -71,7 +72,7 @@ impl Validator<'_> {
                 }
             },
         };
-        let api = match (raw.api.name, raw.api.id) {
+        let api = match (raw.api.name.clone(), raw.api.id.clone()) {
             (Some(name), None) => {
                 if name.trim().is_empty() || name.len() > 128 {
                     self.at("api.name", "api.name must be 1 to 128 characters", None);
@@ -105,7 +106,8 @@ impl Validator<'_> {
                 ApiRef::Owned { name: String::new() }
             }
         };
-        let routes = self.routes(raw.routes);
+        let routes = self.routes(&raw.routes);
+        let (cors, access_log, throttling, domain) = self.api_settings(&raw, &api, &routes);
         Stack {
             name: raw.name,
             region: raw.region,
@@ -114,6 +116,10 @@ impl Validator<'_> {
             token_max_ttl,
             api,
             routes,
+            cors,
+            access_log,
+            throttling,
+            domain,
         }
     }
 
@@ -408,7 +414,7 @@ impl Validator<'_> {
         }
     }
 
-    fn routes(&mut self, raw: Vec<raw::RawRoute>) -> Vec<Route> {
+    fn routes(&mut self, raw: &[raw::RawRoute]) -> Vec<Route> {
         if raw.is_empty() || raw.len() > quota::ROUTES {
             self.at(
                 "routes",
@@ -422,8 +428,9 @@ impl Validator<'_> {
         }
         let mut out: Vec<Route> = Vec::with_capacity(raw.len());
         let mut seen: Vec<(String, usize)> = Vec::new();
-        for (i, r) in raw.into_iter().enumerate() {
+        for (i, r) in raw.iter().enumerate() {
             let base = format!("routes[{i}]");
+            let public = self.public_route(&base, r);
             let key = match RouteKey::parse(&r.route) {
                 Ok(k) => {
                     let shape = k.shape();
@@ -480,19 +487,20 @@ impl Validator<'_> {
                     self.at(&p, format!("scope `{s}` is listed twice"), None);
                 }
             }
-            let integration = self.integration(&base, r.integration);
+            let integration = self.integration(&base, &r.integration);
             out.push(Route {
                 key,
-                scopes: r.scopes,
+                scopes: r.scopes.clone(),
                 integration,
+                public,
             });
         }
         out
     }
 
-    fn integration(&mut self, base: &str, raw: raw::RawIntegration) -> Integration {
+    fn integration(&mut self, base: &str, raw: &raw::RawIntegration) -> Integration {
         let path = format!("{base}.integration");
-        match (raw.http, raw.lambda) {
+        match (raw.http.clone(), raw.lambda.clone()) {
             (Some(url), None) => {
                 // url::Url::parse would drop the newline a `|` block scalar keeps; API Gateway would not.
                 let spaced = url.chars().any(|c| c.is_whitespace() || c.is_control());

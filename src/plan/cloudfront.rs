@@ -119,7 +119,7 @@ pub fn check_certificate(cf: &CloudFront, inv: &Inventory) -> Result<(), Conflic
 }
 
 /// A certificate name covers `domain`: equal, or a wildcard one label deep (`*.example.com`).
-fn covers(name: &str, domain: &str) -> bool {
+pub(super) fn covers(name: &str, domain: &str) -> bool {
     let name = name.to_ascii_lowercase();
     match name.strip_prefix("*.") {
         Some(parent) => domain
@@ -207,6 +207,7 @@ pub fn plan_after_documents(
                     let points = r.alias_target.clone().unwrap_or_else(|| "(not an alias)".into());
                     if !points.eq_ignore_ascii_case(&target) {
                         return Err(Conflict::AliasRecordTaken {
+                            what: "distribution",
                             domain: domain.clone(),
                             zone: zone.clone(),
                             record_type: r.record_type.clone(),

@@ -20,6 +20,7 @@ impl Step {
             self,
             Step::CreateApi { .. }
                 | Step::UpdateApiName { .. }
+                | Step::UpdateCors { .. }
                 | Step::CreateAuthorizer { .. }
                 | Step::UpdateAuthorizer { .. }
                 | Step::DeleteAuthorizer { .. }

@@ -41,6 +41,18 @@ pub struct Inventory {
     pub certificate: Option<CertificateInfo>,
     /// The A and AAAA records of `issuer.cloudfront.domain` in its hosted zone.
     pub alias_records: Vec<AliasRecordInfo>,
+    /// The access log's group, `/jwtstack/{name}/access`.
+    pub log_group: Option<LogGroupInfo>,
+    /// `/jwtstack/{name}/access-log` and `/jwtstack/{name}/domain`: what the stack recorded creating.
+    pub log_group_record: Option<String>,
+    pub api_domain_record: Option<String>,
+    /// The custom domain names tagged with the stack, and the one `domain.name` names (whoever owns it),
+    /// with their API mappings.
+    pub api_domains: Vec<ApiDomainInfo>,
+    /// `domain.certificate_arn` as ACM describes it in the stack's region (`None`: not found).
+    pub api_certificate: Option<CertificateInfo>,
+    /// The A and AAAA records of `domain.name` in its hosted zone.
+    pub api_alias_records: Vec<AliasRecordInfo>,
 }
 
 impl Inventory {
@@ -201,6 +213,8 @@ pub struct ApiInfo {
     pub endpoint: String,
     /// Created by this stack (carries its tag); an adopted API is not owned.
     pub owned: bool,
+    /// The API's CORS configuration (`None`: none).
+    pub cors: Option<crate::config::Cors>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -231,12 +245,61 @@ pub struct RouteInfo {
     pub scopes: Vec<String>,
     /// `integrations/{id}`.
     pub target: Option<String>,
+    /// A public route of an adopted API carries the stack's marker here (it has no authorizer to tell).
+    pub operation_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StageInfo {
     pub auto_deploy: bool,
     pub owned: bool,
+    /// Where and how the stage writes its access log.
+    pub access_log: Option<AccessLogSettings>,
+    /// The default route throttling (rate, burst), when configured.
+    pub throttling: Option<(f64, i32)>,
+    /// The default route settings' detailed metrics flag (kept as it is on every update).
+    pub detailed_metrics: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AccessLogSettings {
+    /// The log group's ARN (without `:*`).
+    pub destination: String,
+    pub format: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogGroupInfo {
+    /// `arn:aws:logs:{region}:{account}:log-group:{name}` (without `:*`).
+    pub arn: String,
+    /// `None`: never expire.
+    pub retention_days: Option<u32>,
+    /// Carries the stack's tag.
+    pub owned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ApiDomainInfo {
+    pub name: String,
+    pub certificate_arn: Option<String>,
+    pub endpoint_type: Option<String>,
+    pub security_policy: Option<String>,
+    /// The regional endpoint the domain's DNS record points at (`d-abc123.execute-api.{region}.amazonaws.com`).
+    pub target: String,
+    /// That endpoint's hosted zone (the alias target's zone).
+    pub target_zone: String,
+    /// Carries the stack's tag.
+    pub owned: bool,
+    pub mappings: Vec<ApiMappingInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ApiMappingInfo {
+    pub id: String,
+    pub api_id: String,
+    pub stage: String,
+    /// The base path (`""`: the root).
+    pub key: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -17,6 +17,7 @@ pub mod openapi;
 mod planner;
 mod policy;
 mod render;
+pub mod surface;
 mod teardown;
 
 pub use cloudfront::{ORIGIN_ID, distribution_comment, resolve};
@@ -120,6 +121,16 @@ impl KeyHome {
             KeyHome::Kms { alias, .. } => alias,
         }
     }
+}
+
+/// What the stack sets on the `$default` stage.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StageSettings {
+    /// The log group the access log goes to (its ARN is resolved at apply time).
+    pub access_log_group: Option<String>,
+    pub throttling: Option<crate::config::Throttling>,
+    /// Kept as the stage has it (a default route settings object replaces the stage's whole).
+    pub detailed_metrics: bool,
 }
 
 /// Which document an object step writes.
@@ -260,6 +271,11 @@ pub enum Step {
         before: String,
         after: String,
     },
+    /// The API's CORS configuration (an owned API: part of its import).
+    UpdateCors {
+        before: Option<crate::config::Cors>,
+        after: Option<crate::config::Cors>,
+    },
     CreateAuthorizer {
         name: String,
         issuer: String,
@@ -275,10 +291,12 @@ pub enum Step {
     CreateIntegration {
         spec: IntegrationSpec,
     },
+    /// A route behind the stack's authorizer, or a public one (`public`: authorization type NONE).
     CreateRoute {
         key: String,
         scopes: Vec<String>,
         integration: IntegrationSpec,
+        public: bool,
     },
     UpdateRoute {
         id: String,
@@ -286,6 +304,7 @@ pub enum Step {
         diffs: Vec<Diff>,
         scopes: Vec<String>,
         integration: IntegrationSpec,
+        public: bool,
     },
     /// The whole API in one call, for an API the stack owns: `ImportApi` when `id` is `None` (the API does not
     /// exist yet), else `ReimportApi`, which replaces the API's authorizer, integrations and routes with the
@@ -296,8 +315,74 @@ pub enum Step {
         definition: String,
         changes: Vec<Step>,
     },
-    CreateStage,
+    /// The `$default` stage, auto-deploying, with the settings the stack declares.
+    CreateStage {
+        settings: StageSettings,
+    },
+    /// Turns auto-deploy on.
     UpdateStage,
+    /// Writes the declared access log and throttling onto the stage (one UpdateStage).
+    ConfigureStage {
+        diffs: Vec<Diff>,
+        settings: StageSettings,
+    },
+    /// Stops the stage writing to the stack's log group (DeleteAccessLogSettings).
+    DeleteAccessLog,
+    /// The access log's group, tagged, with its retention.
+    CreateLogGroup {
+        name: String,
+        retention_days: u32,
+    },
+    PutLogRetention {
+        name: String,
+        before: Option<u32>,
+        after: u32,
+    },
+    DeleteLogGroup {
+        name: String,
+    },
+    /// Records a resource of the stack (log group, API domain) that it had not recorded.
+    PutStackRecord {
+        parameter: String,
+        value: String,
+    },
+    /// Removes a record whose resource is gone.
+    DeleteStackRecord {
+        parameter: String,
+    },
+    /// The API's regional custom domain name (TLS 1.2), tagged.
+    CreateApiDomain {
+        name: String,
+        certificate_arn: String,
+    },
+    UpdateApiDomain {
+        name: String,
+        diffs: Vec<Diff>,
+        certificate_arn: String,
+    },
+    /// Maps the domain's root to the API's `$default` stage.
+    CreateApiMapping {
+        domain: String,
+    },
+    DeleteApiMapping {
+        domain: String,
+        id: String,
+    },
+    DeleteApiDomain {
+        name: String,
+    },
+    /// The A and AAAA alias records of the API's domain; `target` (endpoint, its zone) is `None` when the
+    /// domain is created in the same run.
+    PutApiAliasRecords {
+        zone: String,
+        domain: String,
+        target: Option<(String, String)>,
+    },
+    DeleteApiAliasRecords {
+        zone: String,
+        domain: String,
+        target: (String, String),
+    },
     AddPermission {
         function: String,
     },
@@ -343,6 +428,15 @@ pub enum Step {
         parameter: String,
         timeline: KeyTimeline,
     },
+}
+
+/// A route is the stack's when the API is, when it uses the stack's authorizer, or when it carries the stack's
+/// marker in its operation name (a public route of an adopted API has no authorizer to tell).
+pub fn route_is_stacks(stack: &Stack, inv: &Inventory, r: &RouteInfo) -> bool {
+    let authorizer_id = inv.authorizer.as_ref().map(|a| a.id.as_str());
+    inv.api.as_ref().is_none_or(|a| a.owned)
+        || (authorizer_id.is_some() && r.authorizer_id.as_deref() == authorizer_id)
+        || r.operation_name.as_deref() == Some(crate::names::route_marker(&stack.name).as_str())
 }
 
 impl Step {
@@ -442,14 +536,32 @@ pub enum Conflict {
     )]
     CertificateNotUsable { arn: String, domain: String, why: String },
     #[error(
-        "the {record_type} record of {domain} in hosted zone {zone} exists and points at {target}, not at the stack's distribution: jwtstack does not overwrite a record it did not write. Delete that record, or remove hosted_zone_id and point the name at the distribution yourself"
+        "the {record_type} record of {domain} in hosted zone {zone} exists and points at {target}, not at the stack's {what}: jwtstack does not overwrite a record it did not write. Delete that record, or remove hosted_zone_id and point the name at the {what} yourself"
     )]
     AliasRecordTaken {
+        what: &'static str,
         domain: String,
         zone: String,
         record_type: String,
         target: String,
     },
+    #[error(
+        "the certificate {arn} cannot serve the API's domain {domain}: {why}. A regional custom domain needs an ACM certificate in the stack's region ({region}) whose status is ISSUED and that covers the domain; request or import one there (`aws acm request-certificate --region {region} --domain-name {domain} --validation-method DNS`), validate it, and name it in domain.certificate_arn"
+    )]
+    ApiCertificateNotUsable {
+        arn: String,
+        domain: String,
+        region: String,
+        why: String,
+    },
+    #[error(
+        "the custom domain name {domain} exists in API Gateway and is not this stack's ({owner}): jwtstack does not take over a domain it did not create. Choose another domain.name, or delete that domain name (`aws apigatewayv2 delete-domain-name --domain-name {domain}`) if nothing uses it"
+    )]
+    ApiDomainTaken { domain: String, owner: String },
+    #[error(
+        "the log group {name} exists and is not this stack's (it lacks the jwtstack:stack tag {stack}): jwtstack does not write its access log into a group it did not create. Delete or rename that group, or remove access_log"
+    )]
+    LogGroupTaken { name: String, stack: String },
     #[error(
         "the key timeline would be {chars} characters for {keys} keys, over the 4,096 an SSM standard parameter holds; publish fewer keys at once (retire previous keys with `jwtstack rotate finish`) or use shorter kids"
     )]

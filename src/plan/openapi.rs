@@ -8,6 +8,8 @@
 //!   `x-amazon-apigateway-authorizer` (`type: jwt`, `jwtConfiguration`, `identitySource`);
 //! - each route is an operation (`x-amazon-apigateway-any-method` for `ANY`, the path `$default` for the default
 //!   route) whose `security` requirement lists its scopes;
+//! - a public route (`auth: none`) is an operation without `security`: authorization type NONE;
+//! - the CORS configuration is the root `x-amazon-apigateway-cors`;
 //! - integrations are defined once in `components.x-amazon-apigateway-integrations` and referenced by every route
 //!   that uses them, as the call-by-call path shares one integration among routes of equal spec;
 //! - a Lambda integration's `uri` is the invocation URI of the function (`IntegrationSpec::of` reads it back as
@@ -89,11 +91,14 @@ pub fn definition(stack: &Stack, region: &str) -> Value {
         let mut op = json!({
             "operationId": route.key.as_str(),
             "responses": {"default": {"description": "Default response"}},
-            "security": [{authorizer.as_str(): route.scopes}],
             "x-amazon-apigateway-integration": {
                 "$ref": format!("#/components/x-amazon-apigateway-integrations/{}", names[&spec])
             },
         });
+        // A public route has no security requirement: API Gateway makes it authorization type NONE.
+        if !route.public {
+            op["security"] = json!([{authorizer.as_str(): route.scopes}]);
+        }
         let parameters: Vec<Value> = route
             .key
             .path_parameters()
@@ -105,7 +110,7 @@ pub fn definition(stack: &Stack, region: &str) -> Value {
         }
         paths.entry(path).or_default().insert(operation, op);
     }
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.1",
         "info": {
             "title": title(stack),
@@ -131,7 +136,32 @@ pub fn definition(stack: &Stack, region: &str) -> Value {
             },
             "x-amazon-apigateway-integrations": integrations,
         },
-    })
+    });
+    if let Some(c) = &stack.cors {
+        doc["x-amazon-apigateway-cors"] = cors(c);
+    }
+    doc
+}
+
+/// `x-amazon-apigateway-cors`: the API's CORS configuration, in API Gateway's names.
+pub fn cors(c: &crate::config::Cors) -> Value {
+    let mut v = json!({
+        "allowOrigins": c.allow_origins,
+        "allowCredentials": c.allow_credentials,
+    });
+    for (name, list) in [
+        ("allowMethods", &c.allow_methods),
+        ("allowHeaders", &c.allow_headers),
+        ("exposeHeaders", &c.expose_headers),
+    ] {
+        if !list.is_empty() {
+            v[name] = json!(list);
+        }
+    }
+    if let Some(a) = c.max_age {
+        v["maxAge"] = json!(a);
+    }
+    v
 }
 
 /// The definition as `export-openapi` prints it (indented; the import sends the same document compact).

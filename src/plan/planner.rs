@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::cloudfront;
 use super::keys::{key_changes, known_public_half};
 use super::policy::{PolicyChange, merge_statements, public_statement};
 use super::{Conflict, Diff, Document, IntegrationInfo, IntegrationSpec, Inventory, KeyHome, Plan, PublicAccessBlock, RouteInfo, Step};
+use super::{cloudfront, surface};
 use crate::config::{ApiRef, Hosted, Integration, KeyRole, Stack};
 use crate::crypto::documents;
 use crate::crypto::keys::Jwk;
@@ -27,7 +27,7 @@ pub fn plan(stack: &Stack, inv: &Inventory) -> Result<Plan, Conflict> {
     p.do_plan_authorizer();
     let integrations = p.do_plan_integrations();
     p.do_plan_routes(&integrations)?;
-    p.do_plan_stage();
+    p.do_plan_stage()?;
     p.do_plan_permissions(&integrations);
     p.do_plan_deletions(&integrations);
     if let Some(holder) = &inv.lock_holder {
@@ -73,10 +73,10 @@ impl<'a> Planner<'a> {
         self.inv.authorizer.as_ref().map(|a| a.id.as_str())
     }
 
-    /// A route is the stack's when the API is, or when it uses the stack's authorizer.
+    /// A route is the stack's when the API is, when it uses the stack's authorizer, or when it carries the
+    /// stack's marker (a public route of an adopted API).
     fn is_owned_route(&self, r: &RouteInfo) -> bool {
-        let authorizer_id = self.authorizer_id();
-        self.api_owned() || (authorizer_id.is_some() && r.authorizer_id.as_deref() == authorizer_id)
+        super::route_is_stacks(self.stack, self.inv, r)
     }
 
     /// 1-3. The hosted issuer (keys, bucket, documents); an external issuer has none of these.
@@ -246,6 +246,7 @@ impl<'a> Planner<'a> {
             }),
             _ => {}
         }
+        surface::plan_cors(&mut self.steps, self.stack, self.inv);
     }
 
     /// 5. The JWT authorizer: issuer, audiences, identity source.
@@ -320,6 +321,7 @@ impl<'a> Planner<'a> {
                     key,
                     scopes: route.scopes.clone(),
                     integration: spec,
+                    public: route.public,
                 }),
                 Some(existing) if !self.is_owned_route(existing) => {
                     return Err(Conflict::UnmanagedRoute {
@@ -331,17 +333,18 @@ impl<'a> Planner<'a> {
                 }
                 Some(existing) => {
                     let mut diffs = Vec::new();
-                    if existing.authorization_type.as_deref() != Some("JWT") {
-                        diffs.push(Diff::new(
-                            "authorization_type",
-                            existing.authorization_type.clone().unwrap_or_else(|| "NONE".into()),
-                            "JWT",
-                        ));
+                    let wanted_type = if route.public { "NONE" } else { "JWT" };
+                    let current_type = existing.authorization_type.clone().unwrap_or_else(|| "NONE".into());
+                    if current_type != wanted_type {
+                        diffs.push(Diff::new("authorization_type", current_type, wanted_type));
                     }
-                    if existing.authorizer_id.as_deref() != authorizer_id || authorizer_id.is_none() {
+                    let current_authorizer = existing.authorizer_id.as_deref().filter(|a| !a.is_empty());
+                    if route.public && current_authorizer.is_some() {
+                        diffs.push(Diff::new("authorizer", current_authorizer.unwrap_or_default(), "none"));
+                    } else if !route.public && (current_authorizer != authorizer_id || authorizer_id.is_none()) {
                         diffs.push(Diff::new(
                             "authorizer",
-                            existing.authorizer_id.clone().unwrap_or_else(|| "none".into()),
+                            current_authorizer.unwrap_or("none"),
                             authorizer_name.clone(),
                         ));
                     }
@@ -371,6 +374,7 @@ impl<'a> Planner<'a> {
                             diffs,
                             scopes: route.scopes.clone(),
                             integration: spec,
+                            public: route.public,
                         });
                     }
                 }
@@ -380,17 +384,12 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
-    /// 8. Stage: `$default` with auto-deploy, so route changes go live.
-    fn do_plan_stage(&mut self) {
-        match &self.inv.stage {
-            None => self.steps.push(Step::CreateStage),
-            Some(s) if s.owned && !s.auto_deploy => self.steps.push(Step::UpdateStage),
-            Some(s) if !s.owned && !s.auto_deploy => self.notes.push(
-                "the $default stage is not managed by this stack and has auto-deploy off: deploy the API for route changes to go live"
-                    .into(),
-            ),
-            _ => {}
-        }
+    /// 8. Stage: `$default` with auto-deploy, so route changes go live, after its log group; then the custom
+    ///    domain mapped to it.
+    fn do_plan_stage(&mut self) -> Result<(), Conflict> {
+        surface::plan_log_group(&mut self.steps, self.stack, self.inv)?;
+        surface::plan_stage(&mut self.steps, &mut self.notes, self.stack, self.inv);
+        surface::plan_domain(&mut self.steps, &mut self.notes, self.stack, self.inv)
     }
 
     /// 9. Lambda invoke permissions, one per function.
@@ -440,6 +439,8 @@ impl<'a> Planner<'a> {
                 self.steps.push(Step::RemovePermission { function: f.clone() });
             }
         }
+        surface::plan_undeclared(&mut self.steps, &mut self.notes, self.stack, inv, false);
+        surface::plan_log_group_removal(&mut self.steps, self.stack, inv, false);
         // A stack that no longer fronts its issuer with CloudFront removes the distribution, last.
         if self.stack.hosted().is_none_or(|h| h.cloudfront.is_none()) {
             cloudfront::plan_removal(&mut self.steps, self.stack, inv, None);

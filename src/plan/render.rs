@@ -272,22 +272,87 @@ impl Step {
                 (Update, "apigw_authorizer", name.clone(), diffs)
             }
             Step::CreateIntegration { spec } => (Create, "apigw_integration", spec.describe(), vec![]),
-            Step::CreateRoute { key, scopes, integration } => (
+            Step::CreateRoute {
+                key,
+                scopes,
+                integration,
+                public,
+            } => (
                 Create,
                 "apigw_route",
                 key.clone(),
-                vec![
-                    d("scopes", "", &format!("[{}]", scopes.join(", "))),
-                    d("integration", "", &integration.describe()),
-                ],
+                if *public {
+                    vec![
+                        d("authorization", "", "none (public)"),
+                        d("integration", "", &integration.describe()),
+                    ]
+                } else {
+                    vec![
+                        d("scopes", "", &format!("[{}]", scopes.join(", "))),
+                        d("integration", "", &integration.describe()),
+                    ]
+                },
             ),
             Step::UpdateRoute { key, diffs, .. } => (Update, "apigw_route", key.clone(), diffs.clone()),
-            Step::CreateStage => (
-                Create,
+            Step::CreateStage { settings } => (Create, "apigw_stage", crate::names::STAGE_NAME.into(), stage_lines(settings)),
+            Step::ConfigureStage { diffs, .. } => (Update, "apigw_stage", crate::names::STAGE_NAME.into(), diffs.clone()),
+            Step::DeleteAccessLog => (
+                Update,
                 "apigw_stage",
                 crate::names::STAGE_NAME.into(),
-                vec![d("auto_deploy", "", "true")],
+                vec![d("access_log", "the stack's log group", "none")],
             ),
+            Step::UpdateCors { before, after } => (
+                Update,
+                "apigw_cors",
+                "the API's CORS configuration".into(),
+                vec![d("cors", &cors_text(before.as_ref()), &cors_text(after.as_ref()))],
+            ),
+            Step::CreateLogGroup { name, retention_days } => (
+                Create,
+                "logs_group",
+                name.clone(),
+                vec![d("retention_days", "", &retention_days.to_string())],
+            ),
+            Step::PutLogRetention { name, before, after } => (
+                Update,
+                "logs_group",
+                name.clone(),
+                vec![d(
+                    "retention_days",
+                    &before.map(|b| b.to_string()).unwrap_or_else(|| "never expire".into()),
+                    &after.to_string(),
+                )],
+            ),
+            Step::DeleteLogGroup { name } => (Delete, "logs_group", name.clone(), vec![]),
+            Step::PutStackRecord { parameter, value } => (Create, "ssm_parameter", parameter.clone(), vec![d("value", "", value)]),
+            Step::DeleteStackRecord { parameter } => (Delete, "ssm_parameter", parameter.clone(), vec![]),
+            Step::CreateApiDomain { name, certificate_arn } => (
+                Create,
+                "apigw_domain",
+                name.clone(),
+                vec![d("certificate_arn", "", certificate_arn), d("endpoint", "", "REGIONAL, TLS_1_2")],
+            ),
+            Step::UpdateApiDomain { name, diffs, .. } => (Update, "apigw_domain", name.clone(), diffs.clone()),
+            Step::CreateApiMapping { domain } => (
+                Create,
+                "apigw_api_mapping",
+                format!("{domain}/"),
+                vec![d("target", "", "this stack's API, stage $default")],
+            ),
+            Step::DeleteApiMapping { domain, id } => (Delete, "apigw_api_mapping", format!("{domain} ({id})"), vec![]),
+            Step::DeleteApiDomain { name } => (Delete, "apigw_domain", name.clone(), vec![]),
+            Step::PutApiAliasRecords { zone, domain, target } => (
+                Create,
+                "route53_alias",
+                format!("{domain} A, AAAA in {zone}"),
+                vec![d(
+                    "target",
+                    "",
+                    target.as_ref().map(|t| t.0.as_str()).unwrap_or("(the new domain's endpoint)"),
+                )],
+            ),
+            Step::DeleteApiAliasRecords { zone, domain, .. } => (Delete, "route53_alias", format!("{domain} A, AAAA in {zone}"), vec![]),
             Step::UpdateStage => (
                 Update,
                 "apigw_stage",
@@ -419,4 +484,28 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         ));
     }
     out
+}
+
+fn stage_lines(s: &super::StageSettings) -> Vec<Diff> {
+    let mut v = vec![Diff::new("auto_deploy", "", "true")];
+    if let Some(g) = &s.access_log_group {
+        v.push(Diff::new("access_log", "", g.clone()));
+    }
+    if let Some(t) = s.throttling {
+        v.push(Diff::new("throttling", "", format!("rate {} burst {}", t.rate, t.burst)));
+    }
+    v
+}
+
+fn cors_text(c: Option<&crate::config::Cors>) -> String {
+    match c {
+        None => "none".into(),
+        Some(c) => format!(
+            "origins [{}] methods [{}] headers [{}]{}",
+            c.allow_origins.join(", "),
+            c.allow_methods.join(", "),
+            c.allow_headers.join(", "),
+            if c.allow_credentials { " with credentials" } else { "" }
+        ),
+    }
 }

@@ -11,18 +11,15 @@ use crate::names;
 pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Plan {
     let mut steps = Vec::new();
     let mut notes = Vec::new();
-    let authorizer_id = inv.authorizer.as_ref().map(|a| a.id.as_str());
+    // The domain first: its mapping names the API.
+    super::surface::plan_undeclared(&mut steps, &mut notes, stack, inv, true);
     match &inv.api {
         Some(api) if api.owned => steps.push(Step::DeleteApi {
             id: api.id.clone(),
             name: api.name.clone(),
         }),
         Some(api) => {
-            let owned_routes: Vec<&RouteInfo> = inv
-                .routes
-                .iter()
-                .filter(|r| authorizer_id.is_some() && r.authorizer_id.as_deref() == authorizer_id)
-                .collect();
+            let owned_routes: Vec<&RouteInfo> = inv.routes.iter().filter(|r| super::route_is_stacks(stack, inv, r)).collect();
             for r in &owned_routes {
                 steps.push(Step::DeleteRoute {
                     id: r.id.clone(),
@@ -64,6 +61,7 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Plan {
     for f in inv.permissions.keys() {
         steps.push(Step::RemovePermission { function: f.clone() });
     }
+    super::surface::plan_log_group_removal(&mut steps, stack, inv, true);
     // The distribution before the bucket it reads.
     let zone_and_domain = stack
         .hosted()

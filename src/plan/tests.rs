@@ -134,6 +134,7 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
                     name: name.clone(),
                     endpoint: "https://x".into(),
                     owned: true,
+                    cors: None,
                 })
             }
             Step::UpdateApiName { after, .. } => inv.api.as_mut().unwrap().name = after.clone(),
@@ -168,34 +169,117 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
                 key: k,
                 scopes,
                 integration,
+                public,
             } => {
                 let target = format!("integrations/{}", spec_id(inv, integration));
                 inv.routes.push(RouteInfo {
                     id: next_id(),
                     key: k.clone(),
-                    authorization_type: Some("JWT".into()),
-                    authorizer_id: inv.authorizer.as_ref().map(|a| a.id.clone()),
+                    authorization_type: Some(if *public { "NONE" } else { "JWT" }.into()),
+                    authorizer_id: inv.authorizer.as_ref().map(|a| a.id.clone()).filter(|_| !public),
                     scopes: scopes.clone(),
                     target: Some(target),
+                    operation_name: public.then(|| crate::names::route_marker(&stack.name)),
                 })
             }
             Step::UpdateRoute {
-                id, scopes, integration, ..
+                id,
+                scopes,
+                integration,
+                public,
+                ..
             } => {
                 let target = format!("integrations/{}", spec_id(inv, integration));
-                let auth = inv.authorizer.as_ref().map(|a| a.id.clone());
+                let auth = inv.authorizer.as_ref().map(|a| a.id.clone()).filter(|_| !public);
                 let r = inv.routes.iter_mut().find(|r| &r.id == id).unwrap();
                 r.scopes = scopes.clone();
                 r.target = Some(target);
                 r.authorizer_id = auth;
-                r.authorization_type = Some("JWT".into());
+                r.authorization_type = Some(if *public { "NONE" } else { "JWT" }.into());
+                if *public {
+                    r.operation_name = Some(crate::names::route_marker(&stack.name));
+                }
             }
-            Step::CreateStage => {
+            Step::CreateStage { settings } => {
                 inv.stage = Some(StageInfo {
                     auto_deploy: true,
                     owned: true,
-                })
+                    ..Default::default()
+                });
+                configure_stage(inv, settings);
             }
+            Step::ConfigureStage { settings, .. } => configure_stage(inv, settings),
+            Step::DeleteAccessLog => inv.stage.as_mut().unwrap().access_log = None,
+            Step::UpdateCors { after, .. } => inv.api.as_mut().unwrap().cors = after.clone(),
+            Step::CreateLogGroup { name, retention_days } => {
+                inv.log_group_record = Some(name.clone());
+                inv.log_group = Some(LogGroupInfo {
+                    arn: format!("arn:aws:logs:us-east-1:123456789012:log-group:{name}"),
+                    retention_days: Some(*retention_days),
+                    owned: true,
+                });
+            }
+            Step::PutLogRetention { after, .. } => inv.log_group.as_mut().unwrap().retention_days = Some(*after),
+            Step::DeleteLogGroup { .. } => {
+                inv.log_group = None;
+                inv.log_group_record = None;
+            }
+            Step::PutStackRecord { parameter, value } if parameter.ends_with("/domain") => inv.api_domain_record = Some(value.clone()),
+            Step::PutStackRecord { value, .. } => inv.log_group_record = Some(value.clone()),
+            Step::DeleteStackRecord { parameter } if parameter.ends_with("/domain") => inv.api_domain_record = None,
+            Step::DeleteStackRecord { .. } => inv.log_group_record = None,
+            Step::CreateApiDomain { name, certificate_arn } => {
+                inv.api_domain_record = Some(name.clone());
+                inv.api_domains.push(ApiDomainInfo {
+                    name: name.clone(),
+                    certificate_arn: Some(certificate_arn.clone()),
+                    endpoint_type: Some("REGIONAL".into()),
+                    security_policy: Some("TLS_1_2".into()),
+                    target: format!("d-{}.execute-api.us-east-1.amazonaws.com", next_id()),
+                    target_zone: "Z1UJRXOUMOOFQ8".into(),
+                    owned: true,
+                    mappings: vec![],
+                });
+            }
+            Step::UpdateApiDomain { name, certificate_arn, .. } => {
+                let d = inv.api_domains.iter_mut().find(|d| &d.name == name).unwrap();
+                d.certificate_arn = Some(certificate_arn.clone());
+            }
+            Step::CreateApiMapping { domain } => {
+                let api = inv.api.as_ref().unwrap().id.clone();
+                let id = next_id();
+                let d = inv.api_domains.iter_mut().find(|d| &d.name == domain).unwrap();
+                d.mappings.push(ApiMappingInfo {
+                    id,
+                    api_id: api,
+                    stage: crate::names::STAGE_NAME.into(),
+                    key: String::new(),
+                });
+            }
+            Step::DeleteApiMapping { domain, id } => {
+                let d = inv.api_domains.iter_mut().find(|d| &d.name == domain).unwrap();
+                d.mappings.retain(|m| &m.id != id);
+            }
+            Step::DeleteApiDomain { name } => {
+                inv.api_domains.retain(|d| &d.name != name);
+                if stack.domain.as_ref().is_none_or(|d| &d.name == name) {
+                    inv.api_domain_record = None;
+                }
+            }
+            Step::PutApiAliasRecords { domain, target, .. } => {
+                let t = target
+                    .clone()
+                    .map(|t| t.0)
+                    .unwrap_or_else(|| inv.api_domains.iter().find(|d| &d.name == domain).unwrap().target.clone());
+                inv.api_alias_records = ["A", "AAAA"]
+                    .iter()
+                    .map(|r| AliasRecordInfo {
+                        record_type: r.to_string(),
+                        alias_target: Some(t.clone()),
+                    })
+                    .collect()
+            }
+            Step::DeleteApiAliasRecords { .. } => inv.api_alias_records.clear(),
             Step::UpdateStage => inv.stage.as_mut().unwrap().auto_deploy = true,
             Step::AddPermission { function } | Step::ReplacePermission { function, .. } => {
                 let api = inv.api.as_ref().unwrap().id.clone();
@@ -294,7 +378,21 @@ fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
             Step::DeleteOriginAccessControl { .. } => inv.origin_access_control = None,
         }
     }
-    let _ = stack;
+}
+
+/// The stage's settings after an UpdateStage that sends them (what is not sent stays).
+fn configure_stage(inv: &mut Inventory, settings: &StageSettings) {
+    let arn = inv.log_group.as_ref().map(|g| g.arn.clone());
+    let st = inv.stage.as_mut().unwrap();
+    if settings.access_log_group.is_some() {
+        st.access_log = Some(AccessLogSettings {
+            destination: arn.unwrap(),
+            format: crate::names::ACCESS_LOG_FORMAT.into(),
+        });
+    }
+    if let Some(t) = settings.throttling {
+        st.throttling = Some((t.rate as f64, t.burst as i32));
+    }
 }
 
 /// What API Gateway makes of an imported definition (overwrite: the API's authorizer, integrations and routes
@@ -309,7 +407,23 @@ fn import_definition(inv: &mut Inventory, id: &str, name: &str, definition: &str
         name: name.into(),
         endpoint: "https://x".into(),
         owned: true,
+        cors: None,
     });
+    if let Some(c) = doc.get("x-amazon-apigateway-cors") {
+        let list = |k: &str| -> Vec<String> {
+            c[k].as_array()
+                .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+                .unwrap_or_default()
+        };
+        inv.api.as_mut().unwrap().cors = Some(crate::config::Cors {
+            allow_origins: list("allowOrigins"),
+            allow_methods: list("allowMethods"),
+            allow_headers: list("allowHeaders"),
+            expose_headers: list("exposeHeaders"),
+            max_age: c["maxAge"].as_u64().map(|a| a as u32),
+            allow_credentials: c["allowCredentials"].as_bool().unwrap_or(false),
+        });
+    }
     let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
     assert_eq!(schemes.len(), 1);
     let (scheme, auth) = schemes.iter().next().unwrap();
@@ -351,13 +465,16 @@ fn import_definition(inv: &mut Inventory, id: &str, name: &str, definition: &str
             } else {
                 format!("{verb} {path}")
             };
+            // No security requirement: a public route.
+            let public = op.get("security").is_none();
             let security = &op["security"][0][scheme.as_str()];
             inv.routes.push(RouteInfo {
                 id: next_id(),
                 key,
-                authorization_type: Some("JWT".into()),
-                authorizer_id: Some(authorizer_id.clone()),
-                scopes: strings(security),
+                authorization_type: Some(if public { "NONE" } else { "JWT" }.into()),
+                authorizer_id: Some(authorizer_id.clone()).filter(|_| !public),
+                scopes: if public { vec![] } else { strings(security) },
+                operation_name: None,
                 target: Some(format!(
                     "integrations/{}",
                     ids[op["x-amazon-apigateway-integration"]["$ref"].as_str().unwrap()]
@@ -414,7 +531,7 @@ fn create_from_empty_in_dependency_order() {
         .collect();
     assert_eq!(imports.len(), 1);
     assert!(p.steps[..imports[0]].iter().any(|s| matches!(s, Step::PutObject { .. })));
-    assert!(matches!(p.steps[imports[0] + 1], Step::CreateStage));
+    assert!(matches!(p.steps[imports[0] + 1], Step::CreateStage { .. }));
     assert!(
         !p.steps
             .iter()
@@ -620,6 +737,7 @@ fn adopted_inventory() -> (Stack, Inventory) {
         name: "theirs".into(),
         endpoint: "https://e".into(),
         owned: false,
+        cors: None,
     });
     inv.integrations.push(IntegrationInfo {
         id: "int-theirs".into(),
@@ -636,10 +754,12 @@ fn adopted_inventory() -> (Stack, Inventory) {
         authorizer_id: None,
         scopes: vec![],
         target: Some("integrations/int-theirs".into()),
+        operation_name: None,
     });
     inv.stage = Some(StageInfo {
         auto_deploy: true,
         owned: false,
+        ..Default::default()
     });
     (s, inv)
 }
@@ -651,7 +771,7 @@ fn adopted_api_keeps_unmanaged_routes_and_integrations() {
     assert!(
         !p.steps.iter().any(|st| matches!(
             st,
-            Step::CreateApi { .. } | Step::CreateStage | Step::DeleteRoute { .. } | Step::DeleteIntegration { .. }
+            Step::CreateApi { .. } | Step::CreateStage { .. } | Step::DeleteRoute { .. } | Step::DeleteIntegration { .. }
         )),
         "{:#?}",
         p.steps
@@ -1123,3 +1243,4 @@ fn the_definition_says_what_the_stack_means() {
 }
 
 mod cloudfront;
+mod surface;

@@ -5,6 +5,7 @@
 //! answers them, and authorized requests go to the route's integration: an HTTP URL, or a local Lambda
 //! runtime through the Lambda invoke API with a payload 2.0 event.
 
+mod cors;
 pub mod event;
 mod forward;
 pub mod keys;
@@ -64,12 +65,16 @@ pub struct ServedRoute {
     pub key: RouteKey,
     pub scopes: Vec<String>,
     pub target: Target,
+    /// `auth: none`: no token is read.
+    pub public: bool,
 }
 
 /// The stack as served: swapped whole when stack.yaml changes.
 pub struct Served {
     pub routes: Vec<ServedRoute>,
     pub authorizer: AuthorizerConfig,
+    /// The API's CORS configuration, applied as API Gateway applies it.
+    pub cors: Option<config::Cors>,
 }
 
 /// Builds the served routes; an override naming no route of the stack is an error.
@@ -104,6 +109,7 @@ pub fn served(stack: &Stack, region: &str, overrides: &[(String, String)]) -> Re
                 key: r.key.clone(),
                 scopes: r.scopes.clone(),
                 target,
+                public: r.public,
             }
         })
         .collect();
@@ -113,6 +119,7 @@ pub fn served(stack: &Stack, region: &str, overrides: &[(String, String)]) -> Re
             issuer: stack.issuer_url(region),
             audiences: stack.audience.clone(),
         },
+        cors: stack.cors.clone(),
     })
 }
 
@@ -307,6 +314,8 @@ struct Log {
     authorizer_error: Option<String>,
     /// The backend: unreachable, timed out, failed, or answered what cannot be relayed.
     integration_error: Option<String>,
+    /// Answered by the gateway as a CORS preflight.
+    preflight: bool,
 }
 
 async fn handle(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request) -> Response {
@@ -314,7 +323,14 @@ async fn handle(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectIn
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let mut log = Log::default();
-    let response = answer(&state, peer, req, &method, &path, &mut log).await;
+    let cors = state.served.read().unwrap_or_else(|e| e.into_inner()).cors.clone();
+    let request_headers = cors.as_ref().map(|_| req.headers().clone());
+    let mut response = answer(&state, peer, req, &method, &path, &mut log).await;
+    if let (Some(c), Some(h)) = (&cors, &request_headers)
+        && !log.preflight
+    {
+        cors::decorate(c, h, &mut response);
+    }
     let n = state.requests.fetch_add(1, Ordering::Relaxed);
     access_log(&state, n, &method, &path, &log, response.status().as_u16(), started.elapsed());
     response
@@ -365,7 +381,16 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
         return message(400, "Bad Request");
     }
     let served = state.served.read().unwrap_or_else(|e| e.into_inner()).clone();
-    let Some((key, params)) = config::route::select(served.routes.iter().map(|r| &r.key), method, path) else {
+    let selected = config::route::select(served.routes.iter().map(|r| &r.key), method, path);
+    // A preflight no route takes is the gateway's to answer.
+    if let Some(c) = &served.cors
+        && selected.is_none()
+        && cors::is_preflight(method, req.headers())
+    {
+        log.preflight = true;
+        return cors::preflight(c, req.headers());
+    }
+    let Some((key, params)) = selected else {
         return message(404, "Not Found");
     };
     let route = served.routes.iter().find(|r| std::ptr::eq(&r.key, key));
@@ -373,29 +398,35 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
         return message(404, "Not Found");
     };
     log.route = Some(route.key.to_string());
-    // The identity source: $request.header.Authorization, exactly one of it. With two, which one API Gateway
-    // would check is not documented, and checking one while forwarding both lets the other through.
-    if req.headers().get_all("authorization").iter().count() > 1 {
-        log.authorizer_error = Some("more than one Authorization header".into());
-        return message(401, "Unauthorized");
-    }
-    let identity = req
-        .headers()
-        .get("authorization")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let checked = state.keys.check(identity.as_deref());
     let now = crate::clock::now_secs();
-    let verified = match checked.as_ref() {
-        Ok(v) => v,
-        Err(d) => {
-            log.authorizer_error = Some(d.reason.clone());
-            return denial(d);
+    // A public route (`auth: none`) reads no token; every other one is decided on as the authorizer decides.
+    let checked;
+    let mut claims = None;
+    if !route.public {
+        // The identity source: $request.header.Authorization, exactly one of it. With two, which one API Gateway
+        // would check is not documented, and checking one while forwarding both lets the other through.
+        if req.headers().get_all("authorization").iter().count() > 1 {
+            log.authorizer_error = Some("more than one Authorization header".into());
+            return message(401, "Unauthorized");
         }
-    };
-    let decision = decide(&served.authorizer, verified, Some(&route.scopes), now);
-    if !decision.allowed {
-        log.authorizer_error = Some(decision.reason.clone());
-        return denial(&decision);
+        let identity = req
+            .headers()
+            .get("authorization")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        checked = state.keys.check(identity.as_deref());
+        let verified = match checked.as_ref() {
+            Ok(v) => v,
+            Err(d) => {
+                log.authorizer_error = Some(d.reason.clone());
+                return denial(d);
+            }
+        };
+        let decision = decide(&served.authorizer, verified, Some(&route.scopes), now);
+        if !decision.allowed {
+            log.authorizer_error = Some(decision.reason.clone());
+            return denial(&decision);
+        }
+        claims = Some(&verified.claims);
     }
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
@@ -431,8 +462,8 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
                 body: &body,
                 route_key: &route_key,
                 path_parameters: &params,
-                claims: Some(&verified.claims),
-                scopes: (!route.scopes.is_empty()).then(|| event::token_scopes(&verified.claims)),
+                claims,
+                scopes: claims.filter(|_| !route.scopes.is_empty()).map(event::token_scopes),
                 source_ip: &peer.ip().to_string(),
                 request_id: &request_id,
                 time_epoch_ms: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0),

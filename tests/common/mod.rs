@@ -285,7 +285,25 @@ impl Env {
             kms: aws_sdk_kms::Client::new(&conf),
             cloudfront: aws_sdk_cloudfront::Client::new(&conf),
             route53: aws_sdk_route53::Client::new(&conf),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
         }
+    }
+
+    /// The alias records of a Route 53 zone: (type, target without the final dot).
+    pub fn alias_records(&self, zone: &str) -> Vec<(String, String)> {
+        let records = self
+            .block_on(self.sdk().route53.list_resource_record_sets().hosted_zone_id(zone).send())
+            .unwrap();
+        records
+            .resource_record_sets()
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    r.r#type().as_str().to_string(),
+                    r.alias_target()?.dns_name().trim_end_matches('.').to_string(),
+                ))
+            })
+            .collect()
     }
 
     /// Puts an ACM certificate for `domain` in `region` of the emulator (`import`: ISSUED; `request`: pending).
@@ -354,6 +372,7 @@ pub struct Sdk {
     pub kms: aws_sdk_kms::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
     pub route53: aws_sdk_route53::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 #[derive(Debug)]

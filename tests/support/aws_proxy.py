@@ -127,6 +127,8 @@ def service_of(handler):
         return "ssm"
     if target.startswith("TrentService"):
         return "kms"
+    if target.startswith("Logs_"):
+        return "logs"
     return "s3"
 
 
@@ -135,7 +137,7 @@ def throttle_answer(service):
         return 429, {"x-amzn-ErrorType": "TooManyRequestsException", "Content-Type": "application/json"}, b'{"message":"Too Many Requests"}'
     if service == "lambda":
         return 429, {"x-amzn-ErrorType": "TooManyRequestsException", "Content-Type": "application/json"}, b'{"message":"Rate exceeded","Reason":"CallerRateLimitExceeded"}'
-    if service in ("ssm", "acm"):
+    if service in ("ssm", "acm", "logs"):
         return 400, {"Content-Type": "application/x-amz-json-1.1"}, b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
     if service in ("cloudfront", "route53"):
         return 400, {"Content-Type": "text/xml"}, (b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"

@@ -40,7 +40,7 @@ impl Validator<'_> {
             );
         }
         if let Some(d) = &domain {
-            self.cloudfront_domain(d);
+            self.hostname("issuer.cloudfront.domain", d, "auth.example.com");
         }
         match (&domain, &certificate_arn) {
             (Some(_), None) => self.at_key(
@@ -61,8 +61,15 @@ impl Validator<'_> {
             ),
             _ => {}
         }
-        if let Some(arn) = &certificate_arn {
-            self.certificate_arn(arn);
+        if let Some(arn) = &certificate_arn
+            && let Some(region) = self.certificate_arn("issuer.cloudfront.certificate_arn", arn, "us-east-1")
+            && region != "us-east-1"
+        {
+            self.at(
+                "issuer.cloudfront.certificate_arn",
+                format!("the certificate is in {region}, not in us-east-1"),
+                Some("CloudFront uses ACM certificates from us-east-1 only: request or import the certificate there".into()),
+            );
         }
         if hosted_zone_id.is_some() && domain.is_none() {
             self.at_key(
@@ -71,14 +78,8 @@ impl Validator<'_> {
                 Some("the hosted zone receives `domain`'s alias records: add `domain:`, or remove hosted_zone_id".into()),
             );
         }
-        if let Some(z) = &hosted_zone_id
-            && (z.is_empty() || z.len() > 32 || !z.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
-        {
-            self.at(
-                "issuer.cloudfront.hosted_zone_id",
-                format!("`{z}` is not a Route 53 hosted zone id"),
-                Some("the id as `aws route53 list-hosted-zones` shows it without `/hostedzone/`, e.g. Z0123456789ABCDEFGHIJ".into()),
-            );
+        if let Some(z) = &hosted_zone_id {
+            self.hosted_zone("issuer.cloudfront.hosted_zone_id", z);
         }
         if let Some(url) = &i.url {
             let derived = domain.as_ref().map(|d| format!("https://{d}"));
@@ -104,7 +105,8 @@ impl Validator<'_> {
         }))
     }
 
-    fn cloudfront_domain(&mut self, d: &str) {
+    /// A lower-case DNS name of the organisation (not an AWS-made one).
+    pub(super) fn hostname(&mut self, path: &str, d: &str, example: &str) {
         let labels: Vec<&str> = d.split('.').collect();
         let label_ok = |l: &&str| {
             !l.is_empty()
@@ -115,20 +117,23 @@ impl Validator<'_> {
         };
         if d.len() > 253 || labels.len() < 2 || !labels.iter().all(label_ok) {
             self.at(
-                "issuer.cloudfront.domain",
+                path,
                 format!("`{d}` is not a hostname"),
-                Some("a lower-case DNS name without scheme, port, path or wildcard, e.g. auth.example.com".into()),
+                Some(format!(
+                    "a lower-case DNS name without scheme, port, path or wildcard, e.g. {example}"
+                )),
             );
-        } else if d.ends_with(".cloudfront.net") {
+        } else if d.ends_with(".cloudfront.net") || d.ends_with(".amazonaws.com") {
             self.at(
-                "issuer.cloudfront.domain",
-                format!("`{d}` is a CloudFront name"),
-                Some("use `cloudfront: true` for the distribution's own name; `domain` is your organisation's hostname".into()),
+                path,
+                format!("`{d}` is a name AWS gives its own resources"),
+                Some(format!("this is your organisation's hostname, e.g. {example}")),
             );
         }
     }
 
-    fn certificate_arn(&mut self, arn: &str) {
+    /// An ACM certificate ARN; its region when it is shaped like one.
+    pub(super) fn certificate_arn(&mut self, path: &str, arn: &str, region_example: &str) -> Option<String> {
         let parts: Vec<&str> = arn.splitn(6, ':').collect();
         let shaped = parts.len() == 6
             && parts[0] == "arn"
@@ -139,15 +144,23 @@ impl Validator<'_> {
             && parts[5].starts_with("certificate/");
         if !shaped {
             self.at(
-                "issuer.cloudfront.certificate_arn",
+                path,
                 format!("`{arn}` is not an ACM certificate ARN"),
-                Some("arn:aws:acm:us-east-1:ACCOUNT:certificate/ID, as `aws acm list-certificates --region us-east-1` shows it".into()),
+                Some(format!(
+                    "arn:aws:acm:{region_example}:ACCOUNT:certificate/ID, as `aws acm list-certificates --region {region_example}` shows it"
+                )),
             );
-        } else if parts[3] != "us-east-1" {
+            return None;
+        }
+        Some(parts[3].to_string())
+    }
+
+    pub(super) fn hosted_zone(&mut self, path: &str, z: &str) {
+        if z.is_empty() || z.len() > 32 || !z.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
             self.at(
-                "issuer.cloudfront.certificate_arn",
-                format!("the certificate is in {}, not in us-east-1", parts[3]),
-                Some("CloudFront uses ACM certificates from us-east-1 only: request or import the certificate there".into()),
+                path,
+                format!("`{z}` is not a Route 53 hosted zone id"),
+                Some("the id as `aws route53 list-hosted-zones` shows it without `/hostedzone/`, e.g. Z0123456789ABCDEFGHIJ".into()),
             );
         }
     }

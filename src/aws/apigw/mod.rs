@@ -6,6 +6,9 @@
 
 use std::collections::HashMap;
 
+mod surface;
+pub use surface::*;
+
 use aws_sdk_apigatewayv2::types::{AuthorizationType, AuthorizerType, IntegrationType, JwtConfiguration, ProtocolType};
 
 use super::retry::no_retry;
@@ -58,6 +61,7 @@ pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<ApiInfo>,
             name: api.name().unwrap_or_default().to_string(),
             endpoint: api.api_endpoint().unwrap_or_default().to_string(),
             owned: true,
+            cors: cors_of(api.cors_configuration()),
         })
         .collect();
     if found.len() > 1 {
@@ -94,6 +98,7 @@ pub async fn get_adopted_api(c: &Clients, id: &str) -> Result<ApiInfo, AwsError>
         name: out.name().unwrap_or_default().into(),
         endpoint: out.api_endpoint().unwrap_or_default().into(),
         owned: false,
+        cors: cors_of(out.cors_configuration()),
     })
 }
 
@@ -186,6 +191,7 @@ pub async fn list_routes(c: &Clients, api_id: &str) -> Result<Vec<RouteInfo>, Aw
             authorizer_id: r.authorizer_id().map(str::to_string),
             scopes: r.authorization_scopes().to_vec(),
             target: r.target().map(str::to_string),
+            operation_name: r.operation_name().map(str::to_string),
         })
         .collect();
     all.sort_by(|a, b| a.key.cmp(&b.key).then(a.id.cmp(&b.id)));
@@ -218,10 +224,10 @@ pub async fn find_default_stage(c: &Clients, api_id: &str, stack: &str) -> Resul
         Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
     })
     .await?;
-    Ok(stages.iter().find(|s| s.stage_name() == Some(STAGE_NAME)).map(|s| StageInfo {
-        auto_deploy: s.auto_deploy().unwrap_or(false),
-        owned: s.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack),
-    }))
+    Ok(stages
+        .iter()
+        .find(|s| s.stage_name() == Some(STAGE_NAME))
+        .map(|s| stage_info(s, stack)))
 }
 
 fn tags(stack: &str) -> HashMap<String, String> {
@@ -246,6 +252,7 @@ pub async fn create_api(c: &Clients, name: &str, stack: &str) -> Result<ApiInfo,
         name: name.into(),
         endpoint: out.api_endpoint().unwrap_or_default().into(),
         owned: true,
+        cors: cors_of(out.cors_configuration()),
     })
 }
 
@@ -268,6 +275,7 @@ pub async fn import_api(c: &Clients, name: &str, definition: &str) -> Result<Api
         name: out.name().unwrap_or(name).into(),
         endpoint: out.api_endpoint().unwrap_or_default().into(),
         owned: true,
+        cors: cors_of(out.cors_configuration()),
     })
 }
 
@@ -288,6 +296,7 @@ pub async fn reimport_api(c: &Clients, id: &str, definition: &str) -> Result<Api
         name: out.name().unwrap_or_default().into(),
         endpoint: out.api_endpoint().unwrap_or_default().into(),
         owned: true,
+        cors: cors_of(out.cors_configuration()),
     })
 }
 
@@ -396,22 +405,28 @@ pub async fn delete_integration(c: &Clients, api_id: &str, id: &str) -> Result<(
     )
 }
 
+/// A route behind the authorizer `authorizer_id`, or a public one (`None`: authorization type NONE, the
+/// stack's marker as its operation name).
 pub async fn create_route(
     c: &Clients,
     api_id: &str,
     key: &str,
-    authorizer_id: &str,
+    authorizer_id: Option<&str>,
     scopes: &[String],
     integration_id: &str,
+    stack: &str,
 ) -> Result<(), AwsError> {
-    c.apigw
-        .create_route()
-        .api_id(api_id)
-        .route_key(key)
-        .authorization_type(AuthorizationType::Jwt)
-        .authorizer_id(authorizer_id)
-        .set_authorization_scopes(Some(scopes.to_vec()))
-        .target(format!("integrations/{integration_id}"))
+    let call = c.apigw.create_route().api_id(api_id).route_key(key);
+    let call = match authorizer_id {
+        Some(a) => call
+            .authorization_type(AuthorizationType::Jwt)
+            .authorizer_id(a)
+            .set_authorization_scopes(Some(scopes.to_vec())),
+        None => call
+            .authorization_type(AuthorizationType::None)
+            .operation_name(crate::names::route_marker(stack)),
+    };
+    call.target(format!("integrations/{integration_id}"))
         .customize()
         .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
         .send()
@@ -420,24 +435,32 @@ pub async fn create_route(
     Ok(())
 }
 
+/// Brings a route to its spec. Made public, its authorizer and scopes are cleared (an empty authorizer id, as
+/// the Terraform provider sends) and it takes the stack's marker.
+#[allow(clippy::too_many_arguments)]
 pub async fn update_route(
     c: &Clients,
     api_id: &str,
     id: &str,
     key: &str,
-    authorizer_id: &str,
+    authorizer_id: Option<&str>,
     scopes: &[String],
     integration_id: &str,
+    stack: &str,
 ) -> Result<(), AwsError> {
-    c.apigw
-        .update_route()
-        .api_id(api_id)
-        .route_id(id)
-        .route_key(key)
-        .authorization_type(AuthorizationType::Jwt)
-        .authorizer_id(authorizer_id)
-        .set_authorization_scopes(Some(scopes.to_vec()))
-        .target(format!("integrations/{integration_id}"))
+    let call = c.apigw.update_route().api_id(api_id).route_id(id).route_key(key);
+    let call = match authorizer_id {
+        Some(a) => call
+            .authorization_type(AuthorizationType::Jwt)
+            .authorizer_id(a)
+            .set_authorization_scopes(Some(scopes.to_vec())),
+        None => call
+            .authorization_type(AuthorizationType::None)
+            .authorizer_id("")
+            .set_authorization_scopes(Some(Vec::new()))
+            .operation_name(crate::names::route_marker(stack)),
+    };
+    call.target(format!("integrations/{integration_id}"))
         .send()
         .await
         .map_err(|e| classify(format!("updating route {key} in API {api_id}"), e))?;
@@ -451,12 +474,21 @@ pub async fn delete_route(c: &Clients, api_id: &str, id: &str) -> Result<(), Aws
     )
 }
 
-pub async fn create_stage(c: &Clients, api_id: &str, stack: &str) -> Result<(), AwsError> {
+/// The `$default` stage, auto-deploying, with the access log (`access_log`: the group's ARN) and throttling.
+pub async fn create_stage(
+    c: &Clients,
+    api_id: &str,
+    stack: &str,
+    access_log: Option<&str>,
+    settings: &crate::plan::StageSettings,
+) -> Result<(), AwsError> {
     c.apigw
         .create_stage()
         .api_id(api_id)
         .stage_name(STAGE_NAME)
         .auto_deploy(true)
+        .set_access_log_settings(access_log.map(access_log_settings))
+        .set_default_route_settings(route_settings(settings))
         .set_tags(Some(tags(stack)))
         .customize()
         .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))

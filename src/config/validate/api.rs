@@ -1,0 +1,277 @@
+//! The API around the authorizer: public routes, CORS, the access log, throttling and the API's own domain.
+
+use super::super::raw::{RawAccessLog, RawCors, RawDomain, RawRoute, RawStack, RawThrottling, RouteAuth};
+use super::Validator;
+use crate::config::route::{self, RouteKey};
+use crate::config::{AccessLog, ApiDomain, ApiRef, Cors, Route, Throttling};
+
+/// CloudWatch Logs' retention periods (PutRetentionPolicy, `retentionInDays`).
+pub const RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+/// CORS `MaxAge` (apigatewayv2 API model: 0 to 86400 seconds here; -1 "disables caching" is not offered).
+pub const MAX_CORS_MAX_AGE: i64 = 86_400;
+const CORS_METHODS: [&str; 8] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"];
+
+impl Validator<'_> {
+    /// Everything of the stack file beyond issuer, audiences and routes' own fields.
+    pub(super) fn api_settings(
+        &mut self,
+        raw: &RawStack,
+        api: &ApiRef,
+        routes: &[Route],
+    ) -> (Option<Cors>, Option<AccessLog>, Option<Throttling>, Option<ApiDomain>) {
+        let cors = raw.cors.as_ref().map(|c| self.cors(c, api, routes));
+        let access_log = raw.access_log.as_ref().map(|a| self.access_log(a));
+        let throttling = raw.throttling.as_ref().map(|t| self.throttling(t));
+        let domain = raw.domain.as_ref().map(|d| self.domain(d, raw.region.as_deref()));
+        (cors, access_log, throttling, domain)
+    }
+
+    /// `auth: none`, which takes no scopes.
+    pub(super) fn public_route(&mut self, base: &str, r: &RawRoute) -> bool {
+        let public = r.auth == Some(RouteAuth::Public);
+        if public && !r.scopes.is_empty() {
+            self.at_key(
+                &format!("{base}.scopes"),
+                "a route with `auth: none` has scopes",
+                Some("a public route checks no token, so no scope: remove `scopes`, or remove `auth: none` to protect the route".into()),
+            );
+        }
+        public
+    }
+
+    fn cors(&mut self, c: &RawCors, api: &ApiRef, routes: &[Route]) -> Cors {
+        if matches!(api, ApiRef::Adopted { .. }) {
+            self.at_key(
+                "cors",
+                "cors with api.id",
+                Some(
+                    "the CORS configuration belongs to the whole API, and an adopted API keeps its own: set it on the API itself (`aws apigatewayv2 update-api --cors-configuration ...`), or remove `cors`"
+                        .into(),
+                ),
+            );
+        }
+        if c.allow_origins.is_empty() {
+            self.at_key(
+                "cors.allow_origins",
+                "cors.allow_origins is empty",
+                Some("list the origins of the web apps that call the API, e.g. [https://app.example.com]".into()),
+            );
+        }
+        for (i, o) in c.allow_origins.iter().enumerate() {
+            if let Some(why) = origin_problem(o) {
+                self.at(
+                    &format!("cors.allow_origins[{i}]"),
+                    format!("origin `{o}` {why}"),
+                    Some("an origin is scheme://host[:port] exactly as the browser sends it, e.g. https://app.example.com, or `*`".into()),
+                );
+            }
+        }
+        let credentials = c.allow_credentials.unwrap_or(false);
+        if credentials && let Some(i) = c.allow_origins.iter().position(|o| o == "*") {
+            self.at(
+                &format!("cors.allow_origins[{i}]"),
+                "allow_origins `*` with allow_credentials: true",
+                Some("browsers refuse credentials for any origin, and API Gateway refuses the setting: list the origins".into()),
+            );
+        }
+        for (i, m) in c.allow_methods.iter().enumerate() {
+            if !CORS_METHODS.contains(&m.as_str()) {
+                self.at(
+                    &format!("cors.allow_methods[{i}]"),
+                    format!("`{m}` is not an HTTP method"),
+                    Some(format!("use {} (upper case)", CORS_METHODS.join(", "))),
+                );
+            }
+        }
+        for (field, list) in [("allow_headers", &c.allow_headers), ("expose_headers", &c.expose_headers)] {
+            for (i, h) in list.iter().enumerate() {
+                if h != "*" && (h.is_empty() || !h.bytes().all(is_token_byte)) {
+                    self.at(
+                        &format!("cors.{field}[{i}]"),
+                        format!("`{h}` is not a header name"),
+                        Some("a header name is letters, digits and -, e.g. content-type".into()),
+                    );
+                }
+            }
+        }
+        let max_age = match c.max_age {
+            Some(a) if !(0..=MAX_CORS_MAX_AGE).contains(&a) => {
+                self.at(
+                    "cors.max_age",
+                    format!("max_age is {a}"),
+                    Some(format!("seconds from 0 to {MAX_CORS_MAX_AGE}")),
+                );
+                None
+            }
+            a => a.map(|a| a as u32),
+        };
+        self.preflight_reaches_authorizer(routes);
+        Cors {
+            allow_origins: c.allow_origins.clone(),
+            allow_methods: c.allow_methods.clone(),
+            allow_headers: c.allow_headers.clone(),
+            expose_headers: c.expose_headers.clone(),
+            max_age,
+            allow_credentials: credentials,
+        }
+    }
+
+    /// API Gateway answers a preflight itself only when no route takes `OPTIONS` for the path; a protected
+    /// `ANY` route or `$default` takes it, and the authorizer answers the browser's token-less preflight
+    /// 401 ("Configure CORS for HTTP APIs": "To support unauthorized OPTIONS requests, add an OPTIONS
+    /// /{proxy+} route to your API that doesn't require authorization").
+    fn preflight_reaches_authorizer(&mut self, routes: &[Route]) {
+        for (i, r) in routes.iter().enumerate() {
+            if r.public || !(r.key.is_default() || r.key.method() == Some(route::Method::Any)) {
+                continue;
+            }
+            let probe = sample_path(&r.key);
+            let chosen = route::select(routes.iter().map(|r| &r.key), "OPTIONS", &probe);
+            let takes = chosen.and_then(|(k, _)| routes.iter().find(|x| &x.key == k)).filter(|x| !x.public);
+            if let Some(protected) = takes {
+                self.at(
+                    &format!("routes[{i}].route"),
+                    format!(
+                        "with cors, the browser's preflight `OPTIONS {probe}` goes to protected route `{}`, whose authorizer answers it 401",
+                        protected.key
+                    ),
+                    Some(format!(
+                        "add a public route for preflights (`route: OPTIONS {}` with `auth: none`, its integration answering 204), or declare the methods (GET, POST...) instead of ANY/$default so that API Gateway answers preflights itself",
+                        r.key.path().unwrap_or("/{proxy+}")
+                    )),
+                );
+            }
+        }
+    }
+
+    fn access_log(&mut self, a: &RawAccessLog) -> AccessLog {
+        let days = a.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS as i64);
+        if !RETENTION_DAYS.iter().any(|d| *d as i64 == days) {
+            self.at(
+                "access_log.retention_days",
+                format!("retention_days is {days}, which CloudWatch Logs does not offer"),
+                Some(format!(
+                    "use one of {}",
+                    RETENTION_DAYS.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+                )),
+            );
+        }
+        AccessLog {
+            retention_days: u32::try_from(days).unwrap_or(DEFAULT_RETENTION_DAYS),
+        }
+    }
+
+    fn throttling(&mut self, t: &RawThrottling) -> Throttling {
+        let mut one = |field: &str, v: i64, what: &str| -> u32 {
+            if v < 1 || v > u32::MAX as i64 {
+                self.at(
+                    &format!("throttling.{field}"),
+                    format!("throttling.{field} is {v}"),
+                    Some(format!(
+                        "{what}: a whole number, at least 1 (to close a route, remove it; the account's own limit applies above this)"
+                    )),
+                );
+                1
+            } else {
+                v as u32
+            }
+        };
+        let rate = one("rate", t.rate, "requests per second");
+        let burst = one("burst", t.burst, "requests in a burst");
+        Throttling { rate, burst }
+    }
+
+    fn domain(&mut self, d: &RawDomain, region: Option<&str>) -> ApiDomain {
+        self.hostname("domain.name", &d.name, "api.example.com");
+        if let Some(cert_region) = self.certificate_arn("domain.certificate_arn", &d.certificate_arn, region.unwrap_or("REGION"))
+            && let Some(region) = region
+            && cert_region != region
+        {
+            self.at(
+                "domain.certificate_arn",
+                format!("the certificate is in {cert_region}, not in the stack's region {region}"),
+                Some(format!(
+                    "a regional custom domain uses an ACM certificate of its own region: request or import one in {region}"
+                )),
+            );
+        }
+        if let Some(z) = &d.hosted_zone_id {
+            self.hosted_zone("domain.hosted_zone_id", z);
+        }
+        ApiDomain {
+            name: d.name.clone(),
+            certificate_arn: d.certificate_arn.clone(),
+            hosted_zone_id: d.hosted_zone_id.clone(),
+        }
+    }
+}
+
+/// What is wrong with a CORS origin (`None`: nothing).
+fn origin_problem(o: &str) -> Option<&'static str> {
+    if o == "*" {
+        return None;
+    }
+    let Ok(u) = url::Url::parse(o) else {
+        return Some("is not a URL origin");
+    };
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return Some("is not an http(s) origin");
+    }
+    if o.ends_with('/') || u.path() != "/" || u.query().is_some() || u.fragment().is_some() {
+        return Some("has a path, query or trailing slash");
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Some("has a user name");
+    }
+    if u.origin().ascii_serialization() != o {
+        return Some("is not written as the browser sends it (lower case, no default port)");
+    }
+    None
+}
+
+/// RFC 9110 token characters (header names).
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// A path a route key matches (each parameter `x`); `$default` gets one no declared path is likely to take.
+pub fn sample_path(key: &RouteKey) -> String {
+    match key.path() {
+        None => "/preflight-probe".into(),
+        Some(p) => p
+            .split('/')
+            .map(|s| if s.starts_with('{') { "x" } else { s })
+            .collect::<Vec<_>>()
+            .join("/"),
+    }
+}
+
+/// Public routes that take requests meant for a protected route (a more specific match wins): worth a
+/// warning, since the protected route's authorizer never sees those requests.
+pub fn shadowing_warnings(routes: &[Route]) -> Vec<String> {
+    const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+    let mut out = Vec::new();
+    for r in routes.iter().filter(|r| !r.public && !r.key.is_default()) {
+        let probe = sample_path(&r.key);
+        let methods: Vec<&str> = match r.key.method() {
+            Some(route::Method::Any) => METHODS.to_vec(),
+            Some(m) => vec![m.as_str()],
+            None => continue,
+        };
+        for m in methods {
+            let chosen = route::select(routes.iter().map(|r| &r.key), m, &probe);
+            if let Some(public) = chosen.and_then(|(k, _)| routes.iter().find(|x| &x.key == k)).filter(|x| x.public)
+                && m != "OPTIONS"
+            {
+                out.push(format!(
+                    "public route `{}` takes `{m} {probe}`, a path of protected route `{}`: those requests reach the integration without a token",
+                    public.key, r.key
+                ));
+            }
+        }
+    }
+    out
+}
