@@ -303,7 +303,11 @@ impl Step {
                 vec![d("access_log", "the stack's log group", "none")],
             ),
             Step::UpdateCors { before, after } => (
-                Update,
+                match (before, after) {
+                    (None, _) => Create,
+                    (_, None) => Delete,
+                    _ => Update,
+                },
                 "apigw_cors",
                 "the API's CORS configuration".into(),
                 vec![d("cors", &cors_text(before.as_ref()), &cors_text(after.as_ref()))],

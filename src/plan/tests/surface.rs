@@ -128,7 +128,7 @@ fn removing_them_removes_what_the_stack_owns() {
     let p = plan(&bare, &inv).unwrap();
     let k = kinds(&p);
     for want in [
-        "Update apigw_cors",
+        "Delete apigw_cors",
         "Delete apigw_api_mapping",
         "Delete apigw_domain",
         "Update apigw_stage",
