@@ -280,3 +280,132 @@ fn wrong_values_are_refused_with_their_position_and_change_nothing() {
     assert!(out.stderr.contains("has no such certificate"), "{}", out.stderr);
     assert_eq!(out.writes(), 0, "{}", out.stderr);
 }
+
+/// A stack with all five, named `name`, its domain `{name}.example.com` (covered by `cert`) in `zone`.
+fn named(env: &Env, name: &str, cert: &str, zone: &str) -> String {
+    let login = env.create_function(&format!("{name}-login"));
+    stack(&login, &surface(cert, zone, 30, 100))
+        .replace("name: shop\n", &format!("name: {name}\n"))
+        .replace(BUCKET, &format!("{name}-issuer-bucket"))
+        .replace("api.example.com", &format!("{name}.example.com"))
+}
+
+fn zone_and_cert(env: &Env) -> (String, String) {
+    let sdk = env.sdk();
+    let zone = env
+        .block_on(sdk.route53.create_hosted_zone().name("example.com").caller_reference("f").send())
+        .unwrap();
+    let zone = zone.hosted_zone().unwrap().id().trim_start_matches("/hostedzone/").to_string();
+    (zone, env.certificate(REGION, "*.example.com", "import"))
+}
+
+#[track_caller]
+fn assert_converged(env: &Env, endpoint: &str, name: &str, file: &str) {
+    let plan = env.run_via(endpoint, &["plan", "--detailed-exitcode", "-f", file]);
+    assert_eq!(plan.code, 0, "{name}: plan after recovery:\n{}\n{}", plan.stdout, plan.stderr);
+    let sdk = env.sdk();
+    let domains = env.block_on(sdk.apigw.get_domain_names().send()).unwrap();
+    let ours: Vec<_> = domains
+        .items()
+        .iter()
+        .filter(|d| d.domain_name() == Some(format!("{name}.example.com").as_str()))
+        .collect();
+    assert_eq!(ours.len(), 1, "{name}: domains");
+    let mappings = env
+        .block_on(sdk.apigw.get_api_mappings().domain_name(format!("{name}.example.com")).send())
+        .unwrap();
+    assert_eq!(mappings.items().len(), 1, "{name}: mappings {:?}", mappings.items());
+    assert!(
+        env.parameter(&format!("/jwtstack/{name}/access-log")).is_some(),
+        "{name}: group not recorded"
+    );
+    assert!(
+        env.parameter(&format!("/jwtstack/{name}/domain")).is_some(),
+        "{name}: domain not recorded"
+    );
+}
+
+#[track_caller]
+fn assert_gone(env: &Env, name: &str, zone: &str) {
+    let sdk = env.sdk();
+    let domains = env.block_on(sdk.apigw.get_domain_names().send()).unwrap();
+    assert!(
+        !domains
+            .items()
+            .iter()
+            .any(|d| d.domain_name() == Some(format!("{name}.example.com").as_str())),
+        "{name}: domain left"
+    );
+    let groups = env
+        .block_on(
+            sdk.logs
+                .describe_log_groups()
+                .log_group_name_prefix(format!("/jwtstack/{name}/"))
+                .send(),
+        )
+        .unwrap();
+    assert!(groups.log_groups().is_empty(), "{name}: log group left");
+    let records = env
+        .block_on(sdk.route53.list_resource_record_sets().hosted_zone_id(zone).send())
+        .unwrap();
+    let domain = format!("{name}.example.com");
+    assert!(
+        !records
+            .resource_record_sets()
+            .iter()
+            .any(|r| r.name().trim_end_matches('.') == domain),
+        "{name}: DNS records left"
+    );
+    let params = env.stack_parameters(name);
+    assert!(params.is_empty(), "{name}: parameters left: {params:?}");
+}
+
+#[test]
+fn injected_faults_and_kills_end_converged_or_gone() {
+    let env = Env::new();
+    let (zone, cert) = zone_and_cert(&env);
+    let mut runs = 0;
+    for seed in 0..4 {
+        let name = format!("sfault{seed}");
+        let file = format!("{name}.yaml");
+        std::fs::write(env.path().join(&file), named(&env, &name, &cert, &zone)).unwrap();
+        let proxy = Proxy::start(
+            &env.moto.endpoint,
+            &["--strict", "--seed", &(100 + seed).to_string(), "--fault-rate", "0.2"],
+        );
+        runs += crate::cloudfront::until_success(&env, &proxy.endpoint, &["deploy", "-f", &file]);
+        assert_converged(&env, &proxy.endpoint, &name, &file);
+        runs += crate::cloudfront::until_success(&env, &proxy.endpoint, &["teardown", "--yes", "-f", &file]);
+        assert_gone(&env, &name, &zone);
+        let stats = proxy.stats();
+        let faults: u64 = stats["faults"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+        assert!(faults > 0, "{stats}");
+    }
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--latency-ms", "25"]);
+    let mut killed = (0, 0);
+    for i in 0..6u64 {
+        let ms = 150 + i * 250;
+        let name = format!("skill{i}");
+        let file = format!("{name}.yaml");
+        std::fs::write(env.path().join(&file), named(&env, &name, &cert, &zone)).unwrap();
+        let mut child = common::spawn(&env, &proxy.endpoint, &[], &["deploy", "-f", &file]);
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        killed.0 += child.try_wait().unwrap().is_none() as u32;
+        let _ = child.kill();
+        let _ = child.wait();
+        env.run_via(&proxy.endpoint, &["deploy", "-f", &file]).ok();
+        assert_converged(&env, &proxy.endpoint, &name, &file);
+        let mut child = common::spawn(&env, &proxy.endpoint, &[], &["teardown", "--yes", "-f", &file]);
+        std::thread::sleep(std::time::Duration::from_millis(ms / 2));
+        killed.1 += child.try_wait().unwrap().is_none() as u32;
+        let _ = child.kill();
+        let _ = child.wait();
+        env.run_via(&proxy.endpoint, &["teardown", "--yes", "-f", &file]).ok();
+        assert_gone(&env, &name, &zone);
+    }
+    eprintln!(
+        "the five under faults: 4 seeds, {runs} runs; kill points: 6 deploys (killed mid-run: {}), 6 teardowns (killed mid-run: {})",
+        killed.0, killed.1
+    );
+    assert!(killed.0 >= 3 && killed.1 >= 2, "{killed:?}");
+}

@@ -324,7 +324,7 @@ fn assert_gone(env: &Env, name: &str, bucket: &str) {
 }
 
 /// Runs the command until it succeeds; every failed run must be a clean exit 1.
-fn until_success(env: &Env, endpoint: &str, args: &[&str]) -> u32 {
+pub(crate) fn until_success(env: &Env, endpoint: &str, args: &[&str]) -> u32 {
     for run in 1..=12 {
         let out = env.run_via(endpoint, args);
         match out.code {
