@@ -388,18 +388,10 @@ fn injected_faults_and_kills_end_converged_or_gone() {
         let name = format!("skill{i}");
         let file = format!("{name}.yaml");
         std::fs::write(env.path().join(&file), named(&env, &name, &cert, &zone)).unwrap();
-        let mut child = common::spawn(&env, &proxy.endpoint, &[], &["deploy", "-f", &file]);
-        std::thread::sleep(std::time::Duration::from_millis(ms));
-        killed.0 += child.try_wait().unwrap().is_none() as u32;
-        let _ = child.kill();
-        let _ = child.wait();
+        killed.0 += common::kill_after(&env, &proxy.endpoint, &["deploy", "-f", &file], ms) as u32;
         env.run_via(&proxy.endpoint, &["deploy", "-f", &file]).ok();
         assert_converged(&env, &proxy.endpoint, &name, &file);
-        let mut child = common::spawn(&env, &proxy.endpoint, &[], &["teardown", "--yes", "-f", &file]);
-        std::thread::sleep(std::time::Duration::from_millis(ms / 2));
-        killed.1 += child.try_wait().unwrap().is_none() as u32;
-        let _ = child.kill();
-        let _ = child.wait();
+        killed.1 += common::kill_after(&env, &proxy.endpoint, &["teardown", "--yes", "-f", &file], ms / 2) as u32;
         env.run_via(&proxy.endpoint, &["teardown", "--yes", "-f", &file]).ok();
         assert_gone(&env, &name, &zone);
     }

@@ -373,19 +373,11 @@ fn deploy_and_teardown_killed_at_any_point_recover_on_the_next_run() {
         let (yaml, bucket) = named(&name);
         let file = format!("{name}.yaml");
         std::fs::write(env.path().join(&file), yaml).unwrap();
-        let mut child = common::spawn(&env, &proxy.endpoint, &[], &["deploy", "-f", &file]);
-        std::thread::sleep(std::time::Duration::from_millis(ms));
-        killed.0 += child.try_wait().unwrap().is_none() as u32;
-        let _ = child.kill();
-        let _ = child.wait();
+        killed.0 += common::kill_after(&env, &proxy.endpoint, &["deploy", "-f", &file], ms) as u32;
         env.run_via(&proxy.endpoint, &["deploy", "-f", &file]).ok();
         assert_converged(&env, &name, &file);
 
-        let mut child = common::spawn(&env, &proxy.endpoint, &[], &["teardown", "--yes", "-f", &file]);
-        std::thread::sleep(std::time::Duration::from_millis(ms / 2));
-        killed.1 += child.try_wait().unwrap().is_none() as u32;
-        let _ = child.kill();
-        let _ = child.wait();
+        killed.1 += common::kill_after(&env, &proxy.endpoint, &["teardown", "--yes", "-f", &file], ms / 2) as u32;
         env.run_via(&proxy.endpoint, &["teardown", "--yes", "-f", &file]).ok();
         assert_gone(&env, &name, &bucket);
     }

@@ -160,21 +160,13 @@ fn deploy_and_teardown_killed_at_any_point_recover_on_the_next_run() {
         let (yaml, bucket) = stack(&name);
         let file = format!("{name}.yaml");
         std::fs::write(env.path().join(&file), yaml).unwrap();
-        let mut child = spawn(&env, &proxy.endpoint, &["deploy", "-f", &file]);
-        std::thread::sleep(Duration::from_millis(*ms));
-        let killed = child.try_wait().unwrap().is_none();
-        let _ = child.kill();
-        let _ = child.wait();
+        let killed = common::kill_after(&env, &proxy.endpoint, &["deploy", "-f", &file], *ms);
         // The next run, with a healthy connection, converges; a lock the dead run left is taken over.
         let out = Output::of(env.cmd().args(["deploy", "-f", &file]).output().unwrap());
         assert_eq!(out.0, 0, "deploy after a kill at {ms} ms:\n{}\n{}", out.1, out.2);
         assert_converged(&env, &name, &file);
 
-        let mut child = spawn(&env, &proxy.endpoint, &["teardown", "--yes", "-f", &file]);
-        std::thread::sleep(Duration::from_millis(*ms / 2));
-        let killed_teardown = child.try_wait().unwrap().is_none();
-        let _ = child.kill();
-        let _ = child.wait();
+        let killed_teardown = common::kill_after(&env, &proxy.endpoint, &["teardown", "--yes", "-f", &file], *ms / 2);
         let out = Output::of(env.cmd().args(["teardown", "--yes", "-f", &file]).output().unwrap());
         assert_eq!(out.0, 0, "teardown after a kill at {} ms:\n{}\n{}", ms / 2, out.1, out.2);
         assert_gone(&env, &name, &bucket);

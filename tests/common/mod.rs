@@ -331,6 +331,16 @@ pub fn spawn(env: &Env, endpoint: &str, vars: &[(&str, &str)], args: &[&str]) ->
     c.spawn().unwrap()
 }
 
+/// Runs the binary against `endpoint` and kills it after `ms`; whether it was still running then (killed mid-run).
+pub fn kill_after(env: &Env, endpoint: &str, args: &[&str], ms: u64) -> bool {
+    let mut child = spawn(env, endpoint, &[], args);
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+    let running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    running
+}
+
 /// Keeps the developer's own AWS settings out of a test run.
 pub fn isolate_std(c: &mut Command, dir: &Path) {
     for var in [
