@@ -99,33 +99,13 @@ pub fn check_certificate(cf: &CloudFront, inv: &Inventory) -> Result<(), Conflic
     let (Some(arn), Some(domain)) = (&cf.certificate_arn, &cf.domain) else {
         return Ok(());
     };
-    let refuse = |why: String| {
-        Err(Conflict::CertificateNotUsable {
+    match super::dns::certificate_problem(inv.certificate.as_ref(), domain, "us-east-1") {
+        Some(why) => Err(Conflict::CertificateNotUsable {
             arn: arn.clone(),
             domain: domain.clone(),
             why,
-        })
-    };
-    let Some(cert) = &inv.certificate else {
-        return refuse("ACM in us-east-1 has no such certificate".into());
-    };
-    if cert.status != "ISSUED" {
-        return refuse(format!("its status is {}", cert.status));
-    }
-    if !cert.domains.iter().any(|d| covers(d, domain)) {
-        return refuse(format!("it is for {}", cert.domains.join(", ")));
-    }
-    Ok(())
-}
-
-/// A certificate name covers `domain`: equal, or a wildcard one label deep (`*.example.com`).
-pub(super) fn covers(name: &str, domain: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    match name.strip_prefix("*.") {
-        Some(parent) => domain
-            .split_once('.')
-            .is_some_and(|(first, rest)| !first.is_empty() && rest == parent),
-        None => name == domain,
+        }),
+        None => Ok(()),
     }
 }
 
@@ -202,24 +182,8 @@ pub fn plan_after_documents(
     if let Some(domain) = &cf.domain {
         match (&cf.hosted_zone_id, &target) {
             (Some(zone), _) => {
+                let complete = super::dns::alias_records_in_place(&inv.alias_records, "distribution", zone, domain, target.as_deref())?;
                 let target = target.clone().unwrap_or_else(|| "(new distribution).cloudfront.net".into());
-                for r in &inv.alias_records {
-                    let points = r.alias_target.clone().unwrap_or_else(|| "(not an alias)".into());
-                    if !points.eq_ignore_ascii_case(&target) {
-                        return Err(Conflict::AliasRecordTaken {
-                            what: "distribution",
-                            domain: domain.clone(),
-                            zone: zone.clone(),
-                            record_type: r.record_type.clone(),
-                            target: points,
-                        });
-                    }
-                }
-                let complete = ["A", "AAAA"].iter().all(|t| {
-                    inv.alias_records
-                        .iter()
-                        .any(|r| r.record_type == *t && r.alias_target.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&target)))
-                });
                 if !complete {
                     steps.push(Step::PutAliasRecords {
                         zone: zone.clone(),

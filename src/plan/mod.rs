@@ -10,6 +10,7 @@
 //! routes, stage, permissions, then deletions of what is no longer wanted.
 
 mod cloudfront;
+mod dns;
 mod import;
 pub mod inventory;
 mod keys;

@@ -1,7 +1,6 @@
 //! The API around the authorizer: the `$default` stage's access log and throttling, the access log's group,
 //! and the API's custom domain name with its mapping and alias records. Pure, like the rest of the planner.
 
-use super::cloudfront::covers;
 use super::{ApiDomainInfo, Conflict, Diff, Inventory, StageSettings, Step};
 use crate::config::{ApiDomain, Stack};
 use crate::names::{ACCESS_LOG_FORMAT, STAGE_NAME, access_log_record, api_domain_record};
@@ -145,28 +144,21 @@ pub fn plan_stage(steps: &mut Vec<Step>, notes: &mut Vec<String>, stack: &Stack,
 
 /// ACM's certificate for a regional custom domain: in the stack's region, ISSUED, covering the name.
 fn check_certificate(d: &ApiDomain, inv: &Inventory) -> Result<(), Conflict> {
-    let refuse = |why: String| {
-        Err(Conflict::ApiCertificateNotUsable {
+    let cert_region = d.certificate_arn.split(':').nth(3).unwrap_or_default();
+    let why = if cert_region != inv.region {
+        Some(format!("it is in {cert_region}"))
+    } else {
+        super::dns::certificate_problem(inv.api_certificate.as_ref(), &d.name, &inv.region)
+    };
+    match why {
+        Some(why) => Err(Conflict::ApiCertificateNotUsable {
             arn: d.certificate_arn.clone(),
             domain: d.name.clone(),
             region: inv.region.clone(),
             why,
-        })
-    };
-    let region = d.certificate_arn.split(':').nth(3).unwrap_or_default();
-    if region != inv.region {
-        return refuse(format!("it is in {region}"));
+        }),
+        None => Ok(()),
     }
-    let Some(cert) = &inv.api_certificate else {
-        return refuse(format!("ACM in {} has no such certificate", inv.region));
-    };
-    if cert.status != "ISSUED" {
-        return refuse(format!("its status is {}", cert.status));
-    }
-    if !cert.domains.iter().any(|n| covers(n, &d.name)) {
-        return refuse(format!("it is for {}", cert.domains.join(", ")));
-    }
-    Ok(())
 }
 
 /// The declared domain as API Gateway has it (whoever owns it).
@@ -237,19 +229,8 @@ pub fn plan_domain(steps: &mut Vec<Step>, notes: &mut Vec<String>, stack: &Stack
     let target = existing.map(|x| (x.target.clone(), x.target_zone.clone()));
     match &d.hosted_zone_id {
         Some(zone) => {
-            for r in &inv.api_alias_records {
-                let points = r.alias_target.clone().unwrap_or_else(|| "(not an alias)".into());
-                if !target.as_ref().is_some_and(|(t, _)| points.eq_ignore_ascii_case(t)) {
-                    return Err(Conflict::AliasRecordTaken {
-                        what: "API domain",
-                        domain: d.name.clone(),
-                        zone: zone.clone(),
-                        record_type: r.record_type.clone(),
-                        target: points,
-                    });
-                }
-            }
-            let complete = ["A", "AAAA"].iter().all(|t| inv.api_alias_records.iter().any(|r| r.record_type == *t));
+            let at = target.as_ref().map(|(t, _)| t.as_str());
+            let complete = super::dns::alias_records_in_place(&inv.api_alias_records, "API domain", zone, &d.name, at)?;
             if !complete {
                 steps.push(Step::PutApiAliasRecords {
                     zone: zone.clone(),
