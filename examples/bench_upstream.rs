@@ -3,12 +3,22 @@
 //!
 //! `cargo run --release --example bench_upstream -- PORT`
 
-use axum::Router;
+use bytes::Bytes;
+use http_body_util::Full;
 
 #[tokio::main]
 async fn main() {
     let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(18080);
-    let app = Router::new().fallback(|| async { "ok" });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("binding the port");
-    axum::serve(listener, app).await.expect("serving");
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        tokio::spawn(async move {
+            let ok = hyper::service::service_fn(|_req| async {
+                Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::from_static(b"ok"))))
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), ok)
+                .await;
+        });
+    }
 }

@@ -97,10 +97,10 @@ pub struct AwsOpts {
     pub stats: bool,
     /// Pace API Gateway calls to this many per second, with a burst of four seconds' worth up to 40 (the
     /// account quota is 10/s, burst 40, shared by every tool); 0 turns pacing off, as for an emulator.
-    #[arg(long, global = true, default_value_t = crate::aws::pace::QUOTA_RPS, value_name = "N")]
+    #[arg(long, global = true, default_value_t = jwtstack_aws::pace::QUOTA_RPS, value_name = "N")]
     pub max_rps: f64,
     /// API Gateway calls in flight at once.
-    #[arg(long, global = true, default_value_t = crate::aws::pace::DEFAULT_CONCURRENCY, value_name = "N")]
+    #[arg(long, global = true, default_value_t = jwtstack_aws::pace::DEFAULT_CONCURRENCY, value_name = "N")]
     pub max_concurrency: usize,
 }
 
@@ -111,8 +111,8 @@ impl Default for AwsOpts {
             profile: None,
             endpoint_url: None,
             stats: false,
-            max_rps: crate::aws::pace::QUOTA_RPS,
-            max_concurrency: crate::aws::pace::DEFAULT_CONCURRENCY,
+            max_rps: jwtstack_aws::pace::QUOTA_RPS,
+            max_concurrency: jwtstack_aws::pace::DEFAULT_CONCURRENCY,
         }
     }
 }

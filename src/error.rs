@@ -1,12 +1,14 @@
 //! The command-level error: every domain error, the exit code each maps to, and its hint. `output` renders it.
 
-use crate::apply::ApplyError;
-use crate::aws::AwsError;
-use crate::config::ConfigError;
 use crate::exit;
-use crate::lock::LockError;
-use crate::plan::{Conflict, KeyDeleteRefused};
-use crate::rotation::RotateError;
+use jwtstack_aws::AwsError;
+use jwtstack_aws::apply::ApplyError;
+use jwtstack_aws::converge::ConvergeError;
+use jwtstack_aws::lock::LockError;
+use jwtstack_core::config::ConfigError;
+use jwtstack_core::plan::{Conflict, KeyDeleteRefused};
+use jwtstack_core::rotation::RotateError;
+use jwtstack_serve::ServeError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -37,6 +39,30 @@ impl From<ApplyError> for Error {
                 Error::Aws(source)
             }
             ApplyError::Interrupted { done, total } => Error::Interrupted { done, total },
+        }
+    }
+}
+
+impl From<ConvergeError> for Error {
+    fn from(e: ConvergeError) -> Error {
+        match e {
+            ConvergeError::Aws(e) => Error::Aws(e),
+            ConvergeError::Conflict(e) => Error::Conflict(e),
+            ConvergeError::KeyDelete(e) => e.into(),
+            ConvergeError::Rotate(e) => Error::Rotate(e),
+            ConvergeError::Locked(e) => Error::Locked(e),
+            ConvergeError::Apply(e) => e.into(),
+            ConvergeError::Failure(m) => Error::Failure(m),
+        }
+    }
+}
+
+impl From<ServeError> for Error {
+    fn from(e: ServeError) -> Error {
+        if e.is_usage() {
+            Error::Usage(e.to_string())
+        } else {
+            Error::Failure(e.to_string())
         }
     }
 }

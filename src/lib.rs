@@ -1,4 +1,6 @@
 //! jwtstack: a self-signed JWT issuer and an API Gateway HTTP API JWT authorizer, declared in one stack file.
+//! The workspace's crates: `jwtstack-core` (the stack file, the planner, crypto), `jwtstack-aws` (the AWS side)
+//! and `jwtstack-serve` (the local gateway); this crate is the command line over them.
 //!
 //! The binary is a thin layer over this library, so other Rust programs can use the same pieces. A login
 //! Lambda, for example, mints tokens with the stack's key that it reads from SSM:
@@ -22,11 +24,10 @@
 //! assert_eq!(token.split('.').count(), 3);
 //! ```
 
-// The library API: minting and verifying tokens (`crypto`) and reading a stack file (`config`).
-pub mod config;
-pub mod crypto;
-/// Minting with a key in memory or in KMS (`key_store: kms`).
-pub mod signer;
+// The library API: minting and verifying tokens (`crypto`) and reading a stack file (`config`), from
+// jwtstack-core; minting with a key in memory or in KMS (`signer`), from jwtstack-aws.
+pub use jwtstack_aws::signer;
+pub use jwtstack_core::{config, crypto};
 
 // What the `jwtstack` binary runs; public for `main.rs`, not an API.
 #[doc(hidden)]
@@ -39,17 +40,3 @@ pub mod error;
 pub mod exit;
 #[doc(hidden)]
 pub mod output;
-
-pub(crate) mod access_log;
-pub(crate) mod apply;
-pub(crate) mod aws;
-pub(crate) mod clock;
-pub(crate) mod converge;
-pub(crate) mod fetch;
-pub(crate) mod issuer;
-pub(crate) mod jwks;
-pub(crate) mod lock;
-pub(crate) mod names;
-pub(crate) mod plan;
-pub(crate) mod rotation;
-pub(crate) mod serve;

@@ -6,11 +6,11 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::crypto::token::Decision;
 use crate::error::Error;
-use crate::issuer::Report;
-use crate::plan::PlanJson;
-use crate::rotation::Status;
+use jwtstack_core::crypto::token::Decision;
+use jwtstack_core::issuer::Report;
+use jwtstack_core::plan::PlanJson;
+use jwtstack_core::rotation::Status;
 
 /// Pretty JSON of a document.
 pub fn to_json<T: Serialize>(v: &T) -> String {

@@ -3,12 +3,12 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::access_log::{Request, StatusFilter, time_text};
-use crate::aws::{Clients, logs};
 use crate::cli::Global;
-use crate::config::{Stack, parse_duration_str};
 use crate::error::Error;
 use crate::exit;
+use jwtstack_aws::{Clients, logs};
+use jwtstack_core::access_log::{Request, StatusFilter, time_text};
+use jwtstack_core::config::{Stack, parse_duration_str};
 
 /// How often `--follow` asks CloudWatch Logs for new events.
 const FOLLOW_EVERY: Duration = Duration::from_secs(2);
@@ -23,7 +23,7 @@ pub async fn logs(g: &Global, c: &Clients, stack: &Stack, since: &str, follow: b
     let filter = status.map(StatusFilter::parse).transpose().map_err(Error::Usage)?;
     let back = parse_duration_str(since).map_err(|e| Error::Usage(format!("--since {since}: {e}")))?;
     let group = stack.access_log_group();
-    let mut start = crate::clock::now_secs().saturating_sub(back) as i64 * 1000;
+    let mut start = jwtstack_core::clock::now_secs().saturating_sub(back) as i64 * 1000;
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let (mut shown, mut other) = (0usize, 0usize);
     loop {
@@ -45,7 +45,7 @@ pub async fn logs(g: &Global, c: &Clients, stack: &Stack, since: &str, follow: b
             if g.json {
                 let mut v = serde_json::to_value(&r).unwrap_or_default();
                 v["time"] = serde_json::Value::String(time_text(e.timestamp));
-                if let Some(fix) = r.denial().and_then(crate::access_log::fix_for) {
+                if let Some(fix) = r.denial().and_then(jwtstack_core::access_log::fix_for) {
                     v["fix"] = serde_json::Value::String(fix.into());
                 }
                 crate::outln!("{v}");

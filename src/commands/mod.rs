@@ -9,11 +9,11 @@ mod token;
 
 use std::time::{Duration, Instant};
 
-use crate::aws::{Clients, Connection};
 use crate::cli::{Cli, Command, Global, KeysCommand};
-use crate::config::{self, Stack};
 use crate::error::Error;
 use crate::exit;
+use jwtstack_aws::{Clients, Connection};
+use jwtstack_core::config::{self, Stack};
 
 /// Runs the parsed command line; returns the exit code.
 pub async fn run(mut cli: Cli) -> Result<u8, Error> {
@@ -91,7 +91,7 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
             if !config::is_region(&region) {
                 return Err(Error::Usage(format!("--region {region}: not an AWS region name (e.g. eu-west-1)")));
             }
-            crate::out!("{}", crate::plan::openapi::definition_text(&stack, &region));
+            crate::out!("{}", jwtstack_core::plan::openapi::definition_text(&stack, &region));
             Ok(exit::OK)
         }
         Command::Token(args) => token::token(g, &stack, args).await,
@@ -173,12 +173,12 @@ async fn connect_new(g: &Global, stack: &Stack) -> Result<Clients, Error> {
 /// The stack with the issuer URL of its recorded distribution (`/jwtstack/{name}/distribution`).
 async fn with_recorded_distribution(g: &Global, stack: &Stack) -> Result<Stack, Error> {
     let c = connect(g, stack).await?;
-    match crate::aws::ssm::read_distribution_record(&c, &stack.name).await? {
+    match jwtstack_aws::ssm::read_distribution_record(&c, &stack.name).await? {
         Some(r) => Ok(stack.with_distribution_domain(&r.domain)),
         None => Err(Error::Failure(format!(
             "the issuer of stack `{}` is its CloudFront distribution's URL (issuer.cloudfront: true), and no distribution is recorded in {}: run `jwtstack deploy` first",
             stack.name,
-            crate::names::distribution_record(&stack.name)
+            jwtstack_core::names::distribution_record(&stack.name)
         ))),
     }
 }

@@ -7,10 +7,12 @@ use clap::CommandFactory;
 
 use super::token::local_region;
 use crate::cli::{Cli, Global, InitArgs};
-use crate::config::{self, Stack};
 use crate::error::Error;
+use crate::exit;
 use crate::output::to_json;
-use crate::{exit, issuer};
+use jwtstack_aws::fetch;
+use jwtstack_core::config::{self, Stack};
+use jwtstack_core::issuer;
 
 /// The values `init` writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +122,7 @@ pub fn init(g: &Global, args: InitArgs) -> Result<u8, Error> {
         )));
     }
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let date = crate::clock::format_utc(crate::clock::system_now());
+    let date = jwtstack_core::clock::format_utc(jwtstack_core::clock::system_now());
     let cwd = std::env::current_dir().unwrap_or_default();
     let pick = |given: Option<String>, prompt: &str, default: String| -> Result<String, Error> {
         match given {
@@ -211,7 +213,7 @@ pub async fn check(g: &Global, stack: &Stack) -> Result<u8, Error> {
         }
         return Ok(exit::OK);
     }
-    let report = issuer::check(&url, &issuer::Expect::of(stack)).await;
+    let report = fetch::check(&url, &issuer::Expect::of(stack)).await;
     if g.json {
         crate::outln!("{}", to_json(&report));
     } else {

@@ -3,17 +3,17 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::aws::{Clients, inventory};
 use crate::cli::{Global, RotateStep};
-use crate::clock;
-use crate::config::{self, Stack};
-use crate::converge::{Converged, Goal, converge};
 use crate::error::Error;
 use crate::exit;
-use crate::names;
 use crate::output::{KeyDeletedJson, RotateJson, to_json};
-use crate::plan::{Inventory, KeyHome, Step};
-use crate::rotation::{self, Edit, SafeFrom, Status};
+use jwtstack_aws::converge::{Converged, Goal, converge};
+use jwtstack_aws::{Clients, inventory};
+use jwtstack_core::clock;
+use jwtstack_core::config::{self, Stack};
+use jwtstack_core::names;
+use jwtstack_core::plan::{Inventory, KeyHome, Step};
+use jwtstack_core::rotation::{self, Edit, SafeFrom, Status};
 
 /// The kids in the JWKS as deployed.
 fn live_kids(stack: &Stack, inv: &Inventory) -> Vec<String> {
@@ -153,7 +153,7 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
         skip_issuer_check: true,
         no_wait: false,
     };
-    let Converged { plan, .. } = converge(c, &target, deploy, lock_timeout, |_| Ok(())).await.inspect_err(|_| {
+    let Converged { plan, .. } = converge(c, &target, deploy, lock_timeout).await.inspect_err(|_| {
         if !diff.is_empty() {
             eprintln!(
                 "{} was edited but the deploy did not finish: run `jwtstack rotate {name}` again to resume",
@@ -210,7 +210,7 @@ pub async fn keys_delete(g: &Global, c: &Clients, stack: &Stack, kid: &str, yes:
             "keys delete removes the private key of {kid} for good: tokens it signed can never be verified again. Pass --yes"
         )));
     }
-    let done = converge(c, stack, Goal::DeleteKey { kid }, lock_timeout, |_| Ok(())).await?;
+    let done = converge(c, stack, Goal::DeleteKey { kid }, lock_timeout).await?;
     let home = done.plan.steps.iter().find_map(|s| match s {
         Step::DeleteKey { home, .. } => Some(home.clone()),
         _ => None,

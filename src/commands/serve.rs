@@ -1,4 +1,4 @@
-//! serve: the I/O around `crate::serve` (key source, first load, the address on stdout).
+//! serve: the I/O around `jwtstack_serve` (key source, first load, the address on stdout).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -6,22 +6,22 @@ use std::sync::Arc;
 
 use super::token::key_source;
 use crate::cli::{Global, ServeArgs};
-use crate::config::{self, Stack};
 use crate::error::Error;
 use crate::exit;
-use crate::serve::{self, Keys, Options};
+use jwtstack_aws::jwks::JwksSource;
+use jwtstack_core::config::{self, Stack};
+use jwtstack_serve::{Keys, Options};
 
 pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Error> {
     let overrides = args
         .integration
         .iter()
-        .map(|i| serve::parse_override(i))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Error::Usage)?;
+        .map(|i| jwtstack_serve::parse_override(i))
+        .collect::<Result<Vec<_>, _>>()?;
     let (source, region) = key_source(g, stack, args.jwks.as_ref(), args.jwks_url.as_ref()).await?;
     // Checked before listening: routes named by --integration must exist.
-    let served = serve::served(stack, &region, &overrides).map_err(Error::Usage)?;
-    let listener = serve::listen(SocketAddr::new(args.bind, args.port)).await.map_err(Error::Failure)?;
+    let served = jwtstack_serve::served(stack, &region, &overrides)?;
+    let listener = jwtstack_serve::listen(SocketAddr::new(args.bind, args.port)).await?;
     let jwks = source
         .load()
         .await
@@ -48,7 +48,7 @@ pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Err
     };
     let described = source.describe();
     let routes = stack.routes.len();
-    serve::run(listener, opts, served, source, keys, |addr| {
+    jwtstack_serve::run(listener, opts, served, source, keys, |addr| {
         crate::outln!("http://{addr}");
         let _ = std::io::stdout().flush();
         eprintln!(
@@ -62,7 +62,6 @@ pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Err
             eprintln!("note: requests are logged here on stderr, not to the CloudWatch Logs group");
         }
     })
-    .await
-    .map_err(Error::Failure)?;
+    .await?;
     Ok(exit::OK)
 }

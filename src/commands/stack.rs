@@ -4,15 +4,17 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use super::use_color;
-use crate::apply::Context;
-use crate::aws::{Clients, inventory};
 use crate::cli::Global;
-use crate::config::{KeyStore, Stack};
-use crate::converge::{Converged, Goal, converge};
 use crate::error::Error;
+use crate::exit;
 use crate::output::{ApiDomainOutputs, CloudFrontOutputs, DeployJson, Outputs, TeardownJson, to_json};
-use crate::plan::{self, render_text};
-use crate::{exit, issuer, lock};
+use jwtstack_aws::apply::Context;
+use jwtstack_aws::converge::{self, Converged, Goal, converge};
+use jwtstack_aws::{Clients, inventory};
+use jwtstack_aws::{fetch, lock};
+use jwtstack_core::config::{KeyStore, Stack};
+use jwtstack_core::issuer;
+use jwtstack_core::plan::{self, render_text};
 
 fn outputs_of(stack: &Stack, region: &str, ctx: &Context) -> Outputs {
     let issuer = stack.issuer_url(region);
@@ -32,7 +34,7 @@ fn outputs_of(stack: &Stack, region: &str, ctx: &Context) -> Outputs {
         kms_key_alias: stack
             .hosted()
             .filter(|h| h.key_store == KeyStore::Kms)
-            .map(|h| crate::names::kms_alias(&stack.name, &h.key_id)),
+            .map(|h| jwtstack_core::names::kms_alias(&stack.name, &h.key_id)),
         cloudfront_distribution: stack
             .hosted()
             .and_then(|h| h.cloudfront.as_ref())
@@ -92,7 +94,7 @@ fn print_outputs(o: &Outputs) {
 
 pub async fn plan(g: &Global, c: &Clients, stack: &Stack, detailed_exitcode: bool) -> Result<u8, Error> {
     let inv = inventory::read(c, stack).await?;
-    let plan = plan::plan(&crate::plan::resolve(stack, &inv), &inv)?;
+    let plan = plan::plan(&jwtstack_core::plan::resolve(stack, &inv), &inv)?;
     if g.json {
         crate::outln!("{}", to_json(&plan.to_json()));
     } else {
@@ -118,7 +120,7 @@ pub async fn deploy(
         skip_issuer_check,
         no_wait,
     };
-    let Converged { plan, ctx, stack, .. } = converge(c, stack, goal, lock_timeout, |_| Ok(())).await?;
+    let Converged { plan, ctx, stack, .. } = converge(c, stack, goal, lock_timeout).await?;
     let stack = &stack;
     let took = started.elapsed().as_secs_f64();
     let issuer_ok = stack.hosted().is_none() || check_hosted_issuer(g, stack, &c.region, skip_issuer_check || no_wait).await;
@@ -167,7 +169,7 @@ async fn check_hosted_issuer(g: &Global, stack: &Stack, region: &str, skip: bool
         );
         return true;
     }
-    let report = issuer::check(&url, &issuer::Expect::of(stack)).await;
+    let report = fetch::check(&url, &issuer::Expect::of(stack)).await;
     if report.ok() && report.findings.is_empty() {
         eprintln!(
             "issuer check: {} serves the discovery document and JWKS as API Gateway reads them",
@@ -197,11 +199,14 @@ pub async fn unlock(c: &Clients, stack: &Stack, yes: bool) -> Result<u8, Error> 
 
 pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_keys: bool, lock_timeout: Duration) -> Result<u8, Error> {
     let started = std::time::Instant::now();
-    let done = converge(c, stack, Goal::Teardown { keep_keys }, lock_timeout, |plan| {
-        eprint!("{}", render_text(plan, false));
-        if yes { Ok(()) } else { confirm(stack, plan.steps.len()) }
-    })
-    .await?;
+    let prepared = converge::prepare(c, stack, Goal::Teardown { keep_keys }).await?;
+    if !prepared.plan.is_empty() {
+        eprint!("{}", render_text(&prepared.plan, false));
+        if !yes {
+            confirm(stack, prepared.plan.steps.len())?;
+        }
+    }
+    let done = prepared.run(lock_timeout).await?;
     let plan = done.plan;
     if plan.is_empty() {
         // A lock left by a dead run is the last thing the stack owns.

@@ -6,18 +6,18 @@ use rand::rngs::OsRng;
 use serde_json::{Map, Value};
 
 use super::connect;
-use crate::aws::{AwsError, Clients, ErrorKind, kms, ssm};
 use crate::cli::{Global, TokenArgs, VerifyArgs};
-use crate::clock::now_secs as now;
-use crate::config::{Hosted, Issuer, KeyStore, Stack, parse_duration_str, route};
-use crate::crypto::keys::{Jwks, SigningKey};
-use crate::crypto::token::{AuthorizerConfig, Decision, MintRequest, authorize, mint};
 use crate::error::Error;
 use crate::exit;
-use crate::jwks::{KeySource, LoadError};
-use crate::names;
 use crate::output::{TokenJson, VerifyJson, to_json};
-use crate::signer::{Signer, SignerError};
+use jwtstack_aws::jwks::{JwksSource, KeySource, LoadError};
+use jwtstack_aws::signer::{Signer, SignerError};
+use jwtstack_aws::{AwsError, Clients, ErrorKind, kms, ssm};
+use jwtstack_core::clock::now_secs as now;
+use jwtstack_core::config::{Hosted, Issuer, KeyStore, Stack, parse_duration_str, route};
+use jwtstack_core::crypto::keys::{Jwks, SigningKey};
+use jwtstack_core::crypto::token::{AuthorizerConfig, Decision, MintRequest, authorize, mint};
+use jwtstack_core::names;
 
 /// The region without calling AWS: flag, stack file, then the environment. Only needed for the default issuer URL.
 pub(crate) fn local_region(g: &Global, stack: &Stack) -> Result<String, Error> {

@@ -1,0 +1,231 @@
+//! Reads everything one stack may own, from all services, into an [`Inventory`]. Services are read concurrently.
+
+use std::collections::BTreeSet;
+
+use super::{AwsError, Clients, acm, apigw, cloudfront, kms, lambda, logs, route53, s3, ssm};
+use jwtstack_core::config::{ApiRef, Integration, KeyStore, Stack};
+use jwtstack_core::names::{integration_marker, permission_id};
+use jwtstack_core::plan::Inventory;
+
+/// Everything the stack may own, as it is now. No private key is decrypted (see [`read_for_deploy`]).
+pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
+    let params_fut = ssm::read_stack_parameters(c, &stack.name);
+    // An external issuer has no bucket.
+    let bucket_fut = async {
+        match stack.hosted() {
+            Some(h) => s3::read_bucket(c, &h.bucket, &stack.name, &[h.discovery_key(), h.jwks_key()]).await,
+            None => Ok(Default::default()),
+        }
+    };
+    let api_fut = read_api(c, stack);
+    let (mut params, (bucket, objects), api_part) = tokio::try_join!(params_fut, bucket_fut, api_fut)?;
+    // KMS is read when the stack keeps its keys there, or names a key that SSM does not hold (a stack that
+    // moved its keys from KMS back to SSM): an SSM-only stack needs no KMS permission.
+    let named: Vec<String> = stack
+        .hosted()
+        .map(|h| h.published_keys().into_iter().map(String::from).collect())
+        .unwrap_or_default();
+    let recorded = params
+        .key_timeline
+        .as_ref()
+        .map(|t| t.keys.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
+    let in_kms = stack.hosted().is_some_and(|h| h.key_store == KeyStore::Kms)
+        || named.iter().chain(&recorded).any(|k| !params.key_infos.contains_key(k));
+    if in_kms && stack.hosted().is_some() {
+        for (kid, info) in kms::read_stack_keys(c, &stack.name).await? {
+            // A kid in both stores: SSM's key is the one that signs (KMS would only hold it after a failed switch).
+            params.key_infos.entry(kid).or_insert(info);
+        }
+    }
+    let distribution_record = params.distribution.take();
+    let (log_group_record, api_domain_record) = (params.access_log.take(), params.api_domain.take());
+    let mut surface = Surface {
+        log_group: stack.access_log.is_some() || log_group_record.is_some(),
+        domains: stack.domain.is_some() || api_domain_record.is_some(),
+        ..Surface::default()
+    };
+    let mut inv = Inventory {
+        region: c.region.clone(),
+        keys: params.key_infos,
+        bucket_marker: params.bucket_marker,
+        key_timeline: params.key_timeline,
+        lock_stale: params.lock.as_deref().is_some_and(crate::lock::is_stale),
+        lock_holder: params.lock.map(|v| crate::lock::describe(&v)),
+        bucket,
+        objects,
+        log_group_record,
+        api_domain_record,
+        ..Inventory::default()
+    };
+    tokio::try_join!(
+        read_cloudfront(c, stack, distribution_record, &mut inv),
+        read_surface(c, stack, &mut surface),
+    )?;
+    inv.log_group = surface.found_group;
+    inv.api_domains = surface.found_domains;
+    inv.api_certificate = surface.certificate;
+    inv.api_alias_records = surface.records;
+    if let Some((api, authorizer, integrations, routes, stage)) = api_part {
+        inv.api = Some(api);
+        inv.authorizer = authorizer;
+        inv.integrations = integrations;
+        inv.routes = routes;
+        inv.stage = stage;
+    }
+    // Functions whose statement may be the stack's: the declared ones and those behind the stack's integrations.
+    let api_owned = inv.api.as_ref().is_some_and(|a| a.owned);
+    let declared: BTreeSet<String> = stack
+        .routes
+        .iter()
+        .filter_map(|r| match &r.integration {
+            Integration::Lambda { arn } => Some(arn.clone()),
+            Integration::Http { .. } => None,
+        })
+        .collect();
+    let mut functions = declared.clone();
+    functions.extend(
+        inv.integrations
+            .iter()
+            .filter(|i| (i.owned || api_owned) && i.integration_type == "AWS_PROXY")
+            .map(|i| jwtstack_core::plan::IntegrationSpec::of(i).uri),
+    );
+    for f in &declared {
+        if !lambda::function_exists(c, f).await? {
+            inv.missing_functions.insert(f.clone());
+        }
+    }
+    let sid = permission_id(&stack.name);
+    for f in functions {
+        if let Some(p) = lambda::read_permission(c, &f, &sid).await? {
+            inv.permissions.insert(f, p);
+        }
+    }
+    Ok(inv)
+}
+
+/// [`read`], then the public halves of the published SSM keys that have none recorded yet, derived from the
+/// keys themselves: a deploy records them (keys stored before public halves were recorded).
+pub async fn read_for_deploy(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
+    let mut inv = read(c, stack).await?;
+    if let Some(h) = stack.hosted() {
+        ssm::derive_unrecorded(c, &mut inv.keys, &h.published_keys()).await?;
+    }
+    Ok(inv)
+}
+
+type ApiPart = (
+    jwtstack_core::plan::ApiInfo,
+    Option<jwtstack_core::plan::AuthorizerInfo>,
+    Vec<jwtstack_core::plan::IntegrationInfo>,
+    Vec<jwtstack_core::plan::RouteInfo>,
+    Option<jwtstack_core::plan::StageInfo>,
+);
+
+async fn read_api(c: &Clients, stack: &Stack) -> Result<Option<ApiPart>, AwsError> {
+    let api = match &stack.api {
+        ApiRef::Owned { .. } => apigw::find_owned_api(c, &stack.name).await?,
+        ApiRef::Adopted { id } => Some(apigw::get_adopted_api(c, id).await?),
+    };
+    let Some(api) = api else { return Ok(None) };
+    let marker = integration_marker(&stack.name);
+    let authorizer_name = stack.authorizer_name();
+    let (authorizer, integrations, routes, stage) = tokio::try_join!(
+        apigw::find_authorizer(c, &api.id, &authorizer_name),
+        apigw::list_integrations(c, &api.id, &marker),
+        apigw::list_routes(c, &api.id),
+        apigw::find_default_stage(c, &api.id, &stack.name),
+    )?;
+    Ok(Some((api, authorizer, integrations, routes, stage)))
+}
+
+/// The distribution, its origin access control, the custom domain's certificate and alias records: read when
+/// the stack fronts its issuer with CloudFront, or has a distribution recorded (one it no longer wants).
+async fn read_cloudfront(c: &Clients, stack: &Stack, record: Option<ssm::DistributionRecord>, inv: &mut Inventory) -> Result<(), AwsError> {
+    let wanted = stack.hosted().and_then(|h| h.cloudfront.as_ref());
+    if wanted.is_none() && record.is_none() {
+        return Ok(());
+    }
+    let distribution = async {
+        match &record {
+            Some(r) => cloudfront::read_distribution(c, &r.id, &stack.name).await,
+            // The record is written right after the distribution is created: a run that died in between left
+            // one to find by its comment and tag.
+            None => cloudfront::find_distribution(c, &stack.name).await,
+        }
+    };
+    let oac_name = jwtstack_core::names::origin_access_control_name(&stack.name);
+    let certificate = async {
+        match wanted.and_then(|cf| cf.certificate_arn.as_deref()) {
+            Some(arn) => acm::describe_certificate(c, arn).await,
+            None => Ok(None),
+        }
+    };
+    let records = async {
+        match wanted.and_then(|cf| cf.hosted_zone_id.as_deref().zip(cf.domain.as_deref())) {
+            Some((zone, domain)) => route53::read_alias_records(c, zone, domain).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (distribution, oac, certificate, records) = tokio::try_join!(
+        distribution,
+        cloudfront::find_origin_access_control(c, &oac_name),
+        certificate,
+        records
+    )?;
+    inv.distribution = distribution;
+    inv.distribution_record = record.map(|r| r.id);
+    inv.origin_access_control = oac;
+    inv.certificate = certificate;
+    inv.alias_records = records;
+    Ok(())
+}
+
+/// The access log's group and the API's custom domains: what to read, and what was found.
+#[derive(Default)]
+struct Surface {
+    log_group: bool,
+    domains: bool,
+    found_group: Option<jwtstack_core::plan::LogGroupInfo>,
+    found_domains: Vec<jwtstack_core::plan::ApiDomainInfo>,
+    certificate: Option<jwtstack_core::plan::CertificateInfo>,
+    records: Vec<jwtstack_core::plan::AliasRecordInfo>,
+}
+
+/// Read when the stack declares them or recorded creating them (a stack that no longer declares them removes
+/// them); a stack that uses neither makes none of these calls (and needs no permission for them).
+async fn read_surface(c: &Clients, stack: &Stack, s: &mut Surface) -> Result<(), AwsError> {
+    let group = async {
+        match s.log_group {
+            true => logs::find_group(c, &stack.access_log_group(), &stack.name).await,
+            false => Ok(None),
+        }
+    };
+    let domains = async {
+        match s.domains {
+            true => apigw::stack_domains(c, &stack.name, stack.domain.as_ref().map(|d| d.name.as_str())).await,
+            false => Ok(Vec::new()),
+        }
+    };
+    let certificate = async {
+        match &stack.domain {
+            Some(d) if d.certificate_arn.split(':').nth(3) == Some(c.region.as_str()) => {
+                acm::describe_regional_certificate(c, &d.certificate_arn).await
+            }
+            _ => Ok(None),
+        }
+    };
+    let records = async {
+        match stack
+            .domain
+            .as_ref()
+            .and_then(|d| d.hosted_zone_id.as_deref().map(|z| (z, d.name.as_str())))
+        {
+            Some((zone, domain)) => route53::read_alias_records(c, zone, domain).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (g, d, cert, r) = tokio::try_join!(group, domains, certificate, records)?;
+    (s.found_group, s.found_domains, s.certificate, s.records) = (g, d, cert, r);
+    Ok(())
+}

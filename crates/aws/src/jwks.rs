@@ -1,0 +1,87 @@
+//! Where a JWKS comes from (a file, a URL, the deployed stack, an external issuer) and reading it with API
+//! Gateway's limits. `verify` reads it once; `serve` keeps reading it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jwtstack_core::crypto::keys::Jwks;
+pub use jwtstack_core::jwks::{Freshness, JwksSource, LoadError, usable_keys};
+
+use crate::{Clients, fetch, s3};
+
+/// Where the JWKS comes from.
+pub enum KeySource {
+    File(PathBuf),
+    Url(String),
+    /// The deployed JWKS, read through the S3 API (works on an emulator too).
+    Deployed {
+        clients: Box<Clients>,
+        bucket: String,
+        key: String,
+    },
+    /// An external issuer's, found through its discovery document.
+    External(String),
+}
+
+impl JwksSource for KeySource {
+    fn describe(&self) -> String {
+        match self {
+            KeySource::File(p) => format!("file {}", p.display()),
+            KeySource::Url(u) => format!("URL {u}"),
+            KeySource::Deployed { bucket, key, .. } => format!("s3://{bucket}/{key}"),
+            KeySource::External(i) => format!("the issuer {i}"),
+        }
+    }
+
+    /// A file is cheap to stat; the others are fetched.
+    fn interval(&self) -> Duration {
+        match self {
+            KeySource::File(_) => Duration::from_secs(1),
+            _ => Duration::from_secs(30),
+        }
+    }
+
+    fn freshness(&self) -> Freshness {
+        match self {
+            KeySource::File(p) => Freshness::Modified(std::fs::metadata(p).and_then(|m| m.modified()).ok()),
+            _ => Freshness::Unknown,
+        }
+    }
+
+    async fn load(&self) -> Result<Jwks, LoadError> {
+        use LoadError::{Document, Source};
+        let bytes = match self {
+            KeySource::File(p) => std::fs::read(p).map_err(|e| Source(format!("{}: {e}", p.display())))?,
+            KeySource::Url(u) => fetch::get(u).await.map_err(|e| Source(e.to_string()))?,
+            KeySource::Deployed { clients, bucket, key } => {
+                s3::get_object(clients, bucket, key)
+                    .await
+                    .map_err(|e| Source(e.with_hint()))?
+                    .ok_or_else(|| {
+                        Source(format!(
+                            "s3://{bucket}/{key} does not exist: deploy the stack first, or pass --jwks FILE"
+                        ))
+                    })?
+                    .body
+            }
+            KeySource::External(url) => {
+                // The findings go to stderr, each with its fix; usable keys are used even with warnings.
+                let report = fetch::check(url, &jwtstack_core::issuer::Expect::default()).await;
+                eprint!("{}", report.render());
+                return report.jwks.filter(|j| !j.keys.is_empty()).ok_or_else(|| {
+                    Source(format!(
+                        "no usable key from the issuer {url} (see above); pass --jwks FILE or --jwks-url URL to decide anyway"
+                    ))
+                });
+            }
+        };
+        if bytes.len() > fetch::MAX_BYTES {
+            return Err(Document(format!(
+                "the JWKS is {} bytes; API Gateway reads at most {} bytes, so it would deny every token",
+                bytes.len(),
+                fetch::MAX_BYTES
+            )));
+        }
+        usable_keys(&bytes)
+    }
+}

@@ -1,0 +1,191 @@
+//! KMS (`key_store: kms`): one asymmetric RSA key per kid, `SIGN_VERIFY`, named by the alias
+//! `alias/jwtstack/{name}/{kid}` and tagged for the stack. jwtstack reads its public key, and `token` asks KMS
+//! to sign (through the library's `signer`); the private key never leaves KMS.
+//!
+//! Keys are named by their key id (not their ARN) in every call: AWS takes either, and moto's
+//! ScheduleKeyDeletion takes only the id.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
+
+use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
+use jwtstack_core::crypto::keys::Jwk;
+use jwtstack_core::names::{self, KMS_DELETION_DAYS, TAG_KEY};
+use jwtstack_core::plan::{KeyHome, KeyInfo};
+
+/// A key's id, the name jwtstack gives it in every call.
+fn key_id(meta: &aws_sdk_kms::types::KeyMetadata) -> String {
+    meta.key_id().to_string()
+}
+
+/// The stack's KMS keys, by kid: every alias under `alias/jwtstack/{name}/`, its key's state and public key.
+pub async fn read_stack_keys(c: &Clients, stack: &str) -> Result<BTreeMap<String, KeyInfo>, AwsError> {
+    let prefix = names::kms_alias_prefix(stack);
+    let mut aliases = Vec::new();
+    let mut pages = c.kms.list_aliases().limit(100).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("listing KMS aliases", e))?;
+        for a in page.aliases() {
+            if let (Some(name), Some(target)) = (a.alias_name(), a.target_key_id())
+                && let Some(kid) = name.strip_prefix(&prefix)
+            {
+                aliases.push((kid.to_string(), name.to_string(), target.to_string()));
+            }
+        }
+    }
+    let mut keys = BTreeMap::new();
+    for (kid, alias, target) in aliases {
+        let described = c
+            .kms
+            .describe_key()
+            .key_id(&target)
+            .send()
+            .await
+            .map_err(|e| classify(format!("describing KMS key {target} ({alias})"), e))?;
+        let meta = described.key_metadata();
+        let key_id = meta.map(key_id).unwrap_or(target);
+        let deletion = match meta.and_then(|m| m.key_state()) {
+            Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion) => {
+                Some(meta.and_then(|m| m.deletion_date()).map_or(0, |d| d.secs()))
+            }
+            _ => None,
+        };
+        let (public, bits) = if deletion.is_some() {
+            (None, None)
+        } else {
+            match public_key(c, &key_id, &kid).await {
+                Ok((jwk, bits)) => (Some(jwk), Some(bits)),
+                Err(e) if e.kind == ErrorKind::Other => (None, None),
+                Err(e) => return Err(e),
+            }
+        };
+        keys.insert(
+            kid,
+            KeyInfo {
+                home: KeyHome::Kms {
+                    alias,
+                    key_id: Some(key_id),
+                },
+                public,
+                recorded: true,
+                deletion,
+                bits,
+                created: meta.and_then(|m| m.creation_date()).map(|d| d.secs()),
+            },
+        );
+    }
+    Ok(keys)
+}
+
+/// The public JWK of a KMS key (GetPublicKey: DER SubjectPublicKeyInfo) and its size in bits.
+pub async fn public_key(c: &Clients, key_id: &str, kid: &str) -> Result<(Jwk, usize), AwsError> {
+    let context = format!("reading the public key of KMS key {key_id}");
+    let out = c
+        .kms
+        .get_public_key()
+        .key_id(key_id)
+        .send()
+        .await
+        .map_err(|e| classify(context.clone(), e))?;
+    let der = out.public_key().map(Blob::as_ref).unwrap_or_default();
+    Jwk::from_spki_der(kid, der).map_err(|e| AwsError::new(context, ErrorKind::Other, e.to_string()))
+}
+
+/// Creates the KMS key of `kid` with its alias, and returns the key's ARN and public JWK. A key whose alias
+/// exists already (a run that died after creating it) is the one to use: an alias is never moved.
+pub async fn create_key(c: &Clients, stack: &str, kid: &str, alias: &str, bits: usize) -> Result<(String, Jwk), AwsError> {
+    if let Some(existing) = alias_target(c, alias).await? {
+        let (jwk, _) = public_key(c, &existing, kid).await?;
+        return Ok((existing, jwk));
+    }
+    let spec = match bits {
+        3072 => KeySpec::Rsa3072,
+        4096 => KeySpec::Rsa4096,
+        _ => KeySpec::Rsa2048,
+    };
+    let context = format!("creating KMS key {alias}");
+    let tag = Tag::builder()
+        .tag_key(TAG_KEY)
+        .tag_value(stack)
+        .build()
+        .map_err(|e| AwsError::new(context.clone(), ErrorKind::Other, e.to_string()))?;
+    let created = c
+        .kms
+        .create_key()
+        .key_spec(spec)
+        .key_usage(KeyUsageType::SignVerify)
+        .description(format!("jwtstack signing key {kid} of stack {stack} (RS256; {alias})"))
+        .tags(tag)
+        .send()
+        .await
+        .map_err(|e| classify(context.clone(), e))?;
+    let key_id = created
+        .key_metadata()
+        .map(key_id)
+        .ok_or_else(|| AwsError::new(context.clone(), ErrorKind::Other, "CreateKey answered without the key's id"))?;
+    let aliased = c.kms.create_alias().alias_name(alias).target_key_id(&key_id).send().await;
+    if let Err(e) = aliased {
+        let err = classify(format!("creating KMS alias {alias}"), e);
+        if err.kind != ErrorKind::Conflict {
+            return Err(err);
+        }
+        // Another run named its own key first: use that one, and let this one go.
+        let winner = alias_target(c, alias).await?.ok_or(err)?;
+        schedule_deletion(c, &key_id).await?;
+        let (jwk, _) = public_key(c, &winner, kid).await?;
+        return Ok((winner, jwk));
+    }
+    let (jwk, _) = public_key(c, &key_id, kid).await?;
+    Ok((key_id, jwk))
+}
+
+/// The key an alias names, if the alias exists.
+pub async fn alias_target(c: &Clients, alias: &str) -> Result<Option<String>, AwsError> {
+    match c.kms.describe_key().key_id(alias).send().await {
+        Ok(out) => Ok(out.key_metadata().map(key_id)),
+        Err(e) => {
+            let err = classify(format!("describing KMS key {alias}"), e);
+            if err.is_not_found() { Ok(None) } else { Err(err) }
+        }
+    }
+}
+
+/// Schedules a key's deletion after KMS's waiting period; a key already scheduled is fine.
+pub async fn schedule_deletion(c: &Clients, key_id: &str) -> Result<(), AwsError> {
+    let out = c
+        .kms
+        .schedule_key_deletion()
+        .key_id(key_id)
+        .pending_window_in_days(KMS_DELETION_DAYS)
+        .send()
+        .await;
+    match out {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = classify(format!("scheduling the deletion of KMS key {key_id}"), e);
+            // KMSInvalidStateException: already pending deletion.
+            if err.is_not_found() || err.code.as_deref() == Some("KMSInvalidStateException") {
+                Ok(())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// Deletes the key of `kid`: its deletion is scheduled first, then its alias is removed, so an interrupted
+/// run still finds the key by its alias next time.
+pub async fn delete_key(c: &Clients, home: &KeyHome) -> Result<(), AwsError> {
+    let KeyHome::Kms { alias, key_id } = home else {
+        return Ok(());
+    };
+    if let Some(key_id) = key_id {
+        schedule_deletion(c, key_id).await?;
+    }
+    ignore_missing(
+        c.kms.delete_alias().alias_name(alias).send().await,
+        format!("deleting KMS alias {alias}"),
+    )
+}

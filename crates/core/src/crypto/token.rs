@@ -1,0 +1,406 @@
+//! Minting RS256 tokens, and deciding on a token exactly as API Gateway's JWT authorizer does.
+//!
+//! The clock and the RNG are parameters, so every output is reproducible in tests. Where AWS documents nothing
+//! we take the strict reading (see README, "How verify decides"): RS256 only, `exp` required, no clock leeway,
+//! `crit` rejected, embedded `jwk`/`jku`/`x5u`/`x5c` headers ignored.
+
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaPublicKeyComponents};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::{CryptoRng, RngCore};
+use rsa::traits::PublicKeyParts;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::keys::{Jwks, KeyError, SigningKey};
+
+/// API Gateway's limit on the request line and headers bounds the token.
+pub const MAX_TOKEN_BYTES: usize = 10_240;
+const MIN_RSA_BITS: usize = 2048;
+
+/// What goes into a minted token besides the registered claims.
+#[derive(Debug, Clone, Default)]
+pub struct MintRequest {
+    pub issuer: String,
+    pub audience: Vec<String>,
+    pub subject: String,
+    pub scopes: Vec<String>,
+    pub ttl_seconds: u64,
+    /// Extra claims; they may not override the registered ones.
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MintError {
+    #[error("claim `{0}` is set by jwtstack and cannot be given as an extra claim")]
+    Reserved(String),
+    #[error("the token needs at least one audience")]
+    NoAudience,
+    #[error("the token is {0} bytes, over API Gateway's {MAX_TOKEN_BYTES}-byte header limit")]
+    TooLarge(usize),
+    #[error("signing failed")]
+    Sign,
+    #[error(transparent)]
+    Key(#[from] KeyError),
+}
+
+const RESERVED: [&str; 8] = ["iss", "aud", "sub", "iat", "nbf", "exp", "jti", "scope"];
+
+/// Signs a compact RS256 JWT with `kid` = the key's kid.
+pub fn mint<R: RngCore + CryptoRng>(key: &SigningKey, req: &MintRequest, now: u64, rng: &mut R) -> Result<String, MintError> {
+    let unsigned = prepare(&key.kid, req, now, rng)?;
+    let signature = sign_rs256(key, unsigned.signing_input())?;
+    unsigned.finish(&signature)
+}
+
+/// A token's header and claims, encoded, waiting for its signature: minting with a key held elsewhere (KMS)
+/// is [`prepare`], a signature of [`Unsigned::signing_input`], then [`Unsigned::finish`].
+#[derive(Debug, Clone)]
+pub struct Unsigned {
+    signing_input: String,
+}
+
+impl Unsigned {
+    /// `base64url(header) "." base64url(claims)`: the bytes RS256 signs.
+    pub fn signing_input(&self) -> &[u8] {
+        self.signing_input.as_bytes()
+    }
+
+    /// The compact token with `signature` appended.
+    pub fn finish(self, signature: &[u8]) -> Result<String, MintError> {
+        let token = format!("{}.{}", self.signing_input, URL_SAFE_NO_PAD.encode(signature));
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(MintError::TooLarge(token.len()));
+        }
+        Ok(token)
+    }
+}
+
+/// The most KMS's Sign takes as a `RAW` message; a longer signing input is sent as its SHA-256 `DIGEST`.
+pub const KMS_RAW_MAX_BYTES: usize = 4096;
+
+/// What KMS's Sign is given for `input` (RSASSA_PKCS1_V1_5_SHA_256): the input itself (`RAW`) up to
+/// [`KMS_RAW_MAX_BYTES`], else its SHA-256 (`DIGEST`), which KMS pads and signs without hashing again (the
+/// Sign API reference, MessageType). Both give the signature of `input`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KmsMessage<'a> {
+    Raw(&'a [u8]),
+    Digest([u8; 32]),
+}
+
+pub fn kms_message(input: &[u8]) -> KmsMessage<'_> {
+    if input.len() <= KMS_RAW_MAX_BYTES {
+        KmsMessage::Raw(input)
+    } else {
+        let mut digest = [0; 32];
+        digest.copy_from_slice(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, input).as_ref());
+        KmsMessage::Digest(digest)
+    }
+}
+
+/// Encodes the header (`kid`) and the claims of a token; see [`Unsigned`].
+pub fn prepare<R: RngCore + CryptoRng>(kid: &str, req: &MintRequest, now: u64, rng: &mut R) -> Result<Unsigned, MintError> {
+    if let Some(r) = req.extra.keys().find(|k| RESERVED.contains(&k.as_str())) {
+        return Err(MintError::Reserved(r.clone()));
+    }
+    let aud = match req.audience.as_slice() {
+        [] => return Err(MintError::NoAudience),
+        [one] => Value::String(one.clone()),
+        many => Value::Array(many.iter().cloned().map(Value::String).collect()),
+    };
+    let mut jti = [0u8; 16];
+    rng.fill_bytes(&mut jti);
+    let mut claims = Map::new();
+    claims.insert("iss".into(), Value::String(req.issuer.clone()));
+    claims.insert("aud".into(), aud);
+    claims.insert("sub".into(), Value::String(req.subject.clone()));
+    claims.insert("iat".into(), now.into());
+    claims.insert("nbf".into(), now.into());
+    claims.insert("exp".into(), now.saturating_add(req.ttl_seconds).into());
+    claims.insert("jti".into(), Value::String(URL_SAFE_NO_PAD.encode(jti)));
+    if !req.scopes.is_empty() {
+        claims.insert("scope".into(), Value::String(req.scopes.join(" ")));
+    }
+    for (k, v) in &req.extra {
+        claims.insert(k.clone(), v.clone());
+    }
+    #[derive(Serialize)]
+    struct Header<'a> {
+        alg: &'a str,
+        typ: &'a str,
+        kid: &'a str,
+    }
+    let header = Header {
+        alg: "RS256",
+        typ: "JWT",
+        kid,
+    };
+    let header = serde_json::to_vec(&header).map_err(|_| MintError::Sign)?;
+    let payload = serde_json::to_vec(&claims).map_err(|_| MintError::Sign)?;
+    let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
+    // Even unsigned, a token this long cannot pass API Gateway (an RS256 signature is at least 342 characters).
+    if signing_input.len() + 1 > MAX_TOKEN_BYTES {
+        return Err(MintError::TooLarge(signing_input.len() + 1));
+    }
+    Ok(Unsigned { signing_input })
+}
+
+/// RSASSA-PKCS1-v1_5 with SHA-256 over `message`: the RS256 primitive (aws-lc: the padding is rebuilt and
+/// compared whole, so only the strict DER DigestInfo encoding passes; moduli of 2048 to 8192 bits).
+pub fn verify_rs256(key: &rsa::RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
+    let components = RsaPublicKeyComponents {
+        n: key.n().to_bytes_be(),
+        e: key.e().to_bytes_be(),
+    };
+    components.verify(&RSA_PKCS1_2048_8192_SHA256, message, signature).is_ok()
+}
+
+/// RS256 signature of `message` (deterministic: the same key and message give the same bytes), made by
+/// aws-lc's constant-time, blinded RSA.
+pub fn sign_rs256(key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, MintError> {
+    let pair = key.private();
+    let mut signature = vec![0; pair.public_modulus_len()];
+    pair.sign(&RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), message, &mut signature)
+        .map_err(|_| MintError::Sign)?;
+    Ok(signature)
+}
+
+/// The authorizer's configuration: what the stack deploys.
+#[derive(Debug, Clone)]
+pub struct AuthorizerConfig {
+    pub issuer: String,
+    pub audiences: Vec<String>,
+}
+
+/// API Gateway's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Decision {
+    pub allowed: bool,
+    /// 200, 401 or 403.
+    pub status: u16,
+    /// The reason, in API Gateway's words where it has them.
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub www_authenticate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// The verified claims (only when the signature checked out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Map<String, Value>>,
+}
+
+impl Decision {
+    fn unauthorized(reason: impl Into<String>) -> Decision {
+        let reason = reason.into();
+        Decision {
+            allowed: false,
+            status: 401,
+            www_authenticate: Some(format!(
+                r#"Bearer scope="" error="invalid_token" error_description="{}""#,
+                reason.replace('"', "'")
+            )),
+            reason,
+            kid: None,
+            claims: None,
+        }
+    }
+}
+
+/// Decides on the identity source's value (bare token or `Bearer <token>`) for a route with `route_scopes`
+/// (`None`: no route given, so no scope check).
+pub fn authorize(cfg: &AuthorizerConfig, jwks: &Jwks, identity: Option<&str>, route_scopes: Option<&[String]>, now: u64) -> Decision {
+    match verify_token(jwks, identity) {
+        Ok(v) => {
+            let mut d = decide(cfg, &v, route_scopes, now);
+            d.claims = Some(v.claims);
+            d
+        }
+        Err(d) => d,
+    }
+}
+
+/// A token whose form, algorithm, kid and signature checked out: what no clock or route changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    pub kid: String,
+    pub claims: Map<String, Value>,
+}
+
+/// The time- and route-independent half of [`authorize`]: the token's form, header and signature against the
+/// JWKS. Its result depends only on the token bytes and the JWKS, so a server may keep it per token.
+pub fn verify_token(jwks: &Jwks, identity: Option<&str>) -> Result<Verified, Decision> {
+    let token = bare_token(identity)?;
+    verify_bare(jwks, token)
+}
+
+/// The token in an identity source value: the bare token, or what follows `Bearer `.
+pub fn bare_token(identity: Option<&str>) -> Result<&str, Decision> {
+    let token = match identity.map(str::trim_end) {
+        None | Some("") => return Err(Decision::unauthorized("missing: token not provided")),
+        Some(v) => match v.get(..7) {
+            Some(p) if p.eq_ignore_ascii_case("bearer ") => &v[7..],
+            _ => v,
+        },
+    };
+    if token.is_empty() {
+        return Err(Decision::unauthorized("missing: token not provided"));
+    }
+    Ok(token)
+}
+
+fn verify_bare(jwks: &Jwks, token: &str) -> Result<Verified, Decision> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(Decision::unauthorized(format!("token is over {MAX_TOKEN_BYTES} bytes")));
+    }
+    let parts: Vec<&str> = token.split('.').collect();
+    if parts.len() != 3 {
+        return Err(Decision::unauthorized(format!(
+            "malformed token: {} segments, expected 3",
+            parts.len()
+        )));
+    }
+    let b64 = |s: &str| -> Option<Vec<u8>> {
+        if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            URL_SAFE_NO_PAD.decode(s).ok()
+        } else {
+            None
+        }
+    };
+    let Some(header) = b64(parts[0]).and_then(|h| serde_json::from_slice::<Map<String, Value>>(&h).ok()) else {
+        return Err(Decision::unauthorized("malformed token: header is not base64url JSON"));
+    };
+    match header.get("alg").and_then(Value::as_str) {
+        Some("RS256") => {}
+        Some(alg) => {
+            return Err(Decision::unauthorized(format!(
+                "unsupported algorithm {alg:?}: only RS256 is accepted"
+            )));
+        }
+        None => return Err(Decision::unauthorized("malformed token: header has no alg")),
+    }
+    if header.contains_key("crit") {
+        return Err(Decision::unauthorized("token header has a crit parameter, which is not supported"));
+    }
+    let Some(kid) = header.get("kid").and_then(Value::as_str) else {
+        return Err(Decision::unauthorized("token header has no kid"));
+    };
+    let Some(jwk) = jwks.find(kid) else {
+        let mut d = Decision::unauthorized(format!("unknown kid {kid:?}: not in the JWKS"));
+        d.kid = Some(kid.into());
+        return Err(d);
+    };
+    let with_kid = |mut d: Decision| {
+        d.kid = Some(kid.into());
+        Err(d)
+    };
+    if jwk.alg.as_deref().is_some_and(|a| a != "RS256") || jwk.use_.as_deref().is_some_and(|u| u != "sig") {
+        return with_kid(Decision::unauthorized(format!("the JWKS key {kid:?} is not an RS256 signing key")));
+    }
+    let public = match jwk.to_public_key() {
+        Ok(k) if k.size() * 8 >= MIN_RSA_BITS => k,
+        Ok(_) => {
+            return with_kid(Decision::unauthorized(format!(
+                "the JWKS key {kid:?} is shorter than {MIN_RSA_BITS} bits"
+            )));
+        }
+        Err(e) => return with_kid(Decision::unauthorized(e.to_string())),
+    };
+    let (Some(sig), Some(payload)) = (b64(parts[2]), b64(parts[1])) else {
+        return with_kid(Decision::unauthorized("malformed token: payload or signature is not base64url"));
+    };
+    if !verify_rs256(&public, format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig) {
+        return with_kid(Decision::unauthorized("signature verification failed"));
+    }
+    let Ok(claims) = serde_json::from_slice::<Map<String, Value>>(&payload) else {
+        return with_kid(Decision::unauthorized("malformed token: payload is not a JSON object"));
+    };
+    Ok(Verified {
+        kid: kid.to_string(),
+        claims,
+    })
+}
+
+/// The clock- and route-dependent half of [`authorize`]: issuer, audience, times and scopes. The decision
+/// names the kid; the claims stay in `v`.
+pub fn decide(cfg: &AuthorizerConfig, v: &Verified, route_scopes: Option<&[String]>, now: u64) -> Decision {
+    let mut d = match check_claims(cfg, &v.claims, route_scopes, now) {
+        Ok(()) => Decision {
+            allowed: true,
+            status: 200,
+            reason: "allowed".into(),
+            www_authenticate: None,
+            kid: None,
+            claims: None,
+        },
+        Err(d) => d,
+    };
+    d.kid = Some(v.kid.clone());
+    d
+}
+
+fn check_claims(cfg: &AuthorizerConfig, claims: &Map<String, Value>, route_scopes: Option<&[String]>, now: u64) -> Result<(), Decision> {
+    if claims.get("iss").and_then(Value::as_str) != Some(cfg.issuer.as_str()) {
+        return Err(Decision::unauthorized("issuer does not match"));
+    }
+    let audience_ok = match claims.get("aud") {
+        Some(Value::String(a)) => cfg.audiences.contains(a),
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(|a| cfg.audiences.iter().any(|c| c == a)),
+        Some(_) => false,
+        None => claims
+            .get("client_id")
+            .and_then(Value::as_str)
+            .is_some_and(|c| cfg.audiences.iter().any(|a| a == c)),
+    };
+    if !audience_ok {
+        return Err(Decision::unauthorized("the token does not have a valid audience"));
+    }
+    let time = |name: &str| -> Result<Option<f64>, Decision> {
+        match claims.get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| Decision::unauthorized(format!("claim {name} is not a number"))),
+        }
+    };
+    let now_f = now as f64;
+    match time("exp")? {
+        None => return Err(Decision::unauthorized("token has no exp claim")),
+        Some(exp) if exp <= now_f => return Err(Decision::unauthorized("token is expired")),
+        Some(_) => {}
+    }
+    if time("nbf")?.is_some_and(|nbf| nbf > now_f) {
+        return Err(Decision::unauthorized("token is not valid yet (nbf is in the future)"));
+    }
+    if time("iat")?.is_some_and(|iat| iat > now_f) {
+        return Err(Decision::unauthorized("token was issued in the future (iat)"));
+    }
+    let Some(required) = route_scopes.filter(|s| !s.is_empty()) else {
+        return Ok(());
+    };
+    let mut held: Vec<&str> = Vec::new();
+    for claim in ["scope", "scp"] {
+        match claims.get(claim) {
+            Some(Value::String(s)) => held.extend(s.split(' ').filter(|x| !x.is_empty())),
+            Some(Value::Array(a)) => held.extend(a.iter().filter_map(Value::as_str)),
+            _ => {}
+        }
+    }
+    if required.iter().any(|r| held.contains(&r.as_str())) {
+        return Ok(());
+    }
+    let list = required.join(" ");
+    Err(Decision {
+        allowed: false,
+        status: 403,
+        reason: format!("insufficient scope: expected one of [{list}]"),
+        www_authenticate: Some(format!(
+            r#"Bearer scope="{list}" error="insufficient_scope" error_description="expected scopes: [{list}]""#
+        )),
+        kid: None,
+        claims: None,
+    })
+}
+
+#[cfg(test)]
+mod tests;

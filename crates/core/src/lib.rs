@@ -1,0 +1,20 @@
+//! jwtstack's pure core: what a stack file says, what AWS should become, and the tokens and keys in between.
+//! Nothing here does I/O beyond reading a stack file from disk: `jwtstack-aws` reads and changes AWS,
+//! `jwtstack-serve` answers requests, and the `jwtstack` binary ties them together.
+//!
+//! - `config`: the stack file (its text, serde mirror and validated model);
+//! - `plan`: `plan(&Stack, &Inventory) -> Plan`, the steps that take AWS to the stack, and their rendering;
+//! - `crypto`: keys, tokens, the discovery document and JWKS, API Gateway's authorizer decision;
+//! - `rotation`: the key-rotation phases and their timing rules; `names`: every name jwtstack gives a thing;
+//! - `issuer` and `jwks`: what API Gateway would make of an issuer's documents, as fetched;
+//! - `access_log`: the access log's lines as `jwtstack logs` reads them; `clock`: the clocks above.
+
+pub mod access_log;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod issuer;
+pub mod jwks;
+pub mod names;
+pub mod plan;
+pub mod rotation;

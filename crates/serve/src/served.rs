@@ -1,0 +1,95 @@
+//! What serve serves: the stack's routes with their local targets (`--integration` overrides).
+
+use jwtstack_core::config::{self, Integration, RouteKey, Stack};
+use jwtstack_core::crypto::token::AuthorizerConfig;
+
+use crate::ServeError;
+
+/// Where one route's requests go locally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// HTTP_PROXY to this URL template (`{name}` and `{proxy}` substituted).
+    Http(String),
+    /// The Lambda invoke API of a local runtime at this base URL.
+    Lambda(String),
+    /// A Lambda route with no local runtime given: answered 500, as API Gateway answers a failed integration.
+    Missing(String),
+}
+
+/// `--integration ROUTE=URL` (ROUTE may be `*`: every route without its own).
+pub fn parse_override(text: &str) -> Result<(String, String), ServeError> {
+    let (route, url) = text
+        .split_once('=')
+        .ok_or_else(|| ServeError::OverrideNotRouteUrl { text: text.into() })?;
+    let parsed = url::Url::parse(&url.replace(['{', '}'], "")).map_err(|e| ServeError::OverrideUrl {
+        text: text.into(),
+        reason: e.to_string(),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(ServeError::OverrideScheme { text: text.into() });
+    }
+    Ok((route.trim().to_string(), url.trim().to_string()))
+}
+
+/// One route as served.
+#[derive(Debug, Clone)]
+pub struct ServedRoute {
+    pub key: RouteKey,
+    pub scopes: Vec<String>,
+    pub target: Target,
+    /// `auth: none`: no token is read.
+    pub public: bool,
+}
+
+/// The stack as served: swapped whole when stack.yaml changes.
+pub struct Served {
+    pub routes: Vec<ServedRoute>,
+    pub authorizer: AuthorizerConfig,
+    /// The API's CORS configuration, applied as API Gateway applies it.
+    pub cors: Option<config::Cors>,
+}
+
+/// Builds the served routes; an override naming no route of the stack is an error.
+pub fn served(stack: &Stack, region: &str, overrides: &[(String, String)]) -> Result<Served, ServeError> {
+    for (route, _) in overrides {
+        if route != "*" && !stack.routes.iter().any(|r| r.key.as_str() == route) {
+            return Err(ServeError::UnknownRoute {
+                route: route.clone(),
+                known: stack.routes.iter().map(|r| r.key.as_str().to_string()).collect(),
+            });
+        }
+    }
+    let find = |key: &str| {
+        overrides
+            .iter()
+            .find(|(r, _)| r == key)
+            .or_else(|| overrides.iter().find(|(r, _)| r == "*"))
+            .map(|(_, u)| u.clone())
+    };
+    let routes = stack
+        .routes
+        .iter()
+        .map(|r| {
+            let target = match (&r.integration, find(r.key.as_str())) {
+                (Integration::Http { .. }, Some(url)) => Target::Http(url),
+                (Integration::Http { url }, None) => Target::Http(url.clone()),
+                (Integration::Lambda { .. }, Some(url)) => Target::Lambda(url),
+                (Integration::Lambda { arn }, None) => Target::Missing(arn.clone()),
+            };
+            ServedRoute {
+                key: r.key.clone(),
+                scopes: r.scopes.clone(),
+                target,
+                public: r.public,
+            }
+        })
+        .collect();
+    Ok(Served {
+        routes,
+        authorizer: AuthorizerConfig {
+            issuer: stack.issuer_url(region),
+            audiences: stack.audience.clone(),
+        },
+        cors: stack.cors.clone(),
+    })
+}
