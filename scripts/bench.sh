@@ -4,7 +4,7 @@
 # KEY_STORE=kms runs the same stack with `key_store: kms` (the key in KMS; token signs with kms:Sign).
 # ISSUER=cloudfront runs it with `cloudfront: true` (a private bucket behind a distribution), through the test
 # proxy's strict mode with 30 ms per call (AWS's InProgress distribution and invalidation, waited for).
-# SURFACE=1 adds a public route, cors, access_log, throttling and a custom domain (with an imported certificate
+# API_SETTINGS=1 adds a public route, cors, access_log, throttling and a custom domain (with an imported certificate
 # and a Route 53 zone in the emulator), through the strict proxy too.
 # Not a test: it asserts nothing about time. Figures go into the README and issue notes.
 set -euo pipefail
@@ -29,11 +29,11 @@ if [ "${ISSUER:-public}" = cloudfront ]; then
   stack=$out/cloudfront.yaml
   strict=yes
 fi
-if [ "${SURFACE:-0}" = 1 ]; then
+if [ "${API_SETTINGS:-0}" = 1 ]; then
   cert=$(.venv-test/bin/python tests/support/certificate.py "$AWS_ENDPOINT_URL" us-east-1 api.example.com import)
   zone=$(.venv-test/bin/python -c 'import boto3, sys; r = boto3.client("route53", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"); print(r.create_hosted_zone(Name="example.com", CallerReference="bench")["HostedZone"]["Id"].split("/")[-1])' "$AWS_ENDPOINT_URL")
-  cp "$stack" "$out/surface.yaml"
-  cat >>"$out/surface.yaml" <<YAML
+  cp "$stack" "$out/api-settings.yaml"
+  cat >>"$out/api-settings.yaml" <<YAML
   - route: POST /login
     auth: none
     integration:
@@ -43,7 +43,7 @@ access_log: {retention_days: 30}
 throttling: {rate: 100, burst: 200}
 domain: {name: api.example.com, certificate_arn: "$cert", hosted_zone_id: $zone}
 YAML
-  stack=$out/surface.yaml
+  stack=$out/api-settings.yaml
   strict=yes
 fi
 if [ "$strict" = yes ]; then  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -5,7 +5,7 @@ this looks inside each crate.
 
     scripts/module-graph.py            # circles and the largest files
     scripts/module-graph.py --edges    # every edge
-    scripts/module-graph.py --check    # exit 1 on a circle or a source file over 600 lines
+    scripts/module-graph.py --check    # exit 1 on a circle or a Rust file over 600 lines (tests included)
 
 A module is a file (crates/aws/src/ssm.rs is `jwtstack-aws: ssm`, crates/core/src/plan/mod.rs is
 `jwtstack-core: plan`). An edge A -> B means that A names an item of B through `crate::` or `super::` (in a `use`
@@ -164,16 +164,18 @@ def main():
         for c in circles(e):
             cycles.append(c)
             problems.append("import circle of %d modules in %s: %s" % (len(c), crate, ", ".join(c)))
-        for root, _, names in os.walk(src):
+    # Every Rust file, tests included.
+    for top in [src for _, src in CRATES] + [os.path.join(ROOT, d) for d in ("tests", "benches", "examples")]:
+        for root, _, names in os.walk(top):
             for n in names:
-                if n.endswith(".rs") and n != "tests.rs":
+                if n.endswith(".rs"):
                     p = os.path.join(root, n)
                     with open(p, encoding="utf-8") as fh:
                         sizes.append((sum(1 for _ in fh), os.path.relpath(p, ROOT)))
     sizes.sort(reverse=True)
     for lines, p in sizes:
         if lines > MAX_LINES:
-            problems.append("%s has %d lines (at most %d, tests aside)" % (p, lines, MAX_LINES))
+            problems.append("%s has %d lines (at most %d)" % (p, lines, MAX_LINES))
     if "--edges" in sys.argv:
         for mod, targets in sorted(edges.items()):
             print("%s -> %s" % (mod, ", ".join(targets) or "-"))

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{Idp, Output};
+use common::{Env, Idp, Output, json, stack_yaml};
 
 fn stack(issuer_url: &str, key_id: &str) -> String {
     format!(
@@ -68,4 +68,18 @@ fn each_issuer_problem_is_reported_with_its_fix() {
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["code"], "issuer_mismatch");
     assert_eq!(v["findings"][0]["level"], "error");
+}
+
+#[test]
+fn check_on_the_emulator_says_what_it_skipped() {
+    let env = Env::new();
+    env.write_stack(&stack_yaml("grocery", "newcomer-issuer-test", "name: grocery-api", None));
+    let out = env.run(&["check"]).ok();
+    assert!(out.stdout.contains("issuer_check_skipped"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("which does not serve https://newcomer-issuer-test.s3.us-east-1.amazonaws.com")
+    );
+    let j = json(&env.run(&["check", "--json"]).ok().stdout);
+    assert_eq!(j["findings"][0]["code"], "issuer_check_skipped");
 }

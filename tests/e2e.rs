@@ -6,20 +6,22 @@
 
 mod common;
 
-mod api_surface;
+mod api_settings;
 mod attacks;
 mod check;
 mod cli;
 mod cloudfront;
+mod connection;
 mod deploy;
 mod external;
 mod faults;
 mod fuzz_verify;
-mod hardening;
 mod interop;
 mod keystore;
-mod newcomer;
+mod output;
+mod refusals;
 mod rotation;
 mod serve;
 mod strict;
 mod vectors;
+mod verify;

@@ -1,9 +1,11 @@
 //! One function per subcommand. Results go to stdout; progress and logs to stderr.
 
+mod check;
 mod logs;
-mod newcomer;
+mod progress;
 mod rotate;
 mod serve;
+mod setup;
 mod stack;
 mod token;
 
@@ -22,12 +24,13 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
     }
     let g = &cli.global;
     let started = Instant::now();
+    let session = Session::new(g);
     // The commands that need no stack file.
     let command = match cli.command {
-        Command::Init(args) => return newcomer::init(g, args),
-        Command::Schema { output } => return newcomer::schema(output),
-        Command::Completions { shell } => return newcomer::completions(shell),
-        Command::Man { dir } => return newcomer::man(dir.as_deref()),
+        Command::Init(args) => return setup::init(g, args),
+        Command::Schema { output } => return setup::schema(output),
+        Command::Completions { shell } => return setup::completions(shell),
+        Command::Man { dir } => return setup::man(dir.as_deref()),
         other => other,
     };
     let mut stack = config::load(&g.file)?;
@@ -52,7 +55,7 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
             | Command::Status { .. }
     );
     if shows_issuer && stack.hosted().is_some_and(|h| h.awaits_distribution()) {
-        stack = with_recorded_distribution(g, &stack).await?;
+        stack = with_recorded_distribution(&session, &stack).await?;
     }
     if matches!(command, Command::ExportOpenapi { .. }) && stack.hosted().is_some_and(|h| h.awaits_distribution()) {
         return Err(Error::Usage(format!(
@@ -94,14 +97,14 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
             crate::out!("{}", jwtstack_core::plan::openapi::definition_text(&stack, &region));
             Ok(exit::OK)
         }
-        Command::Token(args) => token::token(g, &stack, args).await,
-        Command::Verify(args) => token::verify(g, &stack, args).await,
-        Command::Serve(args) => serve::serve(g, &stack, args).await,
-        Command::Check { .. } => newcomer::check(g, &stack).await,
+        Command::Token(args) => token::token(&session, &stack, args).await,
+        Command::Verify(args) => token::verify(&session, &stack, args).await,
+        Command::Serve(args) => serve::serve(&session, &stack, args).await,
+        Command::Check { .. } => check::check(g, &stack).await,
         command => {
-            let c = connect(g, &stack).await?;
+            let c = session.clients(&stack).await?;
             let result = match command {
-                Command::Plan { detailed_exitcode, .. } => stack::plan(g, &c, &stack, detailed_exitcode).await,
+                Command::Plan { detailed_exitcode, .. } => stack::plan(g, c, &stack, detailed_exitcode).await,
                 Command::Deploy {
                     lock_timeout,
                     skip_issuer_check,
@@ -109,7 +112,7 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
                     ..
                 } => {
                     let wait = duration(&lock_timeout)?;
-                    stack::deploy(g, &c, &stack, wait, skip_issuer_check, no_wait).await
+                    stack::deploy(g, c, &stack, wait, skip_issuer_check, no_wait).await
                 }
                 Command::Teardown {
                     yes,
@@ -118,20 +121,20 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
                     ..
                 } => {
                     let wait = duration(&lock_timeout)?;
-                    stack::teardown(g, &c, &stack, yes, keep_keys, wait).await
+                    stack::teardown(g, c, &stack, yes, keep_keys, wait).await
                 }
-                Command::Unlock { yes, .. } => stack::unlock(&c, &stack, yes).await,
-                Command::Rotate { step, .. } => rotate::rotate(g, &c, &stack, step).await,
-                Command::Status { .. } => rotate::status(g, &c, &stack).await,
-                Command::Logs { since, follow, status, .. } => logs::logs(g, &c, &stack, &since, follow, status.as_deref()).await,
+                Command::Unlock { yes, .. } => stack::unlock(c, &stack, yes).await,
+                Command::Rotate { step, .. } => rotate::rotate(g, c, &stack, step).await,
+                Command::Status { .. } => rotate::status(g, c, &stack).await,
+                Command::Logs { since, follow, status, .. } => logs::logs(g, c, &stack, &since, follow, status.as_deref()).await,
                 Command::Keys {
                     command: KeysCommand::Delete { kid, yes },
                     ..
-                } => rotate::keys_delete(g, &c, &stack, &kid, yes, Duration::ZERO).await,
+                } => rotate::keys_delete(g, c, &stack, &kid, yes, Duration::ZERO).await,
                 // Outputs; the offline commands returned above.
-                _ => stack::outputs(g, &c, &stack).await,
+                _ => stack::outputs(g, c, &stack).await,
             };
-            report_stats(g, &c, started);
+            report_stats(g, c, started);
             result
         }
     }
@@ -143,37 +146,43 @@ pub(crate) fn duration(text: &str) -> Result<std::time::Duration, Error> {
         .map_err(|e| Error::Usage(format!("--lock-timeout: {e}")))
 }
 
-/// The clients of this run, once connected: a command that reads the distribution record before its own calls
-/// uses the same clients, so `--stats` counts every call of the run.
-static CONNECTED: std::sync::Mutex<Option<Clients>> = std::sync::Mutex::new(None);
-
-/// AWS clients for the stack: `--region` wins over the stack's `region`, which wins over the config chain.
-pub(crate) async fn connect(g: &Global, stack: &Stack) -> Result<Clients, Error> {
-    if let Some(c) = CONNECTED.lock().ok().and_then(|c| c.clone()) {
-        return Ok(c);
-    }
-    let c = connect_new(g, stack).await?;
-    if let Ok(mut slot) = CONNECTED.lock() {
-        *slot = Some(c.clone());
-    }
-    Ok(c)
+/// The AWS clients of one run, connected on first use and then shared: every call of the run is counted by
+/// one set of clients (`--stats`), and a command that needs none connects to nothing.
+pub(crate) struct Session<'g> {
+    pub g: &'g Global,
+    clients: tokio::sync::OnceCell<Clients>,
 }
 
-async fn connect_new(g: &Global, stack: &Stack) -> Result<Clients, Error> {
+impl<'g> Session<'g> {
+    pub(crate) fn new(g: &'g Global) -> Session<'g> {
+        Session {
+            g,
+            clients: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// AWS clients for the stack: `--region` wins over the stack's `region`, which wins over the config chain.
+    pub(crate) async fn clients(&self, stack: &Stack) -> Result<&Clients, Error> {
+        self.clients.get_or_try_init(|| connect(self.g, stack)).await
+    }
+}
+
+async fn connect(g: &Global, stack: &Stack) -> Result<Clients, Error> {
     let conn = Connection {
         region: g.aws.region.clone().or_else(|| stack.region.clone()),
         profile: g.aws.profile.clone(),
         endpoint_url: g.aws.endpoint_url.clone().filter(|e| !e.is_empty()),
         max_rps: g.aws.max_rps.max(0.0),
         max_concurrency: g.aws.max_concurrency.max(1),
+        slow_call: Some(|notice| eprintln!("{notice}")),
     };
     Ok(Clients::connect(&conn).await?)
 }
 
 /// The stack with the issuer URL of its recorded distribution (`/jwtstack/{name}/distribution`).
-async fn with_recorded_distribution(g: &Global, stack: &Stack) -> Result<Stack, Error> {
-    let c = connect(g, stack).await?;
-    match jwtstack_aws::ssm::read_distribution_record(&c, &stack.name).await? {
+async fn with_recorded_distribution(session: &Session<'_>, stack: &Stack) -> Result<Stack, Error> {
+    let c = session.clients(stack).await?;
+    match jwtstack_aws::ssm::read_distribution_record(c, &stack.name).await? {
         Some(r) => Ok(stack.with_distribution_domain(&r.domain)),
         None => Err(Error::Failure(format!(
             "the issuer of stack `{}` is its CloudFront distribution's URL (issuer.cloudfront: true), and no distribution is recorded in {}: run `jwtstack deploy` first",

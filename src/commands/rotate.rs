@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::progress::Progress;
 use crate::cli::{Global, RotateStep};
 use crate::error::Error;
 use crate::exit;
@@ -12,7 +13,7 @@ use jwtstack_aws::{Clients, inventory};
 use jwtstack_core::clock;
 use jwtstack_core::config::{self, Stack};
 use jwtstack_core::names;
-use jwtstack_core::plan::{Inventory, KeyHome, Step};
+use jwtstack_core::plan::{Inventory, KeyHome, KeyStep, Step};
 use jwtstack_core::rotation::{self, Edit, SafeFrom, Status};
 
 /// The kids in the JWKS as deployed.
@@ -153,7 +154,10 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
         skip_issuer_check: true,
         no_wait: false,
     };
-    let Converged { plan, .. } = converge(c, &target, deploy, lock_timeout).await.inspect_err(|_| {
+    let progress = Progress::new(true);
+    let converged = converge(c, &target, deploy, lock_timeout, &|e| progress.report(e)).await;
+    progress.finish();
+    let Converged { plan, .. } = converged.inspect_err(|_| {
         if !diff.is_empty() {
             eprintln!(
                 "{} was edited but the deploy did not finish: run `jwtstack rotate {name}` again to resume",
@@ -210,9 +214,12 @@ pub async fn keys_delete(g: &Global, c: &Clients, stack: &Stack, kid: &str, yes:
             "keys delete removes the private key of {kid} for good: tokens it signed can never be verified again. Pass --yes"
         )));
     }
-    let done = converge(c, stack, Goal::DeleteKey { kid }, lock_timeout).await?;
+    let progress = Progress::new(false);
+    let done = converge(c, stack, Goal::DeleteKey { kid }, lock_timeout, &|e| progress.report(e)).await;
+    progress.finish();
+    let done = done?;
     let home = done.plan.steps.iter().find_map(|s| match s {
-        Step::DeleteKey { home, .. } => Some(home.clone()),
+        Step::Key(KeyStep::Delete { home, .. }) => Some(home.clone()),
         _ => None,
     });
     let parameter = home.as_ref().map_or_else(|| stack.key_parameter(kid), |h| h.name().to_string());

@@ -4,21 +4,23 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use super::Session;
 use super::token::key_source;
-use crate::cli::{Global, ServeArgs};
+use crate::cli::ServeArgs;
 use crate::error::Error;
 use crate::exit;
 use jwtstack_aws::jwks::JwksSource;
 use jwtstack_core::config::{self, Stack};
 use jwtstack_serve::{Keys, Options};
 
-pub async fn serve(g: &Global, stack: &Stack, args: ServeArgs) -> Result<u8, Error> {
+pub async fn serve(session: &Session<'_>, stack: &Stack, args: ServeArgs) -> Result<u8, Error> {
+    let g = session.g;
     let overrides = args
         .integration
         .iter()
         .map(|i| jwtstack_serve::parse_override(i))
         .collect::<Result<Vec<_>, _>>()?;
-    let (source, region) = key_source(g, stack, args.jwks.as_ref(), args.jwks_url.as_ref()).await?;
+    let (source, region) = key_source(session, stack, args.jwks.as_ref(), args.jwks_url.as_ref()).await?;
     // Checked before listening: routes named by --integration must exist.
     let served = jwtstack_serve::served(stack, &region, &overrides)?;
     let listener = jwtstack_serve::listen(SocketAddr::new(args.bind, args.port)).await?;

@@ -3,12 +3,13 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
+use super::progress::Progress;
 use super::use_color;
 use crate::cli::Global;
 use crate::error::Error;
 use crate::exit;
 use crate::output::{ApiDomainOutputs, CloudFrontOutputs, DeployJson, Outputs, TeardownJson, to_json};
-use jwtstack_aws::apply::Context;
+use jwtstack_aws::apply::Deployed;
 use jwtstack_aws::converge::{self, Converged, Goal, converge};
 use jwtstack_aws::{Clients, inventory};
 use jwtstack_aws::{fetch, lock};
@@ -16,17 +17,17 @@ use jwtstack_core::config::{KeyStore, Stack};
 use jwtstack_core::issuer;
 use jwtstack_core::plan::{self, render_text};
 
-fn outputs_of(stack: &Stack, region: &str, ctx: &Context) -> Outputs {
+fn outputs_of(stack: &Stack, region: &str, ctx: &Deployed) -> Outputs {
     let issuer = stack.issuer_url(region);
     Outputs {
         stack: stack.name.clone(),
         region: region.into(),
-        api_id: ctx.api_id.clone(),
+        api_id: ctx.api_id.as_ref().map(|i| i.to_string()),
         api_endpoint: ctx.api_endpoint.clone(),
         discovery_url: stack.discovery_url(region),
         jwks_uri: stack.jwks_uri(region),
         issuer,
-        authorizer_id: ctx.authorizer_id.clone(),
+        authorizer_id: ctx.authorizer_id.as_ref().map(|i| i.to_string()),
         key_parameter: stack
             .hosted()
             .filter(|h| h.key_store == KeyStore::Ssm)
@@ -40,7 +41,7 @@ fn outputs_of(stack: &Stack, region: &str, ctx: &Context) -> Outputs {
             .and_then(|h| h.cloudfront.as_ref())
             .zip(ctx.distribution.as_ref())
             .map(|(cf, (id, domain))| CloudFrontOutputs {
-                id: id.clone(),
+                id: id.to_string(),
                 domain_name: domain.clone(),
                 dns_record_to_add: match (&cf.domain, &cf.hosted_zone_id) {
                     (Some(name), None) => Some(format!("{name} CNAME {domain}")),
@@ -48,7 +49,7 @@ fn outputs_of(stack: &Stack, region: &str, ctx: &Context) -> Outputs {
                 },
             }),
         api_domain: stack.domain.as_ref().map(|d| {
-            let target = ctx.api_domain_target.as_ref().map(|t| t.0.clone());
+            let target = ctx.api_domain_target.clone();
             ApiDomainOutputs {
                 url: format!("https://{}", d.name),
                 dns_record_to_add: match (&d.hosted_zone_id, &target) {
@@ -120,11 +121,14 @@ pub async fn deploy(
         skip_issuer_check,
         no_wait,
     };
-    let Converged { plan, ctx, stack, .. } = converge(c, stack, goal, lock_timeout).await?;
+    let progress = Progress::new(true);
+    let converged = converge(c, stack, goal, lock_timeout, &|e| progress.report(e)).await;
+    progress.finish();
+    let Converged { plan, deployed, stack, .. } = converged?;
     let stack = &stack;
     let took = started.elapsed().as_secs_f64();
     let issuer_ok = stack.hosted().is_none() || check_hosted_issuer(g, stack, &c.region, skip_issuer_check || no_wait).await;
-    let outputs = outputs_of(stack, &c.region, &ctx);
+    let outputs = outputs_of(stack, &c.region, &deployed);
     if g.json {
         crate::outln!(
             "{}",
@@ -199,18 +203,21 @@ pub async fn unlock(c: &Clients, stack: &Stack, yes: bool) -> Result<u8, Error> 
 
 pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_keys: bool, lock_timeout: Duration) -> Result<u8, Error> {
     let started = std::time::Instant::now();
-    let prepared = converge::prepare(c, stack, Goal::Teardown { keep_keys }).await?;
+    let progress = Progress::new(false);
+    let prepared = converge::prepare(c, stack, Goal::Teardown { keep_keys }, &|e| progress.report(e)).await?;
     if !prepared.plan.is_empty() {
         eprint!("{}", render_text(&prepared.plan, false));
         if !yes {
             confirm(stack, prepared.plan.steps.len())?;
         }
     }
-    let done = prepared.run(lock_timeout).await?;
+    let done = prepared.run(lock_timeout, &|e| progress.report(e)).await;
+    progress.finish();
+    let done = done?;
     let plan = done.plan;
     if plan.is_empty() {
         // A lock left by a dead run is the last thing the stack owns.
-        if done.before.lock_stale {
+        if done.before.lock.stale {
             lock::force_unlock(c, &stack.name).await?;
             eprintln!("removed the run lock left by a run that is gone");
         }
@@ -265,7 +272,7 @@ fn confirm(stack: &Stack, n: usize) -> Result<(), Error> {
 
 pub async fn outputs(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error> {
     let inv = inventory::read(c, stack).await?;
-    let ctx = Context::new(&inv, &Default::default());
+    let ctx = Deployed::of(&inv);
     if ctx.api_id.is_none() {
         return Err(Error::Failure(format!(
             "stack `{}` has no HTTP API in {}: run `jwtstack deploy` first",

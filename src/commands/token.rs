@@ -5,7 +5,7 @@ use std::io::Read;
 use rand::rngs::OsRng;
 use serde_json::{Map, Value};
 
-use super::connect;
+use super::Session;
 use crate::cli::{Global, TokenArgs, VerifyArgs};
 use crate::error::Error;
 use crate::exit;
@@ -49,7 +49,8 @@ fn parse_claim(text: &str) -> Result<(String, Value), Error> {
     Ok((k.to_string(), value))
 }
 
-pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Error> {
+pub async fn token(session: &Session<'_>, stack: &Stack, args: TokenArgs) -> Result<u8, Error> {
+    let g = session.g;
     let Some(h) = stack.hosted() else {
         return Err(Error::Usage(format!(
             "the issuer is external ({}): the provider mints the tokens; `jwtstack verify TOKEN` checks one of them",
@@ -122,10 +123,10 @@ pub async fn token(g: &Global, stack: &Stack, args: TokenArgs) -> Result<u8, Err
         }
         None => {
             let started = std::time::Instant::now();
-            let c = connect(g, stack).await?;
+            let c = session.clients(stack).await?;
             req.issuer = stack.issuer_url(&c.region);
-            let minted = mint_deployed(&c, stack, h, &req, issued_at).await;
-            super::report_stats(g, &c, started);
+            let minted = mint_deployed(c, stack, h, &req, issued_at).await;
+            super::report_stats(g, c, started);
             minted?
         }
     };
@@ -189,20 +190,26 @@ async fn mint_deployed(c: &Clients, stack: &Stack, h: &Hosted, req: &MintRequest
 /// Where the JWKS comes from, and the region the issuer URL is built with: `--jwks FILE`, `--jwks-url URL`,
 /// an external issuer's (through its discovery document, as API Gateway finds it), or the deployed one in S3.
 pub(crate) async fn key_source(
-    g: &Global,
+    session: &Session<'_>,
     stack: &Stack,
     file: Option<&std::path::PathBuf>,
     url: Option<&String>,
 ) -> Result<(KeySource, String), Error> {
     Ok(match (file, url, &stack.issuer) {
-        (Some(p), _, _) => (KeySource::File(p.clone()), local_region(g, stack)?),
-        (None, Some(u), _) => (KeySource::Url(u.clone()), local_region(g, stack)?),
-        (None, None, Issuer::External { url }) => (KeySource::External(url.clone()), String::new()),
+        (Some(p), _, _) => (KeySource::File(p.clone()), local_region(session.g, stack)?),
+        (None, Some(u), _) => (KeySource::Url(u.clone()), local_region(session.g, stack)?),
+        (None, None, Issuer::External { url }) => (
+            KeySource::External {
+                url: url.clone(),
+                tell: |findings| eprint!("{findings}"),
+            },
+            String::new(),
+        ),
         (None, None, Issuer::Hosted(h)) => {
-            let c = connect(g, stack).await?;
+            let c = session.clients(stack).await?;
             let region = c.region.clone();
             let source = KeySource::Deployed {
-                clients: Box::new(c),
+                clients: Box::new(c.clone()),
                 bucket: h.bucket.clone(),
                 key: h.jwks_key(),
             };
@@ -212,8 +219,8 @@ pub(crate) async fn key_source(
 }
 
 /// The JWKS `verify` decides against. An unreadable `--jwks` file is a usage error; anything else is a failure.
-async fn read_jwks(g: &Global, stack: &Stack, args: &VerifyArgs) -> Result<(Jwks, String), Error> {
-    let (source, region) = key_source(g, stack, args.jwks.as_ref(), args.jwks_url.as_ref()).await?;
+async fn read_jwks(session: &Session<'_>, stack: &Stack, args: &VerifyArgs) -> Result<(Jwks, String), Error> {
+    let (source, region) = key_source(session, stack, args.jwks.as_ref(), args.jwks_url.as_ref()).await?;
     let jwks = source.load().await.map_err(|e| match (&source, e) {
         (KeySource::File(_), LoadError::Source(e)) => Error::Usage(format!("--jwks {e}")),
         (KeySource::Url(_), LoadError::Source(e)) => Error::Failure(format!("fetching the JWKS: {e}")),
@@ -222,7 +229,8 @@ async fn read_jwks(g: &Global, stack: &Stack, args: &VerifyArgs) -> Result<(Jwks
     Ok((jwks, region))
 }
 
-pub async fn verify(g: &Global, stack: &Stack, args: VerifyArgs) -> Result<u8, Error> {
+pub async fn verify(session: &Session<'_>, stack: &Stack, args: VerifyArgs) -> Result<u8, Error> {
+    let g = session.g;
     let token = if args.token == "-" {
         let mut s = String::new();
         std::io::stdin()
@@ -233,7 +241,7 @@ pub async fn verify(g: &Global, stack: &Stack, args: VerifyArgs) -> Result<u8, E
     } else {
         args.token.clone()
     };
-    let (jwks, region) = read_jwks(g, stack, &args).await?;
+    let (jwks, region) = read_jwks(session, stack, &args).await?;
     let cfg = AuthorizerConfig {
         issuer: stack.issuer_url(&region),
         audiences: stack.audience.clone(),

@@ -8,7 +8,7 @@ Emulator gaps filled here, and only here:
   from AWS's documented semantics (its docstring lists each rule and its source; `test_moto_openapi.py` tests it).
 - CloudFront drops an origin's OriginAccessControlId: `moto_cloudfront` keeps it (`test_moto_cloudfront.py`).
 - UpdateStage, DeleteAccessLogSettings and UpdateDomainName are missing, and a custom domain name has no endpoint:
-  `moto_apigw_surface` adds them (`test_moto_apigw_surface.py`).
+  `moto_apigw_stages_domains` adds them (`test_moto_apigw_stages_domains.py`).
 
 Usage: python moto_server.py -H 127.0.0.1 -p PORT
 """
@@ -20,7 +20,7 @@ import sys
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import moto_apigw_surface  # noqa: E402
+import moto_apigw_stages_domains  # noqa: E402
 import moto_cloudfront  # noqa: E402
 import moto_openapi  # noqa: E402
 
@@ -35,7 +35,7 @@ def get_authorizers(self):
 ApiGatewayV2Response.get_authorizers = get_authorizers
 moto_openapi.install(ApiGatewayV2Response)
 moto_cloudfront.install()
-moto_apigw_surface.install(ApiGatewayV2Response)
+moto_apigw_stages_domains.install(ApiGatewayV2Response)
 
 from moto.server import main  # noqa: E402  (after the patch, so the server serves it)
 

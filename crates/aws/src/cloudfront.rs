@@ -13,8 +13,11 @@ use aws_sdk_cloudfront::types::{
 
 use super::retry::{create_once, no_retry, when_busy};
 use super::{AwsError, Clients, ErrorKind, classify};
+use crate::event::{Event, Report};
 use jwtstack_core::names::TAG_KEY;
-use jwtstack_core::plan::{DistributionInfo, DistributionSettings, ORIGIN_ID, OriginAccessControlInfo, distribution_comment};
+use jwtstack_core::plan::{
+    DistributionInfo, DistributionSettings, ORIGIN_ID, OriginAccessControlId, OriginAccessControlInfo, distribution_comment,
+};
 
 /// How long deploy and teardown wait for a distribution or an invalidation before they give up (AWS: usually
 /// under 5 minutes, at times 15 or more).
@@ -40,7 +43,7 @@ pub async fn find_origin_access_control(c: &Clients, name: &str) -> Result<Optio
         };
         if let Some(o) = list.items().iter().find(|o| o.name() == name) {
             return Ok(Some(OriginAccessControlInfo {
-                id: o.id().to_string(),
+                id: o.id().into(),
                 name: o.name().to_string(),
                 signing_behavior: o.signing_behavior().as_str().to_string(),
                 signing_protocol: o.signing_protocol().as_str().to_string(),
@@ -56,7 +59,7 @@ pub async fn find_origin_access_control(c: &Clients, name: &str) -> Result<Optio
 
 /// Creates the origin access control (SigV4, always sign, S3). Names are unique in an account, so an answer
 /// lost on the way back is found again by name.
-pub async fn create_origin_access_control(c: &Clients, name: &str, stack: &str) -> Result<String, AwsError> {
+pub async fn create_origin_access_control(c: &Clients, name: &str, stack: &str) -> Result<OriginAccessControlId, AwsError> {
     let what = format!("creating CloudFront origin access control {name}");
     let config = OriginAccessControlConfig::builder()
         .name(name)
@@ -76,7 +79,7 @@ pub async fn create_origin_access_control(c: &Clients, name: &str, stack: &str) 
             .send()
             .await
             .map_err(|e| classify(what.clone(), e))?;
-        Ok(out.origin_access_control().map(|o| o.id().to_string()).unwrap_or_default())
+        Ok(out.origin_access_control().map(|o| o.id().into()).unwrap_or_default())
     };
     let find = || async { Ok(find_origin_access_control(c, name).await?.map(|o| o.id)) };
     match create_once(&what, create, find).await {
@@ -139,7 +142,7 @@ pub async fn read_distribution(c: &Clients, id: &str, stack: &str) -> Result<Opt
         .map(|t| t.items().iter().any(|t| t.key() == TAG_KEY && t.value() == Some(stack)))
         .unwrap_or(false);
     Ok(Some(DistributionInfo {
-        id: d.id().to_string(),
+        id: d.id().into(),
         arn: d.arn().to_string(),
         domain_name: d.domain_name().to_string(),
         status: d.status().to_string(),
@@ -297,7 +300,7 @@ pub async fn create_distribution(c: &Clients, stack: &str, s: &DistributionSetti
             .distribution()
             .ok_or_else(|| AwsError::new(what.clone(), ErrorKind::Other, "the answer names no distribution"))?;
         Ok(DistributionInfo {
-            id: d.id().to_string(),
+            id: d.id().into(),
             arn: d.arn().to_string(),
             domain_name: d.domain_name().to_string(),
             status: d.status().to_string(),
@@ -441,8 +444,8 @@ pub async fn invalidate(c: &Clients, id: &str, paths: &[String]) -> Result<Strin
     Ok(out.invalidation().map(|i| i.id().to_string()).unwrap_or_default())
 }
 
-/// Polls until `done` says so, printing how long it has waited every 30 s; fails after [`WAIT_LIMIT`].
-async fn wait_until<F, Fut>(what: &str, mut done: F) -> Result<Duration, AwsError>
+/// Polls until `done` says so, reporting how long it has waited every 30 s; fails after [`WAIT_LIMIT`].
+async fn wait_until<F, Fut>(what: &str, report: Report<'_>, mut done: F) -> Result<Duration, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<bool, AwsError>>,
@@ -464,7 +467,10 @@ where
         }
         if waited >= said + Duration::from_secs(30) {
             said = waited;
-            eprintln!("  waiting for {what}: {}m{:02}s", waited.as_secs() / 60, waited.as_secs() % 60);
+            report(Event::Waiting {
+                what: what.to_string(),
+                waited,
+            });
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(10));
@@ -472,8 +478,8 @@ where
 }
 
 /// Waits until the distribution's configuration is deployed (status `Deployed`); returns how long it took.
-pub async fn wait_deployed(c: &Clients, id: &str) -> Result<Duration, AwsError> {
-    wait_until(&format!("CloudFront distribution {id} to deploy"), || async {
+pub async fn wait_deployed(c: &Clients, id: &str, report: Report<'_>) -> Result<Duration, AwsError> {
+    wait_until(&format!("CloudFront distribution {id} to deploy"), report, || async {
         let out = c
             .cloudfront
             .get_distribution()
@@ -487,18 +493,22 @@ pub async fn wait_deployed(c: &Clients, id: &str) -> Result<Duration, AwsError> 
 }
 
 /// Waits until the invalidation is done (status `Completed`).
-pub async fn wait_invalidated(c: &Clients, distribution: &str, id: &str) -> Result<Duration, AwsError> {
-    wait_until(&format!("invalidation {id} of CloudFront distribution {distribution}"), || async {
-        let out = c
-            .cloudfront
-            .get_invalidation()
-            .distribution_id(distribution)
-            .id(id)
-            .send()
-            .await
-            .map_err(|e| classify(format!("reading invalidation {id}"), e))?;
-        // AWS answers `Completed`; moto `COMPLETED`.
-        Ok(out.invalidation().is_some_and(|i| i.status().eq_ignore_ascii_case("Completed")))
-    })
+pub async fn wait_invalidated(c: &Clients, distribution: &str, id: &str, report: Report<'_>) -> Result<Duration, AwsError> {
+    wait_until(
+        &format!("invalidation {id} of CloudFront distribution {distribution}"),
+        report,
+        || async {
+            let out = c
+                .cloudfront
+                .get_invalidation()
+                .distribution_id(distribution)
+                .id(id)
+                .send()
+                .await
+                .map_err(|e| classify(format!("reading invalidation {id}"), e))?;
+            // AWS answers `Completed`; moto `COMPLETED`.
+            Ok(out.invalidation().is_some_and(|i| i.status().eq_ignore_ascii_case("Completed")))
+        },
+    )
     .await
 }

@@ -1,18 +1,20 @@
 //! The engine every changing command shares: read what exists, plan, take the stack's lock, read and plan
-//! again under it (another run may have changed AWS while this one waited), apply. `deploy`, `rotate`,
-//! `teardown` and `keys delete` differ only in their [`Goal`].
+//! again under it (another run may have changed AWS while this one waited), apply. A plan with a barrier is
+//! applied in parts: up to the barrier, then AWS is read and the rest planned again. `deploy`, `rotate`,
+//! `teardown` and `keys delete` differ only in their [`Goal`]. The engine reports [`Event`]s; it never prints.
 
-use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::apply::{self, Context};
-use crate::lock::{self, LockError};
-use crate::{AwsError, fetch};
-use crate::{Clients, account, apigw, inventory};
 use jwtstack_core::config::{Issuer, Stack};
-use jwtstack_core::plan::{self, Inventory, Plan, Step, render_text, resolve};
+use jwtstack_core::issuer::Expect;
+use jwtstack_core::plan::{self, Desired, Inventory, Plan, Step, resolve};
+
+use crate::apply::{self, Deployed, Made};
+use crate::event::{Event, Report};
+use crate::lock::{self, LockError};
+use crate::{AwsError, Clients, account, apigw, fetch, inventory};
 
 /// Why a run stopped. Everything before the first change is refused with it too.
 #[derive(Debug, thiserror::Error)]
@@ -67,11 +69,9 @@ impl Goal<'_> {
 
     fn plan(&self, stack: &Stack, inv: &Inventory) -> Result<Plan, Error> {
         Ok(match self {
-            Goal::Deploy { .. } => plan::plan(stack, inv)?,
-            Goal::Teardown { keep_keys } => {
-                plan::bucket_is_ours(stack, inv)?;
-                plan::plan_teardown(stack, inv, *keep_keys)
-            }
+            Goal::Deploy { no_wait: false, .. } => plan::plan_towards(&Desired::declared(stack), inv)?,
+            Goal::Deploy { no_wait: true, .. } => plan::plan_towards(&Desired::declared_without_waiting(stack), inv)?,
+            Goal::Teardown { keep_keys } => plan::plan_towards(&Desired::nothing(stack, *keep_keys), inv)?,
             Goal::DeleteKey { kid } => {
                 let h = jwtstack_core::rotation::hosted(stack)?;
                 plan::plan_key_delete(stack, h, inv, kid)?
@@ -82,10 +82,10 @@ impl Goal<'_> {
 
 /// How a run ended.
 pub struct Converged {
-    /// What was applied: the plan made under the lock (or the first plan, when it was empty).
+    /// What was applied: the steps of every part (or the first plan, when it was empty).
     pub plan: Plan,
-    /// The ids of what exists after the run.
-    pub ctx: Context,
+    /// What exists after the run, as the outputs name it.
+    pub deployed: Deployed,
     /// What existed before the run (the first read, outside the lock).
     pub before: Inventory,
     /// The stack with its issuer URL known (`cloudfront: true` is named after its distribution).
@@ -106,12 +106,12 @@ pub struct Prepared<'a> {
 
 /// Reads what exists and plans `goal`; a deploy also checks, before any change, what AWS would refuse only
 /// half-way (an external issuer that would not work, an account that forbids a public bucket).
-pub async fn prepare<'a>(c: &'a Clients, stack: &'a Stack, goal: Goal<'a>) -> Result<Prepared<'a>, ConvergeError> {
+pub async fn prepare<'a>(c: &'a Clients, stack: &'a Stack, goal: Goal<'a>, report: Report<'_>) -> Result<Prepared<'a>, ConvergeError> {
     let before = goal.read(c, stack).await?;
     let plan = goal.plan(&resolve(stack, &before), &before)?;
     if let (Goal::Deploy { skip_issuer_check, .. }, false) = (goal, plan.is_empty()) {
-        gate_external_issuer(stack, &plan, skip_issuer_check).await?;
-        gate_public_access(c, stack, &plan).await?;
+        gate_external_issuer(stack, &plan, skip_issuer_check, report).await?;
+        gate_public_access(c, stack, &plan, report).await?;
     }
     Ok(Prepared {
         c,
@@ -123,14 +123,20 @@ pub async fn prepare<'a>(c: &'a Clients, stack: &'a Stack, goal: Goal<'a>) -> Re
 }
 
 /// Plans `goal` and applies it under the stack's lock.
-pub async fn converge(c: &Clients, stack: &Stack, goal: Goal<'_>, lock_timeout: Duration) -> Result<Converged, ConvergeError> {
-    prepare(c, stack, goal).await?.run(lock_timeout).await
+pub async fn converge(
+    c: &Clients,
+    stack: &Stack,
+    goal: Goal<'_>,
+    lock_timeout: Duration,
+    report: Report<'_>,
+) -> Result<Converged, ConvergeError> {
+    prepare(c, stack, goal, report).await?.run(lock_timeout, report).await
 }
 
 impl Prepared<'_> {
     /// Takes the lock, reads and plans again under it (another run may have changed AWS while this one
     /// waited), and applies. A run with nothing to do writes nothing, not even the lock.
-    pub async fn run(self, lock_timeout: Duration) -> Result<Converged, ConvergeError> {
+    pub async fn run(self, lock_timeout: Duration, report: Report<'_>) -> Result<Converged, ConvergeError> {
         let Prepared {
             c,
             stack,
@@ -139,93 +145,92 @@ impl Prepared<'_> {
             plan: first,
         } = self;
         if first.is_empty() {
-            let ctx = Context::new(&before, &first);
             return Ok(Converged {
                 plan: first,
-                ctx,
+                deployed: Deployed::of(&before),
                 stack: resolve(stack, &before),
                 before,
             });
         }
-        let (plan, ctx, resolved) = apply_locked(c, stack, goal, lock_timeout).await?;
+        let (plan, deployed, resolved) = locked(c, stack, goal.command(), lock_timeout, || apply_in_parts(c, stack, goal, report)).await?;
         Ok(Converged {
             plan,
-            ctx,
+            deployed,
             before,
             stack: resolved,
         })
     }
 }
 
-/// Under the lock: read, plan and apply.
-async fn apply_locked(c: &Clients, stack: &Stack, goal: Goal<'_>, lock_timeout: Duration) -> Result<(Plan, Context, Stack), ConvergeError> {
-    let no_wait = matches!(goal, Goal::Deploy { no_wait: true, .. });
-    let deploy = matches!(goal, Goal::Deploy { .. });
-    locked(c, stack, goal.command(), lock_timeout, || async {
-        let read = || async {
-            let mut current = goal.read(c, stack).await?;
-            // The lock is this run's own.
-            current.lock_holder = None;
-            Ok::<_, Error>(current)
+/// How many parts a run may have: a new distribution, then its wait, then the rest.
+const MAX_PARTS: usize = 4;
+
+/// Under the lock: read, plan and apply up to the plan's barrier, until a plan has none left.
+async fn apply_in_parts(c: &Clients, stack: &Stack, goal: Goal<'_>, report: Report<'_>) -> Result<(Plan, Deployed, Stack), Error> {
+    let mut made = Made::default();
+    let mut applied: Option<Plan> = None;
+    for _ in 0..MAX_PARTS {
+        let mut current = goal.read(c, stack).await?;
+        // The lock is this run's own.
+        current.lock.holder = None;
+        let resolved = resolve(stack, &current);
+        let plan = goal.plan(&resolved, &current)?;
+        let (part, more) = split_at_barrier(plan);
+        if !part.is_empty() {
+            report(Event::Applying { plan: &part });
+            run_part(c, &resolved, &part, &mut made, report).await?;
+        }
+        let all = match applied.take() {
+            None => part,
+            Some(mut all) => {
+                all.steps.extend(part.steps);
+                all.notes = part.notes;
+                all
+            }
         };
-        let mut current = read().await?;
-        let mut resolved = resolve(stack, &current);
-        let mut plan = goal.plan(&resolved, &current)?;
-        // A new distribution goes first: the bucket policy, the documents and the authorizer name it (its ARN,
-        // its domain), so the rest is planned again once it exists.
-        let mut front_steps = Vec::new();
-        if let Some(n) = plan.steps.iter().position(|s| matches!(s, Step::CreateDistribution { .. })) {
-            let front = Plan {
-                steps: plan.steps[..=n].to_vec(),
-                notes: Vec::new(),
-                ..plan.clone()
-            };
-            let mut ctx = Context::new(&current, &front);
-            eprint!("{}", render_text(&front, false));
-            run_plan(c, &resolved, &front, &mut ctx).await?;
-            front_steps = front.steps;
-            current = read().await?;
-            resolved = resolve(stack, &current);
-            plan = goal.plan(&resolved, &current)?;
-        }
-        let mut ctx = Context::new(&current, &plan);
-        ctx.no_wait = no_wait;
-        if !plan.is_empty() {
-            if deploy {
-                eprint!("{}", render_text(&plan, false));
+        if !more {
+            if matches!(goal, Goal::Deploy { .. }) {
+                check_deployment(c, &all, &current, &made).await?;
             }
-            run_plan(c, &resolved, &plan, &mut ctx).await?;
-            if deploy {
-                check_deployment(c, &plan, &ctx).await?;
-            }
+            let deployed = Deployed::of(&current).updated(&made);
+            return Ok((all, deployed, resolve(stack, &current)));
         }
-        // What the run applied, both parts.
-        plan.steps.splice(0..0, front_steps);
-        Ok((plan, ctx, resolved))
-    })
-    .await
+        applied = Some(all);
+    }
+    Err(Error::Failure(format!(
+        "the plan of stack `{}` did not settle after {MAX_PARTS} parts: every part left more to plan. This is a jwtstack bug: please report it with `jwtstack plan` output",
+        stack.name
+    )))
+}
+
+/// The steps to apply now (up to the barrier), and whether the rest is planned again afterwards.
+fn split_at_barrier(mut plan: Plan) -> (Plan, bool) {
+    match plan.barrier.take() {
+        Some(b) if b.after < plan.steps.len() => {
+            plan.steps.truncate(b.after);
+            (plan, true)
+        }
+        _ => (plan, false),
+    }
 }
 
 /// An external issuer is read as API Gateway will before the authorizer is created or changed: a provider
 /// that would not work stops the deploy before any change.
-async fn gate_external_issuer(stack: &Stack, plan: &Plan, skip: bool) -> Result<(), Error> {
+async fn gate_external_issuer(stack: &Stack, plan: &Plan, skip: bool, report: Report<'_>) -> Result<(), Error> {
     let Issuer::External { url } = &stack.issuer else { return Ok(()) };
-    let touches_authorizer = plan
-        .steps
-        .iter()
-        .flat_map(Step::parts)
-        .any(|s| matches!(s, Step::CreateAuthorizer { .. } | Step::UpdateAuthorizer { .. }));
-    if skip || !touches_authorizer {
+    if skip || !plan.parts().any(Step::reads_issuer) {
         return Ok(());
     }
-    let report = fetch::check(url, &jwtstack_core::issuer::Expect::default()).await;
-    eprint!("{}", report.render());
-    if report.ok() {
-        eprintln!(
-            "issuer check: {url} publishes {} usable key(s): {}",
-            report.kids.len(),
-            report.kids.join(", ")
-        );
+    let found = fetch::check(url, &Expect::default()).await;
+    report(Event::Note { text: found.render() });
+    if found.ok() {
+        report(Event::Note {
+            text: format!(
+                "issuer check: {url} publishes {} usable key(s): {}\n",
+                found.kids.len(),
+                found.kids.join(", ")
+            ),
+        });
         Ok(())
     } else {
         Err(Error::Failure(format!(
@@ -238,15 +243,12 @@ async fn gate_external_issuer(stack: &Stack, plan: &Plan, skip: bool) -> Result<
 /// where it forbids public bucket policies, no bucket-level setting can lift it and the deploy would fail
 /// half-way (after the key and the bucket), so it stops before any change. Where the setting cannot be read
 /// (no `s3:GetAccountPublicAccessBlock`), it says so and goes on.
-async fn gate_public_access(c: &Clients, stack: &Stack, plan: &Plan) -> Result<(), Error> {
+async fn gate_public_access(c: &Clients, stack: &Stack, plan: &Plan, report: Report<'_>) -> Result<(), Error> {
     let Some(h) = stack.hosted().filter(|h| h.public) else {
         return Ok(());
     };
-    let makes_public = plan
-        .steps
-        .iter()
-        .any(|s| matches!(s, Step::PutBucketPolicy { .. } | Step::PutPublicAccessBlock { .. }));
-    if !makes_public {
+    let opens = plan.steps.iter().any(|s| matches!(s, Step::Bucket(b) if b.may_open_the_bucket()));
+    if !opens {
         return Ok(());
     }
     match account::public_access_block(c).await {
@@ -261,10 +263,12 @@ async fn gate_public_access(c: &Clients, stack: &Stack, plan: &Plan) -> Result<(
         .into()),
         Ok(_) => Ok(()),
         Err(e) => {
-            eprintln!(
-                "note: the account's Block Public Access setting could not be read ({}); deploying as if it allowed a public issuer",
-                e.message
-            );
+            report(Event::Note {
+                text: format!(
+                    "note: the account's Block Public Access setting could not be read ({}); deploying as if it allowed a public issuer\n",
+                    e.message
+                ),
+            });
             Ok(())
         }
     }
@@ -274,13 +278,9 @@ async fn gate_public_access(c: &Clients, stack: &Stack, plan: &Plan) -> Result<(
 /// on AWS's side after every call succeeded; the stage then reports it in `LastDeploymentStatusMessage`
 /// ("Deployment attempt failed: ..."). Read once after the changes: a deployment still under way shows the
 /// previous status, so this catches what has failed by then.
-async fn check_deployment(c: &Clients, plan: &Plan, ctx: &Context) -> Result<(), Error> {
-    let touches_api = plan
-        .steps
-        .iter()
-        .flat_map(Step::parts)
-        .any(|s| s.is_api_content() || matches!(s, Step::CreateStage { .. } | Step::UpdateStage));
-    let Some(api) = ctx.api_id.as_deref().filter(|_| touches_api) else {
+async fn check_deployment(c: &Clients, plan: &Plan, inv: &Inventory, made: &Made) -> Result<(), Error> {
+    let api = made.api.as_ref().map(|a| &a.0).or(inv.api.as_ref().map(|a| &a.id));
+    let Some(api) = api.filter(|_| plan.parts().any(Step::deploys)) else {
         return Ok(());
     };
     match apigw::deployment_status(c, api).await? {
@@ -292,54 +292,24 @@ async fn check_deployment(c: &Clients, plan: &Plan, ctx: &Context) -> Result<(),
     }
 }
 
-/// Applies the plan; Ctrl-C stops it after the step in flight.
-async fn run_plan(c: &Clients, stack: &Stack, plan: &Plan, ctx: &mut Context) -> Result<(), Error> {
-    // Counted in plan lines, as the plan and the summary count them (a key step can be several lines).
-    let total = plan.lines_before(plan.steps.len());
-    let mut line_no = 0;
-    let stop = Arc::new(AtomicBool::new(false));
-    let listener = tokio::spawn({
-        let stop = stop.clone();
-        async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("Ctrl-C: stopping after the step in flight");
-                stop.store(true, Ordering::SeqCst);
-            }
+/// Applies one part of a run; Ctrl-C stops it after the steps in flight.
+async fn run_part(c: &Clients, stack: &Stack, plan: &Plan, made: &mut Made, report: Report<'_>) -> Result<(), Error> {
+    let opts = apply::Options {
+        stop: Arc::new(AtomicBool::new(false)),
+        report,
+    };
+    let work = apply::apply(c, stack, plan, made, &opts);
+    tokio::pin!(work);
+    let result = tokio::select! {
+        r = &mut work => r,
+        _ = tokio::signal::ctrl_c() => {
+            report(Event::Stopping);
+            opts.stop.store(true, Ordering::SeqCst);
+            work.await
         }
-    });
-    // On a terminal: a spinner with the step in flight; otherwise (CI, pipes) one line per step.
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(total as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_msg} {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(100));
-        bar
-    });
-    let result = apply::apply(c, stack, plan, ctx, &stop, |_, step: &Step| {
-        for ch in step.changes() {
-            line_no += 1;
-            let line = format!("{} {} {}", ch.action.sign(), ch.resource, ch.name);
-            match &bar {
-                Some(b) => {
-                    b.set_position(line_no as u64 - 1);
-                    b.println(format!("[{line_no}/{total}] {line}"));
-                    b.set_message(line);
-                }
-                None => eprintln!("[{line_no}/{total}] {line}"),
-            }
-        }
-    })
-    .await;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    listener.abort();
-    if let Err(e) = &result
-        && matches!(e, apply::ApplyError::Step { .. })
-    {
-        eprintln!("stopped: the steps before the failing one were applied; run the command again to continue");
+    };
+    if let Err(apply::ApplyError::Step { .. }) = &result {
+        report(Event::Failed);
     }
     Ok(result?)
 }

@@ -5,7 +5,10 @@ use std::collections::BTreeSet;
 use super::{AwsError, Clients, acm, apigw, cloudfront, kms, lambda, logs, route53, s3, ssm};
 use jwtstack_core::config::{ApiRef, Integration, KeyStore, Stack};
 use jwtstack_core::names::{integration_marker, permission_id};
-use jwtstack_core::plan::Inventory;
+use jwtstack_core::plan::{
+    ApiDomainInfo, BucketSlice, DistributionId, DistributionSlice, DomainDns, DomainSlice, IntegrationSpec, Inventory, KeySlice, LockState,
+    LogGroupInfo, LogGroupSlice,
+};
 
 /// Everything the stack may own, as it is now. No private key is decrypted (see [`read_for_deploy`]).
 pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
@@ -28,10 +31,10 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
     let recorded = params
         .key_timeline
         .as_ref()
-        .map(|t| t.keys.keys().cloned().collect::<Vec<_>>())
+        .map(|t| t.keys.keys().map(|k| k.to_string()).collect::<Vec<_>>())
         .unwrap_or_default();
     let in_kms = stack.hosted().is_some_and(|h| h.key_store == KeyStore::Kms)
-        || named.iter().chain(&recorded).any(|k| !params.key_infos.contains_key(k));
+        || named.iter().chain(&recorded).any(|k| !params.key_infos.contains_key(k.as_str()));
     if in_kms && stack.hosted().is_some() {
         for (kid, info) in kms::read_stack_keys(c, &stack.name).await? {
             // A kid in both stores: SSM's key is the one that signs (KMS would only hold it after a failed switch).
@@ -39,33 +42,42 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
         }
     }
     let distribution_record = params.distribution.take();
-    let (log_group_record, api_domain_record) = (params.access_log.take(), params.api_domain.take());
-    let mut surface = Surface {
-        log_group: stack.access_log.is_some() || log_group_record.is_some(),
-        domains: stack.domain.is_some() || api_domain_record.is_some(),
-        ..Surface::default()
-    };
     let mut inv = Inventory {
         region: c.region.clone(),
-        keys: params.key_infos,
-        bucket_marker: params.bucket_marker,
-        key_timeline: params.key_timeline,
-        lock_stale: params.lock.as_deref().is_some_and(crate::lock::is_stale),
-        lock_holder: params.lock.map(|v| crate::lock::describe(&v)),
-        bucket,
-        objects,
-        log_group_record,
-        api_domain_record,
+        read_at: jwtstack_core::clock::rotation_now(),
+        lock: LockState {
+            stale: params.lock.as_deref().is_some_and(crate::lock::is_stale),
+            holder: params.lock.map(|v| crate::lock::describe(&v)),
+        },
+        keys: KeySlice {
+            stored: params.key_infos,
+            timeline: params.key_timeline,
+        },
+        bucket: BucketSlice {
+            found: bucket,
+            marker: params.bucket_marker,
+        },
+        documents: objects,
+        log_group: LogGroupSlice {
+            record: params.access_log.take(),
+            ..LogGroupSlice::default()
+        },
+        domain: DomainSlice {
+            record: params.api_domain.take(),
+            ..DomainSlice::default()
+        },
         ..Inventory::default()
     };
-    tokio::try_join!(
-        read_cloudfront(c, stack, distribution_record, &mut inv),
-        read_surface(c, stack, &mut surface),
+    let (log_group, domain) = (inv.log_group.record.is_some(), inv.domain.record.is_some());
+    let (distribution, around) = tokio::try_join!(
+        read_cloudfront(c, stack, distribution_record),
+        read_around_the_api(c, stack, log_group, domain),
     )?;
-    inv.log_group = surface.found_group;
-    inv.api_domains = surface.found_domains;
-    inv.api_certificate = surface.certificate;
-    inv.api_alias_records = surface.records;
+    inv.distribution = distribution.0;
+    inv.issuer_dns = distribution.1;
+    inv.log_group.found = around.log_group;
+    inv.domain.found = around.domains;
+    inv.api_dns = around.dns;
     if let Some((api, authorizer, integrations, routes, stage)) = api_part {
         inv.api = Some(api);
         inv.authorizer = authorizer;
@@ -87,18 +99,18 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
     functions.extend(
         inv.integrations
             .iter()
-            .filter(|i| (i.owned || api_owned) && i.integration_type == "AWS_PROXY")
-            .map(|i| jwtstack_core::plan::IntegrationSpec::of(i).uri),
+            .filter(|i| i.owned || api_owned)
+            .filter_map(|i| IntegrationSpec::of(i).function().map(str::to_string)),
     );
     for f in &declared {
         if !lambda::function_exists(c, f).await? {
-            inv.missing_functions.insert(f.clone());
+            inv.permissions.missing_functions.insert(f.clone());
         }
     }
     let sid = permission_id(&stack.name);
     for f in functions {
         if let Some(p) = lambda::read_permission(c, &f, &sid).await? {
-            inv.permissions.insert(f, p);
+            inv.permissions.statements.insert(f, p);
         }
     }
     Ok(inv)
@@ -109,7 +121,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
 pub async fn read_for_deploy(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
     let mut inv = read(c, stack).await?;
     if let Some(h) = stack.hosted() {
-        ssm::derive_unrecorded(c, &mut inv.keys, &h.published_keys()).await?;
+        ssm::derive_unrecorded(c, &mut inv.keys.stored, &h.published_keys()).await?;
     }
     Ok(inv)
 }
@@ -141,10 +153,14 @@ async fn read_api(c: &Clients, stack: &Stack) -> Result<Option<ApiPart>, AwsErro
 
 /// The distribution, its origin access control, the custom domain's certificate and alias records: read when
 /// the stack fronts its issuer with CloudFront, or has a distribution recorded (one it no longer wants).
-async fn read_cloudfront(c: &Clients, stack: &Stack, record: Option<ssm::DistributionRecord>, inv: &mut Inventory) -> Result<(), AwsError> {
+async fn read_cloudfront(
+    c: &Clients,
+    stack: &Stack,
+    record: Option<ssm::DistributionRecord>,
+) -> Result<(DistributionSlice, DomainDns), AwsError> {
     let wanted = stack.hosted().and_then(|h| h.cloudfront.as_ref());
     if wanted.is_none() && record.is_none() {
-        return Ok(());
+        return Ok(Default::default());
     }
     let distribution = async {
         match &record {
@@ -167,42 +183,39 @@ async fn read_cloudfront(c: &Clients, stack: &Stack, record: Option<ssm::Distrib
             None => Ok(Vec::new()),
         }
     };
-    let (distribution, oac, certificate, records) = tokio::try_join!(
+    let (found, origin_access_control, certificate, records) = tokio::try_join!(
         distribution,
         cloudfront::find_origin_access_control(c, &oac_name),
         certificate,
         records
     )?;
-    inv.distribution = distribution;
-    inv.distribution_record = record.map(|r| r.id);
-    inv.origin_access_control = oac;
-    inv.certificate = certificate;
-    inv.alias_records = records;
-    Ok(())
+    let slice = DistributionSlice {
+        found,
+        record: record.map(|r| DistributionId::from(r.id)),
+        origin_access_control,
+    };
+    Ok((slice, DomainDns { certificate, records }))
 }
 
-/// The access log's group and the API's custom domains: what to read, and what was found.
+/// The access log's group and the API's custom domains, as found.
 #[derive(Default)]
-struct Surface {
-    log_group: bool,
-    domains: bool,
-    found_group: Option<jwtstack_core::plan::LogGroupInfo>,
-    found_domains: Vec<jwtstack_core::plan::ApiDomainInfo>,
-    certificate: Option<jwtstack_core::plan::CertificateInfo>,
-    records: Vec<jwtstack_core::plan::AliasRecordInfo>,
+struct AroundTheApi {
+    log_group: Option<LogGroupInfo>,
+    domains: Vec<ApiDomainInfo>,
+    dns: DomainDns,
 }
 
 /// Read when the stack declares them or recorded creating them (a stack that no longer declares them removes
 /// them); a stack that uses neither makes none of these calls (and needs no permission for them).
-async fn read_surface(c: &Clients, stack: &Stack, s: &mut Surface) -> Result<(), AwsError> {
+async fn read_around_the_api(c: &Clients, stack: &Stack, group_recorded: bool, domain_recorded: bool) -> Result<AroundTheApi, AwsError> {
     let group = async {
-        match s.log_group {
+        match stack.access_log.is_some() || group_recorded {
             true => logs::find_group(c, &stack.access_log_group(), &stack.name).await,
             false => Ok(None),
         }
     };
     let domains = async {
-        match s.domains {
+        match stack.domain.is_some() || domain_recorded {
             true => apigw::stack_domains(c, &stack.name, stack.domain.as_ref().map(|d| d.name.as_str())).await,
             false => Ok(Vec::new()),
         }
@@ -225,7 +238,10 @@ async fn read_surface(c: &Clients, stack: &Stack, s: &mut Surface) -> Result<(),
             None => Ok(Vec::new()),
         }
     };
-    let (g, d, cert, r) = tokio::try_join!(group, domains, certificate, records)?;
-    (s.found_group, s.found_domains, s.certificate, s.records) = (g, d, cert, r);
-    Ok(())
+    let (log_group, domains, certificate, records) = tokio::try_join!(group, domains, certificate, records)?;
+    Ok(AroundTheApi {
+        log_group,
+        domains,
+        dns: DomainDns { certificate, records },
+    })
 }

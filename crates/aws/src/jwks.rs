@@ -19,8 +19,12 @@ pub enum KeySource {
         bucket: String,
         key: String,
     },
-    /// An external issuer's, found through its discovery document.
-    External(String),
+    /// An external issuer's, found through its discovery document; `tell` hears what the issuer check found
+    /// (usable keys are used even with warnings).
+    External {
+        url: String,
+        tell: fn(&str),
+    },
 }
 
 impl JwksSource for KeySource {
@@ -29,7 +33,7 @@ impl JwksSource for KeySource {
             KeySource::File(p) => format!("file {}", p.display()),
             KeySource::Url(u) => format!("URL {u}"),
             KeySource::Deployed { bucket, key, .. } => format!("s3://{bucket}/{key}"),
-            KeySource::External(i) => format!("the issuer {i}"),
+            KeySource::External { url, .. } => format!("the issuer {url}"),
         }
     }
 
@@ -64,10 +68,9 @@ impl JwksSource for KeySource {
                     })?
                     .body
             }
-            KeySource::External(url) => {
-                // The findings go to stderr, each with its fix; usable keys are used even with warnings.
+            KeySource::External { url, tell } => {
                 let report = fetch::check(url, &jwtstack_core::issuer::Expect::default()).await;
-                eprint!("{}", report.render());
+                tell(&report.render());
                 return report.jwks.filter(|j| !j.keys.is_empty()).ok_or_else(|| {
                     Source(format!(
                         "no usable key from the issuer {url} (see above); pass --jwks FILE or --jwks-url URL to decide anyway"

@@ -13,7 +13,7 @@ use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
 use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
 use jwtstack_core::crypto::keys::Jwk;
 use jwtstack_core::names::{self, KMS_DELETION_DAYS, TAG_KEY};
-use jwtstack_core::plan::{KeyHome, KeyInfo};
+use jwtstack_core::plan::{KeyHome, KeyInfo, Kid};
 
 /// A key's id, the name jwtstack gives it in every call.
 fn key_id(meta: &aws_sdk_kms::types::KeyMetadata) -> String {
@@ -21,7 +21,7 @@ fn key_id(meta: &aws_sdk_kms::types::KeyMetadata) -> String {
 }
 
 /// The stack's KMS keys, by kid: every alias under `alias/jwtstack/{name}/`, its key's state and public key.
-pub async fn read_stack_keys(c: &Clients, stack: &str) -> Result<BTreeMap<String, KeyInfo>, AwsError> {
+pub async fn read_stack_keys(c: &Clients, stack: &str) -> Result<BTreeMap<Kid, KeyInfo>, AwsError> {
     let prefix = names::kms_alias_prefix(stack);
     let mut aliases = Vec::new();
     let mut pages = c.kms.list_aliases().limit(100).into_paginator().send();
@@ -62,7 +62,7 @@ pub async fn read_stack_keys(c: &Clients, stack: &str) -> Result<BTreeMap<String
             }
         };
         keys.insert(
-            kid,
+            Kid::from(kid),
             KeyInfo {
                 home: KeyHome::Kms {
                     alias,

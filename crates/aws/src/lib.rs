@@ -10,6 +10,8 @@ pub mod apigw;
 pub mod apply;
 pub mod cloudfront;
 pub mod converge;
+mod error;
+pub mod event;
 pub mod fetch;
 pub mod inventory;
 pub mod jwks;
@@ -17,6 +19,7 @@ pub mod kms;
 pub mod lambda;
 pub mod lock;
 pub mod logs;
+mod modelled;
 pub mod pace;
 pub mod retry;
 pub mod route53;
@@ -26,6 +29,9 @@ pub mod signer;
 pub mod ssm;
 mod stats;
 
+pub use error::{AwsError, ErrorKind};
+pub(crate) use error::{classify, ignore_missing};
+
 pub use stats::CallStats;
 use stats::CountingInterceptor;
 
@@ -33,274 +39,6 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-
-/// What kind of failure an AWS call had.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    NotFound,
-    Conflict,
-    Throttled,
-    AccessDenied,
-    /// AWS refused the call because another change to the same resource is in progress: API Gateway's 409
-    /// "concurrent modification", S3's 409 `OperationAborted`. Nothing happened; try again after a pause.
-    Busy,
-    /// No credentials could be had: no call was sent.
-    Credentials,
-    /// No answer, a reset connection, or a timeout: the call may or may not have taken effect.
-    Connection,
-    /// A 5xx answer.
-    Server,
-    Other,
-}
-
-impl ErrorKind {
-    /// Worth another attempt after a pause.
-    pub fn is_transient(self) -> bool {
-        matches!(
-            self,
-            ErrorKind::Throttled | ErrorKind::Busy | ErrorKind::Connection | ErrorKind::Server
-        )
-    }
-}
-
-/// A failed AWS call: what we were doing, how it failed, and AWS's own words.
-#[derive(Debug, thiserror::Error)]
-/// The hint is data: `output::render_error` shows it on a line of its own.
-#[error("{context}: {message}")]
-pub struct AwsError {
-    pub context: String,
-    pub kind: ErrorKind,
-    pub code: Option<String>,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-impl AwsError {
-    pub fn new(context: impl Into<String>, kind: ErrorKind, message: impl Into<String>) -> Self {
-        AwsError {
-            context: context.into(),
-            kind,
-            code: None,
-            message: message.into(),
-            hint: None,
-        }
-    }
-
-    /// The message with its hint, for where it is carried inside another error's text.
-    pub fn with_hint(&self) -> String {
-        match &self.hint {
-            Some(h) => format!("{self}\n  hint: {h}"),
-            None => self.to_string(),
-        }
-    }
-
-    pub fn is_not_found(&self) -> bool {
-        self.kind == ErrorKind::NotFound
-    }
-
-    pub fn is_transient(&self) -> bool {
-        self.kind.is_transient()
-    }
-}
-
-/// The IAM action behind an SDK error type, e.g. `aws_sdk_ssm::operation::put_parameter::PutParameterError`
-/// is `ssm:PutParameter`. API Gateway's management API authorizes by HTTP verb.
-fn iam_action<E>() -> Option<String> {
-    let name = std::any::type_name::<E>();
-    let service = name.strip_prefix("aws_sdk_")?.split("::").next()?;
-    let op = name.rsplit("::").next()?.strip_suffix("Error")?;
-    Some(match service {
-        "apigatewayv2" => {
-            let verb = if op.starts_with("Get") {
-                "GET"
-            } else if op.starts_with("Create") {
-                "POST"
-            } else if op.starts_with("Update") {
-                "PATCH"
-            } else if op.starts_with("Delete") {
-                "DELETE"
-            } else {
-                "POST"
-            };
-            format!("apigateway:{verb}")
-        }
-        "s3" => match op {
-            "HeadBucket" | "ListObjectsV2" => "s3:ListBucket".into(),
-            "GetPublicAccessBlock" => "s3:GetBucketPublicAccessBlock".into(),
-            "PutPublicAccessBlock" => "s3:PutBucketPublicAccessBlock".into(),
-            "PutBucketTagging" | "GetBucketTagging" => format!("s3:{op}"),
-            other => format!("s3:{other}"),
-        },
-        other => format!("{other}:{op}"),
-    })
-}
-
-/// Classifies an SDK error by its modelled error code and the transport outcome.
-pub(crate) fn classify<E>(context: impl Into<String>, err: SdkError<E, HttpResponse>) -> AwsError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let context = context.into();
-    // The SDK's full account of a failure to connect, for -v; it has no response body in it.
-    if matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)) {
-        tracing::info!("{context}: {}", aws_smithy_types::error::display::DisplayErrorContext(&err));
-    }
-    if let Some(e) = credentials_error(&err) {
-        return e.into_error(context);
-    }
-    let (kind, code, hint) = match &err {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => (
-            ErrorKind::Connection,
-            None,
-            Some("check the network, the region, and --endpoint-url / AWS_ENDPOINT_URL if you use an emulator".to_string()),
-        ),
-        SdkError::ServiceError(se) => {
-            let code = se.err().code().map(str::to_string);
-            let kind = match code.as_deref() {
-                // terraform-provider-aws issues 7628 and 36873: right after CreateBucket and between bucket
-                // configuration calls.
-                Some("OperationAborted") => ErrorKind::Busy,
-                // API Gateway serialises changes to one API (terraform-provider-aws issues 18018, 37897, 40575;
-                // bref issue 868). The code is the same as for a real conflict ("Route with key ... already
-                // exists"): only AWS's message tells them apart.
-                Some("ConflictException") if se.err().message().is_some_and(|m| m.contains("concurrent modification")) => ErrorKind::Busy,
-                Some(
-                    "NotFoundException"
-                    | "NoSuchBucket"
-                    | "NoSuchKey"
-                    | "NoSuchBucketPolicy"
-                    | "NoSuchTagSet"
-                    | "NotFound"
-                    | "NoSuchPublicAccessBlockConfiguration"
-                    | "ParameterNotFound"
-                    | "ResourceNotFoundException"
-                    | "NoSuchDistribution"
-                    | "NoSuchOriginAccessControl"
-                    | "NoSuchInvalidation",
-                ) => ErrorKind::NotFound,
-                // CloudFront's ETag check (IfMatch) failed: another change came in between; read again and retry.
-                Some("PreconditionFailed") => ErrorKind::Busy,
-                Some(
-                    "ConflictException"
-                    | "ParameterAlreadyExists"
-                    | "BucketAlreadyExists"
-                    | "BucketAlreadyOwnedByYou"
-                    | "AlreadyExistsException"
-                    | "ResourceConflictException"
-                    | "DistributionAlreadyExists"
-                    | "OriginAccessControlAlreadyExists",
-                ) => ErrorKind::Conflict,
-                Some("TooManyRequestsException" | "ThrottlingException" | "Throttling" | "SlowDown" | "ThrottledException") => {
-                    ErrorKind::Throttled
-                }
-                Some(
-                    "AccessDenied"
-                    | "AccessDeniedException"
-                    | "UnauthorizedOperation"
-                    | "UnrecognizedClientException"
-                    | "InvalidClientTokenId",
-                ) => ErrorKind::AccessDenied,
-                _ if se.raw().status().is_server_error() => ErrorKind::Server,
-                _ => ErrorKind::Other,
-            };
-            let hint = (kind == ErrorKind::AccessDenied).then(|| {
-                let action = iam_action::<E>()
-                    .map(|a| format!("`{a}`"))
-                    .unwrap_or_else(|| "an IAM action".into());
-                format!(
-                    "the credentials in use are not allowed {action} on the resource above; the README lists the IAM policy jwtstack needs"
-                )
-            });
-            (kind, code, hint)
-        }
-        _ => (ErrorKind::Other, None, None),
-    };
-    let message = match &err {
-        SdkError::ServiceError(se) => {
-            let e = se.err();
-            match (e.code(), e.message()) {
-                (Some(c), Some(m)) => format!("{c}: {m}"),
-                (Some(c), None) => c.to_string(),
-                _ => format!("HTTP {} with no error code", se.raw().status().as_u16()),
-            }
-        }
-        other => causes(other),
-    };
-    AwsError {
-        context,
-        kind,
-        code,
-        message,
-        hint,
-    }
-}
-
-/// An error's causes in words, outermost first: each cause's `Display`, never its `Debug` form (the SDK's
-/// debug dump carries raw responses, and the answer to a `GetParameter` is a private key).
-fn causes(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur = Some(err);
-    while let Some(e) = cur {
-        let text = e.to_string();
-        // Outer errors often repeat their source's text; keep each piece once.
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = e.source();
-    }
-    parts.join(": ")
-}
-
-/// Credentials that could not be had: found in the error's chain by type.
-struct CredentialsProblem<'a>(&'a aws_credential_types::provider::error::CredentialsError);
-
-fn credentials_error<'a, E: std::error::Error + 'static>(err: &'a SdkError<E, HttpResponse>) -> Option<CredentialsProblem<'a>> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        if let Some(c) = e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>() {
-            return Some(CredentialsProblem(c));
-        }
-        cur = e.source();
-    }
-    None
-}
-
-impl CredentialsProblem<'_> {
-    fn into_error(self, context: String) -> AwsError {
-        use aws_credential_types::provider::error::CredentialsError;
-        let message = match self.0 {
-            CredentialsError::CredentialsNotLoaded(_) => "no AWS credentials were found. jwtstack looked where the AWS CLI looks: \
-                 the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), the profile in ~/.aws/config and \
-                 ~/.aws/credentials (AWS_PROFILE or --profile), SSO, web identity, the ECS container and the EC2 instance role"
-                .to_string(),
-            other => format!("the AWS credentials could not be loaded: {}", causes(other)),
-        };
-        let mut e = AwsError::new(context, ErrorKind::Credentials, message);
-        e.hint = Some(
-            "run `aws configure` (access keys) or `aws sso login --profile NAME` and pass --profile NAME; \
-             in CI, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (an emulator accepts any non-empty values)"
-                .into(),
-        );
-        e
-    }
-}
-
-/// A delete of something already gone has reached the desired state.
-pub(crate) fn ignore_missing<E, T>(result: Result<T, SdkError<E, HttpResponse>>, context: impl Into<String>) -> Result<(), AwsError>
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let err = classify(context, e);
-            if err.is_not_found() { Ok(()) } else { Err(err) }
-        }
-    }
-}
 
 /// Where and as whom to call AWS.
 #[derive(Debug, Clone, Default)]
@@ -311,6 +49,8 @@ pub struct Connection {
     /// API Gateway calls per second (0: unpaced) and burst; calls in flight.
     pub max_rps: f64,
     pub max_concurrency: usize,
+    /// Told, once per attempt, which call has had no answer for a while (`None`: nobody is told).
+    pub slow_call: Option<fn(&str)>,
 }
 
 /// A profile named with --profile must exist: otherwise the SDK goes on without it and the user reads about a
@@ -411,7 +151,9 @@ impl Clients {
         let endpoint = conn.endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
         let custom_endpoint = endpoint.is_some();
         let stats = CallStats::default();
-        stats.watch_waits(endpoint.clone());
+        if let Some(tell) = conn.slow_call {
+            stats.watch_waits(endpoint.clone(), tell);
+        }
         // Every client counts its calls (`--stats`, the benchmarks).
         macro_rules! counted {
             ($sdk:ident) => {

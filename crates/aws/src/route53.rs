@@ -1,14 +1,11 @@
-//! Route 53: the alias records (A and AAAA) that point an issuer's custom domain at its distribution.
+//! Route 53: the alias records (A and AAAA) that point a custom domain (the issuer's, the API's) at its AWS
+//! endpoint.
 
-use aws_sdk_route53::types::{AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecordSet, RrType};
+use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecordSet, RrType};
 
 use super::retry::when_busy;
 use super::{AwsError, Clients, ErrorKind, classify};
-use jwtstack_core::plan::AliasRecordInfo;
-
-/// The hosted zone of every CloudFront distribution, the alias target's zone (Route 53 Developer Guide,
-/// "Value/route traffic to: CloudFront distribution", and the AliasTarget API reference).
-pub const CLOUDFRONT_ZONE_ID: &str = "Z2FDTNDATAQYW2";
+use jwtstack_core::plan::{AliasRecordInfo, AliasTarget};
 
 fn zone_id(zone: &str) -> String {
     zone.trim_start_matches("/hostedzone/").to_string()
@@ -57,7 +54,7 @@ async fn change(c: &Clients, zone: &str, domain: &str, target: (&str, &str), act
     let build = |e: aws_sdk_route53::error::BuildError| AwsError::new(what.clone(), ErrorKind::Other, format!("building the request: {e}"));
     let mut changes = Vec::new();
     for t in [RrType::A, RrType::Aaaa] {
-        let alias = AliasTarget::builder()
+        let alias = aws_sdk_route53::types::AliasTarget::builder()
             .hosted_zone_id(target_zone)
             .dns_name(target)
             .evaluate_target_health(false)
@@ -109,20 +106,12 @@ async fn change(c: &Clients, zone: &str, domain: &str, target: (&str, &str), act
     .await
 }
 
-/// Creates or updates the A and AAAA alias records of `domain` to the distribution `target`.
-pub async fn put_alias_records(c: &Clients, zone: &str, domain: &str, target: &str) -> Result<(), AwsError> {
-    change(c, zone, domain, (target, CLOUDFRONT_ZONE_ID), ChangeAction::Upsert).await
+/// Creates or updates the A and AAAA alias records of `domain` to `target` (a distribution, or an API
+/// domain's regional endpoint).
+pub async fn put_alias_records(c: &Clients, zone: &str, domain: &str, target: &AliasTarget) -> Result<(), AwsError> {
+    change(c, zone, domain, (&target.dns_name, &target.zone), ChangeAction::Upsert).await
 }
 
-pub async fn delete_alias_records(c: &Clients, zone: &str, domain: &str, target: &str) -> Result<(), AwsError> {
-    change(c, zone, domain, (target, CLOUDFRONT_ZONE_ID), ChangeAction::Delete).await
-}
-
-/// The A and AAAA alias records of the API's `domain` to its regional endpoint (`target`: name and zone).
-pub async fn put_api_alias_records(c: &Clients, zone: &str, domain: &str, target: (&str, &str)) -> Result<(), AwsError> {
-    change(c, zone, domain, target, ChangeAction::Upsert).await
-}
-
-pub async fn delete_api_alias_records(c: &Clients, zone: &str, domain: &str, target: (&str, &str)) -> Result<(), AwsError> {
-    change(c, zone, domain, target, ChangeAction::Delete).await
+pub async fn delete_alias_records(c: &Clients, zone: &str, domain: &str, target: &AliasTarget) -> Result<(), AwsError> {
+    change(c, zone, domain, (&target.dns_name, &target.zone), ChangeAction::Delete).await
 }

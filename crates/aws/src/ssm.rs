@@ -14,12 +14,12 @@ use super::retry::no_retry;
 use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
 use jwtstack_core::crypto::keys::{Jwk, SigningKey};
 use jwtstack_core::names::{self, TAG_KEY, bucket_marker, key_timeline};
-use jwtstack_core::plan::{KeyHome, KeyInfo, KeyTimeline};
+use jwtstack_core::plan::{KeyHome, KeyInfo, KeyTimeline, Kid};
 
 /// What the stack keeps in SSM, read in one listing of `/jwtstack/{name}`.
 #[derive(Default)]
 pub struct StackParameters {
-    pub key_infos: BTreeMap<String, KeyInfo>,
+    pub key_infos: BTreeMap<Kid, KeyInfo>,
     /// The bucket this stack created (see [`put_bucket_marker`]).
     pub bucket_marker: Option<String>,
     /// The run lock's value, when a run holds it (or died holding it).
@@ -138,7 +138,7 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
             }
             let Some(kid) = name.strip_prefix(&prefix) else { continue };
             out.key_infos.insert(
-                kid.to_string(),
+                Kid::from(kid),
                 KeyInfo {
                     home: KeyHome::Ssm {
                         parameter: name.to_string(),
@@ -154,7 +154,7 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
         }
     }
     for (kid, info) in out.key_infos.iter_mut() {
-        if let Some(jwk) = public.remove(kid) {
+        if let Some(jwk) = public.remove(kid.as_str()) {
             info.bits = jwk.bits();
             info.public = Some(jwk);
             info.recorded = true;
@@ -165,7 +165,7 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
 
 /// Derives the public halves of the SSM keys in `keys` that have no record yet, by reading each private key
 /// once (deploy only; `plan` never decrypts). A key that cannot be read keeps no public half.
-pub async fn derive_unrecorded(c: &Clients, keys: &mut BTreeMap<String, KeyInfo>, wanted: &[&str]) -> Result<(), AwsError> {
+pub async fn derive_unrecorded(c: &Clients, keys: &mut BTreeMap<Kid, KeyInfo>, wanted: &[&str]) -> Result<(), AwsError> {
     for (kid, info) in keys.iter_mut().filter(|(k, i)| !i.recorded && wanted.contains(&k.as_str())) {
         let KeyHome::Ssm { parameter, .. } = &info.home else { continue };
         match get_key(c, parameter, kid).await {

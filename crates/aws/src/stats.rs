@@ -40,9 +40,9 @@ impl aws_smithy_types::config_bag::Storable for InFlight {
 const SAY_WAITING_AFTER: Duration = Duration::from_secs(5);
 
 impl CallStats {
-    /// Says on stderr, once per attempt, which call has had no answer for a while: an unanswering endpoint is
-    /// otherwise silent until the call's time limit (120 s).
-    pub(crate) fn watch_waits(&self, endpoint: Option<String>) {
+    /// Tells, once per attempt, which call has had no answer for a while: an unanswering endpoint is otherwise
+    /// silent until the call's time limit (120 s).
+    pub(crate) fn watch_waits(&self, endpoint: Option<String>, tell: fn(&str)) {
         let stats = self.clone();
         let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
         rt.spawn(async move {
@@ -53,12 +53,12 @@ impl CallStats {
                     if !*said && since.elapsed() >= SAY_WAITING_AFTER {
                         *said = true;
                         let at = endpoint.as_deref().map(|e| format!(" at {e}")).unwrap_or_default();
-                        eprintln!(
+                        tell(&format!(
                             "still waiting: {service} {op}{at} has not answered for {} s (an attempt gives up after {} s, the call after {} s; check the network or --endpoint-url)",
                             since.elapsed().as_secs(),
                             retry::ATTEMPT_TIMEOUT.as_secs(),
                             retry::CALL_TIMEOUT.as_secs()
-                        );
+                        ));
                     }
                 }
             }

@@ -116,7 +116,7 @@ pub fn start(stack: &Stack, inv: &Inventory, new_kid: &str) -> Result<Edit, Rota
             "{new_kid} is already in the stack file; choose another kid with --kid"
         )));
     }
-    if inv.keys.contains_key(new_kid) {
+    if inv.keys.stored.contains_key(new_kid) {
         return Err(RotateError::WrongPhase(format!(
             "a key {new_kid} already exists in SSM ({}); keys are never reused or overwritten: choose another kid with --kid",
             stack.key_parameter(new_kid)
@@ -139,7 +139,7 @@ pub fn activate(stack: &Stack, inv: &Inventory, now: i64, force: bool) -> Result
         };
     };
     if !force {
-        match activate_from(inv.key_timeline.as_ref(), next) {
+        match activate_from(inv.keys.timeline.as_ref(), next) {
             SafeFrom::At(t) if t <= now => {}
             SafeFrom::At(t) => {
                 return Err(RotateError::NotNow(format!(
@@ -175,7 +175,7 @@ pub fn finish(stack: &Stack, inv: &Inventory, now: i64, force: bool) -> Result<E
     let mut keep = Vec::new();
     let mut waits = Vec::new();
     for kid in &h.previous_keys {
-        match retire_from(inv.key_timeline.as_ref(), kid, stack.token_max_ttl) {
+        match retire_from(inv.keys.timeline.as_ref(), kid, stack.token_max_ttl) {
             _ if force => {}
             SafeFrom::At(t) if t <= now => {}
             SafeFrom::At(t) => {
@@ -209,7 +209,7 @@ pub fn finish(stack: &Stack, inv: &Inventory, now: i64, force: bool) -> Result<E
 pub fn new_kid(stack: &Stack, h: &Hosted, inv: &Inventory, now: i64) -> String {
     let date = crate::clock::format_utc(now);
     let base = format!("{}-{}", stack.name, &date[..10]);
-    let taken = |k: &str| h.key_role(k).is_some() || inv.keys.contains_key(k);
+    let taken = |k: &str| h.key_role(k).is_some() || inv.keys.stored.contains_key(k);
     if !taken(&base) {
         return base;
     }
@@ -253,11 +253,17 @@ pub struct Status {
 /// Every key the stack file, SSM or the deployed JWKS knows, with its state.
 pub fn status(stack: &Stack, inv: &Inventory, live_jwks: &[String], now: i64) -> Result<Status, RotateError> {
     let h = hosted(stack)?;
-    let timeline = inv.key_timeline.as_ref();
+    let timeline = inv.keys.timeline.as_ref();
     let mut kids: Vec<String> = h.published_keys().into_iter().map(String::from).collect();
-    for k in inv.keys.keys().chain(live_jwks.iter()) {
-        if !kids.contains(k) {
-            kids.push(k.clone());
+    for k in inv
+        .keys
+        .stored
+        .keys()
+        .map(|k| k.as_str())
+        .chain(live_jwks.iter().map(String::as_str))
+    {
+        if !kids.iter().any(|x| x == k) {
+            kids.push(k.to_string());
         }
     }
     let keys = kids
@@ -271,12 +277,12 @@ pub fn status(stack: &Stack, inv: &Inventory, live_jwks: &[String], now: i64) ->
             };
             KeyStatus {
                 role: role.map(|r| r.as_str().to_string()).unwrap_or_else(|| "unpublished".into()),
-                store: inv.keys.get(&kid).map(|k| k.home.store().as_str()),
-                deletion: inv.keys.get(&kid).and_then(|k| k.deletion),
+                store: inv.keys.stored.get(kid.as_str()).map(|k| k.home.store().as_str()),
+                deletion: inv.keys.stored.get(kid.as_str()).and_then(|k| k.deletion),
                 published: live_jwks.contains(&kid),
-                signing: timeline.and_then(|t| t.signing.as_deref()) == Some(kid.as_str()),
-                created: inv.keys.get(&kid).and_then(|k| k.created),
-                events: timeline.and_then(|t| t.keys.get(&kid)).cloned().unwrap_or_default(),
+                signing: timeline.and_then(|t| t.signing.as_ref()).is_some_and(|s| s == kid.as_str()),
+                created: inv.keys.stored.get(kid.as_str()).and_then(|k| k.created),
+                events: timeline.and_then(|t| t.keys.get(kid.as_str())).cloned().unwrap_or_default(),
                 safe_from,
                 kid,
             }
@@ -330,7 +336,10 @@ mod tests {
 
     fn inv(timeline: KeyTimeline) -> Inventory {
         Inventory {
-            key_timeline: Some(timeline),
+            keys: crate::plan::KeySlice {
+                timeline: Some(timeline),
+                ..Default::default()
+            },
             ..Inventory::default()
         }
     }
@@ -346,7 +355,7 @@ mod tests {
         assert_eq!(f.next_key.as_deref(), Some("b"));
 
         let started = stack("key_id: a\nnext_key: b\n");
-        let i = inv(i.key_timeline.unwrap().advance(t0 + 10, &["a", "b"], "a"));
+        let i = inv(i.keys.timeline.unwrap().advance(t0 + 10, &["a", "b"], "a"));
         // Two hours after b was published, not a second sooner.
         let err = activate(&started, &i, t0 + 10 + KEY_CACHE_SECS - 1, false).unwrap_err();
         assert!(err.to_string().contains("in 1s"), "{err}");
@@ -361,7 +370,7 @@ mod tests {
 
         let active = stack("key_id: b\nprevious_keys: [a]\n");
         let t_act = t0 + 20_000;
-        let i = inv(i.key_timeline.unwrap().advance(t_act, &["b", "a"], "b"));
+        let i = inv(i.keys.timeline.unwrap().advance(t_act, &["b", "a"], "b"));
         // token_max_ttl (1h) + cache (2h) after a stopped signing.
         let due = t_act + 3600 + KEY_CACHE_SECS;
         let err = finish(&active, &i, due - 60, false).unwrap_err();
@@ -414,7 +423,7 @@ mod tests {
         let now = 1_795_478_400; // 2026-11-24
         let h = s.hosted().unwrap();
         assert_eq!(new_kid(&s, h, &i, now), "g-2026-11-24-2");
-        i.keys.insert(
+        i.keys.stored.insert(
             "g-2026-11-24-2".into(),
             crate::plan::KeyInfo {
                 home: crate::plan::KeyHome::Ssm {

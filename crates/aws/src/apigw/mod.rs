@@ -1,4 +1,5 @@
-//! API Gateway v2 (HTTP APIs): the API, the JWT authorizer, integrations, routes and the `$default` stage.
+//! API Gateway v2 (HTTP APIs): the API and its import, the JWT authorizer, integrations and routes; the
+//! `$default` stage, the CORS configuration and the custom domains in their own files.
 //!
 //! Ownership without a state file: an owned API carries the stack tag; the authorizer is found by its name
 //! `{stack}-jwt`; a route is the stack's when it uses that authorizer; an integration is the stack's when its
@@ -6,15 +7,25 @@
 
 use std::collections::HashMap;
 
-mod surface;
-pub use surface::*;
+mod cors;
+mod domain;
+mod stage;
 
-use aws_sdk_apigatewayv2::types::{AuthorizationType, AuthorizerType, IntegrationType, JwtConfiguration, ProtocolType};
+use cors::cors_of;
+pub use cors::update_cors;
+pub use domain::{create_domain, create_mapping, delete_domain, delete_mapping, stack_domains, update_domain};
+pub use stage::{
+    configure_stage, create_stage, delete_access_log, delete_stage, deployment_status, enable_auto_deploy, find_default_stage,
+};
+
+use aws_sdk_apigatewayv2::types::{AuthorizerType, JwtConfiguration, ProtocolType};
 
 use super::retry::no_retry;
 use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
-use jwtstack_core::names::{IDENTITY_SOURCE, STAGE_NAME, TAG_KEY};
-use jwtstack_core::plan::{ApiInfo, AuthorizerInfo, IntegrationInfo, IntegrationSpec, RouteInfo, StageInfo};
+use jwtstack_core::names::{IDENTITY_SOURCE, TAG_KEY};
+use jwtstack_core::plan::{
+    ApiInfo, AuthorizationType, AuthorizerId, AuthorizerInfo, IntegrationId, IntegrationInfo, IntegrationSpec, IntegrationType, RouteInfo,
+};
 
 /// List calls use the largest page API Gateway accepts.
 const PAGE: &str = "500";
@@ -57,7 +68,7 @@ pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<ApiInfo>,
             api.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack) && api.protocol_type() == Some(&ProtocolType::Http)
         })
         .map(|api| ApiInfo {
-            id: api.api_id().unwrap_or_default().to_string(),
+            id: api.api_id().unwrap_or_default().into(),
             name: api.name().unwrap_or_default().to_string(),
             endpoint: api.api_endpoint().unwrap_or_default().to_string(),
             owned: true,
@@ -157,7 +168,7 @@ pub async fn list_integrations(c: &Clients, api_id: &str, marker: &str) -> Resul
         .iter()
         .map(|i| IntegrationInfo {
             id: i.integration_id().unwrap_or_default().into(),
-            integration_type: i.integration_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            integration_type: i.integration_type().map(|t| IntegrationType::parse(t.as_str())).unwrap_or_default(),
             uri: i.integration_uri().unwrap_or_default().into(),
             method: i.integration_method().map(str::to_string),
             payload_format_version: i.payload_format_version().map(str::to_string),
@@ -187,8 +198,8 @@ pub async fn list_routes(c: &Clients, api_id: &str) -> Result<Vec<RouteInfo>, Aw
         .map(|r| RouteInfo {
             id: r.route_id().unwrap_or_default().into(),
             key: r.route_key().unwrap_or_default().into(),
-            authorization_type: r.authorization_type().map(|t| t.as_str().to_string()),
-            authorizer_id: r.authorizer_id().map(str::to_string),
+            authorization_type: AuthorizationType::parse(r.authorization_type().map(|t| t.as_str())),
+            authorizer_id: r.authorizer_id().map(AuthorizerId::from),
             scopes: r.authorization_scopes().to_vec(),
             target: r.target().map(str::to_string),
             operation_name: r.operation_name().map(str::to_string),
@@ -196,38 +207,6 @@ pub async fn list_routes(c: &Clients, api_id: &str) -> Result<Vec<RouteInfo>, Aw
         .collect();
     all.sort_by(|a, b| a.key.cmp(&b.key).then(a.id.cmp(&b.id)));
     Ok(all)
-}
-
-/// The `$default` stage's last automatic deployment, in API Gateway's words (`None` when it says nothing).
-pub async fn deployment_status(c: &Clients, api_id: &str) -> Result<Option<String>, AwsError> {
-    let out = c.apigw.get_stage().api_id(api_id).stage_name(STAGE_NAME).send().await;
-    match out {
-        Ok(out) => Ok(out.last_deployment_status_message().map(str::to_string)),
-        Err(e) => {
-            let err = classify(format!("reading stage {STAGE_NAME} of API {api_id}"), e);
-            if err.is_not_found() { Ok(None) } else { Err(err) }
-        }
-    }
-}
-
-pub async fn find_default_stage(c: &Clients, api_id: &str, stack: &str) -> Result<Option<StageInfo>, AwsError> {
-    let stages = all_pages(|token| async move {
-        let out = c
-            .apigw
-            .get_stages()
-            .api_id(api_id)
-            .max_results(PAGE)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| classify(format!("listing the stages of API {api_id}"), e))?;
-        Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
-    })
-    .await?;
-    Ok(stages
-        .iter()
-        .find(|s| s.stage_name() == Some(STAGE_NAME))
-        .map(|s| stage_info(s, stack)))
 }
 
 fn tags(stack: &str) -> HashMap<String, String> {
@@ -329,7 +308,7 @@ fn jwt_configuration(issuer: &str, audience: &[String]) -> JwtConfiguration {
         .build()
 }
 
-pub async fn create_authorizer(c: &Clients, api_id: &str, name: &str, issuer: &str, audience: &[String]) -> Result<String, AwsError> {
+pub async fn create_authorizer(c: &Clients, api_id: &str, name: &str, issuer: &str, audience: &[String]) -> Result<AuthorizerId, AwsError> {
     let out = c
         .apigw
         .create_authorizer()
@@ -374,12 +353,12 @@ pub async fn delete_authorizer(c: &Clients, api_id: &str, id: &str) -> Result<()
     )
 }
 
-pub async fn create_integration(c: &Clients, api_id: &str, spec: &IntegrationSpec, marker: &str) -> Result<String, AwsError> {
+pub async fn create_integration(c: &Clients, api_id: &str, spec: &IntegrationSpec, marker: &str) -> Result<IntegrationId, AwsError> {
     let out = c
         .apigw
         .create_integration()
         .api_id(api_id)
-        .integration_type(IntegrationType::from(spec.integration_type.as_str()))
+        .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::from(spec.integration_type.as_str()))
         .integration_uri(&spec.uri)
         .set_integration_method(spec.method.clone())
         .payload_format_version(&spec.payload_format_version)
@@ -419,11 +398,11 @@ pub async fn create_route(
     let call = c.apigw.create_route().api_id(api_id).route_key(key);
     let call = match authorizer_id {
         Some(a) => call
-            .authorization_type(AuthorizationType::Jwt)
+            .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::Jwt)
             .authorizer_id(a)
             .set_authorization_scopes(Some(scopes.to_vec())),
         None => call
-            .authorization_type(AuthorizationType::None)
+            .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::None)
             .operation_name(jwtstack_core::names::route_marker(stack)),
     };
     call.target(format!("integrations/{integration_id}"))
@@ -451,11 +430,11 @@ pub async fn update_route(
     let call = c.apigw.update_route().api_id(api_id).route_id(id).route_key(key);
     let call = match authorizer_id {
         Some(a) => call
-            .authorization_type(AuthorizationType::Jwt)
+            .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::Jwt)
             .authorizer_id(a)
             .set_authorization_scopes(Some(scopes.to_vec())),
         None => call
-            .authorization_type(AuthorizationType::None)
+            .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::None)
             .authorizer_id("")
             .set_authorization_scopes(Some(Vec::new()))
             .operation_name(jwtstack_core::names::route_marker(stack)),
@@ -475,54 +454,6 @@ pub async fn delete_route(c: &Clients, api_id: &str, id: &str) -> Result<(), Aws
 }
 
 /// The `$default` stage, auto-deploying, with the access log (`access_log`: the group's ARN) and throttling.
-pub async fn create_stage(
-    c: &Clients,
-    api_id: &str,
-    stack: &str,
-    access_log: Option<&str>,
-    settings: &jwtstack_core::plan::StageSettings,
-) -> Result<(), AwsError> {
-    c.apigw
-        .create_stage()
-        .api_id(api_id)
-        .stage_name(STAGE_NAME)
-        .auto_deploy(true)
-        .set_access_log_settings(access_log.map(access_log_settings))
-        .set_default_route_settings(route_settings(settings))
-        .set_tags(Some(tags(stack)))
-        .customize()
-        .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
-        .send()
-        .await
-        .map_err(|e| classify(format!("creating stage {STAGE_NAME} of API {api_id}"), e))?;
-    Ok(())
-}
-
-pub async fn enable_auto_deploy(c: &Clients, api_id: &str) -> Result<(), AwsError> {
-    c.apigw
-        .update_stage()
-        .api_id(api_id)
-        .stage_name(STAGE_NAME)
-        .auto_deploy(true)
-        .send()
-        .await
-        .map_err(|e| classify(format!("updating stage {STAGE_NAME} of API {api_id}"), e))?;
-    Ok(())
-}
-
-pub async fn delete_stage(c: &Clients, api_id: &str) -> Result<(), AwsError> {
-    ignore_missing(
-        c.apigw
-            .delete_stage()
-            .api_id(api_id)
-            .stage_name(STAGE_NAME)
-            .send()
-            .await
-            .map(|_| ()),
-        format!("deleting stage {STAGE_NAME} of API {api_id}"),
-    )
-}
-
 pub async fn delete_api(c: &Clients, id: &str) -> Result<(), AwsError> {
     ignore_missing(c.apigw.delete_api().api_id(id).send().await, format!("deleting HTTP API {id}"))
 }

@@ -69,6 +69,18 @@ impl fmt::Display for RouteKey {
     }
 }
 
+impl PartialEq<str> for RouteKey {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<&str> for RouteKey {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
 impl PartialOrd for RouteKey {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))

@@ -1,11 +1,185 @@
 //! What a custom domain needs, whoever serves it (the issuer's CloudFront distribution, the API's regional
-//! endpoint): an ACM certificate that can serve the name, and alias records that jwtstack may write.
+//! endpoint): an ACM certificate that can serve the name, and the A and AAAA alias records in its Route 53 zone,
+//! which jwtstack writes only where no one else's record stands.
 
-use super::{AliasRecordInfo, CertificateInfo, Conflict};
+use super::desired::Planner;
+use super::render::{ChangeJson, set};
+use super::{Action, Conflict, Diff, Inventory, KindStep, Placement, Ref, Step};
+
+/// The hosted zone of every CloudFront distribution, the alias target's zone (Route 53 Developer Guide,
+/// "Value/route traffic to: CloudFront distribution", and the AliasTarget API reference).
+pub const CLOUDFRONT_ZONE_ID: &str = "Z2FDTNDATAQYW2";
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CertificateInfo {
+    pub arn: String,
+    /// ACM's status: `ISSUED`, `PENDING_VALIDATION`, `EXPIRED`...
+    pub status: String,
+    /// The domain name and the subject alternative names.
+    pub domains: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AliasRecordInfo {
+    /// `A` or `AAAA`.
+    pub record_type: String,
+    /// The alias target's DNS name without the final dot; `None` for a record that is not an alias.
+    pub alias_target: Option<String>,
+}
+
+/// A custom domain's certificate and records, as ACM and Route 53 have them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DomainDns {
+    /// The certificate the stack names (`None`: ACM has no such certificate, or none is named).
+    pub certificate: Option<CertificateInfo>,
+    /// The A and AAAA records of the domain in the zone the stack names.
+    pub records: Vec<AliasRecordInfo>,
+}
+
+/// What an alias record points at: an AWS endpoint's DNS name, in its hosted zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasTarget {
+    pub dns_name: String,
+    pub zone: String,
+}
+
+impl AliasTarget {
+    /// A CloudFront distribution's domain (`d111111abcdef8.cloudfront.net`).
+    pub fn distribution(domain_name: &str) -> AliasTarget {
+        AliasTarget {
+            dns_name: domain_name.to_string(),
+            zone: CLOUDFRONT_ZONE_ID.to_string(),
+        }
+    }
+}
+
+/// Whose domain the records are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DnsOwner {
+    /// The issuer's domain (`issuer.cloudfront.domain`), to its distribution.
+    Distribution,
+    /// The API's domain (`domain.name`), to its regional endpoint.
+    ApiDomain,
+}
+
+impl DnsOwner {
+    /// How a record that is not ours is named in a refusal.
+    fn what(self) -> &'static str {
+        match self {
+            DnsOwner::Distribution => "distribution",
+            DnsOwner::ApiDomain => "API domain",
+        }
+    }
+}
+
+/// One change to a domain's records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DnsStep {
+    /// The A and AAAA alias records of `domain` in `zone`; the target is made by this plan when it is new.
+    PutAliasRecords {
+        owner: DnsOwner,
+        zone: String,
+        domain: String,
+        target: Ref<AliasTarget>,
+    },
+    DeleteAliasRecords {
+        owner: DnsOwner,
+        zone: String,
+        domain: String,
+        target: AliasTarget,
+    },
+}
+
+impl From<DnsStep> for Step {
+    fn from(s: DnsStep) -> Step {
+        Step::Dns(s)
+    }
+}
+
+impl KindStep for DnsStep {
+    fn placement(&self) -> Placement {
+        match self {
+            // The issuer's records go with the issuer, before the authorizer that reads it.
+            DnsStep::PutAliasRecords {
+                owner: DnsOwner::Distribution,
+                ..
+            } => Placement::ISSUER,
+            DnsStep::PutAliasRecords {
+                owner: DnsOwner::ApiDomain,
+                ..
+            }
+            | DnsStep::DeleteAliasRecords { .. } => Placement::MAIN,
+        }
+    }
+
+    fn lines(&self) -> Vec<ChangeJson> {
+        // The two owners' lines keep the names the plan's JSON has always given them.
+        vec![match self {
+            DnsStep::PutAliasRecords {
+                owner: DnsOwner::Distribution,
+                zone,
+                domain,
+                target,
+            } => ChangeJson::new(
+                Action::Create,
+                "route53_alias_records",
+                format!("{domain} A, AAAA"),
+                vec![
+                    set(
+                        "target",
+                        target.known().map_or("(new distribution).cloudfront.net", |t| t.dns_name.as_str()),
+                    ),
+                    set("hosted_zone", zone.as_str()),
+                ],
+            ),
+            DnsStep::PutAliasRecords {
+                owner: DnsOwner::ApiDomain,
+                zone,
+                domain,
+                target,
+            } => ChangeJson::new(
+                Action::Create,
+                "route53_alias",
+                format!("{domain} A, AAAA in {zone}"),
+                vec![set(
+                    "target",
+                    target.known().map_or("(the new domain's endpoint)", |t| t.dns_name.as_str()),
+                )],
+            ),
+            DnsStep::DeleteAliasRecords {
+                owner: DnsOwner::Distribution,
+                domain,
+                target,
+                ..
+            } => ChangeJson::new(
+                Action::Delete,
+                "route53_alias_records",
+                format!("{domain} A, AAAA"),
+                vec![Diff::new("target", target.dns_name.as_str(), "")],
+            ),
+            DnsStep::DeleteAliasRecords {
+                owner: DnsOwner::ApiDomain,
+                zone,
+                domain,
+                ..
+            } => ChangeJson::new(Action::Delete, "route53_alias", format!("{domain} A, AAAA in {zone}"), vec![]),
+        }]
+    }
+}
+
+impl Inventory {
+    /// The certificate and records of a domain.
+    pub fn dns(&self, owner: DnsOwner) -> &DomainDns {
+        match owner {
+            DnsOwner::Distribution => &self.issuer_dns,
+            DnsOwner::ApiDomain => &self.api_dns,
+        }
+    }
+}
 
 /// Why ACM's certificate (as read in `region`) cannot serve `domain`; `None` when it can: it exists, is ISSUED
 /// and covers the name.
-pub fn certificate_problem(cert: Option<&CertificateInfo>, domain: &str, region: &str) -> Option<String> {
+pub(super) fn certificate_problem(cert: Option<&CertificateInfo>, domain: &str, region: &str) -> Option<String> {
     let Some(cert) = cert else {
         return Some(format!("ACM in {region} has no such certificate"));
     };
@@ -29,21 +203,21 @@ fn covers(name: &str, domain: &str) -> bool {
     }
 }
 
-/// The A and AAAA records of `domain` in `zone`: a record that points anywhere but `target` (`None`: the target
-/// does not exist yet, so any record points elsewhere) is not jwtstack's to overwrite. Returns whether both
-/// records point at the target already.
-pub fn alias_records_in_place(
-    records: &[AliasRecordInfo],
-    what: &'static str,
+/// The A and AAAA records of `domain` in `zone`, to `target` (`None`: made by this plan). A record that
+/// points anywhere else (anywhere, when the target is new) is not jwtstack's to overwrite.
+pub(super) fn plan_alias_records(
+    p: &mut Planner<'_>,
+    owner: DnsOwner,
     zone: &str,
     domain: &str,
-    target: Option<&str>,
-) -> Result<bool, Conflict> {
+    target: Option<AliasTarget>,
+) -> Result<(), Conflict> {
+    let records = &p.inv.dns(owner).records;
     for r in records {
         let points = r.alias_target.clone().unwrap_or_else(|| "(not an alias)".into());
-        if !target.is_some_and(|t| points.eq_ignore_ascii_case(t)) {
+        if !target.as_ref().is_some_and(|t| points.eq_ignore_ascii_case(&t.dns_name)) {
             return Err(Conflict::AliasRecordTaken {
-                what,
+                what: owner.what(),
                 domain: domain.to_string(),
                 zone: zone.to_string(),
                 record_type: r.record_type.clone(),
@@ -51,5 +225,68 @@ pub fn alias_records_in_place(
             });
         }
     }
-    Ok(["A", "AAAA"].iter().all(|t| records.iter().any(|r| r.record_type == *t)))
+    let complete = ["A", "AAAA"].iter().all(|t| records.iter().any(|r| r.record_type == *t));
+    if !complete {
+        p.push(DnsStep::PutAliasRecords {
+            owner,
+            zone: zone.to_string(),
+            domain: domain.to_string(),
+            target: Ref::from_option(target),
+        });
+    }
+    Ok(())
+}
+
+/// The records of `domain` that point at `target`, when there are any.
+pub(super) fn remove_alias_records(p: &mut Planner<'_>, owner: DnsOwner, zone: &str, domain: &str, target: &AliasTarget) {
+    let ours = p
+        .inv
+        .dns(owner)
+        .records
+        .iter()
+        .any(|r| r.alias_target.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&target.dns_name)));
+    if ours {
+        p.push(DnsStep::DeleteAliasRecords {
+            owner,
+            zone: zone.to_string(),
+            domain: domain.to_string(),
+            target: target.clone(),
+        });
+    }
+}
+
+#[cfg(test)]
+impl DnsStep {
+    pub(super) fn simulate(&self, inv: &mut Inventory) {
+        let (owner, records) = match self {
+            DnsStep::PutAliasRecords { owner, domain, target, .. } => {
+                let target = match target {
+                    Ref::Known(t) => t.dns_name.clone(),
+                    Ref::New => match owner {
+                        DnsOwner::Distribution => inv
+                            .distribution
+                            .found
+                            .as_ref()
+                            .expect("the distribution exists")
+                            .domain_name
+                            .clone(),
+                        DnsOwner::ApiDomain => inv.domain.find(domain).expect("the domain exists").target.clone(),
+                    },
+                };
+                let records = ["A", "AAAA"]
+                    .iter()
+                    .map(|t| AliasRecordInfo {
+                        record_type: t.to_string(),
+                        alias_target: Some(target.clone()),
+                    })
+                    .collect();
+                (owner, records)
+            }
+            DnsStep::DeleteAliasRecords { owner, .. } => (owner, Vec::new()),
+        };
+        match owner {
+            DnsOwner::Distribution => inv.issuer_dns.records = records,
+            DnsOwner::ApiDomain => inv.api_dns.records = records,
+        }
+    }
 }

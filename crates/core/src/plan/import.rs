@@ -9,51 +9,37 @@
 //! call, applied all or nothing by AWS. An adopted API (`api.id`) keeps the call-by-call path: a reimport
 //! would replace the routes and integrations the stack does not own.
 
-use super::{Inventory, Plan, Step, openapi};
-use crate::config::{ApiRef, Stack};
-
-impl Step {
-    /// A step that an import of the whole definition performs: the API itself, its authorizer, integrations
-    /// and routes.
-    pub fn is_api_content(&self) -> bool {
-        matches!(
-            self,
-            Step::CreateApi { .. }
-                | Step::UpdateApiName { .. }
-                | Step::UpdateCors { .. }
-                | Step::CreateAuthorizer { .. }
-                | Step::UpdateAuthorizer { .. }
-                | Step::DeleteAuthorizer { .. }
-                | Step::CreateIntegration { .. }
-                | Step::DeleteIntegration { .. }
-                | Step::CreateRoute { .. }
-                | Step::UpdateRoute { .. }
-                | Step::DeleteRoute { .. }
-        )
-    }
-}
+use super::desired::Desired;
+use super::{ApiStep, Barrier, Inventory, Plan, Step, openapi};
+use crate::config::ApiRef;
 
 /// Folds the API-content steps of an owned API into one import step, placed where the first of them was.
 /// A plan of an adopted API, or one with no API change, is returned as it is.
-pub fn fold_into_import(stack: &Stack, inv: &Inventory, mut plan: Plan) -> Plan {
-    let ApiRef::Owned { name } = &stack.api else { return plan };
+pub(super) fn fold_into_import(d: &Desired<'_>, inv: &Inventory, mut plan: Plan) -> Plan {
+    let Some(ApiRef::Owned { name }) = d.api() else { return plan };
     if inv.api.as_ref().is_some_and(|a| !a.owned) {
         return plan;
     }
     // Every step before the first API-content step is another kind, so the import goes at its index.
-    let Some(at) = plan.steps.iter().position(Step::is_api_content) else {
+    let Some(at) = plan.steps.iter().position(Step::in_import) else {
         return plan;
     };
-    let (changes, mut steps): (Vec<Step>, Vec<Step>) = std::mem::take(&mut plan.steps).into_iter().partition(Step::is_api_content);
+    // The barrier keeps its place among the steps that stay (the import counts where it stands).
+    let barrier = plan.barrier.take().map(|b| Barrier {
+        after: plan.steps[..b.after].iter().filter(|s| !s.in_import()).count() + usize::from(at < b.after),
+        why: b.why,
+    });
+    let (changes, mut steps): (Vec<Step>, Vec<Step>) = std::mem::take(&mut plan.steps).into_iter().partition(Step::in_import);
     steps.insert(
         at,
-        Step::ImportApi {
+        Step::Api(ApiStep::Import {
             id: inv.api.as_ref().map(|a| a.id.clone()),
             name: name.clone(),
-            definition: openapi::definition(stack, &plan.region).to_string(),
+            definition: openapi::definition(d.stack, &plan.region).to_string(),
             changes,
-        },
+        }),
     );
     plan.steps = steps;
+    plan.barrier = barrier;
     plan
 }

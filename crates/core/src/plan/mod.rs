@@ -1,452 +1,104 @@
 //! The pure planner: what AWS should become, as an ordered list of steps. No I/O, deterministic order.
 //!
-//! - this file: the contract between the planner and the executor (`Step`, `Plan`, `Conflict`);
-//! - `inventory`: what exists in AWS, as plain data (filled by `aws::inventory`);
-//! - `planner`: `plan(&Stack, &Inventory) -> Plan`, one `do_plan_*` per part of the stack;
-//! - `teardown`: the plan toward nothing; `keys`: key rotation lines and `keys delete`;
-//! - `policy`: the bucket policy statement; `render`: text and JSON.
+//! The unit is the resource kind: each module below owns one kind's slice of the [`Inventory`], its step type,
+//! how its steps are planned and rendered, and (in tests) how AWS would play them. The AWS side
+//! (`jwtstack_aws::apply`) has one executor per kind.
 //!
-//! Steps come out in the order AWS needs them: key, bucket, documents, API, authorizer, integrations,
-//! routes, stage, permissions, then deletions of what is no longer wanted.
+//! - keys (`key`, with the key `timeline`), the issuer `bucket`, its `document`s, the CloudFront `distribution`
+//!   in front of it, the alias records and certificates of custom domains (`dns`, for both owners);
+//! - the `api`, its `authorizer`, `integration`s, `route`s and `stage`, the access log's `log_group`, the API's
+//!   custom `domain`, and the Lambda `permission`s;
+//! - `planner`: `plan(&Stack, &Inventory) -> Plan` and teardown, one planner towards two desired states;
+//! - `import`: an owned API's changes as one import of its `openapi` definition; `render`: text and JSON.
+//!
+//! A step refers to what an earlier step of the same plan creates by a [`Ref::New`], never by a hole the
+//! executor fills; where what follows can only be planned once something exists, the plan has a [`Barrier`].
 
-mod cloudfront;
+mod api;
+mod authorizer;
+mod bucket;
+mod conflict;
+mod desired;
+mod distribution;
 mod dns;
+mod document;
+mod domain;
+mod ids;
 mod import;
-pub mod inventory;
-mod keys;
+mod integration;
+mod inventory;
+mod key;
+mod log_group;
 pub mod openapi;
+mod permission;
 mod planner;
 mod policy;
 mod render;
-pub mod surface;
-mod teardown;
+mod route;
+mod stage;
+mod timeline;
 
-pub use cloudfront::{ORIGIN_ID, distribution_comment, resolve};
-pub use import::fold_into_import;
-pub use inventory::*;
-pub use keys::{KeyDeleteRefused, plan_key_delete};
-pub use planner::{bucket_is_ours, plan};
-pub use render::{PlanJson, render_text};
-pub use teardown::plan_teardown;
+pub use api::{ApiInfo, ApiStep, normal_cors};
+pub use authorizer::{AuthorizerInfo, AuthorizerStep};
+pub use bucket::{BucketInfo, BucketSlice, BucketStep, PublicAccessBlock, bucket_is_ours};
+pub use conflict::Conflict;
+pub use desired::{Desired, route_is_stacks};
+pub use distribution::{
+    CACHING_OPTIMIZED, DistributionInfo, DistributionSettings, DistributionSlice, DistributionStep, ORIGIN_ID, OriginAccessControlInfo,
+    distribution_comment, resolve,
+};
+pub use dns::{AliasRecordInfo, AliasTarget, CLOUDFRONT_ZONE_ID, CertificateInfo, DnsOwner, DnsStep, DomainDns};
+pub use document::{Body, Document, DocumentStep, ObjectInfo};
+pub use domain::{ApiDomainInfo, ApiMappingInfo, DomainSlice, DomainStep, ENDPOINT_TYPE, SECURITY_POLICY};
+pub use ids::{ApiId, AuthorizerId, DistributionId, IntegrationId, Kid, MappingId, OriginAccessControlId, RouteId};
+pub use integration::{IntegrationInfo, IntegrationSpec, IntegrationStep, IntegrationType};
+pub use inventory::{Inventory, LockState};
+pub use key::{KeyDeleteRefused, KeyHome, KeyInfo, KeySlice, KeyStep, plan_key_delete};
+pub use log_group::{LogGroupInfo, LogGroupSlice, LogGroupStep, group_of_arn};
+pub use permission::{PermissionInfo, PermissionSlice, PermissionStep};
+pub use planner::{plan, plan_teardown, plan_towards};
+pub use render::{Action, ChangeJson, PlanJson, Summary, render_text};
+pub use route::{AuthorizationType, RouteAuth, RouteInfo, RouteStep};
+pub use stage::{AccessLogSettings, AccessLogTarget, StageInfo, StageSettings, StageStep};
+pub use timeline::{KeyEvents, KeyTimeline, RETIRED_KEPT, SSM_STANDARD_MAX_CHARS};
 
-use std::collections::BTreeMap;
-
-use crate::config::{Integration, KeyRole, KeyStore, Method, Stack};
-use crate::crypto::keys::Jwk;
-
-/// What an integration is, independent of its id: routes with equal specs share one integration.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-pub struct IntegrationSpec {
-    pub integration_type: String,
-    pub uri: String,
-    pub method: Option<String>,
-    pub payload_format_version: String,
-}
-
-impl IntegrationSpec {
-    pub fn for_route(integration: &Integration, method: Option<Method>) -> IntegrationSpec {
-        match integration {
-            Integration::Http { url } => IntegrationSpec {
-                integration_type: "HTTP_PROXY".into(),
-                uri: url.clone(),
-                method: Some(method.unwrap_or(Method::Any).as_str().into()),
-                payload_format_version: "1.0".into(),
-            },
-            Integration::Lambda { arn } => IntegrationSpec {
-                integration_type: "AWS_PROXY".into(),
-                uri: arn.clone(),
-                method: None,
-                payload_format_version: "2.0".into(),
-            },
-        }
-    }
-
-    /// What an existing integration is. A Lambda integration made by an import names its function by the
-    /// invocation URI; it is the same integration as one naming the function's ARN.
-    pub fn of(info: &IntegrationInfo) -> IntegrationSpec {
-        let uri = match info.integration_type.as_str() {
-            "AWS_PROXY" => openapi::function_of_invocation_uri(&info.uri).unwrap_or(&info.uri),
-            _ => &info.uri,
-        };
-        IntegrationSpec {
-            integration_type: info.integration_type.clone(),
-            uri: uri.to_string(),
-            method: info.method.clone().filter(|_| info.integration_type == "HTTP_PROXY"),
-            payload_format_version: info.payload_format_version.clone().unwrap_or_default(),
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        match &self.method {
-            Some(m) => format!("{} {} {}", self.integration_type, m, self.uri),
-            None => format!("{} {}", self.integration_type, self.uri),
-        }
-    }
-}
-
-/// Where a private key lives.
+/// What a step needs of another resource: known when the plan is made, or what an earlier step of the same
+/// plan creates (the executor keeps what each step made).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyHome {
-    /// An SSM SecureString PEM (`parameter`), its public half recorded in the String parameter `record`.
-    Ssm { parameter: String, record: String },
-    /// An asymmetric KMS key named by `alias`; `key_id` once it exists.
-    Kms { alias: String, key_id: Option<String> },
+pub enum Ref<T> {
+    Known(T),
+    /// Made by an earlier step of this plan (the only one of its kind that makes one, or the one the
+    /// step names: an integration by its spec, a key by its kid, a domain by its name).
+    New,
 }
 
-impl KeyHome {
-    /// Where a new key named `kid` goes in `store`.
-    pub fn new(stack: &Stack, store: KeyStore, kid: &str) -> KeyHome {
-        match store {
-            KeyStore::Ssm => KeyHome::Ssm {
-                parameter: crate::names::key_parameter(&stack.name, kid),
-                record: crate::names::public_key_record(&stack.name, kid),
-            },
-            KeyStore::Kms => KeyHome::Kms {
-                alias: crate::names::kms_alias(&stack.name, kid),
-                key_id: None,
-            },
+impl<T> Ref<T> {
+    /// `None`: it does not exist yet, so an earlier step creates it.
+    pub fn from_option(known: Option<T>) -> Ref<T> {
+        match known {
+            Some(t) => Ref::Known(t),
+            None => Ref::New,
         }
     }
 
-    pub fn store(&self) -> KeyStore {
+    pub fn known(&self) -> Option<&T> {
         match self {
-            KeyHome::Ssm { .. } => KeyStore::Ssm,
-            KeyHome::Kms { .. } => KeyStore::Kms,
-        }
-    }
-
-    /// The SSM parameter or the KMS alias.
-    pub fn name(&self) -> &str {
-        match self {
-            KeyHome::Ssm { parameter, .. } => parameter,
-            KeyHome::Kms { alias, .. } => alias,
+            Ref::Known(t) => Some(t),
+            Ref::New => None,
         }
     }
 }
 
-/// What the stack sets on the `$default` stage.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct StageSettings {
-    /// The log group the access log goes to (its ARN is resolved at apply time).
-    pub access_log_group: Option<String>,
-    pub throttling: Option<crate::config::Throttling>,
-    /// Kept as the stage has it (a default route settings object replaces the stage's whole).
-    pub detailed_metrics: bool,
+/// A value a step changes: what AWS has, and what the stack wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change<T> {
+    pub before: T,
+    pub after: T,
 }
 
-/// Which document an object step writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Document {
-    Discovery,
-    Jwks,
-}
-
-/// One change to AWS. Each step carries what `apply` needs, ids of things created earlier in the same run
-/// being resolved at apply time.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Step {
-    CreateKey {
-        kid: String,
-        home: KeyHome,
-        bits: usize,
-    },
-    /// Records the public half of an SSM key created before public halves were recorded (read once, here,
-    /// so that `plan` and `status` never need to decrypt it).
-    RecordPublicKey {
-        kid: String,
-        record: String,
-        jwk: Jwk,
-    },
-    /// Tags a bucket the stack created but did not get to tag (the run died in between).
-    TagBucket {
-        bucket: String,
-    },
-    /// Removes `/jwtstack/{name}/bucket`, the record that the stack created its bucket.
-    DeleteBucketMarker {
-        parameter: String,
-    },
-    CreateBucket {
-        bucket: String,
-    },
-    PutPublicAccessBlock {
-        bucket: String,
-        before: Option<PublicAccessBlock>,
-        after: PublicAccessBlock,
-    },
-    PutBucketPolicy {
-        bucket: String,
-        policy: String,
-        create: bool,
-    },
-    DeleteBucketPolicy {
-        bucket: String,
-    },
-    /// `body` is `None` when it depends on a key this plan creates; the JWKS is then built at apply time
-    /// from `jwks_keys` (public halves known now, or generated earlier in the run).
-    PutObject {
-        bucket: String,
-        key: String,
-        document: Document,
-        body: Option<Vec<u8>>,
-        jwks_keys: Vec<(String, Option<Jwk>)>,
-        create: bool,
-        changed: Vec<Diff>,
-    },
-    /// The JWKS gains or loses keys, or the signing key switches; records the key timeline.
-    UpdateKeys {
-        parameter: String,
-        /// Every key published after this step, in JWKS order, with its role.
-        published: Vec<(String, KeyRole)>,
-        added: Vec<String>,
-        removed: Vec<String>,
-        signing: (Option<String>, String),
-        /// The timeline before this step.
-        timeline: KeyTimeline,
-    },
-    /// Removes the key timeline (teardown, with the keys).
-    DeleteKeyTimeline {
-        parameter: String,
-    },
-    /// The origin access control (SigV4, always sign) through which the distribution reads the bucket.
-    CreateOriginAccessControl {
-        name: String,
-    },
-    /// The distribution in front of the bucket; apply records it in `/jwtstack/{name}/distribution`.
-    CreateDistribution {
-        settings: DistributionSettings,
-    },
-    /// Writes `/jwtstack/{name}/distribution` for a distribution found by its comment and tag (a run died
-    /// between creating it and recording it).
-    RecordDistribution {
-        parameter: String,
-        id: String,
-        arn: String,
-        domain: String,
-    },
-    UpdateDistribution {
-        id: String,
-        diffs: Vec<Diff>,
-        settings: DistributionSettings,
-    },
-    /// Drops CloudFront's cached copies of the documents after they changed.
-    InvalidateDocuments {
-        distribution: String,
-        paths: Vec<String>,
-    },
-    /// The A and AAAA alias records of the issuer's domain, to the distribution.
-    PutAliasRecords {
-        zone: String,
-        domain: String,
-        target: String,
-    },
-    /// No change, no plan line: waits until the distribution is deployed and this run's invalidations are
-    /// done (unless `--no-wait`), then reads the issuer through it as API Gateway will, before anything that
-    /// depends on it (the authorizer, the key timeline's signing switch).
-    AwaitDistribution {
-        distribution: Option<String>,
-        /// Read the issuer through the distribution once deployed (deploy; not when it is being removed).
-        check_issuer: bool,
-    },
-    DisableDistribution {
-        id: String,
-    },
-    /// Deletes a disabled, deployed distribution, and its record.
-    DeleteDistribution {
-        id: String,
-    },
-    DeleteOriginAccessControl {
-        id: String,
-        name: String,
-    },
-    DeleteAliasRecords {
-        zone: String,
-        domain: String,
-        target: String,
-    },
-    CreateApi {
-        name: String,
-    },
-    UpdateApiName {
-        id: String,
-        before: String,
-        after: String,
-    },
-    /// The API's CORS configuration (an owned API: part of its import).
-    UpdateCors {
-        before: Option<crate::config::Cors>,
-        after: Option<crate::config::Cors>,
-    },
-    CreateAuthorizer {
-        name: String,
-        issuer: String,
-        audience: Vec<String>,
-    },
-    UpdateAuthorizer {
-        id: String,
-        name: String,
-        issuer: (String, String),
-        audience: (Vec<String>, Vec<String>),
-        identity_source: (Vec<String>, Vec<String>),
-    },
-    CreateIntegration {
-        spec: IntegrationSpec,
-    },
-    /// A route behind the stack's authorizer, or a public one (`public`: authorization type NONE).
-    CreateRoute {
-        key: String,
-        scopes: Vec<String>,
-        integration: IntegrationSpec,
-        public: bool,
-    },
-    UpdateRoute {
-        id: String,
-        key: String,
-        diffs: Vec<Diff>,
-        scopes: Vec<String>,
-        integration: IntegrationSpec,
-        public: bool,
-    },
-    /// The whole API in one call, for an API the stack owns: `ImportApi` when `id` is `None` (the API does not
-    /// exist yet), else `ReimportApi`, which replaces the API's authorizer, integrations and routes with the
-    /// definition's, all or nothing. `changes` are the call-by-call steps it stands for: what `plan` shows.
-    ImportApi {
-        id: Option<String>,
-        name: String,
-        definition: String,
-        changes: Vec<Step>,
-    },
-    /// The `$default` stage, auto-deploying, with the settings the stack declares.
-    CreateStage {
-        settings: StageSettings,
-    },
-    /// Turns auto-deploy on.
-    UpdateStage,
-    /// Writes the declared access log and throttling onto the stage (one UpdateStage).
-    ConfigureStage {
-        diffs: Vec<Diff>,
-        settings: StageSettings,
-    },
-    /// Stops the stage writing to the stack's log group (DeleteAccessLogSettings).
-    DeleteAccessLog,
-    /// The access log's group, tagged, with its retention.
-    CreateLogGroup {
-        name: String,
-        retention_days: u32,
-    },
-    PutLogRetention {
-        name: String,
-        before: Option<u32>,
-        after: u32,
-    },
-    DeleteLogGroup {
-        name: String,
-    },
-    /// Records a resource of the stack (log group, API domain) that it had not recorded.
-    PutStackRecord {
-        parameter: String,
-        value: String,
-    },
-    /// Removes a record whose resource is gone.
-    DeleteStackRecord {
-        parameter: String,
-    },
-    /// The API's regional custom domain name (TLS 1.2), tagged.
-    CreateApiDomain {
-        name: String,
-        certificate_arn: String,
-    },
-    UpdateApiDomain {
-        name: String,
-        diffs: Vec<Diff>,
-        certificate_arn: String,
-    },
-    /// Maps the domain's root to the API's `$default` stage.
-    CreateApiMapping {
-        domain: String,
-    },
-    DeleteApiMapping {
-        domain: String,
-        id: String,
-    },
-    DeleteApiDomain {
-        name: String,
-    },
-    /// The A and AAAA alias records of the API's domain; `target` (endpoint, its zone) is `None` when the
-    /// domain is created in the same run.
-    PutApiAliasRecords {
-        zone: String,
-        domain: String,
-        target: Option<(String, String)>,
-    },
-    DeleteApiAliasRecords {
-        zone: String,
-        domain: String,
-        target: (String, String),
-    },
-    AddPermission {
-        function: String,
-    },
-    ReplacePermission {
-        function: String,
-        before: Option<String>,
-    },
-    DeleteRoute {
-        id: String,
-        key: String,
-    },
-    DeleteIntegration {
-        id: String,
-        spec: IntegrationSpec,
-    },
-    RemovePermission {
-        function: String,
-    },
-    DeleteAuthorizer {
-        id: String,
-        name: String,
-    },
-    DeleteStage,
-    DeleteApi {
-        id: String,
-        name: String,
-    },
-    DeleteObject {
-        bucket: String,
-        key: String,
-    },
-    DeleteBucket {
-        bucket: String,
-    },
-    /// Deletes an SSM key (and its public record), or schedules a KMS key's deletion and removes its alias.
-    DeleteKey {
-        kid: String,
-        home: KeyHome,
-    },
-    /// Drops a deleted key from the key timeline (`keys delete`); `timeline` is the record without it.
-    ForgetKey {
-        kid: String,
-        parameter: String,
-        timeline: KeyTimeline,
-    },
-}
-
-/// A route is the stack's when the API is, when it uses the stack's authorizer, or when it carries the stack's
-/// marker in its operation name (a public route of an adopted API has no authorizer to tell).
-pub fn route_is_stacks(stack: &Stack, inv: &Inventory, r: &RouteInfo) -> bool {
-    let authorizer_id = inv.authorizer.as_ref().map(|a| a.id.as_str());
-    inv.api.as_ref().is_none_or(|a| a.owned)
-        || (authorizer_id.is_some() && r.authorizer_id.as_deref() == authorizer_id)
-        || r.operation_name.as_deref() == Some(crate::names::route_marker(&stack.name).as_str())
-}
-
-impl Step {
-    /// The call-by-call steps this step stands for: an import's changes, else the step itself.
-    pub fn parts(&self) -> Vec<&Step> {
-        match self {
-            Step::ImportApi { changes, .. } => changes.iter().collect(),
-            other => vec![other],
-        }
+impl<T: PartialEq> Change<T> {
+    pub fn changes(&self) -> bool {
+        self.before != self.after
     }
 }
 
@@ -459,7 +111,7 @@ pub struct Diff {
 }
 
 impl Diff {
-    pub(crate) fn new(field: &str, before: impl Into<String>, after: impl Into<String>) -> Diff {
+    pub fn new(field: &str, before: impl Into<String>, after: impl Into<String>) -> Diff {
         Diff {
             field: field.into(),
             before: before.into(),
@@ -468,114 +120,203 @@ impl Diff {
     }
 }
 
-/// The ordered steps that take AWS from the inventory to the stack (or to nothing, for teardown),
-/// plus notes about things deliberately left alone.
+/// Where a step runs. The issuer (keys, bucket, documents, the distribution in front of them) and the head of
+/// the API (the API and its integrations) need nothing of each other, so a run starts them side by side;
+/// everything else follows in plan order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Issuer,
+    ApiHead,
+    Main,
+}
+
+/// Neighbouring steps of one group touch different resources and need nothing from each other: they run at
+/// the same time. Writes to the API are in no group: API Gateway serialises changes to one API and answers 409
+/// "concurrent modification" to overlapping writes (terraform-provider-aws issues 18018 and 37897).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    PutDocuments,
+    AddPermissions,
+    RemovePermissions,
+    DeleteDocuments,
+    DeleteKeys,
+}
+
+/// Where a step runs, with whom, and what else it is part of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub lane: Lane,
+    /// Which neighbours it may run with (`None`: alone, in order).
+    pub group: Option<Group>,
+    /// Part of an API's content, which one import of the whole definition performs for an API the stack owns.
+    pub in_import: bool,
+    /// Goes live through the `$default` stage's automatic deployment (which can fail after the call
+    /// succeeded).
+    pub deploys: bool,
+}
+
+impl Placement {
+    /// Alone, in plan order, part of nothing else.
+    pub const MAIN: Placement = Placement {
+        lane: Lane::Main,
+        group: None,
+        in_import: false,
+        deploys: false,
+    };
+    /// With the issuer, which needs nothing of the API.
+    pub const ISSUER: Placement = Placement {
+        lane: Lane::Issuer,
+        ..Placement::MAIN
+    };
+    /// Part of the API's content: an owned API's import performs it, and it goes live with the stage's
+    /// deployment.
+    pub const API_CONTENT: Placement = Placement {
+        in_import: true,
+        deploys: true,
+        ..Placement::MAIN
+    };
+
+    pub const fn in_lane(self, lane: Lane) -> Placement {
+        Placement { lane, ..self }
+    }
+
+    pub const fn in_group(self, group: Group) -> Placement {
+        Placement {
+            group: Some(group),
+            ..self
+        }
+    }
+}
+
+/// What every kind's step answers. Each kind answers with an exhaustive match over its own steps (or one
+/// answer for all of them, where the kind's steps are alike): a new step that forgets one does not compile.
+pub trait KindStep {
+    fn placement(&self) -> Placement;
+    /// Its lines in the plan (`+`/`~`/`-`), in order.
+    fn lines(&self) -> Vec<ChangeJson>;
+}
+
+/// One change to AWS, of one kind of resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    Key(KeyStep),
+    Bucket(BucketStep),
+    Document(DocumentStep),
+    Distribution(DistributionStep),
+    Dns(DnsStep),
+    Api(ApiStep),
+    Authorizer(AuthorizerStep),
+    Integration(IntegrationStep),
+    Route(RouteStep),
+    Stage(StageStep),
+    LogGroup(LogGroupStep),
+    Domain(DomainStep),
+    Permission(PermissionStep),
+}
+
+/// `$step` as its kind's step, bound to `$s`.
+macro_rules! each_kind {
+    ($step:expr, $s:ident => $e:expr) => {
+        match $step {
+            Step::Key($s) => $e,
+            Step::Bucket($s) => $e,
+            Step::Document($s) => $e,
+            Step::Distribution($s) => $e,
+            Step::Dns($s) => $e,
+            Step::Api($s) => $e,
+            Step::Authorizer($s) => $e,
+            Step::Integration($s) => $e,
+            Step::Route($s) => $e,
+            Step::Stage($s) => $e,
+            Step::LogGroup($s) => $e,
+            Step::Domain($s) => $e,
+            Step::Permission($s) => $e,
+        }
+    };
+}
+
+impl KindStep for Step {
+    fn placement(&self) -> Placement {
+        each_kind!(self, s => s.placement())
+    }
+
+    fn lines(&self) -> Vec<ChangeJson> {
+        each_kind!(self, s => s.lines())
+    }
+}
+
+impl Step {
+    pub fn lane(&self) -> Lane {
+        self.placement().lane
+    }
+
+    pub fn group(&self) -> Option<Group> {
+        self.placement().group
+    }
+
+    pub fn in_import(&self) -> bool {
+        self.placement().in_import
+    }
+
+    pub fn deploys(&self) -> bool {
+        self.placement().deploys
+    }
+
+    /// The call-by-call steps this step stands for: an import's changes, else the step itself.
+    pub fn parts(&self) -> Vec<&Step> {
+        match self {
+            Step::Api(ApiStep::Import { changes, .. }) => changes.iter().collect(),
+            other => vec![other],
+        }
+    }
+
+    /// API Gateway reads the issuer for it: the authorizer is created or changed.
+    pub fn reads_issuer(&self) -> bool {
+        match self {
+            Step::Authorizer(a) => a.reads_issuer(),
+            _ => false,
+        }
+    }
+}
+
+/// Where a plan is applied in parts: the steps before `after` first, then AWS is read and the rest planned
+/// again, because what they make names what follows (a new distribution's domain is the issuer of the
+/// documents and the authorizer) or takes time to be true (a distribution deploying its documents).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Barrier {
+    pub after: usize,
+    pub why: &'static str,
+}
+
+/// The ordered steps that take AWS from the inventory to the stack (or to nothing, for teardown), plus notes
+/// about things deliberately left alone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Plan {
     pub stack: String,
     pub region: String,
     pub steps: Vec<Step>,
     pub notes: Vec<String>,
-    /// The existing integration each route spec targets, as the planner chose it (among equal ones, the
-    /// lowest id); `apply` adds the ones it creates.
-    pub integrations: BTreeMap<IntegrationSpec, String>,
+    /// The first point where the rest is planned again (`None`: the plan is applied whole).
+    pub barrier: Option<Barrier>,
 }
 
 impl Plan {
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
-}
 
-/// AWS holds something that contradicts what the stack owns; nothing is changed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Conflict {
-    #[error("route `{key}` already exists in API {api} and is not managed by stack `{stack}` (route id {id})")]
-    UnmanagedRoute {
-        key: String,
-        api: String,
-        stack: String,
-        id: String,
-    },
-    #[error("the key {parameter} exists but cannot be read as an RSA key")]
-    UnreadableKey { parameter: String },
-    #[error(
-        "the public half of key `{kid}` ({parameter}) is not recorded yet, and reading it means decrypting the private key, which `plan` never does; run `jwtstack deploy` once: it reads the key and records its public half in {record}"
-    )]
-    PublicKeyNotRecorded { kid: String, parameter: String, record: String },
-    #[error(
-        "key `{kid}` is in {from}, but key_store is {to}: a stack changes key stores by rotating, never by moving a key. Put key_store back to {from}, or rotate: `jwtstack rotate start` creates the next key in {to}, and `activate` and `finish` complete the switch (README, \"Where the keys live\")"
-    )]
-    KeyStoreSwitch { kid: String, from: &'static str, to: &'static str },
-    #[error(
-        "KMS key {key_id} (alias {alias}) of key `{kid}` is scheduled for deletion, so it cannot sign or be published; cancel it with `aws kms cancel-key-deletion --key-id {key_id}` and `aws kms enable-key --key-id {key_id}`, or name a new key"
-    )]
-    KeyPendingDeletion { kid: String, alias: String, key_id: String },
-    #[error(
-        "previous key `{kid}` has no private key in SSM or KMS ({parameter}), so it cannot be published; remove it from previous_keys or restore the key"
-    )]
-    MissingKey { kid: String, parameter: String },
-    #[error(
-        "bucket {bucket} is in {bucket_region}, not in {region}: stack `{stack}` was deployed in {bucket_region}; run jwtstack with --region {bucket_region} (or set `region: {bucket_region}` in the stack file), or choose another issuer.bucket for {region}"
-    )]
-    BucketRegion {
-        bucket: String,
-        bucket_region: String,
-        region: String,
-        stack: String,
-    },
-    #[error(
-        "bucket {bucket} is the issuer bucket of stack `{other}` (its jwtstack:stack tag), not of stack `{stack}`: sharing it would replace `{other}`'s JWKS and let either stack's teardown delete the other's documents; choose another issuer.bucket"
-    )]
-    BucketOfAnotherStack { bucket: String, other: String, stack: String },
-    #[error(
-        "the account's Block Public Access setting ({setting}) forbids the public bucket policy that issuer.bucket {bucket} needs, and no bucket setting can lift it.\n  Ways out: serve the issuer from a private bucket behind CloudFront (`cloudfront: true` under issuer; README, \"Issuer behind CloudFront\"), or ask an administrator to allow public policies for this account"
-    )]
-    AccountBlocksPublicAccess { bucket: String, setting: &'static str },
-    #[error(
-        "the certificate {arn} cannot serve {domain}: {why}. CloudFront needs an ACM certificate in us-east-1 whose status is ISSUED and that covers the domain; request or import one there (`aws acm request-certificate --region us-east-1 --domain-name {domain} --validation-method DNS`), validate it, and name it in issuer.cloudfront.certificate_arn"
-    )]
-    CertificateNotUsable { arn: String, domain: String, why: String },
-    #[error(
-        "the {record_type} record of {domain} in hosted zone {zone} exists and points at {target}, not at the stack's {what}: jwtstack does not overwrite a record it did not write. Delete that record, or remove hosted_zone_id and point the name at the {what} yourself"
-    )]
-    AliasRecordTaken {
-        what: &'static str,
-        domain: String,
-        zone: String,
-        record_type: String,
-        target: String,
-    },
-    #[error(
-        "the certificate {arn} cannot serve the API's domain {domain}: {why}. A regional custom domain needs an ACM certificate in the stack's region ({region}) whose status is ISSUED and that covers the domain; request or import one there (`aws acm request-certificate --region {region} --domain-name {domain} --validation-method DNS`), validate it, and name it in domain.certificate_arn"
-    )]
-    ApiCertificateNotUsable {
-        arn: String,
-        domain: String,
-        region: String,
-        why: String,
-    },
-    #[error(
-        "the custom domain name {domain} exists in API Gateway and is not this stack's ({owner}): jwtstack does not take over a domain it did not create. Choose another domain.name, or delete that domain name (`aws apigatewayv2 delete-domain-name --domain-name {domain}`) if nothing uses it"
-    )]
-    ApiDomainTaken { domain: String, owner: String },
-    #[error(
-        "the log group {name} exists and is not this stack's (it lacks the jwtstack:stack tag {stack}): jwtstack does not write its access log into a group it did not create. Delete or rename that group, or remove access_log"
-    )]
-    LogGroupTaken { name: String, stack: String },
-    #[error(
-        "the key timeline would be {chars} characters for {keys} keys, over the 4,096 an SSM standard parameter holds; publish fewer keys at once (retire previous keys with `jwtstack rotate finish`) or use shorter kids"
-    )]
-    KeyTimelineTooLarge { chars: usize, keys: usize },
-    #[error(
-        "Lambda function {function} does not exist (used by {}); create it first, or correct the ARN in the stack file",
-        routes.join(", ")
-    )]
-    MissingFunction { function: String, routes: Vec<String> },
-    #[error(
-        "the JWKS would be {bytes} bytes with {keys} keys, over API Gateway's 150,000-byte limit; retire previous keys with `jwtstack rotate finish`"
-    )]
-    JwksTooLarge { bytes: usize, keys: usize },
+    /// The steps to apply now: up to the barrier, or all of them.
+    pub fn phase(&self) -> &[Step] {
+        match &self.barrier {
+            Some(b) => &self.steps[..b.after.min(self.steps.len())],
+            None => &self.steps,
+        }
+    }
+
+    /// Every call-by-call step, an import's changes in its place.
+    pub fn parts(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().flat_map(Step::parts)
+    }
 }
 
 #[cfg(test)]

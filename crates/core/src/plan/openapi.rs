@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::IntegrationSpec;
+use super::{IntegrationSpec, IntegrationType};
 use crate::config::{ApiRef, Stack};
 use crate::names::{IDENTITY_SOURCE, TAG_KEY};
 
@@ -47,8 +47,8 @@ fn title(stack: &Stack) -> &str {
 }
 
 fn integration(spec: &IntegrationSpec, region: &str) -> Value {
-    match spec.integration_type.as_str() {
-        "AWS_PROXY" => json!({
+    match spec.integration_type {
+        IntegrationType::AwsProxy => json!({
             "type": "aws_proxy",
             "httpMethod": "POST",
             "uri": lambda_invocation_uri(&spec.uri, region),

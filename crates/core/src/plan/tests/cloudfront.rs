@@ -25,7 +25,11 @@ fn cf_empty() -> Inventory {
 /// the stack's issuer named after it. Returns both plans.
 fn deploy(s: &Stack, inv: &mut Inventory) -> (Plan, Plan) {
     let first = plan(&crate::plan::resolve(s, inv), inv).unwrap();
-    let front = match first.steps.iter().position(|s| matches!(s, Step::CreateDistribution { .. })) {
+    let front = match first
+        .steps
+        .iter()
+        .position(|s| matches!(s, Step::Distribution(DistributionStep::Create { .. })))
+    {
         Some(n) => Plan {
             steps: first.steps[..=n].to_vec(),
             ..first.clone()
@@ -40,11 +44,11 @@ fn deploy(s: &Stack, inv: &mut Inventory) -> (Plan, Plan) {
 }
 
 fn policy(inv: &Inventory) -> serde_json::Value {
-    serde_json::from_str(inv.bucket.as_ref().unwrap().policy.as_deref().unwrap()).unwrap()
+    serde_json::from_str(inv.bucket.found.as_ref().unwrap().policy.as_deref().unwrap()).unwrap()
 }
 
 fn resources(p: &Plan) -> Vec<&'static str> {
-    p.steps.iter().flat_map(Step::changes).map(|c| c.resource).collect()
+    p.steps.iter().flat_map(KindStep::lines).map(|c| c.resource).collect()
 }
 
 #[test]
@@ -70,17 +74,17 @@ fn first_deploy_creates_the_distribution_first_then_names_it_everywhere() {
         ]
     );
     // Block Public Access fully on: the bucket stays private.
-    let pab = inv.bucket.as_ref().unwrap().public_access_block.unwrap();
+    let pab = inv.bucket.found.as_ref().unwrap().public_access_block.unwrap();
     assert!(pab.block_public_acls && pab.ignore_public_acls && pab.block_public_policy && pab.restrict_public_buckets);
-    let d = inv.distribution.clone().unwrap();
+    let d = inv.distribution.found.clone().unwrap();
     assert_eq!(d.settings.origin_domain, "pantry-oidc-issuer.s3.eu-west-1.amazonaws.com");
     assert_eq!(
         d.settings.origin_access_control_id,
-        inv.origin_access_control.as_ref().map(|o| o.id.clone())
+        inv.distribution.origin_access_control.as_ref().map(|o| o.id.to_string())
     );
     assert_eq!(d.settings.viewer_protocol_policy, "redirect-to-https");
     assert_eq!(d.settings.price_class, "PriceClass_100");
-    assert_eq!(d.settings.cache_policy_id, crate::plan::cloudfront::CACHING_OPTIMIZED);
+    assert_eq!(d.settings.cache_policy_id, CACHING_OPTIMIZED);
     assert!(d.settings.aliases.is_empty() && d.settings.certificate_arn.is_none());
 
     // The rest: the policy names the distribution, the documents its URL, then the wait, then the API.
@@ -93,16 +97,19 @@ fn first_deploy_creates_the_distribution_first_then_names_it_everywhere() {
     assert_eq!(st["Action"], "s3:GetObject");
     assert_eq!(st["Resource"], "arn:aws:s3:::pantry-oidc-issuer/.well-known/*");
     assert_eq!(st["Condition"]["StringEquals"]["AWS:SourceArn"], d.arn);
-    let discovery: serde_json::Value = serde_json::from_slice(&inv.objects[".well-known/openid-configuration"].body).unwrap();
+    let discovery: serde_json::Value = serde_json::from_slice(&inv.documents[".well-known/openid-configuration"].body).unwrap();
     assert_eq!(discovery["issuer"], issuer);
     assert_eq!(discovery["jwks_uri"], format!("{issuer}/.well-known/jwks.json"));
     assert_eq!(inv.authorizer.as_ref().unwrap().issuer, issuer);
     let wait = rest
         .steps
         .iter()
-        .position(|s| matches!(s, Step::AwaitDistribution { check_issuer: true, .. }));
-    let import = rest.steps.iter().position(|s| matches!(s, Step::ImportApi { .. }));
-    let documents = rest.steps.iter().rposition(|s| matches!(s, Step::PutObject { .. }));
+        .position(|s| matches!(s, Step::Distribution(DistributionStep::Await { check_issuer: true, .. })));
+    let import = rest.steps.iter().position(|s| matches!(s, Step::Api(ApiStep::Import { .. })));
+    let documents = rest
+        .steps
+        .iter()
+        .rposition(|s| matches!(s, Step::Document(DocumentStep::Put { .. })));
     assert!(documents < wait && wait < import, "documents, wait, then the API: {:?}", rest.steps);
     assert!(!render_text(&rest, false).contains("(new distribution)"));
 
@@ -123,21 +130,21 @@ fn a_key_change_invalidates_the_documents_and_waits_before_the_timeline() {
     let jwks = at(&|s| {
         matches!(
             s,
-            Step::PutObject {
+            Step::Document(DocumentStep::Put {
                 document: Document::Jwks,
                 ..
-            }
+            })
         )
     });
-    let invalidate = at(&|s| matches!(s, Step::InvalidateDocuments { .. }));
-    let wait = at(&|s| matches!(s, Step::AwaitDistribution { .. }));
-    let timeline = at(&|s| matches!(s, Step::UpdateKeys { .. }));
+    let invalidate = at(&|s| matches!(s, Step::Distribution(DistributionStep::Invalidate { .. })));
+    let wait = at(&|s| matches!(s, Step::Distribution(DistributionStep::Await { .. })));
+    let timeline = at(&|s| matches!(s, Step::Key(KeyStep::Publish { .. })));
     assert!(jwks < invalidate && invalidate < wait && wait < timeline, "{:?}", p.steps);
-    let Step::InvalidateDocuments { paths, distribution } = &p.steps[invalidate] else {
+    let Step::Distribution(DistributionStep::Invalidate { paths, id: distribution }) = &p.steps[invalidate] else {
         unreachable!()
     };
     assert_eq!(paths, &["/.well-known/*"]);
-    assert_eq!(Some(distribution), inv.distribution.as_ref().map(|d| &d.id));
+    assert_eq!(Some(distribution), inv.distribution.found.as_ref().map(|d| &d.id));
     assert!(render_text(&p, false).contains("+ cloudfront_invalidation"));
     assert!(plan(&crate::plan::resolve(&rotated, &inv), &inv).unwrap().is_empty());
 }
@@ -153,7 +160,7 @@ fn a_settings_change_is_one_distribution_update() {
     assert_eq!(resources(&p), ["cloudfront_distribution"], "{text}");
     assert!(text.contains("price_class: PriceClass_100 -> PriceClass_All"), "{text}");
     // The update is followed by a wait (no plan line), and converges.
-    assert!(matches!(p.steps.last(), Some(Step::AwaitDistribution { .. })));
+    assert!(matches!(p.steps.last(), Some(Step::Distribution(DistributionStep::Await { .. }))));
     simulate(&cheaper, &mut inv, &p);
     assert!(plan(&crate::plan::resolve(&cheaper, &inv), &inv).unwrap().is_empty());
 }
@@ -196,13 +203,13 @@ fn a_custom_domain_needs_an_issued_certificate_that_covers_it() {
         (certificate("ISSUED", &["www.example.com"]), "it is for www.example.com"),
         (certificate("ISSUED", &["*.other.com"]), "it is for *.other.com"),
     ] {
-        inv.certificate = cert;
+        inv.issuer_dns.certificate = cert;
         let e = plan(&s, &inv).unwrap_err();
         assert!(matches!(e, Conflict::CertificateNotUsable { .. }));
         assert!(e.to_string().contains(why), "{e}");
         assert!(e.to_string().contains("us-east-1"), "{e}");
     }
-    inv.certificate = certificate("ISSUED", &["example.com", "*.example.com"]);
+    inv.issuer_dns.certificate = certificate("ISSUED", &["example.com", "*.example.com"]);
     assert!(plan(&s, &inv).is_ok());
 }
 
@@ -210,18 +217,18 @@ fn a_custom_domain_needs_an_issued_certificate_that_covers_it() {
 fn a_custom_domain_gets_its_alias_records_and_refuses_someone_elses() {
     let s = stack(DOMAIN_STACK);
     let mut inv = cf_empty();
-    inv.certificate = certificate("ISSUED", &["auth.example.com"]);
+    inv.issuer_dns.certificate = certificate("ISSUED", &["auth.example.com"]);
     // A record of someone else's: refused before any change.
-    inv.alias_records = vec![AliasRecordInfo {
+    inv.issuer_dns.records = vec![AliasRecordInfo {
         record_type: "A".into(),
         alias_target: Some("other.example.net".into()),
     }];
     let e = plan(&s, &inv).unwrap_err();
     assert!(matches!(e, Conflict::AliasRecordTaken { .. }), "{e}");
-    inv.alias_records.clear();
+    inv.issuer_dns.records.clear();
 
     let (_, rest) = deploy(&s, &mut inv);
-    let d = inv.distribution.clone().unwrap();
+    let d = inv.distribution.found.clone().unwrap();
     assert_eq!(d.settings.aliases, ["auth.example.com"]);
     assert_eq!(
         d.settings.certificate_arn.as_deref(),
@@ -230,9 +237,10 @@ fn a_custom_domain_gets_its_alias_records_and_refuses_someone_elses() {
     assert_eq!(d.settings.minimum_protocol_version.as_deref(), Some("TLSv1.2_2021"));
     let text = render_text(&rest, false);
     assert!(text.contains("+ route53_alias_records auth.example.com A, AAAA"), "{text}");
-    assert_eq!(inv.alias_records.len(), 2);
+    assert_eq!(inv.issuer_dns.records.len(), 2);
     assert!(
-        inv.alias_records
+        inv.issuer_dns
+            .records
             .iter()
             .all(|r| r.alias_target.as_deref() == Some(d.domain_name.as_str()))
     );
@@ -240,12 +248,17 @@ fn a_custom_domain_gets_its_alias_records_and_refuses_someone_elses() {
     assert!(plan(&s, &inv).unwrap().is_empty());
 
     // Teardown: records, then the distribution (disabled, deployed, deleted), then the OAC; before the bucket.
-    let t = plan_teardown(&s, &inv, false);
+    let t = plan_teardown(&s, &inv, false).unwrap();
     let order: Vec<String> = t
         .steps
         .iter()
-        .filter(|s| !matches!(s, Step::DeleteApi { .. }))
-        .map(|s| format!("{:?}", s).split([' ', '{', '(']).next().unwrap().to_string())
+        .filter(|s| !matches!(s, Step::Api(ApiStep::Delete { .. })))
+        .map(|s| {
+            // `Kind::Variant`, from the step's debug form `Kind(Variant { .. })`.
+            let text = format!("{s:?}");
+            let mut words = text.split([' ', '{', '(']).filter(|w| !w.is_empty());
+            format!("{}::{}", words.next().unwrap(), words.next().unwrap())
+        })
         .collect();
     let pos = |name: &str| {
         order
@@ -253,23 +266,23 @@ fn a_custom_domain_gets_its_alias_records_and_refuses_someone_elses() {
             .position(|o| o == name)
             .unwrap_or_else(|| panic!("{name} in {order:?}"))
     };
-    assert!(pos("DeleteAliasRecords") < pos("DisableDistribution"));
-    assert!(pos("DisableDistribution") < pos("AwaitDistribution"));
-    assert!(pos("AwaitDistribution") < pos("DeleteDistribution"));
-    assert!(pos("DeleteDistribution") < pos("DeleteOriginAccessControl"));
-    assert!(pos("DeleteOriginAccessControl") < pos("DeleteBucket"));
+    assert!(pos("Dns::DeleteAliasRecords") < pos("Distribution::Disable"));
+    assert!(pos("Distribution::Disable") < pos("Distribution::Await"));
+    assert!(pos("Distribution::Await") < pos("Distribution::Delete"));
+    assert!(pos("Distribution::Delete") < pos("Distribution::DeleteOriginAccessControl"));
+    assert!(pos("Distribution::DeleteOriginAccessControl") < pos("Bucket::Delete"));
     simulate(&s, &mut inv, &t);
-    assert!(inv.distribution.is_none() && inv.origin_access_control.is_none() && inv.alias_records.is_empty());
-    assert!(inv.distribution_record.is_none());
+    assert!(inv.distribution.found.is_none() && inv.distribution.origin_access_control.is_none() && inv.issuer_dns.records.is_empty());
+    assert!(inv.distribution.record.is_none());
 }
 
 #[test]
 fn without_a_hosted_zone_the_plan_names_the_record_to_add() {
     let s = stack(&DOMAIN_STACK.replace("    hosted_zone_id: Z0123456789ABC\n", ""));
     let mut inv = cf_empty();
-    inv.certificate = certificate("ISSUED", &["auth.example.com"]);
+    inv.issuer_dns.certificate = certificate("ISSUED", &["auth.example.com"]);
     let (_, rest) = deploy(&s, &mut inv);
-    let d = inv.distribution.as_ref().unwrap();
+    let d = inv.distribution.found.as_ref().unwrap();
     assert!(
         rest.notes
             .iter()
@@ -277,7 +290,7 @@ fn without_a_hosted_zone_the_plan_names_the_record_to_add() {
         "{:?}",
         rest.notes
     );
-    assert!(!rest.steps.iter().any(|s| matches!(s, Step::PutAliasRecords { .. })));
+    assert!(!rest.steps.iter().any(|s| matches!(s, Step::Dns(DnsStep::PutAliasRecords { .. }))));
 }
 
 #[test]
@@ -304,8 +317,16 @@ fn moving_from_a_public_bucket_to_cloudfront_and_back_converges() {
         .map(|s| s["Sid"].as_str().unwrap())
         .collect();
     assert_eq!(sids, ["jwtstack-pantry-cloudfront-well-known"]);
-    let authorizer = rest.steps.iter().position(|s| matches!(s, Step::ImportApi { .. })).unwrap();
-    let wait = rest.steps.iter().position(|s| matches!(s, Step::AwaitDistribution { .. })).unwrap();
+    let authorizer = rest
+        .steps
+        .iter()
+        .position(|s| matches!(s, Step::Api(ApiStep::Import { .. })))
+        .unwrap();
+    let wait = rest
+        .steps
+        .iter()
+        .position(|s| matches!(s, Step::Distribution(DistributionStep::Await { .. })))
+        .unwrap();
     assert!(wait < authorizer);
     assert!(plan(&crate::plan::resolve(&behind, &inv), &inv).unwrap().is_empty());
 
@@ -320,7 +341,7 @@ fn moving_from_a_public_bucket_to_cloudfront_and_back_converges() {
         ]),
         "{kinds:?}"
     );
-    assert!(inv.distribution.is_none() && inv.origin_access_control.is_none());
+    assert!(inv.distribution.found.is_none() && inv.distribution.origin_access_control.is_none());
     assert_eq!(inv.authorizer.as_ref().unwrap().issuer, old_issuer);
     assert!(plan(&public, &inv).unwrap().is_empty());
 }
@@ -330,10 +351,12 @@ fn a_distribution_whose_record_was_lost_is_recorded_again() {
     let s = stack(CF_STACK);
     let mut inv = cf_empty();
     deploy(&s, &mut inv);
-    inv.distribution_record = None;
+    inv.distribution.record = None;
     let p = plan(&crate::plan::resolve(&s, &inv), &inv).unwrap();
     assert_eq!(resources(&p), ["ssm_parameter"], "{}", render_text(&p, false));
-    assert!(matches!(&p.steps[0], Step::RecordDistribution { id, .. } if Some(id) == inv.distribution.as_ref().map(|d| &d.id)));
+    assert!(
+        matches!(&p.steps[0], Step::Distribution(DistributionStep::Record { id, .. }) if Some(id) == inv.distribution.found.as_ref().map(|d| &d.id))
+    );
     simulate(&s, &mut inv, &p);
     assert!(plan(&crate::plan::resolve(&s, &inv), &inv).unwrap().is_empty());
 }

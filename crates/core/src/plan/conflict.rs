@@ -1,0 +1,92 @@
+//! What AWS holds that contradicts what the stack owns or needs: the plan is refused, nothing is changed.
+
+/// AWS holds something that contradicts what the stack owns; nothing is changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    #[error("route `{key}` already exists in API {api} and is not managed by stack `{stack}` (route id {id})")]
+    UnmanagedRoute {
+        key: String,
+        api: String,
+        stack: String,
+        id: String,
+    },
+    #[error("the key {parameter} exists but cannot be read as an RSA key")]
+    UnreadableKey { parameter: String },
+    #[error(
+        "the public half of key `{kid}` ({parameter}) is not recorded yet, and reading it means decrypting the private key, which `plan` never does; run `jwtstack deploy` once: it reads the key and records its public half in {record}"
+    )]
+    PublicKeyNotRecorded { kid: String, parameter: String, record: String },
+    #[error(
+        "key `{kid}` is in {from}, but key_store is {to}: a stack changes key stores by rotating, never by moving a key. Put key_store back to {from}, or rotate: `jwtstack rotate start` creates the next key in {to}, and `activate` and `finish` complete the switch (README, \"Where the keys live\")"
+    )]
+    KeyStoreSwitch { kid: String, from: &'static str, to: &'static str },
+    #[error(
+        "KMS key {key_id} (alias {alias}) of key `{kid}` is scheduled for deletion, so it cannot sign or be published; cancel it with `aws kms cancel-key-deletion --key-id {key_id}` and `aws kms enable-key --key-id {key_id}`, or name a new key"
+    )]
+    KeyPendingDeletion { kid: String, alias: String, key_id: String },
+    #[error(
+        "previous key `{kid}` has no private key in SSM or KMS ({parameter}), so it cannot be published; remove it from previous_keys or restore the key"
+    )]
+    MissingKey { kid: String, parameter: String },
+    #[error(
+        "bucket {bucket} is in {bucket_region}, not in {region}: stack `{stack}` was deployed in {bucket_region}; run jwtstack with --region {bucket_region} (or set `region: {bucket_region}` in the stack file), or choose another issuer.bucket for {region}"
+    )]
+    BucketRegion {
+        bucket: String,
+        bucket_region: String,
+        region: String,
+        stack: String,
+    },
+    #[error(
+        "bucket {bucket} is the issuer bucket of stack `{other}` (its jwtstack:stack tag), not of stack `{stack}`: sharing it would replace `{other}`'s JWKS and let either stack's teardown delete the other's documents; choose another issuer.bucket"
+    )]
+    BucketOfAnotherStack { bucket: String, other: String, stack: String },
+    #[error(
+        "the account's Block Public Access setting ({setting}) forbids the public bucket policy that issuer.bucket {bucket} needs, and no bucket setting can lift it.\n  Ways out: serve the issuer from a private bucket behind CloudFront (`cloudfront: true` under issuer; README, \"Issuer behind CloudFront\"), or ask an administrator to allow public policies for this account"
+    )]
+    AccountBlocksPublicAccess { bucket: String, setting: &'static str },
+    #[error(
+        "the certificate {arn} cannot serve {domain}: {why}. CloudFront needs an ACM certificate in us-east-1 whose status is ISSUED and that covers the domain; request or import one there (`aws acm request-certificate --region us-east-1 --domain-name {domain} --validation-method DNS`), validate it, and name it in issuer.cloudfront.certificate_arn"
+    )]
+    CertificateNotUsable { arn: String, domain: String, why: String },
+    #[error(
+        "the {record_type} record of {domain} in hosted zone {zone} exists and points at {target}, not at the stack's {what}: jwtstack does not overwrite a record it did not write. Delete that record, or remove hosted_zone_id and point the name at the {what} yourself"
+    )]
+    AliasRecordTaken {
+        what: &'static str,
+        domain: String,
+        zone: String,
+        record_type: String,
+        target: String,
+    },
+    #[error(
+        "the certificate {arn} cannot serve the API's domain {domain}: {why}. A regional custom domain needs an ACM certificate in the stack's region ({region}) whose status is ISSUED and that covers the domain; request or import one there (`aws acm request-certificate --region {region} --domain-name {domain} --validation-method DNS`), validate it, and name it in domain.certificate_arn"
+    )]
+    ApiCertificateNotUsable {
+        arn: String,
+        domain: String,
+        region: String,
+        why: String,
+    },
+    #[error(
+        "the custom domain name {domain} exists in API Gateway and is not this stack's ({owner}): jwtstack does not take over a domain it did not create. Choose another domain.name, or delete that domain name (`aws apigatewayv2 delete-domain-name --domain-name {domain}`) if nothing uses it"
+    )]
+    ApiDomainTaken { domain: String, owner: String },
+    #[error(
+        "the log group {name} exists and is not this stack's (it lacks the jwtstack:stack tag {stack}): jwtstack does not write its access log into a group it did not create. Delete or rename that group, or remove access_log"
+    )]
+    LogGroupTaken { name: String, stack: String },
+    #[error(
+        "the key timeline would be {chars} characters for {keys} keys, over the 4,096 an SSM standard parameter holds; publish fewer keys at once (retire previous keys with `jwtstack rotate finish`) or use shorter kids"
+    )]
+    KeyTimelineTooLarge { chars: usize, keys: usize },
+    #[error(
+        "Lambda function {function} does not exist (used by {}); create it first, or correct the ARN in the stack file",
+        routes.join(", ")
+    )]
+    MissingFunction { function: String, routes: Vec<String> },
+    #[error(
+        "the JWKS would be {bytes} bytes with {keys} keys, over API Gateway's 150,000-byte limit; retire previous keys with `jwtstack rotate finish`"
+    )]
+    JwksTooLarge { bytes: usize, keys: usize },
+}
