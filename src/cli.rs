@@ -102,6 +102,17 @@ pub struct AwsOpts {
     /// API Gateway calls in flight at once.
     #[arg(long, global = true, default_value_t = jwtstack_aws::pace::DEFAULT_CONCURRENCY, value_name = "N")]
     pub max_concurrency: usize,
+    /// Seconds between two changes of a custom domain name (API Gateway takes one per 30 s per account, a
+    /// quota that cannot be raised; an emulator may be told less).
+    #[arg(
+        long,
+        global = true,
+        env = "JWTSTACK_DOMAIN_CALL_INTERVAL",
+        hide_env_values = true,
+        default_value_t = 30,
+        value_name = "SECONDS"
+    )]
+    pub domain_call_interval: u64,
 }
 
 impl Default for AwsOpts {
@@ -113,6 +124,7 @@ impl Default for AwsOpts {
             stats: false,
             max_rps: jwtstack_aws::pace::QUOTA_RPS,
             max_concurrency: jwtstack_aws::pace::DEFAULT_CONCURRENCY,
+            domain_call_interval: jwtstack_aws::pace::DOMAIN_CALL_INTERVAL.as_secs(),
         }
     }
 }

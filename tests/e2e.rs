@@ -15,6 +15,7 @@ mod connection;
 mod deploy;
 mod external;
 mod faults;
+mod fidelity;
 mod fuzz_verify;
 mod interop;
 mod keystore;

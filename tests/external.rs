@@ -23,6 +23,7 @@ fn run(env: &Env, idp: &Idp, args: &[&str]) -> Output {
 fn deploy_creates_only_the_authorizer_and_routes_and_provider_tokens_verify() {
     let env = Env::new();
     let idp = Idp::start();
+    env.trust(&idp);
     let issuer = idp.issuer("good");
     env.write_stack(&stack(&issuer));
 
@@ -155,6 +156,7 @@ fn deploy_creates_only_the_authorizer_and_routes_and_provider_tokens_verify() {
 fn each_broken_provider_is_refused_with_its_own_message_and_nothing_is_created() {
     let env = Env::new();
     let idp = Idp::start();
+    env.trust(&idp);
     let cases = [
         ("mismatch", "issuer_mismatch", "not `https://localhost"),
         ("slash", "issuer_mismatch", "by a trailing slash"),
@@ -188,9 +190,49 @@ fn each_broken_provider_is_refused_with_its_own_message_and_nothing_is_created()
     let sdk = env.sdk();
     assert!(env.block_on(sdk.apigw.get_apis().send()).unwrap().items().is_empty());
 
-    // --skip-issuer-check is the way through for a provider this machine cannot reach.
-    env.write_stack(&stack(&idp.issuer("missing")));
-    run(&env, &idp, &["deploy", "--skip-issuer-check"]).ok();
+    // --skip-issuer-check is the way through for a provider this machine cannot reach but API Gateway can:
+    // here jwtstack does not trust the provider's CA, the emulator (API Gateway) does.
+    env.write_stack(&stack(&idp.issuer("good")));
+    Output::from(env.cmd().args(["deploy", "--skip-issuer-check"]).output().unwrap()).ok();
     assert_eq!(env.block_on(sdk.apigw.get_apis().send()).unwrap().items().len(), 1);
     eprintln!("provider faults:\n  {}", seen.join("\n  "));
+}
+
+/// API Gateway reads the issuer whenever an import makes the authorizer, a reimport for a scope change too: with
+/// the provider gone, that change is refused before anything is sent, naming the issuer; and past the check,
+/// API Gateway's own refusal names the issuer, not jwtstack's definition.
+#[test]
+fn a_reimport_while_the_issuer_is_unreachable_names_the_issuer_and_changes_nothing() {
+    let env = Env::new();
+    let idp = Idp::start();
+    env.trust(&idp);
+    let issuer = idp.issuer("good");
+    env.write_stack(&stack(&issuer));
+    run(&env, &idp, &["deploy"]).ok();
+    let sdk = env.sdk();
+    let api = env.block_on(sdk.apigw.get_apis().send()).unwrap().items()[0]
+        .api_id()
+        .unwrap()
+        .to_string();
+    let routes_before = env.block_on(sdk.apigw.get_routes().api_id(&api).send()).unwrap().items().len();
+    drop(idp);
+    // A scope change: the API is reimported, and API Gateway would read the issuer.
+    env.write_stack(&stack(&issuer).replace("scopes: [orders.write]", "scopes: [orders.write, orders.admin]"));
+    let refused = Output::from(env.cmd().args(["deploy", "--stats"]).output().unwrap()).code(1);
+    assert!(refused.stderr.contains(&format!("the issuer {issuer}")), "{}", refused.stderr);
+    assert!(refused.stderr.contains("nothing was changed"), "{}", refused.stderr);
+    assert_eq!(refused.writes(), 0, "{}", refused.stderr);
+    // Past the check: API Gateway refuses the import (FailOnWarnings), and the hint is the issuer's.
+    let refused = Output::from(env.cmd().args(["deploy", "--skip-issuer-check"]).output().unwrap()).code(1);
+    assert!(refused.stderr.contains("could not read the issuer"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("Please report"), "{}", refused.stderr);
+    let routes = env.block_on(sdk.apigw.get_routes().api_id(&api).send()).unwrap();
+    assert_eq!(routes.items().len(), routes_before, "the refused reimport changed the API");
+    assert!(
+        routes
+            .items()
+            .iter()
+            .all(|r| !r.authorization_scopes().contains(&"orders.admin".to_string())),
+        "the refused reimport changed the API"
+    );
 }

@@ -14,6 +14,36 @@ fn stack(name: &str) -> (String, String) {
     (stack_yaml(name, &bucket, &format!("name: {name}-api"), None), bucket)
 }
 
+/// The same stack with its key in KMS.
+fn kms_stack(name: &str) -> (String, String) {
+    let (yaml, bucket) = stack(name);
+    let kid = format!("key_id: {name}-k1\n");
+    (yaml.replace(&kid, &format!("{kid}key_store: kms\n")), bucket)
+}
+
+/// The stack's KMS keys that are not pending deletion (tagged for it), and the key its alias names.
+fn kms_keys(env: &Env, name: &str) -> (Vec<String>, Option<String>) {
+    let sdk = env.sdk();
+    let keys = env.block_on(sdk.kms.list_keys().limit(1000).send()).unwrap();
+    let mut live = Vec::new();
+    for k in keys.keys() {
+        let id = k.key_id().unwrap();
+        let meta = env.block_on(sdk.kms.describe_key().key_id(id).send()).unwrap();
+        let enabled = meta.key_metadata().and_then(|m| m.key_state()) == Some(&aws_sdk_kms::types::KeyState::Enabled);
+        let tags = env.block_on(sdk.kms.list_resource_tags().key_id(id).send()).unwrap();
+        let ours = tags.tags().iter().any(|t| t.tag_key() == "jwtstack:stack" && t.tag_value() == name);
+        if ours && enabled {
+            live.push(id.to_string());
+        }
+    }
+    let alias = format!("alias/jwtstack/{name}/{name}-k1");
+    let named = env
+        .block_on(sdk.kms.describe_key().key_id(&alias).send())
+        .ok()
+        .and_then(|o| o.key_metadata().map(|m| m.key_id().to_string()));
+    (live, named)
+}
+
 /// The key parameter's value and version.
 fn key_of(env: &Env, name: &str) -> Option<(String, i64)> {
     env.parameter_value(&format!("/jwtstack/{name}/keys/{name}-k1"))
@@ -41,8 +71,15 @@ fn assert_converged(env: &Env, name: &str, file: &str) {
     assert_eq!(routes.items().len(), 2, "{name}: duplicate routes");
     let stages = env.block_on(sdk.apigw.get_stages().api_id(api).send()).unwrap();
     assert_eq!(stages.items().len(), 1, "{name}: duplicate stages");
-    let (_, version) = key_of(env, name).expect("the key exists");
-    assert_eq!(version, 1, "{name}: the key parameter was written more than once");
+    if std::fs::read_to_string(env.path().join(file)).unwrap().contains("key_store: kms") {
+        // One live key, and the alias names it: none orphaned, none scheduled for deletion by mistake.
+        let (live, named) = kms_keys(env, name);
+        assert_eq!(live.len(), 1, "{name}: {} live KMS keys carry the stack tag: {live:?}", live.len());
+        assert_eq!(named.as_ref(), Some(&live[0]), "{name}: the alias does not name the live key");
+    } else {
+        let (_, version) = key_of(env, name).expect("the key exists");
+        assert_eq!(version, 1, "{name}: the key parameter was written more than once");
+    }
     // A lock may remain only if its run is gone (a kill after the last step); plan says so.
     if env
         .block_on(sdk.ssm.get_parameter().name(format!("/jwtstack/{name}/lock")).send())
@@ -73,6 +110,8 @@ fn assert_gone(env: &Env, name: &str, bucket: &str) {
     );
     let params = env.stack_parameters(name);
     assert!(params.is_empty(), "{name}: parameters left: {params:?}");
+    let (live, _) = kms_keys(env, name);
+    assert!(live.is_empty(), "{name}: KMS keys left enabled: {live:?}");
 }
 
 struct Output(i32, String, String);
@@ -142,6 +181,68 @@ fn injected_faults_over_many_seeds_end_in_the_desired_state() {
             faults.get(kind).and_then(|v| v.as_u64()).unwrap_or(0) > 0,
             "no {kind} fault was injected"
         );
+    }
+}
+
+/// A lost CreateKey answer must not leave a second key, nor a lost CreateAlias answer destroy the one made:
+/// neither call is retried by the SDK, and what each may have made is looked for first.
+#[test]
+fn lost_kms_answers_neither_duplicate_nor_destroy_the_key() {
+    let env = Env::new();
+    let proxy = Proxy::start(
+        &env.moto.endpoint,
+        &[
+            "--strict",
+            "--lose-answer",
+            "TrentService.CreateKey",
+            "--lose-answer",
+            "TrentService.CreateAlias",
+        ],
+    );
+    let (yaml, bucket) = kms_stack("lostkms");
+    std::fs::write(env.path().join("stack.yaml"), yaml).unwrap();
+    let out = env.run_via(&proxy.endpoint, &["deploy"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(proxy.stats()["lost_answers"], 2);
+    assert_converged(&env, "lostkms", "stack.yaml");
+    env.run(&["teardown", "--yes"]).ok();
+    assert_gone(&env, "lostkms", &bucket);
+}
+
+/// A `key_store: kms` stack, killed at points around its key's creation and under injected faults: one key,
+/// named by its alias, after the next run.
+#[test]
+fn a_kms_stack_killed_or_faulted_keeps_exactly_one_key() {
+    let env = Env::new();
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--latency-ms", "25"]);
+    let mut killed = 0;
+    for (i, ms) in (0..8u64).map(|i| 30 + i * 45).enumerate() {
+        let name = format!("kmskill{i}");
+        let (yaml, bucket) = kms_stack(&name);
+        let file = format!("{name}.yaml");
+        std::fs::write(env.path().join(&file), yaml).unwrap();
+        killed += usize::from(common::kill_after(&env, &proxy.endpoint, &["deploy", "-f", &file], ms));
+        let out = Output::of(env.cmd().args(["deploy", "-f", &file]).output().unwrap());
+        assert_eq!(out.0, 0, "deploy after a kill at {ms} ms:\n{}\n{}", out.1, out.2);
+        assert_converged(&env, &name, &file);
+        env.run(&["teardown", "--yes", "-f", &file]).ok();
+        assert_gone(&env, &name, &bucket);
+    }
+    assert!(killed >= 4, "most kills must land mid-run: {killed} of 8");
+    let mut runs = (0, 0);
+    for seed in 0..4 {
+        let name = format!("kmsfault{seed}");
+        let (yaml, bucket) = kms_stack(&name);
+        let file = format!("{name}.yaml");
+        std::fs::write(env.path().join(&file), yaml).unwrap();
+        let proxy = Proxy::start(
+            &env.moto.endpoint,
+            &["--strict", "--seed", &seed.to_string(), "--fault-rate", "0.2"],
+        );
+        until_success(&env, &proxy.endpoint, &["deploy", "-f", &file], &mut runs);
+        assert_converged(&env, &name, &file);
+        until_success(&env, &proxy.endpoint, &["teardown", "--yes", "-f", &file], &mut runs);
+        assert_gone(&env, &name, &bucket);
     }
 }
 

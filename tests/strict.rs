@@ -174,6 +174,7 @@ fn a_hosted_issuer_api_gateway_cannot_use_makes_deploy_fail() {
     // key): deploy reads it at its end, and the stack does not work, so the exit code is not 0.
     let env = Env::new();
     let idp = Idp::start();
+    env.trust(&idp);
     let yaml = stack_yaml("grocery", BUCKET, "name: grocery-api", None).replace(
         "  bucket: strict-issuer-test\n",
         &format!("  bucket: strict-issuer-test\n  url: {}\n", idp.issuer("good")),
@@ -192,4 +193,30 @@ fn a_hosted_issuer_api_gateway_cannot_use_makes_deploy_fail() {
     )
     .ok();
     json(&out.stdout);
+}
+
+/// The default route goes into the import as AWS documents it (`/$default`, any method, `isDefaultRoute`): the
+/// emulator refuses, as API Gateway does under FailOnWarnings, the bare `$default` path jwtstack once wrote.
+#[test]
+fn a_default_route_deploys_through_the_import_and_converges() {
+    let env = Env::new();
+    let stack = stack_yaml("dflt", "dflt-issuer-test", "name: dflt-api", None)
+        + "  - route: $default\n    scopes: [lists.read]\n    integration:\n      http: https://example.com/fallback\n";
+    env.write_stack(&stack);
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--seed", "3"]);
+    let p = &proxy.endpoint;
+    env.run_via(p, &["deploy", "--max-rps", "0"]).ok();
+    env.run_via(p, &["plan", "--detailed-exitcode", "--max-rps", "0"]).code(0);
+    let sdk = env.sdk();
+    let apis = env.block_on(sdk.apigw.get_apis().send()).unwrap();
+    let api = apis.items().iter().find(|a| a.name() == Some("dflt-api")).unwrap();
+    let routes = env.block_on(sdk.apigw.get_routes().api_id(api.api_id().unwrap()).send()).unwrap();
+    let default = routes
+        .items()
+        .iter()
+        .find(|r| r.route_key() == Some("$default"))
+        .expect("the $default route");
+    assert_eq!(default.authorization_scopes(), ["lists.read"]);
+    assert_eq!(default.authorization_type().map(|t| t.as_str()), Some("JWT"));
+    env.run_via(p, &["teardown", "--yes", "--max-rps", "0"]).ok();
 }

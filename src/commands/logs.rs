@@ -22,7 +22,9 @@ pub async fn logs(g: &Global, c: &Clients, stack: &Stack, since: &str, follow: b
     }
     let filter = status.map(StatusFilter::parse).transpose().map_err(Error::Usage)?;
     let back = parse_duration_str(since).map_err(|e| Error::Usage(format!("--since {since}: {e}")))?;
-    let group = stack.access_log_group();
+    // The group the stack recorded creating (a stack made before groups moved under /aws/vendedlogs/ keeps its own).
+    let record = jwtstack_aws::ssm::get_string(c, &jwtstack_core::names::access_log_record(&stack.name)).await?;
+    let group = jwtstack_core::names::recorded_access_log_group(&stack.name, record.as_deref());
     let mut start = jwtstack_core::clock::now_secs().saturating_sub(back) as i64 * 1000;
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let (mut shown, mut other) = (0usize, 0usize);

@@ -174,6 +174,7 @@ async fn connect(g: &Global, stack: &Stack) -> Result<Clients, Error> {
         endpoint_url: g.aws.endpoint_url.clone().filter(|e| !e.is_empty()),
         max_rps: g.aws.max_rps.max(0.0),
         max_concurrency: g.aws.max_concurrency.max(1),
+        domain_call_interval: Some(std::time::Duration::from_secs(g.aws.domain_call_interval)),
         slow_call: Some(|notice| eprintln!("{notice}")),
     };
     Ok(Clients::connect(&conn).await?)

@@ -15,9 +15,12 @@ pub(crate) struct Progress {
     show_plans: bool,
     /// On a terminal: the spinner of the part being applied.
     bar: Mutex<Option<indicatif::ProgressBar>>,
-    /// Plan lines started in this part, and the part's total.
+    /// Plan lines started in this run, and the run's total as last shown.
     started: AtomicUsize,
     total: AtomicUsize,
+    /// The plan lines shown and not started yet: a part planned again after a barrier that matches them is
+    /// not shown again, and its lines go on being numbered from the first part's.
+    shown: Mutex<Vec<String>>,
 }
 
 impl Progress {
@@ -27,6 +30,7 @@ impl Progress {
             bar: Mutex::new(None),
             started: AtomicUsize::new(0),
             total: AtomicUsize::new(0),
+            shown: Mutex::new(Vec::new()),
         }
     }
 
@@ -40,16 +44,22 @@ impl Progress {
 
     pub(crate) fn report(&self, event: Event<'_>) {
         match event {
-            Event::Applying { plan } => {
+            Event::Applying { plan, part } => {
                 self.finish();
-                if self.show_plans {
-                    eprint!("{}", render_text(plan, false));
+                let mut lines: Vec<String> = plan.steps.iter().flat_map(KindStep::lines).map(|ch| line_of(&ch)).collect();
+                let started = self.started.load(Ordering::SeqCst);
+                let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
+                if *shown != lines {
+                    if self.show_plans {
+                        eprint!("{}", render_text(plan, false));
+                    }
+                    self.total.store(started + lines.len(), Ordering::SeqCst);
                 }
-                let total = plan.lines_before(plan.steps.len());
-                self.started.store(0, Ordering::SeqCst);
-                self.total.store(total, Ordering::SeqCst);
+                *shown = lines.split_off(plan.lines_before(part).min(lines.len()));
+                let total = self.total.load(Ordering::SeqCst);
                 if std::io::stderr().is_terminal() {
                     let bar = indicatif::ProgressBar::new(total as u64);
+                    bar.set_position(started as u64);
                     bar.set_style(
                         indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_msg} {elapsed}")
                             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
@@ -62,7 +72,7 @@ impl Progress {
                 let total = self.total.load(Ordering::SeqCst);
                 for ch in step.lines() {
                     let n = self.started.fetch_add(1, Ordering::SeqCst) + 1;
-                    let line = format!("{} {} {}", ch.action.sign(), ch.resource, ch.name);
+                    let line = line_of(&ch);
                     match self.bar.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
                         Some(b) => {
                             b.set_position(n as u64 - 1);
@@ -101,4 +111,9 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+/// A plan line as progress shows it: `+ apigw_route GET /items`.
+fn line_of(ch: &jwtstack_core::plan::ChangeJson) -> String {
+    format!("{} {} {}", ch.action.sign(), ch.resource, ch.name)
 }

@@ -59,7 +59,7 @@ fn outputs_of(stack: &Stack, region: &str, ctx: &Deployed) -> Outputs {
                 target,
             }
         }),
-        access_log_group: stack.access_log.map(|_| stack.access_log_group()),
+        access_log_group: stack.access_log.map(|_| ctx.access_log_group.clone()),
     }
 }
 
@@ -272,7 +272,7 @@ fn confirm(stack: &Stack, n: usize) -> Result<(), Error> {
 
 pub async fn outputs(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error> {
     let inv = inventory::read(c, stack).await?;
-    let ctx = Deployed::of(&inv);
+    let ctx = Deployed::of(&inv, &stack.name);
     if ctx.api_id.is_none() {
         return Err(Error::Failure(format!(
             "stack `{}` has no HTTP API in {}: run `jwtstack deploy` first",

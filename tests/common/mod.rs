@@ -32,15 +32,20 @@ pub fn python() -> PathBuf {
 pub struct Moto {
     child: Child,
     pub endpoint: String,
+    /// The CA certificates the emulator trusts when it reads an issuer over HTTPS (as API Gateway does during
+    /// an import): a local provider's test CA stands in for a public one (`Env::trust`).
+    pub ca_dir: tempfile::TempDir,
 }
 
 impl Moto {
     pub fn start() -> Moto {
         let python = python();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let ca_dir = tempfile::tempdir().unwrap();
         let child = Command::new(&python)
             .arg(root().join("tests/support/moto_server.py"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("JWTSTACK_EMULATOR_CA_DIR", ca_dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -56,6 +61,7 @@ impl Moto {
         Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
+            ca_dir,
         }
     }
 }
@@ -146,6 +152,9 @@ pub struct Proxy {
 impl Proxy {
     pub fn start(target: &str, args: &[&str]) -> Proxy {
         let mut all = vec!["--target", target];
+        if !args.contains(&"--domain-call-interval") {
+            all.extend_from_slice(&["--domain-call-interval", DOMAIN_CALL_INTERVAL]);
+        }
         all.extend_from_slice(args);
         let (child, port) = start_support("aws_proxy.py", &all);
         Proxy {
@@ -167,15 +176,32 @@ impl Proxy {
     }
 }
 
+/// A request that AWS's published model forbids fails the test that sent it, whatever the test asserted.
 impl Drop for Proxy {
     fn drop(&mut self) {
+        let violations = if std::thread::panicking() {
+            serde_json::Value::Null
+        } else {
+            self.stats()["model_violations"].clone()
+        };
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(v) = violations.as_array().filter(|v| !v.is_empty()) {
+            panic!(
+                "{} request(s) that AWS's API model forbids went through the proxy:\n{}",
+                v.len(),
+                v.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("\n")
+            );
+        }
     }
 }
 
 /// One test's world: an emulator, a directory, a stack file.
 pub struct Env {
+    /// Between the binary and the emulator: every request `cmd` sends is checked against AWS's published API
+    /// models, and one a model forbids fails the test (see `Proxy`'s Drop). Tests that need AWS's behaviour
+    /// start a strict proxy of their own, which checks the same.
+    checker: Proxy,
     pub moto: Moto,
     pub dir: tempfile::TempDir,
     rt: tokio::runtime::Runtime,
@@ -186,11 +212,19 @@ impl Env {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("aws-config"), "").unwrap();
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let moto = Moto::start();
         Env {
-            moto: Moto::start(),
+            checker: Proxy::start(&moto.endpoint, &[]),
+            moto,
             dir,
             rt,
         }
+    }
+
+    /// Lets the emulator read the local provider's issuer over HTTPS (API Gateway reads every JWT authorizer's
+    /// issuer while importing).
+    pub fn trust(&self, idp: &Idp) {
+        std::fs::copy(&idp.ca_file, self.moto.ca_dir.path().join(format!("idp-{}.pem", idp.port))).unwrap();
     }
 
     pub fn path(&self) -> &Path {
@@ -204,7 +238,7 @@ impl Env {
     /// The binary, in the scratch directory, talking to this test's emulator and nothing else.
     pub fn cmd(&self) -> assert_cmd::Command {
         let mut c = jwtstack_in(self.path());
-        c.env("AWS_ENDPOINT_URL", &self.moto.endpoint);
+        c.env("AWS_ENDPOINT_URL", &self.checker.endpoint);
         c
     }
 
@@ -341,6 +375,10 @@ pub fn kill_after(env: &Env, endpoint: &str, args: &[&str], ms: u64) -> bool {
     running
 }
 
+/// API Gateway's one custom domain change per 30 s per account, as the strict proxy and jwtstack both apply it in
+/// the suite: the same rule, at 1 s, so that a test does not wait half a minute per domain change.
+pub const DOMAIN_CALL_INTERVAL: &str = "1";
+
 /// Keeps the developer's own AWS settings out of a test run.
 pub fn isolate_std(c: &mut Command, dir: &Path) {
     for var in [
@@ -360,6 +398,7 @@ pub fn isolate_std(c: &mut Command, dir: &Path) {
     }
     c.env("AWS_CONFIG_FILE", &empty)
         .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("JWTSTACK_DOMAIN_CALL_INTERVAL", DOMAIN_CALL_INTERVAL)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_REGION", REGION)

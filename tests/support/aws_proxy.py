@@ -8,6 +8,12 @@ It forwards every request to --target and, as told:
   --latency-ms N            adds N ms before forwarding every request (a realistic AWS round trip is ~30 ms)
   --apigw-quota R/B         answers API Gateway calls with 429 TooManyRequests beyond a token bucket of R per
                             second with a burst of B (API Gateway's account quota is 10/40)
+  --lose-answer T[:N]       forwards the first N (default 1) requests whose X-Amz-Target is T (e.g.
+                            TrentService.CreateAlias), then drops the connection: the call happened, its answer
+                            is lost (repeatable; counted as lost_answers)
+  --reimport-keeps-cors     a ReimportApi whose definition has no x-amazon-apigateway-cors leaves the API's CORS
+                            configuration as it was (whether AWS does is not documented: jwtstack must read the
+                            API back after an import and fix what differs, as the Terraform provider does)
   --deny-ssm-action A       answers SSM action A (e.g. PutParameter) with AccessDeniedException
   --deny-decrypt            refuses SSM reads WithDecryption, as for a role without kms:Decrypt (counted)
   --strict                  answers as AWS does where moto is kinder (each rule below names its public source):
@@ -16,15 +22,26 @@ It forwards every request to --target and, as told:
                             right after CreateBucket, a 301 for a bucket asked from another region, KMS
                             Sign's 4,096-byte limit on a RAW message, and CloudFront's rules: a distribution is
                             InProgress after each change, can be deleted only disabled and deployed, an
-                            invalidation is InProgress at first, OAC names are unique, an OAC in use stays
+                            invalidation is InProgress at first, OAC names are unique, an OAC in use stays, an
+                            alias (CNAME) is on one distribution only; Route 53's CNAME that allows no other
+                            record beside it; API Gateway's one custom domain change per
+                            --domain-call-interval seconds per account (AWS: 30); the account's log delivery
+                            policy, 5,120 characters with an entry per access log group outside /aws/vendedlogs/
+  --log-policy-used N       characters of the account's log delivery policy already used (strict; default 400,
+                            its statement without entries)
   --account-public-access-block   the account's Block Public Access is on (S3 Control GetPublicAccessBlock);
                             public bucket policies are then refused whatever the bucket's own setting
   --failed-deployment       GetStage reports a failed automatic deployment
   --account-setting-denied  S3 Control GetPublicAccessBlock answers AccessDenied (the caller may not read it)
   --corrupt-ssm-dates       SSM answers carry LastModifiedDate as a string: the SDK cannot parse them, and the
                             body it could not parse holds decrypted SecureStrings (a drifted emulator, a proxy)
-GET /__proxy/stats answers the counts so far as JSON: requests, faults by kind, throttled by the quota, and
-what the strict rules did (strict).
+Every request is first checked against AWS's published API model (model_check.py, botocore's service JSON):
+one the model forbids (a missing required member, a value out of its enum, length, range or pattern) is
+answered 400 ValidationException, as AWS's own validation answers, and listed under model_violations, which the
+test harness fails on (--no-model-check turns this off).
+
+GET /__proxy/stats answers the counts so far as JSON: requests, faults by kind, throttled by the quota, the
+model violations, and what the strict rules did (strict).
 
 Usage: python aws_proxy.py --port PORT --target http://127.0.0.1:MOTO [options]
 """
@@ -41,6 +58,8 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import model_check
 
 # SSM reads that can decrypt a SecureString.
 DECRYPTING_READS = ("AmazonSSM.GetParameter", "AmazonSSM.GetParameters", "AmazonSSM.GetParametersByPath")
@@ -63,7 +82,14 @@ class Strict:
         # CloudFront: distributions (and invalidations) whose next read still answers InProgress.
         self.cf_pending = {}
         self.counts = {"conflict_overlap": 0, "conflict_random": 0, "operation_aborted": 0, "redirected": 0,
-                       "public_policy_refused": 0, "cloudfront_in_progress": 0, "cloudfront_refused": 0}
+                       "public_policy_refused": 0, "cloudfront_in_progress": 0, "cloudfront_refused": 0,
+                       "import_issuer_unreadable": 0, "route53_refused": 0, "domain_quota_refused": 0,
+                       "log_policy_refused": 0}
+        # When the account last changed a custom domain name (monotonic seconds).
+        self.domain_call = None
+        # The log group ARNs the account's log delivery policy names, and the characters it has used.
+        self.log_policy_groups = set()
+        self.log_policy_used = 0
 
     def count(self, what):
         with self.lock:
@@ -79,9 +105,18 @@ class State:
         self.faults = {k: 0 for k in FAULTS}
         self.quota_throttled = 0
         self.decrypt_refused = 0
+        self.lose = {}
+        for spec in args.lose_answer:
+            target, _, n = spec.partition(":")
+            self.lose[target] = int(n or 1)
+        self.lost_answers = 0
+        # "service Operation: what is wrong", for each request AWS's model forbids.
+        self.model_violations = []
         self.bucket_tokens = None
         self.bucket_time = time.monotonic()
         self.strict = Strict(random.Random(args.seed + 1), args.strict_conflict_rate) if args.strict else None
+        if self.strict:
+            self.strict.log_policy_used = args.log_policy_used
         if args.apigw_quota:
             rate, burst = args.apigw_quota.split("/")
             self.rate, self.burst = float(rate), float(burst)
@@ -95,6 +130,15 @@ class State:
                 self.faults[kind] += 1
                 return kind, self.rng.random()
             return None, 0.0
+
+    def lose_answer(self, target):
+        """True when this request's answer is to be lost (see --lose-answer)."""
+        with self.lock:
+            if self.lose.get(target, 0) > 0:
+                self.lose[target] -= 1
+                self.lost_answers += 1
+                return True
+            return False
 
     def take_quota(self):
         """True when the API Gateway token bucket has a token for this call."""
@@ -320,6 +364,23 @@ class Handler(BaseHTTPRequestHandler):
             if name and ("<Name>%s</Name>" % name.group(1)) in listing:
                 strict.count("cloudfront_refused")
                 return refuse("OriginAccessControlAlreadyExists", "An origin access control with the same name already exists.")
+        creating = self.command == "POST" and path == "/2020-05-31/distribution"
+        updating = self.command == "PUT" and len(parts) == 5 and parts[2] == "distribution" and parts[4] == "config"
+        if creating or updating:
+            # An alternate domain name (CNAME) belongs to one distribution: 409 CNAMEAlreadyExists "One or more of
+            # the CNAMEs you provided are already associated with a different resource." (CloudFront API
+            # Reference, CreateDistribution and UpdateDistribution, Errors). moto accepts it twice.
+            aliases = re.search(r"<Aliases>.*?</Aliases>", self._strict_body or "", re.S)
+            wanted = set(re.findall(r"<CNAME>([^<]+)</CNAME>", aliases.group(0))) if aliases else set()
+            if wanted:
+                _, listing = self._moto_get("/2020-05-31/distribution")
+                for summary in re.findall(r"<DistributionSummary>.*?</DistributionSummary>", listing, re.S):
+                    ident = re.search(r"<Id>([^<]+)</Id>", summary)
+                    held = set(re.findall(r"<CNAME>([^<]+)</CNAME>", summary))
+                    if ident and (not updating or ident.group(1) != parts[3]) and wanted & held:
+                        strict.count("cloudfront_refused")
+                        return refuse("CNAMEAlreadyExists", "One or more of the CNAMEs you provided are already "
+                                      "associated with a different resource.")
         if self.command == "DELETE" and len(parts) == 4 and parts[2] == "origin-access-control":
             # An OAC a distribution still uses cannot be deleted: 409 OriginAccessControlInUse (CloudFront API
             # Reference, DeleteOriginAccessControl, Errors). moto deletes it.
@@ -327,6 +388,166 @@ class Handler(BaseHTTPRequestHandler):
             if ("<OriginAccessControlId>%s</OriginAccessControlId>" % parts[3]) in listing:
                 strict.count("cloudfront_refused")
                 return refuse("OriginAccessControlInUse", "Cannot delete, this origin access control is in use.")
+        return None
+
+    def _model_check(self, state, service, body):
+        """A request AWS's model forbids gets AWS's validation answer (400 ValidationException; the XML services'
+        own error document), and is recorded."""
+        violations = model_check.check_http(self.command, self.path, dict(self.headers.items()), body)
+        if not violations:
+            return None
+        with state.lock:
+            state.model_violations.extend(violations)
+        message = "; ".join(violations)[:2000]
+        escaped = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if service == "s3":
+            doc = "<Error><Code>InvalidRequest</Code><Message>%s</Message></Error>" % escaped
+            return 400, {"Content-Type": "application/xml"}, doc.encode()
+        if service in ("s3control", "route53", "cloudfront", "sts"):
+            doc = ("<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>%s</Message></Error>"
+                   "</ErrorResponse>" % escaped)
+            return 400, {"Content-Type": "text/xml"}, doc.encode()
+        return 400, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": "ValidationException"}, \
+            json.dumps({"__type": "ValidationException", "message": message}).encode()
+
+    def _cors_to_keep(self, state, service, body):
+        """--reimport-keeps-cors: the CORS configuration a ReimportApi without x-amazon-apigateway-cors leaves."""
+        path = urllib.parse.urlsplit(self.path).path
+        if not state.args.reimport_keeps_cors or service != "apigateway" or self.command != "PUT" \
+                or not re.fullmatch(r"/v2/apis/[^/]+", path):
+            return None
+        try:
+            definition = json.loads(json.loads(body or b"{}").get("body", "{}"))
+        except (ValueError, AttributeError):
+            return None
+        if "x-amazon-apigateway-cors" in definition:
+            return None
+        status, doc = self._moto_get(path)
+        return json.loads(doc).get("corsConfiguration") if status == 200 else None
+
+    def _strict_route53(self, state, body):
+        """A CNAME allows no other record of its name (RFC 1034 3.6.2): Route 53 refuses an A or AAAA record
+        beside one, InvalidChangeBatch "RRSet of type A with DNS name x. is not permitted because a conflicting
+        RRSet of type  CNAME with the same DNS name already exists in zone z." (hashicorp/terraform#9732,
+        RJPearson94/terraform-aws-open-next#24). moto accepts it."""
+        m = re.fullmatch(r"/2013-04-01/hostedzone/([^/]+)/rrset/?", urllib.parse.urlsplit(self.path).path)
+        if self.command != "POST" or not m:
+            return None
+        zone = m.group(1)
+        text = body.decode("utf-8", "replace")
+        for change in re.findall(r"<Change>.*?</Change>", text, re.S):
+            action = re.search(r"<Action>([^<]+)</Action>", change)
+            name = re.search(r"<Name>([^<]+)</Name>", change)
+            kind = re.search(r"<Type>([^<]+)</Type>", change)
+            if not (action and name and kind) or action.group(1) == "DELETE" or kind.group(1) == "CNAME":
+                continue
+            fqdn = name.group(1).rstrip(".") + "."
+            query = urllib.parse.urlencode({"name": fqdn, "type": "CNAME", "maxitems": "1"})
+            _, listing = self._moto_get("/2013-04-01/hostedzone/%s/rrset?%s" % (zone, query))
+            for rrset in re.findall(r"<ResourceRecordSet>.*?</ResourceRecordSet>", listing, re.S):
+                if ("<Name>%s</Name>" % fqdn) in rrset and "<Type>CNAME</Type>" in rrset:
+                    _, hosted = self._moto_get("/2013-04-01/hostedzone/" + zone)
+                    zone_name = re.search(r"<Name>([^<]+)</Name>", hosted)
+                    state.strict.count("route53_refused")
+                    message = ("[RRSet of type %s with DNS name %s is not permitted because a conflicting RRSet of type  "
+                               "CNAME with the same DNS name already exists in zone %s]"
+                               % (kind.group(1), fqdn, zone_name.group(1) if zone_name else zone))
+                    error = ('<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/">'
+                             "<Error><Type>Sender</Type><Code>InvalidChangeBatch</Code><Message>%s</Message></Error>"
+                             "</ErrorResponse>" % message)
+                    return 400, {"Content-Type": "text/xml"}, error.encode()
+        return None
+
+    def _strict_log_delivery(self, state, body):
+        """An HTTP API stage's access log: API Gateway's log delivery adds the group to the account's CloudWatch Logs
+        resource policy AWSLogDeliveryWrite20150319, capped at 5,120 characters; entries are never removed, and near
+        the cap CloudWatch Logs allows only /aws/vendedlogs/* (Step Functions Developer Guide, "Avoiding CloudWatch
+        Logs resource policy size restrictions"). Past it CreateStage and UpdateStage answer 400 BadRequestException
+        "Insufficient permissions to enable logging" (anomalyco/sst#125; serverless/serverless#10469). moto keeps no
+        such policy."""
+        path = urllib.parse.urlsplit(self.path).path
+        create = self.command == "POST" and re.fullmatch(r"/v2/apis/[^/]+/stages", path)
+        update = self.command == "PATCH" and re.fullmatch(r"/v2/apis/[^/]+/stages/[^/]+", path)
+        if not (create or update):
+            return None
+        try:
+            arn = (json.loads(body or b"{}").get("accessLogSettings") or {}).get("destinationArn")
+        except (ValueError, AttributeError):
+            return None
+        if not arn:
+            return None
+        group = arn.split(":log-group:", 1)[-1]
+        if group.endswith(":*"):
+            group = group[:-2]
+        if group.startswith("/aws/vendedlogs/"):
+            return None
+        strict = state.strict
+        entry = "arn:aws:logs:us-east-1:123456789012:log-group:%s:log-stream:*" % group
+        with strict.lock:
+            if entry in strict.log_policy_groups:
+                return None
+            if strict.log_policy_used + len(entry) + 3 > 5120:
+                strict.counts["log_policy_refused"] += 1
+                return 400, {"Content-Type": "application/json", "x-amzn-ErrorType": "BadRequestException"}, \
+                    json.dumps({"message": "Insufficient permissions to enable logging"}).encode()
+            strict.log_policy_groups.add(entry)
+            strict.log_policy_used += len(entry) + 3
+        return None
+
+    def _strict_domain_quota(self, state):
+        """CreateDomainName, UpdateDomainName and DeleteDomainName: one request every 30 seconds per account, not
+        adjustable ("Amazon API Gateway quotas"); past it 429 TooManyRequestsException (AWS Knowledge Center,
+        "api-gateway-delete-domain-name"). moto takes any number. The interval is --domain-call-interval."""
+        path = urllib.parse.urlsplit(self.path).path
+        create = self.command == "POST" and path == "/v2/domainnames"
+        change = self.command in ("PATCH", "DELETE") and re.fullmatch(r"/v2/domainnames/[^/]+", path)
+        if not (create or change):
+            return None
+        strict = state.strict
+        with strict.lock:
+            now = time.monotonic()
+            if strict.domain_call is not None and now - strict.domain_call < state.args.domain_call_interval:
+                strict.counts["domain_quota_refused"] += 1
+                return 429, {"Content-Type": "application/json", "x-amzn-ErrorType": "TooManyRequestsException"}, \
+                    json.dumps({"message": "Too Many Requests"}).encode()
+            strict.domain_call = now
+        return None
+
+    def _strict_import(self, state, body):
+        """ImportApi/ReimportApi read every JWT authorizer's issuer (loige.co, "Debugging API Gateway HTTP OIDC
+        JWT authorizer"): an issuer served by a distribution still deploying cannot be read yet (CloudFront
+        Developer Guide, "Distribution status": a change reaches every edge when the status is Deployed), so under
+        FailOnWarnings the import is refused with API Gateway's warning. Where the issuer itself lives is the
+        emulator's to read (moto_issuer); whether the distribution is deployed is this proxy's state."""
+        path = urllib.parse.urlsplit(self.path)
+        if self.command != "PUT" or not re.fullmatch(r"/v2/apis(/[^/]+)?", path.path):
+            return None
+        if "failonwarnings=true" not in path.query.lower():
+            return None
+        try:
+            definition = json.loads(json.loads(body or b"{}").get("body", "{}"))
+            schemes = (definition.get("components") or {}).get("securitySchemes") or {}
+        except (ValueError, AttributeError):
+            return None
+        strict = state.strict
+        for name, scheme in schemes.items():
+            issuer = (((scheme or {}).get("x-amazon-apigateway-authorizer") or {}).get("jwtConfiguration") or {}).get("issuer")
+            host = urllib.parse.urlsplit(issuer or "").hostname or ""
+            if not host.endswith(".cloudfront.net"):
+                continue
+            _, listing = self._moto_get("/2020-05-31/distribution")
+            for summary in re.findall(r"<DistributionSummary>.*?</DistributionSummary>", listing, re.S):
+                ident = re.search(r"<Id>([^<]+)</Id>", summary)
+                if ident and ("<DomainName>%s</DomainName>" % host) in summary:
+                    with strict.lock:
+                        deploying = strict.cf_pending.get(ident.group(1), 0) > 0
+                    if deploying:
+                        strict.count("import_issuer_unreadable")
+                        message = ("Warnings found during import:\n\tUnable to create Authorizer '%s': Caught exception "
+                                   "when connecting to %s/.well-known/openid-configuration: the distribution is still "
+                                   "deploying. Please try again later" % (name, issuer.rstrip("/")))
+                        return (400, {"Content-Type": "application/json"},
+                                json.dumps({"message": message}).encode(),)
         return None
 
     def _strict_cloudfront_answer(self, state, status, data):
@@ -381,11 +602,16 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if self.path == "/__proxy/stats":
             stats = {"requests": state.requests, "faults": state.faults, "quota_throttled": state.quota_throttled,
-                     "decrypt_refused": state.decrypt_refused}
+                     "decrypt_refused": state.decrypt_refused, "lost_answers": state.lost_answers,
+                     "model_violations": state.model_violations}
             if state.strict:
                 stats["strict"] = state.strict.counts
             return self._answer(200, {"Content-Type": "application/json"}, json.dumps(stats).encode())
         service = service_of(self)
+        if not state.args.no_model_check:
+            refusal = self._model_check(state, service, body)
+            if refusal:
+                return self._answer(*refusal)
         self._strict_body = body.decode("utf-8", "replace") if service == "cloudfront" else None
         if service == "s3control":
             # The account's Block Public Access setting (S3 Control GetPublicAccessBlock).
@@ -449,6 +675,15 @@ class Handler(BaseHTTPRequestHandler):
             refusal = self._strict_cloudfront(state)
             if refusal:
                 return self._answer(*refusal)
+        if state.strict and service == "apigateway":
+            refusal = (self._strict_import(state, body) or self._strict_domain_quota(state)
+                       or self._strict_log_delivery(state, body))
+            if refusal:
+                return self._answer(*refusal)
+        if state.strict and service == "route53":
+            refusal = self._strict_route53(state, body)
+            if refusal:
+                return self._answer(*refusal)
         if state.strict and service == "apigateway" and self.command in WRITE_METHODS:
             # API Gateway serialises changes to one API: a write while another to the same API is in flight, and
             # now and then one in quick succession, gets 409 ConflictException "Unable to complete operation due
@@ -486,6 +721,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._reset()
         if fault == "latency":
             time.sleep(0.2 + 0.8 * u)
+        restore_cors = self._cors_to_keep(state, service, body)
         target = urllib.parse.urlsplit(state.args.target)
         conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("transfer-encoding", "connection")}
@@ -494,7 +730,14 @@ class Handler(BaseHTTPRequestHandler):
         resp = conn.getresponse()
         data = resp.read()
         conn.close()
-        if fault == "reset_after":
+        if restore_cors is not None and resp.status < 300:
+            api = urllib.parse.urlsplit(self.path).path.split("/")[3]
+            patch = json.dumps({"corsConfiguration": restore_cors}).encode()
+            headers = {k: v for k, v in self.headers.items()
+                       if k.lower() not in ("transfer-encoding", "connection", "content-length")}
+            headers["Content-Length"] = str(len(patch))
+            self._forward("PATCH", "/v2/apis/" + api, patch, headers)
+        if fault == "reset_after" or state.lose_answer(self.headers.get("X-Amz-Target", "")):
             return self._reset()
         out = {k: v for k, v in resp.getheaders() if k.lower() not in ("transfer-encoding", "connection", "content-length")}
         if state.strict and service == "s3" and self.command == "PUT" and resp.status == 200:
@@ -526,10 +769,15 @@ def main():
     p.add_argument("--fault-rate", type=float, default=0.0)
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--apigw-quota", default="")
+    p.add_argument("--lose-answer", action="append", default=[])
     p.add_argument("--deny-ssm-action", default="")
+    p.add_argument("--reimport-keeps-cors", action="store_true")
     p.add_argument("--deny-decrypt", action="store_true")
     p.add_argument("--strict", action="store_true")
     p.add_argument("--strict-conflict-rate", type=float, default=0.03)
+    p.add_argument("--domain-call-interval", type=float, default=30.0)
+    p.add_argument("--no-model-check", action="store_true")
+    p.add_argument("--log-policy-used", type=int, default=400)
     p.add_argument("--account-public-access-block", action="store_true")
     p.add_argument("--failed-deployment", action="store_true")
     p.add_argument("--account-setting-denied", action="store_true")

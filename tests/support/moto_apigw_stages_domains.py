@@ -10,9 +10,11 @@ AWS's documented behaviour (the API Reference of Amazon API Gateway Version 2). 
 - DeleteAccessLogSettings (DELETE /v2/apis/{apiId}/stages/{stageName}/accesslogsettings) has no route.
 - CreateDomainName keeps only the configuration sent; AWS adds the regional endpoint it serves the name from
   (ApiGatewayDomainName, `d-{id}.execute-api.{region}.amazonaws.com`), that endpoint's hosted zone (HostedZoneId,
-  the regional API Gateway zone of the region) and DomainNameStatus AVAILABLE.
+  the regional API Gateway zone of the region) and DomainNameStatus AVAILABLE; a configuration without
+  IpAddressType is ipv4 ("The default IP address type for API Gateway custom domain names is IPv4": "IP address
+  types for custom domain names for HTTP APIs").
 - UpdateDomainName (PATCH /v2/domainnames/{domainName}) is not implemented: the configurations sent replace the
-  domain's, keeping the endpoint AWS gave it.
+  domain's, keeping the endpoint AWS gave it (so one sent without IpAddressType makes the domain ipv4 again).
 - DeleteDomainName deletes the domain's API mappings while iterating over them, which fails for a domain that
   has one ("dictionary changed size during iteration"); AWS deletes the mappings with the domain.
 """
@@ -53,6 +55,7 @@ def fill(configurations, domain_name, region):
         c["hostedZoneId"] = zone
         c.setdefault("endpointType", "REGIONAL")
         c.setdefault("securityPolicy", "TLS_1_2")
+        c.setdefault("ipAddressType", "ipv4")
         c["domainNameStatus"] = "AVAILABLE"
         out.append(c)
     return out

@@ -10,8 +10,15 @@ one of these calls, so the emulator needs them whole. What is implemented, and w
 - `info.title` is the API's name, `info.description` its description, `info.version` its version.
 - Root `tags` entries carrying `x-amazon-apigateway-tag-value` become the API's tags ("x-amazon-apigateway-tag-value
   property": root-level tag objects name the HTTP API's AWS tags).
-- Each operation under `paths` is a route `METHOD /path`; `x-amazon-apigateway-any-method` is `ANY`; the path
-  `$default` is the `$default` route ("Working with OpenAPI definitions for HTTP APIs", default route).
+- Each operation under `paths` is a route `METHOD /path`; `x-amazon-apigateway-any-method` is `ANY`; an
+  `x-amazon-apigateway-any-method` operation with `isDefaultRoute: true` is the `$default` route, written under the
+  path `/$default` ("x-amazon-apigateway-any-method object": "isDefaultRoute: Specifies whether a route is the
+  $default route. Supported only for HTTP APIs", and its example `"/$default": {"x-amazon-apigateway-any-method":
+  {"isDefaultRoute": true, ...}}`).
+- A path that does not start with `/` (such as a bare `$default`) is a warning, "Parse issue: attribute paths.
+  Resource $default should start with /" (API Gateway's words, quoted in aws/serverless-application-model#2297 and
+  aws/aws-sam-cli#3581; SAM's fix #2726 writes `/$default` with `isDefaultRoute`): under FailOnWarnings the
+  import is refused.
 - An operation's `x-amazon-apigateway-integration` (inline, or a `$ref` into
   `components.x-amazon-apigateway-integrations`, "x-amazon-apigateway-integrations object": integrations defined
   once and reused by several routes) is its integration; one referenced integration is one integration in the API.
@@ -28,16 +35,23 @@ one of these calls, so the emulator needs them whole. What is implemented, and w
   it they come back in the answer's `warnings`): an operation with no integration (the route would have no target),
   a response schema `$ref` to a model the definition does not define (the page's own example), and the REST-only
   extensions HTTP APIs ignore ("Working with OpenAPI definitions for HTTP APIs" lists what HTTP APIs support).
+- API Gateway reads every JWT authorizer's issuer while importing (`moto_issuer`): one it cannot read is a
+  warning, "Unable to create Authorizer ...: Caught exception when connecting to ...".
 - ReimportApi overwrites: the API keeps its id, endpoint and stages ("Import an OpenAPI file to update an existing
   API definition": imports do not change stages), and its authorizers, integrations, routes and models become
   exactly the definition's. (moto has no deployments: an automatic-deploy stage's redeployment is not modelled.)
 """
 
 import json
+import os
+import sys
 
 import yaml
 
 from moto.apigatewayv2.exceptions import BadRequestException
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import moto_issuer  # noqa: E402
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch"}
 ANY_METHOD = "x-amazon-apigateway-any-method"
@@ -78,6 +92,8 @@ class Definition:
     def __init__(self, body, require_title):
         self.body = body
         self.warnings = []
+        # Authorizers whose issuer API Gateway could not read (read_issuers).
+        self.unreadable = set()
         info = body.get("info") or {}
         if require_title and not info.get("title"):
             raise BadRequestException("Invalid OpenAPI input: info.title is required to name the API")
@@ -109,6 +125,9 @@ class Definition:
             self.warnings.append(f"Unsupported extension {key}: HTTP APIs ignore it")
         self.routes = []
         for path, item in (body.get("paths") or {}).items():
+            if not str(path).startswith("/"):
+                self.warnings.append(f"Parse issue: attribute paths. Resource {path} should start with /")
+                continue
             for method, op in (item or {}).items():
                 if method == "parameters":
                     continue
@@ -118,7 +137,8 @@ class Definition:
                     verb = method.upper()
                 else:
                     raise BadRequestException(f"Invalid OpenAPI input: paths.'{path}'.{method} is not an HTTP method")
-                route_key = "$default" if path == "$default" else f"{verb} {path}"
+                default = method == ANY_METHOD and (op or {}).get("isDefaultRoute") is True
+                route_key = "$default" if default else f"{verb} {path}"
                 self.routes.append(self._route(route_key, path, method, op or {}))
 
     def _integration(self, spec, where):
@@ -176,6 +196,8 @@ def apply(api, definition):
     backend.tag_resource(api.arn, definition.tags)
     authorizer_ids = {}
     for name, a in definition.authorizers.items():
+        if name in definition.unreadable:
+            continue
         created = api.create_authorizer(
             auth_creds_arn=None, auth_payload_format_version=None, auth_result_ttl=None, authorizer_type="JWT",
             authorizer_uri=None, enable_simple_response=None, identity_source=a["identity_source"],
@@ -199,6 +221,9 @@ def apply(api, definition):
         elif route["target"]:
             target = f"integrations/{create(route['target'][1])}"
         authorizer = route["authorizer"]
+        if authorizer in definition.unreadable:
+            # Without FailOnWarnings, an authorizer API Gateway could not make takes its routes with it.
+            continue
         api.create_route(
             api_key_required=False, authorization_scopes=route["scopes"], route_key=route["key"], target=target,
             authorization_type="JWT" if authorizer else "NONE",
@@ -212,6 +237,16 @@ def answer(api, definition, fail_on_warnings):
     return doc
 
 
+def read_issuers(backend, definition):
+    """API Gateway reads each JWT authorizer's issuer while importing; one it cannot read is a warning (see
+    moto_issuer for where each kind of issuer is read and the sources)."""
+    for name, auth in definition.authorizers.items():
+        why = moto_issuer.unreadable(backend.account_id, auth["issuer"])
+        if why:
+            definition.unreadable.add(name)
+            definition.warnings.append(moto_issuer.warning(name, auth["issuer"], why))
+
+
 def check_warnings(definition, fail_on_warnings):
     if definition.warnings and fail_on_warnings:
         raise BadRequestException("Warnings found during import:\n\t" + "\n\t".join(definition.warnings))
@@ -220,6 +255,7 @@ def check_warnings(definition, fail_on_warnings):
 def import_api(backend, body_str, fail_on_warnings):
     """ImportApi: a new HTTP API from the definition."""
     definition = Definition(parse(body_str), require_title=True)
+    read_issuers(backend, definition)
     check_warnings(definition, fail_on_warnings)
     api = backend.create_api(
         api_key_selection_expression=None, cors_configuration=None, description=definition.description,
@@ -233,6 +269,7 @@ def reimport_api(backend, api_id, body_str, fail_on_warnings):
     """ReimportApi: the existing API (NotFoundException if none) takes the definition, all or nothing."""
     api = backend.get_api(api_id)
     definition = Definition(parse(body_str), require_title=False)
+    read_issuers(backend, definition)
     check_warnings(definition, fail_on_warnings)
     apply(api, definition)
     return answer(api, definition, fail_on_warnings)

@@ -59,6 +59,15 @@ class DomainName(unittest.TestCase):
             c2 = gw.get_domain_name(DomainName="api.example.com")["DomainNameConfigurations"][0]
             self.assertEqual(c2["CertificateArn"], conf["CertificateArn"])
             self.assertEqual(c2["ApiGatewayDomainName"], c["ApiGatewayDomainName"])
+            # IPv4 unless told otherwise; a configuration sent without the type puts a dualstack domain back to ipv4.
+            self.assertEqual(c2["IpAddressType"], "ipv4")
+            gw.update_domain_name(DomainName="api.example.com",
+                                  DomainNameConfigurations=[dict(conf, IpAddressType="dualstack")])
+            c3 = gw.get_domain_name(DomainName="api.example.com")["DomainNameConfigurations"][0]
+            self.assertEqual(c3["IpAddressType"], "dualstack")
+            gw.update_domain_name(DomainName="api.example.com", DomainNameConfigurations=[conf])
+            c4 = gw.get_domain_name(DomainName="api.example.com")["DomainNameConfigurations"][0]
+            self.assertEqual(c4["IpAddressType"], "ipv4")
             gw.create_api_mapping(DomainName="api.example.com", ApiId=api, Stage="$default")
             gw.delete_domain_name(DomainName="api.example.com")
             self.assertEqual(gw.get_domain_names()["Items"], [])

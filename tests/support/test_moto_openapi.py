@@ -19,10 +19,15 @@ import moto_openapi  # noqa: E402
 moto_openapi.install(ApiGatewayV2Response)
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:lists"
+# An issuer API Gateway can read: a public bucket holding the discovery document (setUp writes it).
+BUCKET = "pantry-issuer"
+ISSUER = f"https://{BUCKET}.s3.us-east-1.amazonaws.com"
+OTHER_BUCKET = "pantry-other-issuer"
+OTHER = f"https://{OTHER_BUCKET}.s3.us-east-1.amazonaws.com"
 INVOKE = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FN}/invocations"
 
 
-def definition(routes=None, title="pantry-api", issuer="https://issuer.example", extra=None):
+def definition(routes=None, title="pantry-api", issuer=ISSUER, extra=None):
     routes = routes if routes is not None else {"/lists": {"get": ["lists:read"]}, "/lists/{id}": {"delete": ["lists:write"]}}
     paths = {}
     for path, ops in routes.items():
@@ -32,6 +37,9 @@ def definition(routes=None, title="pantry-api", issuer="https://issuer.example",
                   "x-amazon-apigateway-integration": {"$ref": "#/components/x-amazon-apigateway-integrations/i0"}}
             if scopes is not None:
                 op["security"] = [{"pantry-jwt": scopes}]
+            # The default route as AWS documents it ("x-amazon-apigateway-any-method object").
+            if path == "/$default":
+                op["isDefaultRoute"] = True
             paths[path][method] = op
     doc = {
         "openapi": "3.0.1",
@@ -54,6 +62,18 @@ def definition(routes=None, title="pantry-api", issuer="https://issuer.example",
 class ImportApiTest(unittest.TestCase):
     def setUp(self):
         self.c = boto3.client("apigatewayv2", region_name="us-east-1")
+        self.s3 = boto3.client("s3", region_name="us-east-1")
+        for bucket, issuer in [(BUCKET, ISSUER), (OTHER_BUCKET, OTHER)]:
+            self.publish(bucket, issuer)
+
+    def publish(self, bucket, issuer, public=True):
+        self.s3.create_bucket(Bucket=bucket)
+        self.s3.put_object(Bucket=bucket, Key=".well-known/openid-configuration",
+                           Body=json.dumps({"issuer": issuer, "jwks_uri": f"{issuer}/.well-known/jwks.json"}))
+        if public:
+            self.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/.well-known/*"}]}))
 
     def routes(self, api_id):
         return sorted(self.c.get_routes(ApiId=api_id)["Items"], key=lambda r: r["RouteKey"])
@@ -67,7 +87,7 @@ class ImportApiTest(unittest.TestCase):
         self.assertEqual(auth["Name"], "pantry-jwt")
         self.assertEqual(auth["AuthorizerType"], "JWT")
         self.assertEqual(auth["IdentitySource"], ["$request.header.Authorization"])
-        self.assertEqual(auth["JwtConfiguration"], {"Issuer": "https://issuer.example", "Audience": ["pantry"]})
+        self.assertEqual(auth["JwtConfiguration"], {"Issuer": ISSUER, "Audience": ["pantry"]})
         (integration,) = self.c.get_integrations(ApiId=api["ApiId"])["Items"]
         self.assertEqual(integration["IntegrationType"], "AWS_PROXY")
         self.assertEqual(integration["IntegrationUri"], INVOKE)
@@ -80,7 +100,7 @@ class ImportApiTest(unittest.TestCase):
 
     def test_any_method_default_route_and_a_route_without_security(self):
         body = json.loads(definition(routes={"/items/{proxy+}": {"x-amazon-apigateway-any-method": []},
-                                             "$default": {"x-amazon-apigateway-any-method": ["admin"]},
+                                             "/$default": {"x-amazon-apigateway-any-method": ["admin"]},
                                              "/health": {"get": None}}))
         api = self.c.import_api(Body=json.dumps(body), FailOnWarnings=True)
         routes = {r["RouteKey"]: r for r in self.routes(api["ApiId"])}
@@ -90,12 +110,20 @@ class ImportApiTest(unittest.TestCase):
         self.assertEqual(routes["ANY /items/{proxy+}"]["AuthorizationType"], "JWT")
         self.assertEqual(routes["$default"]["AuthorizationScopes"], ["admin"])
 
+    def test_a_path_that_does_not_start_with_a_slash_is_refused_under_fail_on_warnings(self):
+        # The form jwtstack once wrote for the default route; API Gateway answers with this warning
+        # (aws/serverless-application-model#2297, aws/aws-sam-cli#3581).
+        body = json.loads(definition(routes={"/lists": {"get": ["lists:read"]}}))
+        body["paths"]["$default"] = {"x-amazon-apigateway-any-method": body["paths"]["/lists"]["get"]}
+        self.assert_refused(json.dumps(body), "Resource $default should start with /")
+        out = self.c.import_api(Body=json.dumps(body), FailOnWarnings=False)
+        self.assertEqual([r["RouteKey"] for r in self.routes(out["ApiId"])], ["GET /lists"])
+
     def test_reimport_overwrites_routes_authorizer_and_name_but_keeps_id_stage_and_tags(self):
         api = self.c.import_api(Body=definition(), FailOnWarnings=True)
         api_id = api["ApiId"]
         self.c.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
-        body = definition(routes={"/lists": {"get": ["lists:read", "lists:admin"]}}, title="renamed",
-                          issuer="https://other.example")
+        body = definition(routes={"/lists": {"get": ["lists:read", "lists:admin"]}}, title="renamed", issuer=OTHER)
         out = self.c.reimport_api(ApiId=api_id, Body=body, FailOnWarnings=True)
         self.assertEqual(out["ApiId"], api_id)
         self.assertEqual(out["Name"], "renamed")
@@ -105,7 +133,7 @@ class ImportApiTest(unittest.TestCase):
         self.assertEqual(len(self.c.get_integrations(ApiId=api_id)["Items"]), 1)
         self.assertEqual([s["StageName"] for s in self.c.get_stages(ApiId=api_id)["Items"]], ["$default"])
         route_auth = self.c.get_authorizer(ApiId=api_id, AuthorizerId=routes[0]["AuthorizerId"])
-        self.assertEqual(route_auth["JwtConfiguration"]["Issuer"], "https://other.example")
+        self.assertEqual(route_auth["JwtConfiguration"]["Issuer"], OTHER)
 
     def test_reimport_of_a_missing_api_is_not_found(self):
         with self.assertRaises(ClientError) as e:
@@ -149,6 +177,29 @@ class ImportApiTest(unittest.TestCase):
         self.assertEqual(len(out["Warnings"]), 2)
         routes = {r["RouteKey"]: r for r in self.routes(out["ApiId"])}
         self.assertNotIn("Target", routes["GET /lists"])
+
+    def test_an_issuer_api_gateway_cannot_read_refuses_the_import_under_fail_on_warnings(self):
+        # API Gateway reads the discovery document of every JWT authorizer while importing (moto_issuer).
+        self.publish("pantry-private", "https://pantry-private.s3.us-east-1.amazonaws.com", public=False)
+        for issuer, why in [("https://pantry-missing.s3.us-east-1.amazonaws.com", "no such bucket"),
+                            ("https://pantry-private.s3.us-east-1.amazonaws.com", "403 Forbidden"),
+                            ("https://127.0.0.1:9/realm", "Caught exception when connecting to https://127.0.0.1:9/realm")]:
+            self.assert_refused(definition(issuer=issuer), "Unable to create Authorizer 'pantry-jwt'")
+            self.assert_refused(definition(issuer=issuer), why)
+        # Without FailOnWarnings, the authorizer is not made and its routes go with it.
+        out = self.c.import_api(Body=definition(issuer="https://127.0.0.1:9/realm"), FailOnWarnings=False)
+        self.assertEqual(self.routes(out["ApiId"]), [])
+        self.assertIn("Unable to create Authorizer", out["Warnings"][0])
+
+    def test_a_document_under_the_issuers_path_is_the_one_read(self):
+        self.s3.put_object(Bucket=BUCKET, Key="tenant/.well-known/openid-configuration", Body=b"{}")
+        # The public statement covers `.well-known/*` only: the tenant's document is not public yet.
+        self.assert_refused(definition(issuer=f"{ISSUER}/tenant"), "403 Forbidden")
+        self.s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": [f"arn:aws:s3:::{BUCKET}/.well-known/*", f"arn:aws:s3:::{BUCKET}/tenant/.well-known/*"]}]}))
+        self.c.import_api(Body=definition(issuer=f"{ISSUER}/tenant"), FailOnWarnings=True)
+        self.assert_refused(definition(issuer=f"{ISSUER}/other"), "404 Not Found")
 
     def test_a_refused_reimport_leaves_the_api_as_it_was(self):
         api_id = self.c.import_api(Body=definition(), FailOnWarnings=True)["ApiId"]

@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_cloudfront::types::{
-    Aliases, AllowedMethods, CachedMethods, DefaultCacheBehavior, DistributionConfig, DistributionConfigWithTags, HttpVersion,
-    InvalidationBatch, Method, MinimumProtocolVersion, Origin, OriginAccessControlConfig, OriginAccessControlOriginTypes,
+    Aliases, AllowedMethods, CachedMethods, DefaultCacheBehavior, DistributionConfig, DistributionConfigWithTags, DistributionSummary,
+    HttpVersion, InvalidationBatch, Method, MinimumProtocolVersion, Origin, OriginAccessControlConfig, OriginAccessControlOriginTypes,
     OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols, Origins, Paths, PriceClass, S3OriginConfig, SslSupportMethod,
     Tag, Tags, ViewerCertificate, ViewerProtocolPolicy,
 };
@@ -16,12 +16,24 @@ use super::{AwsError, Clients, ErrorKind, classify};
 use crate::event::{Event, Report};
 use jwtstack_core::names::TAG_KEY;
 use jwtstack_core::plan::{
-    DistributionInfo, DistributionSettings, ORIGIN_ID, OriginAccessControlId, OriginAccessControlInfo, distribution_comment,
+    DistributionId, DistributionInfo, DistributionSettings, ORIGIN_ID, OriginAccessControlId, OriginAccessControlInfo, distribution_comment,
 };
 
 /// How long deploy and teardown wait for a distribution or an invalidation before they give up (AWS: usually
 /// under 5 minutes, at times 15 or more).
 pub const WAIT_LIMIT: Duration = Duration::from_secs(45 * 60);
+
+/// CloudFront's `CNAMEAlreadyExists`: the alternate domain name is another distribution's, one of an account
+/// jwtstack cannot read (its own are checked before any change).
+fn alias_taken(mut e: AwsError, aliases: &[String]) -> AwsError {
+    if e.code.as_deref() == Some("CNAMEAlreadyExists") {
+        e.hint = Some(format!(
+            "{} is an alternate domain name of another distribution, of another AWS account (this account's were read before any change): remove it there, or choose another issuer.cloudfront.domain",
+            aliases.join(", ")
+        ));
+    }
+    e
+}
 
 fn build_error(what: &str, e: impl std::fmt::Display) -> AwsError {
     AwsError::new(what.to_string(), ErrorKind::Other, format!("building the request: {e}"))
@@ -151,10 +163,9 @@ pub async fn read_distribution(c: &Clients, id: &str, stack: &str) -> Result<Opt
     }))
 }
 
-/// The stack's distribution when its record is lost: the one whose comment names the stack and that carries
-/// its tag.
-pub async fn find_distribution(c: &Clients, stack: &str) -> Result<Option<DistributionInfo>, AwsError> {
-    let comment = distribution_comment(stack);
+/// Every distribution of the account, as ListDistributions summarises them (all its pages).
+async fn distribution_summaries(c: &Clients) -> Result<Vec<DistributionSummary>, AwsError> {
+    let mut all = Vec::new();
     let mut marker: Option<String> = None;
     loop {
         let out = c
@@ -164,17 +175,33 @@ pub async fn find_distribution(c: &Clients, stack: &str) -> Result<Option<Distri
             .send()
             .await
             .map_err(|e| classify("listing CloudFront distributions", e))?;
-        let Some(list) = out.distribution_list() else { return Ok(None) };
-        for d in list.items().iter().filter(|d| d.comment() == comment) {
-            if let Some(info) = read_distribution(c, d.id(), stack).await?.filter(|i| i.owned) {
-                return Ok(Some(info));
-            }
-        }
+        let Some(list) = out.distribution_list() else { return Ok(all) };
+        all.extend(list.items().iter().cloned());
         match list.next_marker().filter(|m| !m.is_empty() && list.is_truncated()) {
             Some(m) => marker = Some(m.to_string()),
-            None => return Ok(None),
+            None => return Ok(all),
         }
     }
+}
+
+/// The stack's distribution when its record is lost: the one whose comment names the stack and that carries
+/// its tag.
+pub async fn find_distribution(c: &Clients, stack: &str) -> Result<Option<DistributionInfo>, AwsError> {
+    let comment = distribution_comment(stack);
+    for d in distribution_summaries(c).await?.iter().filter(|d| d.comment() == comment) {
+        if let Some(info) = read_distribution(c, d.id(), stack).await?.filter(|i| i.owned) {
+            return Ok(Some(info));
+        }
+    }
+    Ok(None)
+}
+
+/// The distribution of the account, other than `ours`, that has `domain` among its alternate domain names.
+pub async fn alias_holder(c: &Clients, domain: &str, ours: Option<&str>) -> Result<Option<DistributionId>, AwsError> {
+    Ok(distribution_summaries(c).await?.iter().find_map(|d| {
+        let names = d.aliases().map(|a| a.items()).unwrap_or_default();
+        (Some(d.id()) != ours && names.iter().any(|n| n.eq_ignore_ascii_case(domain))).then(|| d.id().into())
+    }))
 }
 
 /// What jwtstack manages of a distribution's configuration.
@@ -295,7 +322,7 @@ pub async fn create_distribution(c: &Clients, stack: &str, s: &DistributionSetti
             .config_override(aws_sdk_cloudfront::config::Builder::default().retry_config(no_retry()))
             .send()
             .await
-            .map_err(|e| classify(what.clone(), e))?;
+            .map_err(|e| alias_taken(classify(what.clone(), e), &s.aliases))?;
         let d = out
             .distribution()
             .ok_or_else(|| AwsError::new(what.clone(), ErrorKind::Other, "the answer names no distribution"))?;
@@ -347,6 +374,7 @@ where
             return Err(AwsError::new(what, ErrorKind::Other, "the answer has no configuration"));
         };
         let config = change(base).map_err(|e| build_error(what, e))?;
+        let aliases = config.aliases().map(|a| a.items().to_vec()).unwrap_or_default();
         c.cloudfront
             .update_distribution()
             .id(id)
@@ -354,7 +382,7 @@ where
             .distribution_config(config)
             .send()
             .await
-            .map_err(|e| classify(what, e))?;
+            .map_err(|e| alias_taken(classify(what, e), &aliases))?;
         Ok(())
     })
     .await

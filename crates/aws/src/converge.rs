@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use jwtstack_core::config::{Issuer, Stack};
 use jwtstack_core::issuer::Expect;
-use jwtstack_core::plan::{self, Desired, Inventory, Plan, Step, resolve};
+use jwtstack_core::plan::{self, ApiStep, Desired, Inventory, Plan, Step, resolve};
 
 use crate::apply::{self, Deployed, Made};
 use crate::event::{Event, Report};
@@ -67,11 +67,13 @@ impl Goal<'_> {
         })
     }
 
-    fn plan(&self, stack: &Stack, inv: &Inventory) -> Result<Plan, Error> {
+    /// `imported`: an import of this run is done, and the API is brought to its definition call by call.
+    fn plan(&self, stack: &Stack, inv: &Inventory, imported: bool) -> Result<Plan, Error> {
+        let towards = |d: Desired<'_>| plan::plan_towards(&if imported { d.after_import() } else { d }, inv);
         Ok(match self {
-            Goal::Deploy { no_wait: false, .. } => plan::plan_towards(&Desired::declared(stack), inv)?,
-            Goal::Deploy { no_wait: true, .. } => plan::plan_towards(&Desired::declared_without_waiting(stack), inv)?,
-            Goal::Teardown { keep_keys } => plan::plan_towards(&Desired::nothing(stack, *keep_keys), inv)?,
+            Goal::Deploy { no_wait: false, .. } => towards(Desired::declared(stack))?,
+            Goal::Deploy { no_wait: true, .. } => towards(Desired::declared_without_waiting(stack))?,
+            Goal::Teardown { keep_keys } => towards(Desired::nothing(stack, *keep_keys))?,
             Goal::DeleteKey { kid } => {
                 let h = jwtstack_core::rotation::hosted(stack)?;
                 plan::plan_key_delete(stack, h, inv, kid)?
@@ -108,7 +110,7 @@ pub struct Prepared<'a> {
 /// half-way (an external issuer that would not work, an account that forbids a public bucket).
 pub async fn prepare<'a>(c: &'a Clients, stack: &'a Stack, goal: Goal<'a>, report: Report<'_>) -> Result<Prepared<'a>, ConvergeError> {
     let before = goal.read(c, stack).await?;
-    let plan = goal.plan(&resolve(stack, &before), &before)?;
+    let plan = goal.plan(&resolve(stack, &before), &before, false)?;
     if let (Goal::Deploy { skip_issuer_check, .. }, false) = (goal, plan.is_empty()) {
         gate_external_issuer(stack, &plan, skip_issuer_check, report).await?;
         gate_public_access(c, stack, &plan, report).await?;
@@ -147,7 +149,7 @@ impl Prepared<'_> {
         if first.is_empty() {
             return Ok(Converged {
                 plan: first,
-                deployed: Deployed::of(&before),
+                deployed: Deployed::of(&before, &stack.name),
                 stack: resolve(stack, &before),
                 before,
             });
@@ -162,23 +164,29 @@ impl Prepared<'_> {
     }
 }
 
-/// How many parts a run may have: a new distribution, then its wait, then the rest.
-const MAX_PARTS: usize = 4;
+/// How many parts a run may have: a new distribution, its wait, the import, what the import left (fixed call by
+/// call), then the rest.
+const MAX_PARTS: usize = 6;
 
 /// Under the lock: read, plan and apply up to the plan's barrier, until a plan has none left.
 async fn apply_in_parts(c: &Clients, stack: &Stack, goal: Goal<'_>, report: Report<'_>) -> Result<(Plan, Deployed, Stack), Error> {
     let mut made = Made::default();
     let mut applied: Option<Plan> = None;
+    let mut imported = false;
     for _ in 0..MAX_PARTS {
         let mut current = goal.read(c, stack).await?;
         // The lock is this run's own.
         current.lock.holder = None;
         let resolved = resolve(stack, &current);
-        let plan = goal.plan(&resolved, &current)?;
+        let plan = goal.plan(&resolved, &current, imported)?;
+        let upto = plan.barrier.as_ref().map_or(plan.steps.len(), |b| b.after.min(plan.steps.len()));
+        if upto > 0 {
+            report(Event::Applying { plan: &plan, part: upto });
+        }
         let (part, more) = split_at_barrier(plan);
         if !part.is_empty() {
-            report(Event::Applying { plan: &part });
             run_part(c, &resolved, &part, &mut made, report).await?;
+            imported |= part.steps.iter().any(|s| matches!(s, Step::Api(ApiStep::Import { .. })));
         }
         let all = match applied.take() {
             None => part,
@@ -192,21 +200,24 @@ async fn apply_in_parts(c: &Clients, stack: &Stack, goal: Goal<'_>, report: Repo
             if matches!(goal, Goal::Deploy { .. }) {
                 check_deployment(c, &all, &current, &made).await?;
             }
-            let deployed = Deployed::of(&current).updated(&made);
+            let deployed = Deployed::of(&current, &stack.name).updated(&made);
             return Ok((all, deployed, resolve(stack, &current)));
         }
         applied = Some(all);
     }
+    let left = goal.plan(stack, &goal.read(c, stack).await?, true)?;
     Err(Error::Failure(format!(
-        "the plan of stack `{}` did not settle after {MAX_PARTS} parts: every part left more to plan. This is a jwtstack bug: please report it with `jwtstack plan` output",
-        stack.name
+        "the plan of stack `{}` did not settle after {MAX_PARTS} parts: AWS still holds what differs from the stack file after every change was made:\n{}\nThis is a jwtstack bug: please report it with this output and `jwtstack plan`",
+        stack.name,
+        plan::render_text(&left, false)
     )))
 }
 
-/// The steps to apply now (up to the barrier), and whether the rest is planned again afterwards.
+/// The steps to apply now (up to the barrier), and whether the stack is planned again afterwards (a barrier
+/// after the last step too: what it made is read back).
 fn split_at_barrier(mut plan: Plan) -> (Plan, bool) {
     match plan.barrier.take() {
-        Some(b) if b.after < plan.steps.len() => {
+        Some(b) if b.after > 0 && b.after <= plan.steps.len() => {
             plan.steps.truncate(b.after);
             (plan, true)
         }
@@ -218,7 +229,8 @@ fn split_at_barrier(mut plan: Plan) -> (Plan, bool) {
 /// that would not work stops the deploy before any change.
 async fn gate_external_issuer(stack: &Stack, plan: &Plan, skip: bool, report: Report<'_>) -> Result<(), Error> {
     let Issuer::External { url } = &stack.issuer else { return Ok(()) };
-    if skip || !plan.parts().any(Step::reads_issuer) {
+    // The plan's own steps: an import reads the issuer whatever its changes are.
+    if skip || !plan.steps.iter().any(Step::reads_issuer) {
         return Ok(());
     }
     let found = fetch::check(url, &Expect::default()).await;

@@ -7,9 +7,9 @@ use jwtstack_core::plan::{Plan, Step};
 
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// A part of the run is about to be applied: its plan (a run is applied in parts where its plan has a
-    /// barrier).
-    Applying { plan: &'a Plan },
+    /// A part of the run is about to be applied: the plan as it now stands, whose first `part` steps are
+    /// applied now (a run is applied in parts where its plan has a barrier: what follows is planned again).
+    Applying { plan: &'a Plan, part: usize },
     /// A step starts. `line` is the number of its first plan line, of `total` lines in this part.
     Started { step: &'a Step, line: usize, total: usize },
     /// A step is done.

@@ -68,7 +68,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
         },
         ..Inventory::default()
     };
-    let (log_group, domain) = (inv.log_group.record.is_some(), inv.domain.record.is_some());
+    let (log_group, domain) = (inv.log_group.record.clone(), inv.domain.record.is_some());
     let (distribution, around) = tokio::try_join!(
         read_cloudfront(c, stack, distribution_record),
         read_around_the_api(c, stack, log_group, domain),
@@ -189,10 +189,22 @@ async fn read_cloudfront(
         certificate,
         records
     )?;
+    // Whose is the custom domain, while the stack's own distribution does not serve it.
+    let alias_elsewhere = match wanted.and_then(|cf| cf.domain.as_deref()) {
+        Some(domain)
+            if !found
+                .as_ref()
+                .is_some_and(|d| d.settings.aliases.iter().any(|a| a.eq_ignore_ascii_case(domain))) =>
+        {
+            cloudfront::alias_holder(c, domain, found.as_ref().map(|d| &*d.id)).await?
+        }
+        _ => None,
+    };
     let slice = DistributionSlice {
         found,
         record: record.map(|r| DistributionId::from(r.id)),
         origin_access_control,
+        alias_elsewhere,
     };
     Ok((slice, DomainDns { certificate, records }))
 }
@@ -207,10 +219,18 @@ struct AroundTheApi {
 
 /// Read when the stack declares them or recorded creating them (a stack that no longer declares them removes
 /// them); a stack that uses neither makes none of these calls (and needs no permission for them).
-async fn read_around_the_api(c: &Clients, stack: &Stack, group_recorded: bool, domain_recorded: bool) -> Result<AroundTheApi, AwsError> {
+async fn read_around_the_api(
+    c: &Clients,
+    stack: &Stack,
+    group_record: Option<String>,
+    domain_recorded: bool,
+) -> Result<AroundTheApi, AwsError> {
     let group = async {
-        match stack.access_log.is_some() || group_recorded {
-            true => logs::find_group(c, &stack.access_log_group(), &stack.name).await,
+        match stack.access_log.is_some() || group_record.is_some() {
+            true => {
+                let name = jwtstack_core::names::recorded_access_log_group(&stack.name, group_record.as_deref());
+                logs::find_group(c, &name, &stack.name).await
+            }
             false => Ok(None),
         }
     };

@@ -8,8 +8,9 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
+use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState, KeyUsageType, Tag};
 
+use super::retry::{create_once, no_retry};
 use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
 use jwtstack_core::crypto::keys::Jwk;
 use jwtstack_core::names::{self, KMS_DELETION_DAYS, TAG_KEY};
@@ -93,19 +94,75 @@ pub async fn public_key(c: &Clients, key_id: &str, kid: &str) -> Result<(Jwk, us
     Jwk::from_spki_der(kid, der).map_err(|e| AwsError::new(context, ErrorKind::Other, e.to_string()))
 }
 
-/// Creates the KMS key of `kid` with its alias, and returns the key's ARN and public JWK. A key whose alias
-/// exists already (a run that died after creating it) is the one to use: an alias is never moved.
+/// What the key of `kid` says of itself: found again by it when a run died or an answer was lost between
+/// CreateKey and CreateAlias.
+fn description(stack: &str, kid: &str, alias: &str) -> String {
+    format!("jwtstack signing key {kid} of stack {stack} (RS256; {alias})")
+}
+
+/// Creates the KMS key of `kid` with its alias, and returns the key's id and public JWK. Neither call is
+/// retried by the SDK: a lost answer may hide a success, and a retried CreateAlias that meets its own alias
+/// would read as another run's. So: a key the alias names already is the one to use (an alias is never
+/// moved); a key made for this alias but never named (a run killed between the calls, a lost CreateKey
+/// answer) is named now instead of making another; and only a key the alias does not name is ever let go.
 pub async fn create_key(c: &Clients, stack: &str, kid: &str, alias: &str, bits: usize) -> Result<(String, Jwk), AwsError> {
     if let Some(existing) = alias_target(c, alias).await? {
         let (jwk, _) = public_key(c, &existing, kid).await?;
         return Ok((existing, jwk));
     }
+    let described = description(stack, kid, alias);
+    let key_id = match unnamed_key(c, stack, &described).await? {
+        Some(found) => {
+            tracing::info!(key = %found, alias, "a key made for this alias was never named; naming it");
+            found
+        }
+        None => {
+            create_once(
+                alias,
+                || create_unnamed(c, stack, bits, &described),
+                || unnamed_key(c, stack, &described),
+            )
+            .await?
+        }
+    };
+    let named = create_once(
+        alias,
+        || async {
+            c.kms
+                .create_alias()
+                .alias_name(alias)
+                .target_key_id(&key_id)
+                .customize()
+                .config_override(aws_sdk_kms::config::Builder::default().retry_config(no_retry()))
+                .send()
+                .await
+                .map(|_| key_id.clone())
+                .map_err(|e| classify(format!("creating KMS alias {alias}"), e))
+        },
+        || alias_target(c, alias),
+    )
+    .await;
+    let target = match named {
+        Ok(target) => target,
+        Err(e) if e.kind == ErrorKind::Conflict => alias_target(c, alias).await?.ok_or(e)?,
+        Err(e) => return Err(e),
+    };
+    if target != key_id {
+        // Another run named its own key first: use that one, and let this one go (the alias does not name it).
+        schedule_deletion(c, &key_id).await?;
+    }
+    let (jwk, _) = public_key(c, &target, kid).await?;
+    Ok((target, jwk))
+}
+
+/// CreateKey, once: an RSA `SIGN_VERIFY` key tagged for the stack, described for its alias.
+async fn create_unnamed(c: &Clients, stack: &str, bits: usize, described: &str) -> Result<String, AwsError> {
     let spec = match bits {
         3072 => KeySpec::Rsa3072,
         4096 => KeySpec::Rsa4096,
         _ => KeySpec::Rsa2048,
     };
-    let context = format!("creating KMS key {alias}");
+    let context = format!("creating a KMS key ({described})");
     let tag = Tag::builder()
         .tag_key(TAG_KEY)
         .tag_value(stack)
@@ -116,29 +173,82 @@ pub async fn create_key(c: &Clients, stack: &str, kid: &str, alias: &str, bits: 
         .create_key()
         .key_spec(spec)
         .key_usage(KeyUsageType::SignVerify)
-        .description(format!("jwtstack signing key {kid} of stack {stack} (RS256; {alias})"))
+        .description(described)
         .tags(tag)
+        .customize()
+        .config_override(aws_sdk_kms::config::Builder::default().retry_config(no_retry()))
         .send()
         .await
         .map_err(|e| classify(context.clone(), e))?;
-    let key_id = created
+    created
         .key_metadata()
         .map(key_id)
-        .ok_or_else(|| AwsError::new(context.clone(), ErrorKind::Other, "CreateKey answered without the key's id"))?;
-    let aliased = c.kms.create_alias().alias_name(alias).target_key_id(&key_id).send().await;
-    if let Err(e) = aliased {
-        let err = classify(format!("creating KMS alias {alias}"), e);
-        if err.kind != ErrorKind::Conflict {
-            return Err(err);
-        }
-        // Another run named its own key first: use that one, and let this one go.
-        let winner = alias_target(c, alias).await?.ok_or(err)?;
-        schedule_deletion(c, &key_id).await?;
-        let (jwk, _) = public_key(c, &winner, kid).await?;
-        return Ok((winner, jwk));
+        .ok_or_else(|| AwsError::new(context, ErrorKind::Other, "CreateKey answered without the key's id"))
+}
+
+/// Keys scanned at once while looking for an unnamed key.
+const SCAN_CONCURRENCY: usize = 8;
+
+/// A key made for an alias and never named: enabled, customer managed, `SIGN_VERIFY`, described for this
+/// alias, tagged for this stack (nothing is trusted without the tag) and named by no alias at all. KMS has no
+/// filter for these, so every key of the account is described; this runs only when a key is to be created.
+async fn unnamed_key(c: &Clients, stack: &str, described: &str) -> Result<Option<String>, AwsError> {
+    use futures_util::{StreamExt, TryStreamExt};
+    let mut ids = Vec::new();
+    let mut pages = c.kms.list_keys().limit(1000).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("listing KMS keys", e))?;
+        ids.extend(page.keys().iter().filter_map(|k| k.key_id().map(str::to_string)));
     }
-    let (jwk, _) = public_key(c, &key_id, kid).await?;
-    Ok((key_id, jwk))
+    let candidates: Vec<String> = futures_util::stream::iter(ids)
+        .map(|id| async move {
+            let out = c.kms.describe_key().key_id(&id).send().await;
+            match out {
+                Ok(out) => Ok(out.key_metadata().filter(|m| made_for(m, described)).map(key_id)),
+                // A key of another principal's that this role may not describe is not ours.
+                Err(e) => {
+                    let err = classify(format!("describing KMS key {id}"), e);
+                    if err.is_not_found() || err.kind == ErrorKind::AccessDenied {
+                        Ok(None)
+                    } else {
+                        Err(err)
+                    }
+                }
+            }
+        })
+        .buffer_unordered(SCAN_CONCURRENCY)
+        .try_filter_map(|found| async move { Ok(found) })
+        .try_collect()
+        .await?;
+    for id in candidates {
+        let tags = c
+            .kms
+            .list_resource_tags()
+            .key_id(&id)
+            .send()
+            .await
+            .map_err(|e| classify(format!("reading the tags of KMS key {id}"), e))?;
+        let tagged = tags.tags().iter().any(|t| t.tag_key() == TAG_KEY && t.tag_value() == stack);
+        let aliases = c
+            .kms
+            .list_aliases()
+            .key_id(&id)
+            .send()
+            .await
+            .map_err(|e| classify(format!("listing the aliases of KMS key {id}"), e))?;
+        if tagged && aliases.aliases().is_empty() {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+/// A key `CreateKey` made with this description: enabled, customer managed, for signing.
+fn made_for(m: &aws_sdk_kms::types::KeyMetadata, described: &str) -> bool {
+    m.description() == Some(described)
+        && m.key_state() == Some(&KeyState::Enabled)
+        && m.key_manager() == Some(&KeyManagerType::Customer)
+        && m.key_usage() == Some(&KeyUsageType::SignVerify)
 }
 
 /// The key an alias names, if the alias exists.

@@ -49,6 +49,8 @@ pub struct Connection {
     /// API Gateway calls per second (0: unpaced) and burst; calls in flight.
     pub max_rps: f64,
     pub max_concurrency: usize,
+    /// Between two changes of a custom domain name (API Gateway's per-account quota; `None`: 30 s).
+    pub domain_call_interval: Option<Duration>,
     /// Told, once per attempt, which call has had no answer for a while (`None`: nobody is told).
     pub slow_call: Option<fn(&str)>,
 }
@@ -108,6 +110,8 @@ pub struct Clients {
     pub on_emulator: bool,
     pub region: String,
     pub stats: CallStats,
+    /// The custom domain name changes of this run, spaced by API Gateway's per-account quota.
+    pub domain_calls: std::sync::Arc<pace::Interval>,
 }
 
 impl Clients {
@@ -193,6 +197,7 @@ impl Clients {
             s3control: aws_sdk_s3control::Client::from_conf(s3control_conf.build()),
             region,
             stats,
+            domain_calls: std::sync::Arc::new(pace::Interval::new(conn.domain_call_interval.unwrap_or(pace::DOMAIN_CALL_INTERVAL))),
         })
     }
 }

@@ -88,6 +88,8 @@ modelled! {
     aws_sdk_kms::operation::describe_key::DescribeKeyError { is_not_found_exception => NotFound }
     aws_sdk_kms::operation::get_public_key::GetPublicKeyError { is_not_found_exception => NotFound }
     aws_sdk_kms::operation::list_aliases::ListAliasesError { is_not_found_exception => NotFound }
+    aws_sdk_kms::operation::list_keys::ListKeysError {  }
+    aws_sdk_kms::operation::list_resource_tags::ListResourceTagsError { is_not_found_exception => NotFound }
     aws_sdk_kms::operation::schedule_key_deletion::ScheduleKeyDeletionError { is_not_found_exception => NotFound }
     // lambda
     aws_sdk_lambda::operation::add_permission::AddPermissionError { is_resource_conflict_exception => Conflict, is_resource_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }

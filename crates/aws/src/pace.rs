@@ -115,6 +115,46 @@ impl HttpConnector for PacedConnector {
     }
 }
 
+/// CreateDomainName, UpdateDomainName and DeleteDomainName: one request every 30 seconds per account, a quota
+/// that cannot be raised ("Amazon API Gateway quotas"; AWS Knowledge Center, "api-gateway-delete-domain-name":
+/// TooManyRequestsException past it).
+pub const DOMAIN_CALL_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Calls spaced `interval` apart: the first goes at once, each next one an interval after the one before.
+#[derive(Debug)]
+pub struct Interval {
+    interval: Duration,
+    next: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Interval {
+    pub fn new(interval: Duration) -> Interval {
+        Interval {
+            interval,
+            next: std::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Takes the next slot; returns how long to wait for it.
+    pub fn reserve(&self) -> Duration {
+        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let at = next.map_or(now, |t| t.max(now));
+        *next = Some(at + self.interval);
+        at - now
+    }
+
+    /// Someone else in the account made such a call just now (AWS answered TooManyRequests): the next slot
+    /// is an interval from now.
+    pub fn pushed_back(&self) {
+        *self.next.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + self.interval);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +182,19 @@ mod tests {
             p.take().await;
         }
         assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_interval_spaces_calls_and_is_pushed_back_by_a_refusal() {
+        let i = Interval::new(Duration::from_secs(30));
+        assert_eq!(i.reserve(), Duration::ZERO);
+        assert_eq!(i.reserve(), Duration::from_secs(30));
+        tokio::time::sleep(Duration::from_secs(45)).await;
+        // The second slot was at 30 s, the third is at 60 s: 15 s from now.
+        assert_eq!(i.reserve(), Duration::from_secs(15));
+        tokio::time::sleep(Duration::from_secs(100)).await;
+        assert_eq!(i.reserve(), Duration::ZERO);
+        i.pushed_back();
+        assert_eq!(i.reserve(), Duration::from_secs(30));
     }
 }

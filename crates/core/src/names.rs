@@ -150,9 +150,31 @@ pub fn api_domain_record(stack: &str) -> String {
     format!("/jwtstack/{stack}/domain")
 }
 
-/// The CloudWatch Logs group of the stack's access log.
+/// The CloudWatch Logs group of a new stack's access log. Under `/aws/vendedlogs/`: API Gateway's log delivery
+/// adds every other group to the account's CloudWatch Logs resource policy, which is capped at 5,120 characters
+/// and never shrinks, and near the cap only groups under `/aws/vendedlogs/` keep working (Step Functions
+/// Developer Guide, "Avoiding CloudWatch Logs resource policy size restrictions"; serverless/serverless#10469).
 pub fn access_log_group(stack: &str) -> String {
+    format!("/aws/vendedlogs/jwtstack/{stack}/access")
+}
+
+/// The group stacks were given before `access_log_group`: one they recorded creating stays theirs.
+pub fn legacy_access_log_group(stack: &str) -> String {
     format!("/jwtstack/{stack}/access")
+}
+
+/// A group jwtstack gives the stack's access log, now or before.
+pub fn is_access_log_group(stack: &str, name: &str) -> bool {
+    name == access_log_group(stack) || name == legacy_access_log_group(stack)
+}
+
+/// The group a stack's access log record names, when it is one jwtstack gives (a record naming any other
+/// group is not the stack's to act on).
+pub fn recorded_access_log_group(stack: &str, record: Option<&str>) -> String {
+    match record {
+        Some(r) if r == legacy_access_log_group(stack) => r.to_string(),
+        _ => access_log_group(stack),
+    }
 }
 
 /// The access log's format: one JSON object per request, with API Gateway's `$context` variables. The field

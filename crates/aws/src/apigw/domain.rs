@@ -1,13 +1,62 @@
 //! The API's custom domain names: found by the stack's tag (and the declared name, whoever owns it), created
-//! regional with TLS 1.2, their certificate changed, their API mappings made and removed, deleted.
+//! regional with TLS 1.2 and their IP address type, changed (every change paced to API Gateway's quota), their API mappings made and removed, deleted.
 
-use aws_sdk_apigatewayv2::types::{DomainName, DomainNameConfiguration, EndpointType, SecurityPolicy};
+use std::future::Future;
+
+use aws_sdk_apigatewayv2::types::{DomainName, DomainNameConfiguration, EndpointType, IpAddressType as AwsIpAddressType, SecurityPolicy};
+use jwtstack_core::config::IpAddressType;
 use jwtstack_core::names::{STAGE_NAME, TAG_KEY};
 use jwtstack_core::plan::{AliasTarget, ApiDomainInfo, ApiMappingInfo};
 
 use super::{PAGE, all_pages, tags};
+use crate::event::{Event, Report};
 use crate::retry::no_retry;
-use crate::{AwsError, Clients, classify, ignore_missing};
+use crate::{AwsError, Clients, ErrorKind, classify, ignore_missing};
+
+/// Tries of one custom domain change that API Gateway refuses for its quota (each an interval after the last).
+const DOMAIN_CALL_TRIES: u32 = 5;
+
+/// A custom domain change (CreateDomainName, UpdateDomainName, DeleteDomainName), spaced from this run's
+/// others by API Gateway's quota, one per 30 s per account, and tried again an interval later when AWS
+/// refuses it for the quota (another run or tool of the account made one). The SDK does not retry these:
+/// its backoff gives up within seconds. A wait is said.
+async fn paced<T, F, Fut>(c: &Clients, report: Report<'_>, mut call: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let mut tries = 1;
+    loop {
+        let wait = c.domain_calls.reserve();
+        if !wait.is_zero() {
+            let what = format!(
+                "API Gateway's custom domain quota (one change per {} s per account)",
+                c.domain_calls.interval().as_secs()
+            );
+            report(Event::Waiting {
+                what: what.clone(),
+                waited: std::time::Duration::ZERO,
+            });
+            tokio::time::sleep(wait).await;
+            report(Event::Waited { what, took: wait });
+        }
+        match call().await {
+            Err(e) if e.kind == ErrorKind::Throttled && tries < DOMAIN_CALL_TRIES => {
+                c.domain_calls.pushed_back();
+                tries += 1;
+            }
+            Err(mut e) if e.kind == ErrorKind::Throttled => {
+                // Not to be retried again by a caller: the quota is the account's, and someone else uses it.
+                e.kind = ErrorKind::Other;
+                e.hint = Some(format!(
+                    "API Gateway refused this {tries} times for its quota on custom domain changes (one per 30 s per account): another run or tool of the account is changing custom domains; run the command again when it is done"
+                ));
+                return Err(e);
+            }
+            other => return other,
+        }
+    }
+}
 
 fn domain_info(d: &DomainName, stack: &str, mappings: Vec<ApiMappingInfo>) -> ApiDomainInfo {
     let conf = d.domain_name_configurations().first();
@@ -16,6 +65,7 @@ fn domain_info(d: &DomainName, stack: &str, mappings: Vec<ApiMappingInfo>) -> Ap
         certificate_arn: conf.and_then(|c| c.certificate_arn()).map(str::to_string),
         endpoint_type: conf.and_then(|c| c.endpoint_type()).map(|t| t.as_str().to_string()),
         security_policy: conf.and_then(|c| c.security_policy()).map(|p| p.as_str().to_string()),
+        ip_address_type: IpAddressType::from_aws(conf.and_then(|c| c.ip_address_type()).map(|t| t.as_str())),
         target: conf.and_then(|c| c.api_gateway_domain_name()).unwrap_or_default().to_string(),
         target_zone: conf.and_then(|c| c.hosted_zone_id()).unwrap_or_default().to_string(),
         owned: d.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack),
@@ -75,18 +125,27 @@ pub async fn stack_domains(c: &Clients, stack: &str, declared: Option<&str>) -> 
 }
 
 /// A regional custom domain name with TLS 1.2, tagged; returns its endpoint and that endpoint's zone.
-pub async fn create_domain(c: &Clients, name: &str, certificate_arn: &str, stack: &str) -> Result<AliasTarget, AwsError> {
-    let out = c
-        .apigw
-        .create_domain_name()
-        .domain_name(name)
-        .domain_name_configurations(domain_configuration(certificate_arn))
-        .set_tags(Some(tags(stack)))
-        .customize()
-        .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
-        .send()
-        .await
-        .map_err(|e| classify(format!("creating custom domain name {name}"), e))?;
+pub async fn create_domain(
+    c: &Clients,
+    report: Report<'_>,
+    name: &str,
+    certificate_arn: &str,
+    ip: IpAddressType,
+    stack: &str,
+) -> Result<AliasTarget, AwsError> {
+    let out = paced(c, report, || async {
+        c.apigw
+            .create_domain_name()
+            .domain_name(name)
+            .domain_name_configurations(domain_configuration(certificate_arn, ip))
+            .set_tags(Some(tags(stack)))
+            .customize()
+            .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
+            .send()
+            .await
+            .map_err(|e| classify(format!("creating custom domain name {name}"), e))
+    })
+    .await?;
     let conf = out.domain_name_configurations().first();
     Ok(AliasTarget {
         dns_name: conf.and_then(|c| c.api_gateway_domain_name()).unwrap_or_default().to_string(),
@@ -94,30 +153,51 @@ pub async fn create_domain(c: &Clients, name: &str, certificate_arn: &str, stack
     })
 }
 
-fn domain_configuration(certificate_arn: &str) -> DomainNameConfiguration {
+/// The whole configuration: UpdateDomainName replaces it, so every field jwtstack decides is sent (an absent
+/// IpAddressType would put the domain back to ipv4).
+fn domain_configuration(certificate_arn: &str, ip: IpAddressType) -> DomainNameConfiguration {
     DomainNameConfiguration::builder()
         .certificate_arn(certificate_arn)
         .endpoint_type(EndpointType::Regional)
         .security_policy(SecurityPolicy::Tls12)
+        .ip_address_type(match ip {
+            IpAddressType::Ipv4 => AwsIpAddressType::Ipv4,
+            IpAddressType::Dualstack => AwsIpAddressType::Dualstack,
+        })
         .build()
 }
 
-pub async fn update_domain(c: &Clients, name: &str, certificate_arn: &str) -> Result<(), AwsError> {
-    c.apigw
-        .update_domain_name()
-        .domain_name(name)
-        .domain_name_configurations(domain_configuration(certificate_arn))
-        .send()
-        .await
-        .map_err(|e| classify(format!("updating custom domain name {name}"), e))?;
+pub async fn update_domain(c: &Clients, report: Report<'_>, name: &str, certificate_arn: &str, ip: IpAddressType) -> Result<(), AwsError> {
+    paced(c, report, || async {
+        c.apigw
+            .update_domain_name()
+            .domain_name(name)
+            .domain_name_configurations(domain_configuration(certificate_arn, ip))
+            .customize()
+            .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
+            .send()
+            .await
+            .map_err(|e| classify(format!("updating custom domain name {name}"), e))
+    })
+    .await?;
     Ok(())
 }
 
-pub async fn delete_domain(c: &Clients, name: &str) -> Result<(), AwsError> {
-    ignore_missing(
-        c.apigw.delete_domain_name().domain_name(name).send().await.map(|_| ()),
-        format!("deleting custom domain name {name}"),
-    )
+pub async fn delete_domain(c: &Clients, report: Report<'_>, name: &str) -> Result<(), AwsError> {
+    paced(c, report, || async {
+        ignore_missing(
+            c.apigw
+                .delete_domain_name()
+                .domain_name(name)
+                .customize()
+                .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
+                .send()
+                .await
+                .map(|_| ()),
+            format!("deleting custom domain name {name}"),
+        )
+    })
+    .await
 }
 
 /// Maps the domain's root to the API's `$default` stage.

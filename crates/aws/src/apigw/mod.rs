@@ -238,7 +238,7 @@ pub async fn create_api(c: &Clients, name: &str, stack: &str) -> Result<ApiInfo,
 /// `ImportApi`: a new HTTP API from the whole definition (`FailOnWarnings`: a definition AWS would only partly
 /// apply is refused, and nothing is created). Not retried by the SDK: a lost answer may hide the new API, which
 /// the caller looks for by its tag before trying again.
-pub async fn import_api(c: &Clients, name: &str, definition: &str) -> Result<ApiInfo, AwsError> {
+pub async fn import_api(c: &Clients, name: &str, definition: &str, issuer: &str) -> Result<ApiInfo, AwsError> {
     let out = c
         .apigw
         .import_api()
@@ -248,7 +248,7 @@ pub async fn import_api(c: &Clients, name: &str, definition: &str) -> Result<Api
         .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
         .send()
         .await
-        .map_err(|e| import_error(classify(format!("importing HTTP API {name}"), e)))?;
+        .map_err(|e| import_error(classify(format!("importing HTTP API {name}"), e), issuer))?;
     Ok(ApiInfo {
         id: out.api_id().unwrap_or_default().into(),
         name: out.name().unwrap_or(name).into(),
@@ -260,7 +260,7 @@ pub async fn import_api(c: &Clients, name: &str, definition: &str) -> Result<Api
 
 /// `ReimportApi`: the API's authorizer, integrations and routes become the definition's, all or nothing; its
 /// stages stay. Sending the same definition twice has the same result, so the SDK may retry it.
-pub async fn reimport_api(c: &Clients, id: &str, definition: &str) -> Result<ApiInfo, AwsError> {
+pub async fn reimport_api(c: &Clients, id: &str, definition: &str, issuer: &str) -> Result<ApiInfo, AwsError> {
     let out = c
         .apigw
         .reimport_api()
@@ -269,7 +269,7 @@ pub async fn reimport_api(c: &Clients, id: &str, definition: &str) -> Result<Api
         .fail_on_warnings(true)
         .send()
         .await
-        .map_err(|e| import_error(classify(format!("reimporting HTTP API {id}"), e)))?;
+        .map_err(|e| import_error(classify(format!("reimporting HTTP API {id}"), e), issuer))?;
     Ok(ApiInfo {
         id: id.into(),
         name: out.name().unwrap_or_default().into(),
@@ -279,14 +279,22 @@ pub async fn reimport_api(c: &Clients, id: &str, definition: &str) -> Result<Api
     })
 }
 
-/// A refused definition is jwtstack's to fix, not the user's: say where to look.
-fn import_error(mut e: AwsError) -> AwsError {
-    if e.hint.is_none() && e.message.contains("Warnings found during import") {
-        e.hint = Some(
-            "API Gateway refused the definition jwtstack generated (FailOnWarnings); `jwtstack export-openapi` prints it. Please report this with that output"
-                .into(),
-        );
+/// Why API Gateway refused an import, and what to do. It reads the JWT authorizer's issuer while importing and
+/// warns when it cannot ("Unable to create Authorizer ...: Caught exception when connecting to ...": loige.co,
+/// "debugging API Gateway HTTP OIDC JWT authorizer"): that is the issuer's to fix. Any other warning is about
+/// the definition jwtstack generated: jwtstack's to fix.
+fn import_error(mut e: AwsError, issuer: &str) -> AwsError {
+    if e.hint.is_some() || !e.message.contains("Warnings found during import") {
+        return e;
     }
+    e.hint = Some(if e.message.contains("Unable to create Authorizer") {
+        format!(
+            "API Gateway could not read the issuer {}/.well-known/openid-configuration while importing, so it refused the authorizer (and the whole import, nothing changed). Make it reachable over https from the internet (`jwtstack check` reads it as API Gateway does), then deploy again",
+            issuer.trim_end_matches('/')
+        )
+    } else {
+        "API Gateway refused the definition jwtstack generated (FailOnWarnings); `jwtstack export-openapi` prints it. Please report this with that output".into()
+    });
     e
 }
 

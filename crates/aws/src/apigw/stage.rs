@@ -60,8 +60,26 @@ pub async fn create_stage(
         .config_override(aws_sdk_apigatewayv2::config::Builder::default().retry_config(no_retry()))
         .send()
         .await
-        .map_err(|e| classify(format!("creating stage {STAGE_NAME} of API {api_id}"), e))?;
+        .map_err(|e| log_delivery_hint(classify(format!("creating stage {STAGE_NAME} of API {api_id}"), e), access_log))?;
     Ok(())
+}
+
+/// API Gateway's refusal when the account's log delivery policy (CloudWatch Logs resource policy
+/// `AWSLogDeliveryWrite20150319`, at most 5,120 characters, one entry per log group outside `/aws/vendedlogs/`,
+/// never removed) has no room for the group (anomalyco/sst#125, serverless/serverless#10469).
+fn log_delivery_hint(mut e: AwsError, group: Option<&str>) -> AwsError {
+    let full = e.message.contains("Insufficient permissions to enable logging") || e.message.contains("Policy document length");
+    if let (true, Some(group)) = (full, group) {
+        let name = jwtstack_core::plan::group_of_arn(group);
+        e.hint = Some(if name.starts_with("/aws/vendedlogs/") {
+            "the account's CloudWatch Logs policy for log delivery (AWSLogDeliveryWrite20150319) refuses even /aws/vendedlogs/ groups: read it with `aws logs describe-resource-policies` and remove the entries of log groups that are gone".to_string()
+        } else {
+            format!(
+                "the account's CloudWatch Logs policy for log delivery (AWSLogDeliveryWrite20150319) is full (5,120 characters, an entry per log group, never removed): {name} was made before jwtstack put groups under /aws/vendedlogs/, which stay allowed. Remove the entries of log groups that are gone (`aws logs describe-resource-policies`, then `aws logs put-resource-policy`), or move the stack's log: remove `access_log`, deploy, add it back, deploy"
+            )
+        });
+    }
+    e
 }
 
 pub async fn enable_auto_deploy(c: &Clients, api_id: &str) -> Result<(), AwsError> {
@@ -119,7 +137,7 @@ pub(super) fn route_settings(s: &StageSettings) -> Option<RouteSettings> {
     Some(
         RouteSettings::builder()
             .throttling_rate_limit(t.rate as f64)
-            .throttling_burst_limit(t.burst as i32)
+            .throttling_burst_limit(t.burst)
             .detailed_metrics_enabled(s.detailed_metrics)
             .build(),
     )
@@ -135,7 +153,7 @@ pub async fn configure_stage(c: &Clients, api_id: &str, access_log: Option<&str>
         .set_default_route_settings(route_settings(settings))
         .send()
         .await
-        .map_err(|e| classify(format!("updating stage {STAGE_NAME} of API {api_id}"), e))?;
+        .map_err(|e| log_delivery_hint(classify(format!("updating stage {STAGE_NAME} of API {api_id}"), e), access_log))?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use crate::{AwsError, Clients, apigw};
 
 pub(super) async fn run(c: &Clients, stack: &Stack, step: &ApiStep, made: &Made) -> Result<Effect, AwsError> {
     let name = &stack.name;
+    let issuer = stack.issuer_url(&c.region);
     match step {
         ApiStep::Create { name: api_name } => {
             let api = create_once(api_name, || apigw::create_api(c, api_name, name), || apigw::find_owned_api(c, name)).await?;
@@ -31,7 +32,7 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &ApiStep, made: &Made)
         } => {
             let api = create_once(
                 api_name,
-                || apigw::import_api(c, api_name, definition),
+                || apigw::import_api(c, api_name, definition, &issuer),
                 || apigw::find_owned_api(c, name),
             )
             .await?;
@@ -40,7 +41,7 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &ApiStep, made: &Made)
         ApiStep::Import {
             id: Some(id), definition, ..
         } => {
-            let api = when_busy(|| apigw::reimport_api(c, id, definition)).await?;
+            let api = when_busy(|| apigw::reimport_api(c, id, definition, &issuer)).await?;
             return imported(c, stack, api).await;
         }
         ApiStep::Delete { id, .. } => when_busy(|| apigw::delete_api(c, id)).await?,

@@ -1,4 +1,4 @@
-//! The alias record steps, for both owners: the A and AAAA records of a domain to the distribution or to the
+//! The alias record steps, for both owners: the A (and AAAA) records of a domain to the distribution or to the
 //! API domain's regional endpoint (made earlier in the run, when new).
 
 use jwtstack_core::plan::{DnsOwner, DnsStep, Ref};
@@ -13,6 +13,8 @@ pub(super) async fn run(c: &Clients, step: &DnsStep, made: &Made) -> Result<Effe
             zone,
             domain,
             target,
+            write,
+            drop,
         } => {
             let target = match (target, owner) {
                 (Ref::Known(t), _) => t.clone(),
@@ -27,9 +29,15 @@ pub(super) async fn run(c: &Clients, step: &DnsStep, made: &Made) -> Result<Effe
                     .cloned()
                     .ok_or_else(|| missing("the API domain's endpoint"))?,
             };
-            route53::put_alias_records(c, zone, domain, &target).await?
+            route53::put_alias_records(c, zone, domain, &target, write, drop).await?
         }
-        DnsStep::DeleteAliasRecords { zone, domain, target, .. } => route53::delete_alias_records(c, zone, domain, target).await?,
+        DnsStep::DeleteAliasRecords {
+            zone,
+            domain,
+            target,
+            types,
+            ..
+        } => route53::delete_alias_records(c, zone, domain, target, types).await?,
     }
     Ok(Effect::None)
 }

@@ -6,21 +6,23 @@ use jwtstack_core::names::STAGE_NAME;
 use jwtstack_core::plan::DomainStep;
 
 use super::{Effect, Made};
+use crate::event::Report;
 use crate::retry::{create_once, when_busy};
 use crate::{AwsError, Clients, apigw, ssm};
 
-pub(super) async fn run(c: &Clients, stack: &Stack, step: &DomainStep, made: &Made) -> Result<Effect, AwsError> {
+pub(super) async fn run(c: &Clients, stack: &Stack, step: &DomainStep, made: &Made, report: Report<'_>) -> Result<Effect, AwsError> {
     let name = &stack.name;
     match step {
         DomainStep::Create {
             name: domain,
             certificate_arn,
+            ip_address_type,
             record,
         } => {
             ssm::put_stack_record(c, name, record, domain).await?;
             let target = create_once(
                 domain,
-                || apigw::create_domain(c, domain, certificate_arn, name),
+                || apigw::create_domain(c, report, domain, certificate_arn, *ip_address_type, name),
                 || async {
                     let found = apigw::stack_domains(c, name, Some(domain)).await?;
                     Ok(found.into_iter().find(|d| d.owned && &d.name == domain).map(|d| d.alias_target()))
@@ -35,8 +37,9 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &DomainStep, made: &Ma
         DomainStep::Update {
             name: domain,
             certificate_arn,
+            ip_address_type,
             ..
-        } => when_busy(|| apigw::update_domain(c, domain, certificate_arn)).await?,
+        } => when_busy(|| apigw::update_domain(c, report, domain, certificate_arn, *ip_address_type)).await?,
         DomainStep::CreateMapping { api, domain } => {
             let api = made.api(api)?;
             create_once(
@@ -55,7 +58,7 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &DomainStep, made: &Ma
         }
         DomainStep::DeleteMapping { domain, id } => when_busy(|| apigw::delete_mapping(c, domain, id)).await?,
         DomainStep::Delete { name: domain, record } => {
-            when_busy(|| apigw::delete_domain(c, domain)).await?;
+            when_busy(|| apigw::delete_domain(c, report, domain)).await?;
             if let Some(record) = record {
                 ssm::delete_key(c, record).await?
             }

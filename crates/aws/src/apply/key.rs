@@ -25,19 +25,27 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &KeyStep) -> Result<Ef
             .await
             .map_err(|e| failed(e.to_string()))?
             .map_err(|e| failed(e.to_string()))?;
+            let stored = || async {
+                match ssm::get_key(c, parameter, kid).await {
+                    Ok(k) => Ok(Some(k)),
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(e),
+                }
+            };
             // If a lost answer hides that the put happened, the stored key is the one to publish.
-            let key = create_once(
+            let key = match create_once(
                 parameter,
                 || async { ssm::put_new_key(c, parameter, &key, name).await.map(|()| key.clone()) },
-                || async {
-                    match ssm::get_key(c, parameter, kid).await {
-                        Ok(k) => Ok(Some(k)),
-                        Err(e) if e.is_not_found() => Ok(None),
-                        Err(e) => Err(e),
-                    }
-                },
+                stored,
             )
-            .await?;
+            .await
+            {
+                // The parameter exists though the inventory did not see it: the request of a run that was killed
+                // reached AWS after this run read the stack. It is the stack's key (under the stack's path), and
+                // a key is never overwritten: that one is published.
+                Err(e) if e.kind == ErrorKind::Conflict => stored().await?.ok_or(e)?,
+                other => other?,
+            };
             let jwk = key.public_jwk();
             drop(key);
             ssm::put_public_record(c, name, record, &jwk).await?;

@@ -149,10 +149,12 @@ pub struct Deployed {
     pub distribution: Option<(DistributionId, String)>,
     /// The endpoint the API's custom domain points at.
     pub api_domain_target: Option<String>,
+    /// The access log's group (the one the stack has, else where a new one goes).
+    pub access_log_group: String,
 }
 
 impl Deployed {
-    pub fn of(inv: &Inventory) -> Deployed {
+    pub fn of(inv: &Inventory, stack: &str) -> Deployed {
         Deployed {
             api_id: inv.api.as_ref().map(|a| a.id.clone()),
             api_endpoint: inv.api.as_ref().map(|a| a.endpoint.clone()),
@@ -160,6 +162,7 @@ impl Deployed {
             distribution: inv.distribution.found.as_ref().map(|d| (d.id.clone(), d.domain_name.clone())),
             // The stack's domain (one it tagged).
             api_domain_target: inv.domain.found.iter().find(|d| d.owned).map(|d| d.target.clone()),
+            access_log_group: inv.log_group.group_name(stack),
         }
     }
 
@@ -352,7 +355,7 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, made: &Made, report: 
         Step::Route(s) => route::run(c, stack, s, made).await,
         Step::Stage(s) => stage::run(c, stack, s, made).await,
         Step::LogGroup(s) => log_group::run(c, stack, s).await,
-        Step::Domain(s) => domain::run(c, stack, s, made).await,
+        Step::Domain(s) => domain::run(c, stack, s, made, report).await,
         Step::Permission(s) => permission::run(c, stack, s, made).await,
     }
 }

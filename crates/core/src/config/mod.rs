@@ -21,7 +21,7 @@ pub use route::{Method, RouteKey};
 pub use yaml::Pos;
 pub use yaml::scalar as yaml_scalar;
 
-pub use raw::KeyStore;
+pub use raw::{IpAddressType, KeyStore};
 use raw::{RawDuration, RawStack};
 
 /// API Gateway quotas that bound a stack (HTTP API quotas page).
@@ -75,11 +75,12 @@ pub struct AccessLog {
     pub retention_days: u32,
 }
 
-/// Requests per second and burst, for every route of the stage.
+/// Requests per second and burst, for every route of the stage: both from 1 to `i32::MAX`, the burst being
+/// the API model's 32-bit `ThrottlingBurstLimit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Throttling {
     pub rate: u32,
-    pub burst: u32,
+    pub burst: i32,
 }
 
 /// A regional custom domain name for the API.
@@ -88,6 +89,8 @@ pub struct ApiDomain {
     pub name: String,
     pub certificate_arn: String,
     pub hosted_zone_id: Option<String>,
+    /// Declared: the domain is made so. `None`: a new domain is ipv4, an existing one keeps its type.
+    pub ip_address_type: Option<IpAddressType>,
 }
 
 /// What a key declared in the stack file is for.
@@ -288,15 +291,12 @@ impl Stack {
         }
     }
 
-    /// Every scope some route grants, sorted and unique.
-    /// What is valid but likely a mistake: a public route that takes a protected route's requests.
+    /// What is valid but likely a mistake: a public route that takes a protected route's requests, throttling
+    /// above what the account allows by default.
     pub fn warnings(&self) -> Vec<String> {
-        validate::api::shadowing_warnings(&self.routes)
-    }
-
-    /// The log group of the access log (whether or not the stack has one).
-    pub fn access_log_group(&self) -> String {
-        crate::names::access_log_group(&self.name)
+        let mut out = validate::api::shadowing_warnings(&self.routes);
+        out.extend(self.throttling.and_then(validate::api::throttling_warning));
+        out
     }
 
     pub fn all_scopes(&self) -> Vec<String> {

@@ -115,10 +115,42 @@ pub struct RawDomain {
     /// An ACM certificate for `name` in the stack's region (a regional custom domain), ISSUED.
     #[schemars(regex(pattern = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/"))]
     pub certificate_arn: String,
-    /// The Route 53 hosted zone of `name`: jwtstack writes its alias records (A and AAAA). Without it, deploy
-    /// prints the record to add.
+    /// The Route 53 hosted zone of `name`: jwtstack writes its alias records (A, and AAAA when the domain is
+    /// dualstack). Without it, deploy prints the record to add.
     #[serde(default)]
     pub hosted_zone_id: Option<String>,
+    /// Who can call the domain: `ipv4` (API Gateway's default) or `dualstack` (IPv4 and IPv6). Without it, a
+    /// new domain is ipv4 and an existing one keeps the type it has.
+    #[serde(default)]
+    pub ip_address_type: Option<IpAddressType>,
+}
+
+/// The IP address types a custom domain name answers (apigatewayv2 `IpAddressType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum IpAddressType {
+    /// IPv4 only: an A record.
+    #[default]
+    Ipv4,
+    /// IPv4 and IPv6: A and AAAA records.
+    Dualstack,
+}
+
+impl IpAddressType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IpAddressType::Ipv4 => "ipv4",
+            IpAddressType::Dualstack => "dualstack",
+        }
+    }
+
+    /// API Gateway's answer (`None`: it names none, which is its default, ipv4).
+    pub fn from_aws(s: Option<&str>) -> IpAddressType {
+        match s {
+            Some(t) if t.eq_ignore_ascii_case("dualstack") => IpAddressType::Dualstack,
+            _ => IpAddressType::Ipv4,
+        }
+    }
 }
 
 /// Where a stack's private keys live.

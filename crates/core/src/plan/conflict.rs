@@ -60,6 +60,21 @@ pub enum Conflict {
         target: String,
     },
     #[error(
+        "{domain} is an alternate domain name of CloudFront distribution {other}, and CloudFront gives a name to one distribution only: remove it from that distribution (`aws cloudfront get-distribution-config --id {other}`, then update-distribution without it), or choose another issuer.cloudfront.domain"
+    )]
+    DomainOnAnotherDistribution { domain: String, other: String },
+    #[error(
+        "hosted zone {zone} has a CNAME record `{domain} CNAME {target}`, and Route 53 allows no alias record beside a CNAME of the same name{}. Delete the CNAME (Route 53 console, or `aws route53 change-resource-record-sets --hosted-zone-id {zone}` with action DELETE and the record as `aws route53 list-resource-record-sets --hosted-zone-id {zone}` shows it) and deploy again, or remove hosted_zone_id and keep the CNAME",
+        cname_note(*.ours, .what)
+    )]
+    CnameBesideAlias {
+        what: &'static str,
+        ours: bool,
+        domain: String,
+        zone: String,
+        target: String,
+    },
+    #[error(
         "the certificate {arn} cannot serve the API's domain {domain}: {why}. A regional custom domain needs an ACM certificate in the stack's region ({region}) whose status is ISSUED and that covers the domain; request or import one there (`aws acm request-certificate --region {region} --domain-name {domain} --validation-method DNS`), validate it, and name it in domain.certificate_arn"
     )]
     ApiCertificateNotUsable {
@@ -89,4 +104,15 @@ pub enum Conflict {
         "the JWKS would be {bytes} bytes with {keys} keys, over API Gateway's 150,000-byte limit; retire previous keys with `jwtstack rotate finish`"
     )]
     JwksTooLarge { bytes: usize, keys: usize },
+}
+
+/// What a CNAME in the way is, when it points where the alias will.
+fn cname_note(ours: bool, what: &str) -> String {
+    if ours {
+        format!(
+            ": it points at the stack's {what}, as the record added by hand does, and jwtstack now writes it as an alias; between the delete and the deploy the name does not resolve"
+        )
+    } else {
+        String::new()
+    }
 }

@@ -10,6 +10,9 @@ pub struct Desired<'a> {
     /// The stack the resources are named after and found by, whatever is wanted of it.
     pub stack: &'a Stack,
     goal: Goal,
+    /// The run's import is done: what AWS holds of the API is brought to the definition call by call, not by
+    /// another import (which would leave the same differences).
+    by_calls: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +29,7 @@ impl<'a> Desired<'a> {
         Desired {
             stack,
             goal: Goal::Declared { wait: true },
+            by_calls: false,
         }
     }
 
@@ -34,6 +38,7 @@ impl<'a> Desired<'a> {
         Desired {
             stack,
             goal: Goal::Declared { wait: false },
+            by_calls: false,
         }
     }
 
@@ -41,7 +46,17 @@ impl<'a> Desired<'a> {
         Desired {
             stack,
             goal: Goal::Nothing { keep_keys },
+            by_calls: false,
         }
+    }
+
+    /// The same, after an import of this run: the API's content is changed call by call.
+    pub fn after_import(self) -> Desired<'a> {
+        Desired { by_calls: true, ..self }
+    }
+
+    pub fn by_calls(&self) -> bool {
+        self.by_calls
     }
 
     fn declared_part<T>(&self, f: impl FnOnce(&'a Stack) -> T) -> Option<T> {

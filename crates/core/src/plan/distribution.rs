@@ -72,6 +72,9 @@ pub struct DistributionSlice {
     pub record: Option<DistributionId>,
     /// The stack's origin access control, by its name.
     pub origin_access_control: Option<OriginAccessControlInfo>,
+    /// Another distribution of the account that has the stack's custom domain among its alternate domain
+    /// names (read only while the stack's own does not have it).
+    pub alias_elsewhere: Option<DistributionId>,
 }
 
 /// One change to the distribution or its origin access control.
@@ -307,6 +310,14 @@ fn check_certificate(cf: &CloudFront, inv: &Inventory) -> Result<(), Conflict> {
 pub(super) fn plan_front(p: &mut Planner<'_>, h: &Hosted, cf: &CloudFront) -> Result<(), Conflict> {
     let (stack, inv) = (p.d.stack, p.inv);
     check_certificate(cf, inv)?;
+    // An alternate domain name belongs to one distribution: CloudFront would refuse ours (CNAMEAlreadyExists)
+    // after the origin access control was made.
+    if let (Some(domain), Some(other)) = (&cf.domain, &inv.distribution.alias_elsewhere) {
+        return Err(Conflict::DomainOnAnotherDistribution {
+            domain: domain.clone(),
+            other: other.to_string(),
+        });
+    }
     let oac = inv.distribution.origin_access_control.as_ref().map(|o| o.id.clone());
     if oac.is_none() {
         p.push(DistributionStep::CreateOriginAccessControl {
@@ -383,7 +394,8 @@ pub(super) fn plan_after_documents(p: &mut Planner<'_>, h: &Hosted, cf: &CloudFr
         .map(|d| dns::AliasTarget::distribution(&d.domain_name));
     if let Some(domain) = &cf.domain {
         match (&cf.hosted_zone_id, &target) {
-            (Some(zone), _) => dns::plan_alias_records(p, DnsOwner::Distribution, zone, domain, target.clone())?,
+            // The distribution serves IPv6 (IsIPV6Enabled, set by jwtstack): A and AAAA.
+            (Some(zone), _) => dns::plan_alias_records(p, DnsOwner::Distribution, zone, domain, target.clone(), true)?,
             (None, Some(t)) => p.note(format!(
                 "{domain} must point at the distribution: add a CNAME record `{domain} CNAME {}` (or an alias A/AAAA record) in its DNS zone, or set issuer.cloudfront.hosted_zone_id to have jwtstack write it",
                 t.dns_name

@@ -1,6 +1,6 @@
 //! What a custom domain needs, whoever serves it (the issuer's CloudFront distribution, the API's regional
-//! endpoint): an ACM certificate that can serve the name, and the A and AAAA alias records in its Route 53 zone,
-//! which jwtstack writes only where no one else's record stands.
+//! endpoint): an ACM certificate that can serve the name, and the alias records in its Route 53 zone (A, and
+//! AAAA where the endpoint serves IPv6), which jwtstack writes only where no one else's record stands.
 
 use super::desired::Planner;
 use super::render::{ChangeJson, set};
@@ -21,10 +21,42 @@ pub struct CertificateInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AliasRecordInfo {
-    /// `A` or `AAAA`.
+    /// `A`, `AAAA` or `CNAME`.
     pub record_type: String,
     /// The alias target's DNS name without the final dot; `None` for a record that is not an alias.
     pub alias_target: Option<String>,
+    /// A record that is not an alias: its values (a CNAME's name), without the final dot.
+    pub values: Vec<String>,
+}
+
+/// The alias record types jwtstack writes: A always, AAAA where the endpoint answers IPv6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RecordType {
+    A,
+    Aaaa,
+}
+
+impl RecordType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::A => "A",
+            RecordType::Aaaa => "AAAA",
+        }
+    }
+
+    /// A and, when the endpoint serves IPv6, AAAA.
+    pub fn for_endpoint(ipv6: bool) -> Vec<RecordType> {
+        if ipv6 {
+            vec![RecordType::A, RecordType::Aaaa]
+        } else {
+            vec![RecordType::A]
+        }
+    }
+}
+
+/// `A, AAAA`.
+fn names(types: &[RecordType]) -> String {
+    types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 /// A custom domain's certificate and records, as ACM and Route 53 have them.
@@ -32,7 +64,7 @@ pub struct AliasRecordInfo {
 pub struct DomainDns {
     /// The certificate the stack names (`None`: ACM has no such certificate, or none is named).
     pub certificate: Option<CertificateInfo>,
-    /// The A and AAAA records of the domain in the zone the stack names.
+    /// The A, AAAA and CNAME records of the domain in the zone the stack names.
     pub records: Vec<AliasRecordInfo>,
 }
 
@@ -75,18 +107,23 @@ impl DnsOwner {
 /// One change to a domain's records.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DnsStep {
-    /// The A and AAAA alias records of `domain` in `zone`; the target is made by this plan when it is new.
+    /// The alias records `write` of `domain` in `zone` (the target is made by this plan when it is new), and in
+    /// the same change batch the removal of the stack's records `drop` (an AAAA once the endpoint is IPv4 only).
     PutAliasRecords {
         owner: DnsOwner,
         zone: String,
         domain: String,
         target: Ref<AliasTarget>,
+        write: Vec<RecordType>,
+        drop: Vec<RecordType>,
     },
+    /// The stack's alias records of `domain` that exist (`types`).
     DeleteAliasRecords {
         owner: DnsOwner,
         zone: String,
         domain: String,
         target: AliasTarget,
+        types: Vec<RecordType>,
     },
 }
 
@@ -120,49 +157,72 @@ impl KindStep for DnsStep {
                 zone,
                 domain,
                 target,
-            } => ChangeJson::new(
-                Action::Create,
-                "route53_alias_records",
-                format!("{domain} A, AAAA"),
-                vec![
+                write,
+                drop,
+            } => {
+                let mut fields = vec![
                     set(
                         "target",
                         target.known().map_or("(new distribution).cloudfront.net", |t| t.dns_name.as_str()),
                     ),
                     set("hosted_zone", zone.as_str()),
-                ],
-            ),
+                ];
+                if !drop.is_empty() {
+                    fields.push(Diff::new("removed", names(drop), ""));
+                }
+                ChangeJson::new(
+                    Action::Create,
+                    "route53_alias_records",
+                    format!("{domain} {}", names(write)),
+                    fields,
+                )
+            }
             DnsStep::PutAliasRecords {
                 owner: DnsOwner::ApiDomain,
                 zone,
                 domain,
                 target,
-            } => ChangeJson::new(
-                Action::Create,
-                "route53_alias",
-                format!("{domain} A, AAAA in {zone}"),
-                vec![set(
+                write,
+                drop,
+            } => {
+                let mut fields = vec![set(
                     "target",
                     target.known().map_or("(the new domain's endpoint)", |t| t.dns_name.as_str()),
-                )],
-            ),
+                )];
+                if !drop.is_empty() {
+                    fields.push(Diff::new("removed", names(drop), ""));
+                }
+                ChangeJson::new(
+                    Action::Create,
+                    "route53_alias",
+                    format!("{domain} {} in {zone}", names(write)),
+                    fields,
+                )
+            }
             DnsStep::DeleteAliasRecords {
                 owner: DnsOwner::Distribution,
                 domain,
                 target,
+                types,
                 ..
             } => ChangeJson::new(
                 Action::Delete,
                 "route53_alias_records",
-                format!("{domain} A, AAAA"),
+                format!("{domain} {}", names(types)),
                 vec![Diff::new("target", target.dns_name.as_str(), "")],
             ),
             DnsStep::DeleteAliasRecords {
                 owner: DnsOwner::ApiDomain,
                 zone,
                 domain,
+                types,
                 ..
-            } => ChangeJson::new(Action::Delete, "route53_alias", format!("{domain} A, AAAA in {zone}"), vec![]),
+            } => ChangeJson::new(
+                Action::Delete,
+                "route53_alias",
+                format!("{domain} {} in {zone}", names(types)),
+                vec![],
+            ),
         }]
     }
 }
@@ -203,17 +263,30 @@ fn covers(name: &str, domain: &str) -> bool {
     }
 }
 
-/// The A and AAAA records of `domain` in `zone`, to `target` (`None`: made by this plan). A record that
-/// points anywhere else (anywhere, when the target is new) is not jwtstack's to overwrite.
+/// The alias records of `domain` in `zone` to `target` (`None`: made by this plan): A, and AAAA when the
+/// endpoint serves IPv6 (`ipv6`); an AAAA of the stack's is removed when it no longer does. A record that points
+/// anywhere else (anywhere, when the target is new) is not jwtstack's to overwrite, and a CNAME of the name
+/// forbids any alias beside it: both are refused before any change.
 pub(super) fn plan_alias_records(
     p: &mut Planner<'_>,
     owner: DnsOwner,
     zone: &str,
     domain: &str,
     target: Option<AliasTarget>,
+    ipv6: bool,
 ) -> Result<(), Conflict> {
     let records = &p.inv.dns(owner).records;
     for r in records {
+        if r.record_type == "CNAME" {
+            let points = r.values.first().cloned().unwrap_or_default();
+            return Err(Conflict::CnameBesideAlias {
+                what: owner.what(),
+                ours: target.as_ref().is_some_and(|t| points.eq_ignore_ascii_case(&t.dns_name)),
+                domain: domain.to_string(),
+                zone: zone.to_string(),
+                target: points,
+            });
+        }
         let points = r.alias_target.clone().unwrap_or_else(|| "(not an alias)".into());
         if !target.as_ref().is_some_and(|t| points.eq_ignore_ascii_case(&t.dns_name)) {
             return Err(Conflict::AliasRecordTaken {
@@ -225,13 +298,17 @@ pub(super) fn plan_alias_records(
             });
         }
     }
-    let complete = ["A", "AAAA"].iter().all(|t| records.iter().any(|r| r.record_type == *t));
-    if !complete {
+    let has = |t: RecordType| records.iter().any(|r| r.record_type == t.as_str());
+    let write = RecordType::for_endpoint(ipv6);
+    let drop: Vec<RecordType> = [RecordType::Aaaa].into_iter().filter(|t| !write.contains(t) && has(*t)).collect();
+    if !write.iter().all(|t| has(*t)) || !drop.is_empty() {
         p.push(DnsStep::PutAliasRecords {
             owner,
             zone: zone.to_string(),
             domain: domain.to_string(),
             target: Ref::from_option(target),
+            write,
+            drop,
         });
     }
     Ok(())
@@ -239,18 +316,22 @@ pub(super) fn plan_alias_records(
 
 /// The records of `domain` that point at `target`, when there are any.
 pub(super) fn remove_alias_records(p: &mut Planner<'_>, owner: DnsOwner, zone: &str, domain: &str, target: &AliasTarget) {
-    let ours = p
-        .inv
-        .dns(owner)
-        .records
-        .iter()
-        .any(|r| r.alias_target.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&target.dns_name)));
-    if ours {
+    let types: Vec<RecordType> =
+        [RecordType::A, RecordType::Aaaa]
+            .into_iter()
+            .filter(|t| {
+                p.inv.dns(owner).records.iter().any(|r| {
+                    r.record_type == t.as_str() && r.alias_target.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&target.dns_name))
+                })
+            })
+            .collect();
+    if !types.is_empty() {
         p.push(DnsStep::DeleteAliasRecords {
             owner,
             zone: zone.to_string(),
             domain: domain.to_string(),
             target: target.clone(),
+            types,
         });
     }
 }
@@ -259,7 +340,13 @@ pub(super) fn remove_alias_records(p: &mut Planner<'_>, owner: DnsOwner, zone: &
 impl DnsStep {
     pub(super) fn simulate(&self, inv: &mut Inventory) {
         let (owner, records) = match self {
-            DnsStep::PutAliasRecords { owner, domain, target, .. } => {
+            DnsStep::PutAliasRecords {
+                owner,
+                domain,
+                target,
+                write,
+                ..
+            } => {
                 let target = match target {
                     Ref::Known(t) => t.dns_name.clone(),
                     Ref::New => match owner {
@@ -273,11 +360,12 @@ impl DnsStep {
                         DnsOwner::ApiDomain => inv.domain.find(domain).expect("the domain exists").target.clone(),
                     },
                 };
-                let records = ["A", "AAAA"]
+                let records = write
                     .iter()
                     .map(|t| AliasRecordInfo {
-                        record_type: t.to_string(),
+                        record_type: t.as_str().to_string(),
                         alias_target: Some(target.clone()),
+                        values: vec![],
                     })
                     .collect();
                 (owner, records)

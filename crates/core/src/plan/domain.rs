@@ -6,7 +6,7 @@ use super::desired::Planner;
 use super::dns::{self, AliasTarget, DnsOwner};
 use super::render::{ChangeJson, set};
 use super::{Action, ApiId, Conflict, Diff, Inventory, KindStep, MappingId, Placement, Ref, Step};
-use crate::config::ApiDomain;
+use crate::config::{ApiDomain, IpAddressType};
 use crate::names::{STAGE_NAME, api_domain_record};
 
 /// What API Gateway's domain settings must be (regional endpoint, TLS 1.2).
@@ -19,6 +19,8 @@ pub struct ApiDomainInfo {
     pub certificate_arn: Option<String>,
     pub endpoint_type: Option<String>,
     pub security_policy: Option<String>,
+    /// Who can call it (API Gateway's default, when it names none: ipv4).
+    pub ip_address_type: IpAddressType,
     /// The regional endpoint the domain's DNS record points at (`d-abc123.execute-api.{region}.amazonaws.com`).
     pub target: String,
     /// That endpoint's hosted zone (the alias target's zone).
@@ -68,12 +70,15 @@ pub enum DomainStep {
     Create {
         name: String,
         certificate_arn: String,
+        ip_address_type: IpAddressType,
         record: String,
     },
+    /// Rewrites the domain's configuration whole (UpdateDomainName replaces it): every field is sent.
     Update {
         name: String,
         diffs: Vec<Diff>,
         certificate_arn: String,
+        ip_address_type: IpAddressType,
     },
     /// Maps the domain's root to the API's `$default` stage.
     CreateMapping {
@@ -114,13 +119,19 @@ impl KindStep for DomainStep {
     fn lines(&self) -> Vec<ChangeJson> {
         use Action::*;
         vec![match self {
-            DomainStep::Create { name, certificate_arn, .. } => ChangeJson::new(
+            DomainStep::Create {
+                name,
+                certificate_arn,
+                ip_address_type,
+                ..
+            } => ChangeJson::new(
                 Create,
                 "apigw_domain",
                 name.as_str(),
                 vec![
                     set("certificate_arn", certificate_arn.as_str()),
                     set("endpoint", "REGIONAL, TLS_1_2"),
+                    set("ip_address_type", ip_address_type.as_str()),
                 ],
             ),
             DomainStep::Update { name, diffs, .. } => ChangeJson::new(Update, "apigw_domain", name.as_str(), diffs.clone()),
@@ -167,6 +178,11 @@ pub(super) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
     let (stack, inv) = (p.d.stack, p.inv);
     check_certificate(d, inv)?;
     let existing = inv.domain.find(&d.name);
+    // Declared, or what the domain has: a dualstack set by hand is not reset by an undeclared type.
+    let ip_address_type = d
+        .ip_address_type
+        .or(existing.map(|x| x.ip_address_type))
+        .unwrap_or(IpAddressType::Ipv4);
     match existing {
         Some(x) if !x.owned => {
             return Err(Conflict::ApiDomainTaken {
@@ -177,6 +193,7 @@ pub(super) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
         None => p.push(DomainStep::Create {
             name: d.name.clone(),
             certificate_arn: d.certificate_arn.clone(),
+            ip_address_type,
             record: api_domain_record(&stack.name),
         }),
         Some(x) => {
@@ -195,11 +212,15 @@ pub(super) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
             field("certificate_arn", &x.certificate_arn, &d.certificate_arn);
             field("endpoint_type", &x.endpoint_type, ENDPOINT_TYPE);
             field("security_policy", &x.security_policy, SECURITY_POLICY);
+            if x.ip_address_type != ip_address_type {
+                diffs.push(Diff::new("ip_address_type", x.ip_address_type.as_str(), ip_address_type.as_str()));
+            }
             if !diffs.is_empty() {
                 p.push(DomainStep::Update {
                     name: d.name.clone(),
                     diffs,
                     certificate_arn: d.certificate_arn.clone(),
+                    ip_address_type,
                 });
             }
         }
@@ -226,7 +247,14 @@ pub(super) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
     }
     let target = existing.map(ApiDomainInfo::alias_target);
     match &d.hosted_zone_id {
-        Some(zone) => dns::plan_alias_records(p, DnsOwner::ApiDomain, zone, &d.name, target)?,
+        Some(zone) => dns::plan_alias_records(
+            p,
+            DnsOwner::ApiDomain,
+            zone,
+            &d.name,
+            target,
+            ip_address_type == IpAddressType::Dualstack,
+        )?,
         None => p.note(match &target {
             Some(t) => format!(
                 "add this DNS record for the API's domain (or set domain.hosted_zone_id): {} CNAME {}",
@@ -293,21 +321,34 @@ impl DomainStep {
         }
         let slice = &mut inv.domain;
         match self {
-            DomainStep::Create { name, certificate_arn, .. } => {
+            DomainStep::Create {
+                name,
+                certificate_arn,
+                ip_address_type,
+                ..
+            } => {
                 slice.record = Some(name.clone());
                 slice.found.push(ApiDomainInfo {
                     name: name.clone(),
                     certificate_arn: Some(certificate_arn.clone()),
                     endpoint_type: Some(ENDPOINT_TYPE.into()),
                     security_policy: Some(SECURITY_POLICY.into()),
+                    ip_address_type: *ip_address_type,
                     target: format!("d-{}.execute-api.us-east-1.amazonaws.com", sim.next_id()),
                     target_zone: "Z1UJRXOUMOOFQ8".into(),
                     owned: true,
                     mappings: vec![],
                 });
             }
-            DomainStep::Update { name, certificate_arn, .. } => {
-                find(&mut slice.found, name).certificate_arn = Some(certificate_arn.clone())
+            DomainStep::Update {
+                name,
+                certificate_arn,
+                ip_address_type,
+                ..
+            } => {
+                let d = find(&mut slice.found, name);
+                d.certificate_arn = Some(certificate_arn.clone());
+                d.ip_address_type = *ip_address_type;
             }
             DomainStep::CreateMapping { domain, .. } => {
                 let id = sim.next_id().into();

@@ -1,11 +1,12 @@
-//! The access log's CloudWatch Logs group, `/jwtstack/{name}/access`: recorded in `/jwtstack/{name}/access-log`
+//! The access log's CloudWatch Logs group, `/aws/vendedlogs/jwtstack/{name}/access` (a stack that made
+//! `/jwtstack/{name}/access` before keeps it): recorded in `/jwtstack/{name}/access-log`
 //! before it is created (so a killed run, or a stack that drops `access_log`, still finds it), tagged, kept
 //! `retention_days`; a group of that name without the stack's tag is refused.
 
 use super::desired::Planner;
 use super::render::{ChangeJson, set};
 use super::{Action, Conflict, Diff, KindStep, Placement, Step};
-use crate::names::access_log_record;
+use crate::names::{access_log_group, access_log_record};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LogGroupInfo {
@@ -23,6 +24,17 @@ pub struct LogGroupSlice {
     pub found: Option<LogGroupInfo>,
     /// What `/jwtstack/{name}/access-log` names: the group the stack recorded creating.
     pub record: Option<String>,
+}
+
+impl LogGroupSlice {
+    /// The stack's group: the one found (by the record: a stack that made its group under the old name keeps
+    /// it), else where a new one goes.
+    pub fn group_name(&self, stack: &str) -> String {
+        match &self.found {
+            Some(g) => group_of_arn(&g.arn).to_string(),
+            None => access_log_group(stack),
+        }
+    }
 }
 
 /// The log group name inside a log group ARN (`arn:aws:logs:r:a:log-group:NAME[:*]`).
@@ -108,7 +120,7 @@ pub(super) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
         return Ok(());
     };
     let (stack, inv) = (p.d.stack, p.inv);
-    let name = stack.access_log_group();
+    let name = inv.log_group.group_name(&stack.name);
     match &inv.log_group.found {
         None => p.push(LogGroupStep::Create {
             name,
@@ -149,7 +161,7 @@ pub(super) fn remove(p: &mut Planner<'_>) {
     let (stack, inv) = (p.d.stack, p.inv);
     if inv.log_group.found.as_ref().is_some_and(|g| g.owned) {
         p.push(LogGroupStep::Delete {
-            name: stack.access_log_group(),
+            name: inv.log_group.group_name(&stack.name),
             record: access_log_record(&stack.name),
         });
     } else if inv.log_group.record.is_some() {

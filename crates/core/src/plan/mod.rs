@@ -47,7 +47,7 @@ pub use distribution::{
     CACHING_OPTIMIZED, DistributionInfo, DistributionSettings, DistributionSlice, DistributionStep, ORIGIN_ID, OriginAccessControlInfo,
     distribution_comment, resolve,
 };
-pub use dns::{AliasRecordInfo, AliasTarget, CLOUDFRONT_ZONE_ID, CertificateInfo, DnsOwner, DnsStep, DomainDns};
+pub use dns::{AliasRecordInfo, AliasTarget, CLOUDFRONT_ZONE_ID, CertificateInfo, DnsOwner, DnsStep, DomainDns, RecordType};
 pub use document::{Body, Document, DocumentStep, ObjectInfo};
 pub use domain::{ApiDomainInfo, ApiMappingInfo, DomainSlice, DomainStep, ENDPOINT_TYPE, SECURITY_POLICY};
 pub use ids::{ApiId, AuthorizerId, DistributionId, IntegrationId, Kid, MappingId, OriginAccessControlId, RouteId};
@@ -270,10 +270,13 @@ impl Step {
         }
     }
 
-    /// API Gateway reads the issuer for it: the authorizer is created or changed.
+    /// API Gateway reads the issuer for it: the authorizer is created or changed, or an import makes it anew
+    /// from the definition (API Gateway fetches every JWT authorizer's discovery document while it imports, and
+    /// warns when it cannot: loige.co, "debugging API Gateway HTTP OIDC JWT authorizer").
     pub fn reads_issuer(&self) -> bool {
         match self {
             Step::Authorizer(a) => a.reads_issuer(),
+            Step::Api(ApiStep::Import { .. }) => true,
             _ => false,
         }
     }

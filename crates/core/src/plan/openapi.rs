@@ -6,8 +6,10 @@
 //!   so the API is the stack's from the moment the import creates it;
 //! - the JWT authorizer is a security scheme named like the authorizer (`{stack}-jwt`) with
 //!   `x-amazon-apigateway-authorizer` (`type: jwt`, `jwtConfiguration`, `identitySource`);
-//! - each route is an operation (`x-amazon-apigateway-any-method` for `ANY`, the path `$default` for the default
-//!   route) whose `security` requirement lists its scopes;
+//! - each route is an operation (`x-amazon-apigateway-any-method` for `ANY`) whose `security` requirement lists its
+//!   scopes; the default route is the path `/$default` with `x-amazon-apigateway-any-method` and `isDefaultRoute:
+//!   true` ("x-amazon-apigateway-any-method object"; a path that does not start with `/`, such as `$default`, is
+//!   refused under FailOnWarnings: aws/serverless-application-model#2297 and its fix #2726);
 //! - a public route (`auth: none`) is an operation without `security`: authorization type NONE;
 //! - the CORS configuration is the root `x-amazon-apigateway-cors`;
 //! - integrations are defined once in `components.x-amazon-apigateway-integrations` and referenced by every route
@@ -86,7 +88,7 @@ pub fn definition(stack: &Stack, region: &str) -> Value {
         let (path, operation) = match (route.key.path(), route.key.method()) {
             (Some(path), Some(m)) if m != crate::config::Method::Any => (path.to_string(), m.as_str().to_ascii_lowercase()),
             (Some(path), _) => (path.to_string(), "x-amazon-apigateway-any-method".to_string()),
-            (None, _) => ("$default".to_string(), "x-amazon-apigateway-any-method".to_string()),
+            (None, _) => ("/$default".to_string(), "x-amazon-apigateway-any-method".to_string()),
         };
         let mut op = json!({
             "operationId": route.key.as_str(),
@@ -95,6 +97,9 @@ pub fn definition(stack: &Stack, region: &str) -> Value {
                 "$ref": format!("#/components/x-amazon-apigateway-integrations/{}", names[&spec])
             },
         });
+        if route.key.path().is_none() {
+            op["isDefaultRoute"] = json!(true);
+        }
         // A public route has no security requirement: API Gateway makes it authorization type NONE.
         if !route.public {
             op["security"] = json!([{authorizer.as_str(): route.scopes}]);

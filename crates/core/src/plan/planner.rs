@@ -5,7 +5,7 @@
 
 use super::desired::{Desired, Planner};
 use super::integration::{self, Integrations};
-use super::{Conflict, Inventory, Plan, api, authorizer, bucket, distribution, document, domain};
+use super::{Barrier, Conflict, DistributionStep, Inventory, Plan, Step, api, authorizer, bucket, distribution, document, domain};
 use super::{key, log_group, permission, route, stage};
 use crate::config::Stack;
 
@@ -37,7 +37,38 @@ pub fn plan_towards(d: &Desired<'_>, inv: &Inventory) -> Result<Plan, Conflict> 
     if let Some(holder) = &inv.lock.holder {
         p.note(format!("the stack is locked by {holder}"));
     }
-    Ok(super::import::fold_into_import(d, inv, p.into_plan()))
+    let mut plan = super::import::fold_into_import(d, inv, p.into_plan());
+    wait_for_the_issuer(&mut plan);
+    Ok(plan)
+}
+
+/// API Gateway reads the issuer when it makes or changes the authorizer (an import makes it anew): with
+/// `--no-wait`, a deploy that does so still waits for the distribution to serve the documents, or API Gateway
+/// would refuse the authorizer: an import reads every JWT authorizer's issuer, and warns when it cannot.
+fn wait_for_the_issuer(plan: &mut Plan) {
+    if !plan.steps.iter().any(Step::reads_issuer) {
+        return;
+    }
+    let awaits = plan.steps.iter_mut().enumerate().find_map(|(i, s)| match s {
+        Step::Distribution(DistributionStep::Await {
+            wait: wait @ false,
+            check_issuer: true,
+            ..
+        }) => Some((i, wait)),
+        _ => None,
+    });
+    let Some((at, wait)) = awaits else { return };
+    *wait = true;
+    if plan.barrier.is_none() {
+        plan.barrier = Some(Barrier {
+            after: at + 1,
+            why: "the authorizer follows the distribution serving the documents",
+        });
+    }
+    plan.notes.push(
+        "--no-wait: this deploy makes or changes the authorizer, and API Gateway reads the issuer when it does: it waits for the distribution to serve the documents"
+            .into(),
+    );
 }
 
 /// The hosted issuer (keys, bucket, documents, the distribution in front, the key timeline); an external

@@ -121,7 +121,7 @@ pub(super) fn plan(p: &mut Planner<'_>) {
         return;
     }
     let (stack, inv) = (p.d.stack, p.inv);
-    let group = p.d.access_log().map(|_| stack.access_log_group());
+    let group = p.d.access_log().map(|_| inv.log_group.group_name(&stack.name));
     let settings = StageSettings {
         access_log: group.clone().map(|group| AccessLogTarget {
             group,
@@ -162,7 +162,7 @@ pub(super) fn plan(p: &mut Planner<'_>) {
     let current = s.throttling;
     match p.d.throttling() {
         Some(t) => {
-            let wanted = (t.rate as f64, t.burst as i32);
+            let wanted = (f64::from(t.rate), t.burst);
             if current != Some(wanted) {
                 diffs.push(Diff::new("throttling", throttling_text(current), throttling_text(Some(wanted))));
             }
@@ -186,10 +186,11 @@ pub(super) fn remove_access_log(p: &mut Planner<'_>) {
         return;
     }
     let (stack, inv) = (p.d.stack, p.inv);
-    let ours = stack.access_log_group();
     if let Some(s) = &inv.stage
         && p.d.access_log().is_none()
-        && s.access_log.as_ref().is_some_and(|a| group_of_arn(&a.destination) == ours)
+        && s.access_log
+            .as_ref()
+            .is_some_and(|a| crate::names::is_access_log_group(&stack.name, group_of_arn(&a.destination)))
     {
         let api = p.api();
         p.push(StageStep::DeleteAccessLog { api });
@@ -247,6 +248,6 @@ fn configure(inv: &mut super::Inventory, settings: &StageSettings) {
         });
     }
     if let Some(t) = settings.throttling {
-        st.throttling = Some((t.rate as f64, t.burst as i32));
+        st.throttling = Some((f64::from(t.rate), t.burst));
     }
 }

@@ -40,6 +40,15 @@ fn api_settings_refusals() {
         ("access_log: {retention_days: 31}\n", "18:30: retention_days is 31"),
         ("throttling: {rate: 0, burst: 10}\n", "18:20: throttling.rate is 0"),
         ("throttling: {rate: 10, burst: -1}\n", "18:31: throttling.burst is -1"),
+        // API Gateway's ThrottlingBurstLimit is a 32-bit integer: past it the value would wrap.
+        (
+            "throttling: {rate: 10, burst: 2147483648}\n",
+            "18:31: throttling.burst is 2147483648",
+        ),
+        (
+            "throttling: {rate: 4294967296, burst: 10}\n",
+            "18:20: throttling.rate is 4294967296",
+        ),
         (
             "domain:\n  name: API.example.com\n  certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/a\n",
             "19:9: `API.example.com` is not a hostname",
@@ -112,6 +121,34 @@ fn cors_and_a_protected_catch_all_take_the_preflight_to_the_authorizer() {
     );
     // Method routes: API Gateway answers the preflight itself.
     assert_eq!(problems(&format!("{VALID}{cors}")), Vec::<String>::new());
+    // A protected OPTIONS route takes the preflight just as ANY does.
+    let options =
+        format!("{VALID}  - route: OPTIONS /lists\n    scopes: [lists.read]\n    integration: {{http: https://example.com/}}\n{cors}");
+    let got = problems(&options);
+    assert!(
+        got.iter()
+            .any(|p| p.starts_with("18:12: with cors, protected route `OPTIONS /lists` takes the browser's preflights")),
+        "{got:?}"
+    );
+    // Without cors, a protected OPTIONS route is the user's to have.
+    let no_cors = options.replace(cors, "");
+    assert_eq!(problems(&no_cors), Vec::<String>::new());
+}
+
+#[test]
+fn throttling_above_the_account_defaults_is_a_warning() {
+    let at = parse_str("stack.yaml", &format!("{VALID}throttling: {{rate: 10000, burst: 5000}}\n")).unwrap();
+    assert!(at.warnings().is_empty(), "{:?}", at.warnings());
+    let above = parse_str("stack.yaml", &format!("{VALID}throttling: {{rate: 20000, burst: 5000}}\n")).unwrap();
+    let w = above.warnings();
+    assert!(
+        w.iter()
+            .any(|w| w.starts_with("throttling rate 20000 burst 5000 is above the account's default limits (rate 10000, burst 5000")),
+        "{w:?}"
+    );
+    let burst = parse_str("stack.yaml", &format!("{VALID}throttling: {{rate: 10, burst: 2147483647}}\n")).unwrap();
+    assert_eq!(burst.throttling.map(|t| t.burst), Some(i32::MAX));
+    assert_eq!(burst.warnings().len(), 1, "{:?}", burst.warnings());
 }
 
 #[test]

@@ -120,12 +120,24 @@ impl Validator<'_> {
     }
 
     /// API Gateway answers a preflight itself only when no route takes `OPTIONS` for the path; a protected
-    /// `ANY` route or `$default` takes it, and the authorizer answers the browser's token-less preflight
-    /// 401 ("Configure CORS for HTTP APIs": "To support unauthorized OPTIONS requests, add an OPTIONS
+    /// `ANY` or `OPTIONS` route, or `$default`, takes it, and the authorizer answers the browser's token-less
+    /// preflight 401 ("Configure CORS for HTTP APIs": "To support unauthorized OPTIONS requests, add an OPTIONS
     /// /{proxy+} route to your API that doesn't require authorization").
     fn preflight_reaches_authorizer(&mut self, routes: &[Route]) {
         for (i, r) in routes.iter().enumerate() {
-            if r.public || !(r.key.is_default() || r.key.method() == Some(route::Method::Any)) {
+            let method = r.key.method();
+            if method == Some(route::Method::Options) && !r.public {
+                self.at(
+                    &format!("routes[{i}].route"),
+                    format!(
+                        "with cors, protected route `{}` takes the browser's preflights, which carry no token: its authorizer answers them 401",
+                        r.key
+                    ),
+                    Some("add `auth: none` to this route (its integration answering the preflight), or remove it so that API Gateway answers preflights itself from `cors`".into()),
+                );
+                continue;
+            }
+            if r.public || !(r.key.is_default() || method == Some(route::Method::Any)) {
                 continue;
             }
             let probe = sample_path(&r.key);
@@ -165,23 +177,28 @@ impl Validator<'_> {
     }
 
     fn throttling(&mut self, t: &RawThrottling) -> Throttling {
-        let mut one = |field: &str, v: i64, what: &str| -> u32 {
-            if v < 1 || v > u32::MAX as i64 {
-                self.at(
-                    &format!("throttling.{field}"),
-                    format!("throttling.{field} is {v}"),
-                    Some(format!(
-                        "{what}: a whole number, at least 1 (to close a route, remove it; the account's own limit applies above this)"
-                    )),
-                );
-                1
-            } else {
-                v as u32
+        let mut one = |field: &str, v: i64, what: &str| -> i32 {
+            match i32::try_from(v) {
+                Ok(v) if v >= 1 => v,
+                _ => {
+                    self.at(
+                        &format!("throttling.{field}"),
+                        format!("throttling.{field} is {v}"),
+                        Some(format!(
+                            "{what}: a whole number from 1 to {} (API Gateway's limits are 32-bit integers; to close a route, remove it)",
+                            i32::MAX
+                        )),
+                    );
+                    1
+                }
             }
         };
         let rate = one("rate", t.rate, "requests per second");
         let burst = one("burst", t.burst, "requests in a burst");
-        Throttling { rate, burst }
+        Throttling {
+            rate: rate.unsigned_abs(),
+            burst,
+        }
     }
 
     fn domain(&mut self, d: &RawDomain, region: Option<&str>) -> ApiDomain {
@@ -205,6 +222,7 @@ impl Validator<'_> {
             name: d.name.clone(),
             certificate_arn: d.certificate_arn.clone(),
             hosted_zone_id: d.hosted_zone_id.clone(),
+            ip_address_type: d.ip_address_type,
         }
     }
 }
@@ -247,6 +265,23 @@ pub fn sample_path(key: &RouteKey) -> String {
             .collect::<Vec<_>>()
             .join("/"),
     }
+}
+
+/// API Gateway's account-level throttling per Region, by default: stage and route limits cannot exceed it
+/// ("Throttling requests to your HTTP API", route-level throttling: "The default route throttling limits can't
+/// exceed account-level rate limits"; "Amazon API Gateway quotas": 10,000 requests per second, burst 5,000,
+/// raised on request).
+pub const ACCOUNT_RATE: u32 = 10_000;
+pub const ACCOUNT_BURST: i32 = 5_000;
+
+/// Throttling above the account's default limits: valid, but only an account whose quota was raised gets it.
+pub fn throttling_warning(t: Throttling) -> Option<String> {
+    (t.rate > ACCOUNT_RATE || t.burst > ACCOUNT_BURST).then(|| {
+        format!(
+            "throttling rate {} burst {} is above the account's default limits (rate {ACCOUNT_RATE}, burst {ACCOUNT_BURST} per Region), which the stage's limits cannot exceed: unless the account's limits were raised (AWS Support Center), requests are throttled at those",
+            t.rate, t.burst
+        )
+    })
 }
 
 /// Public routes that take requests meant for a protected route (a more specific match wins): worth a

@@ -3,7 +3,7 @@
 
 use super::*;
 
-const FULL: &str = r#"name: shop
+pub(super) const FULL: &str = r#"name: shop
 region: us-east-1
 issuer: {bucket: shop-issuer-123}
 key_id: k1
@@ -29,7 +29,7 @@ domain:
   hosted_zone_id: Z0123456789ABCDEFGHIJ
 "#;
 
-fn issued(inv: &mut Inventory) {
+pub(super) fn issued(inv: &mut Inventory) {
     inv.api_dns.certificate = Some(CertificateInfo {
         arn: "arn:aws:acm:us-east-1:123456789012:certificate/abc".into(),
         status: "ISSUED".into(),
@@ -37,7 +37,7 @@ fn issued(inv: &mut Inventory) {
     });
 }
 
-fn kinds(p: &Plan) -> Vec<String> {
+pub(super) fn kinds(p: &Plan) -> Vec<String> {
     p.steps
         .iter()
         .flat_map(KindStep::lines)
@@ -79,7 +79,7 @@ fn all_five_deploy_in_order_and_converge() {
         Some(Step::Stage(StageStep::Create { settings, .. })) => {
             assert_eq!(
                 settings.access_log.as_ref().map(|a| a.group.as_str()),
-                Some("/jwtstack/shop/access")
+                Some("/aws/vendedlogs/jwtstack/shop/access")
             );
             assert_eq!(settings.throttling, Some(crate::config::Throttling { rate: 100, burst: 200 }));
         }
@@ -209,6 +209,7 @@ fn refusals_before_any_change() {
     inv.api_dns.records = vec![AliasRecordInfo {
         record_type: "A".into(),
         alias_target: Some("elsewhere.example.net".into()),
+        ..Default::default()
     }];
     let e = plan(&s, &inv).unwrap_err();
     assert!(e.to_string().contains("not at the stack's API domain"), "{e}");
@@ -266,4 +267,37 @@ fn a_route_made_public_loses_its_authorizer() {
     assert!(text.contains("authorization_type: JWT -> NONE"), "{text}");
     simulate(&public, &mut inv, &p);
     assert!(plan(&public, &inv).unwrap().is_empty());
+}
+
+/// A stack whose group was made as `/jwtstack/{name}/access`, before groups moved under `/aws/vendedlogs/`, keeps
+/// it: its entry is in the account's log delivery policy already, and moving it would take a new one.
+#[test]
+fn a_group_made_under_the_old_name_stays_the_stacks() {
+    let s = stack(FULL);
+    let mut inv = empty();
+    issued(&mut inv);
+    let p = plan(&s, &inv).unwrap();
+    simulate(&s, &mut inv, &p);
+    let legacy = "/jwtstack/shop/access";
+    inv.log_group.record = Some(legacy.into());
+    inv.log_group.found.as_mut().unwrap().arn = format!("arn:aws:logs:us-east-1:123456789012:log-group:{legacy}");
+    inv.stage.as_mut().unwrap().access_log.as_mut().unwrap().destination =
+        format!("arn:aws:logs:us-east-1:123456789012:log-group:{legacy}");
+    let again = plan(&s, &inv).unwrap();
+    assert!(again.is_empty(), "{:#?}", again.steps);
+    // Dropping access_log removes that group, and its stage setting.
+    let without = stack(&FULL.replace("access_log: {retention_days: 30}\n", ""));
+    let p = plan(&without, &inv).unwrap();
+    let k = kinds(&p);
+    assert!(k.contains(&"Delete logs_group".to_string()), "{k:?}");
+    assert!(
+        p.steps
+            .iter()
+            .any(|st| matches!(st, Step::LogGroup(LogGroupStep::Delete { name, .. }) if name == legacy))
+    );
+    assert!(
+        p.steps
+            .iter()
+            .any(|st| matches!(st, Step::Stage(StageStep::DeleteAccessLog { .. })))
+    );
 }

@@ -222,6 +222,7 @@ fn a_custom_domain_gets_its_alias_records_and_refuses_someone_elses() {
     inv.issuer_dns.records = vec![AliasRecordInfo {
         record_type: "A".into(),
         alias_target: Some("other.example.net".into()),
+        ..Default::default()
     }];
     let e = plan(&s, &inv).unwrap_err();
     assert!(matches!(e, Conflict::AliasRecordTaken { .. }), "{e}");

@@ -78,10 +78,11 @@ fn the_definition_says_what_the_stack_means() {
     assert_eq!(paths.len(), 4, "{paths:#?}");
     assert_eq!(paths["/lists"]["get"]["security"][0]["grocery-jwt"][0], "lists.read");
     assert_eq!(paths["/lists"]["post"]["security"][0]["grocery-jwt"][0], "lists.write");
-    assert_eq!(
-        paths["$default"]["x-amazon-apigateway-any-method"]["security"][0]["grocery-jwt"],
-        serde_json::json!([])
-    );
+    // The default route as AWS documents it: the path `/$default`, any method, `isDefaultRoute`.
+    let default = &paths["/$default"]["x-amazon-apigateway-any-method"];
+    assert_eq!(default["isDefaultRoute"], true);
+    assert_eq!(default["security"][0]["grocery-jwt"], serde_json::json!([]));
+    assert!(!paths.contains_key("$default"), "a path must start with /: {paths:#?}");
     assert_eq!(
         paths["/admin/{id}"]["x-amazon-apigateway-any-method"]["parameters"][0]["name"],
         "id"

@@ -6,6 +6,7 @@ mod adopted;
 mod api_settings;
 mod cloudfront;
 mod deploy;
+mod dns;
 mod import;
 mod keys;
 
@@ -161,14 +162,17 @@ pub(super) fn import_definition(inv: &mut Inventory, id: &ApiId, name: &str, def
     }
     inv.routes.clear();
     for (path, ops) in doc["paths"].as_object().unwrap() {
+        // API Gateway refuses a path that does not start with `/` (aws/serverless-application-model#2297).
+        assert!(path.starts_with('/'), "Resource {path} should start with /");
         for (method, op) in ops.as_object().unwrap() {
             let verb = if method == "x-amazon-apigateway-any-method" {
                 "ANY".to_string()
             } else {
                 method.to_ascii_uppercase()
             };
-            let key = if path == "$default" {
-                path.clone()
+            // The default route: any method with `isDefaultRoute` ("x-amazon-apigateway-any-method object").
+            let key = if op["isDefaultRoute"] == true {
+                "$default".to_string()
             } else {
                 format!("{verb} {path}")
             };
