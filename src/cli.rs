@@ -21,6 +21,7 @@ impl Command {
             Command::Token(a) => Some(&a.aws),
             Command::Verify(a) => Some(&a.aws),
             Command::Serve(a) => Some(&a.aws),
+            Command::Probe(a) => Some(&a.aws),
             Command::Validate
             | Command::ExportOpenapi { .. }
             | Command::Init(_)
@@ -177,6 +178,13 @@ pub enum Command {
         /// issuer is then not read through it, and the authorizer may name an issuer not served yet.
         #[arg(long)]
         no_wait: bool,
+        /// Do not probe the deployed gateway at the end (`jwtstack probe` does it later).
+        #[arg(long, conflicts_with = "probe_endpoint")]
+        no_probe: bool,
+        /// Probe this gateway at the end instead of the API's own endpoint: a custom domain, or `jwtstack serve`
+        /// (with it, the probe runs on an emulator too).
+        #[arg(long, value_name = "URL")]
+        probe_endpoint: Option<String>,
         #[command(flatten)]
         aws: AwsOpts,
     },
@@ -249,7 +257,7 @@ pub enum Command {
                       start     generate the next key and publish it; the current key still signs\n  \
                       activate  sign with the next key (2 hours after start: API Gateway may cache the JWKS that long)\n  \
                       finish    unpublish the old key (token_max_ttl + 2 hours after activate)\n\
-                      Without a step: where the rotation stands and what comes next. A step that was already taken only \
+                      status (or no step): where the rotation stands and what comes next. A step that was already taken only \
                       converges, so an interrupted rotation resumes by running the same step again.", "\n\n", "Examples:\n  jwtstack rotate\n  jwtstack rotate start --dry-run\n  jwtstack rotate start --kid grocery-2027-02\n  \
                       jwtstack rotate activate\n  jwtstack rotate finish")
     )]
@@ -260,7 +268,10 @@ pub enum Command {
         aws: AwsOpts,
     },
     /// Show each key: its role, whether it is published and signing, its age, and when it may be retired.
-    #[command(after_help = "Examples:\n  jwtstack status\n  jwtstack status --json")]
+    #[command(
+        after_help = "Reads only: it signs nothing and asks no gateway (`jwtstack rotate status` also asks the live gateway \
+                      whether it accepts the next key).\n\nExamples:\n  jwtstack status\n  jwtstack status --json"
+    )]
     Status {
         #[command(flatten)]
         aws: AwsOpts,
@@ -303,6 +314,21 @@ pub enum Command {
         #[arg(long)]
         output: bool,
     },
+    /// Send real requests to the deployed API and check that its JWT authorizer answers as it must.
+    #[command(after_help = concat!(
+        "For every protected route: no token, a malformed token, a token signed by a key in no JWKS, an expired token, \
+         one for another audience and one from another issuer must get 401; a valid token of the stack without the \
+         route's scopes must get 403 (proof that signature, issuer, audience and expiry were accepted, without reaching \
+         the integration). Public GET routes must answer without a token; preflights as `cors` says. Probe tokens live \
+         2 minutes, have sub `jwtstack-probe` and a scope no route grants; --through lets a route's integration be \
+         reached with its scopes. The answers are quoted (status, www-authenticate), never a token. Exit 0 when every \
+         request behaves, 5 when one does not (each named; an open route first).",
+        "\n\n",
+        "Examples:\n  jwtstack probe\n  jwtstack probe --route \"GET /orders/{id}\" --json\n  \
+         jwtstack probe --endpoint https://api.example.com\n  \
+         jwtstack probe --endpoint http://127.0.0.1:8080 --key-file k1.pem   # `jwtstack serve`, offline"
+    ))]
+    Probe(ProbeArgs),
     /// Read the live issuer as API Gateway will and report every problem with its fix.
     #[command(
         after_help = concat!("Read the live issuer as API Gateway will: GET {issuer}/.well-known/openid-configuration, then its \
@@ -364,6 +390,26 @@ pub struct InitArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Where to send the requests: by default the stack's deployed API endpoint (`outputs`); a custom domain,
+    /// or `jwtstack serve`'s address, otherwise.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Probe only this route (as written in stack.yaml). Repeat for several.
+    #[arg(long, value_name = "ROUTE")]
+    pub route: Vec<String>,
+    /// Also send this route a valid token with its scopes, which reaches its integration: for routes where
+    /// that is safe (a health check). Repeat for several.
+    #[arg(long, value_name = "ROUTE")]
+    pub through: Vec<String>,
+    /// Sign with this PKCS#8 PEM instead of the deployed key (no AWS access with --endpoint).
+    #[arg(long, value_name = "PEM")]
+    pub key_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsOpts,
+}
+
+#[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Port to listen on (0: any free port; the address is printed).
     #[arg(long, default_value_t = 8080)]
@@ -394,6 +440,19 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum RotateStep {
+    /// Where the rotation stands (as `jwtstack rotate` without a step), with the live gateway's evidence.
+    #[command(
+        after_help = "Besides the timing rules, asks the live gateway whether it already accepts the next key: a \
+                      token of it without scopes gets 403 once API Gateway has the key's public half, 401 before. \
+                      Not asked on an emulator unless --endpoint names a gateway.\n\n\
+                      Examples:\n  jwtstack rotate status\n  jwtstack rotate status --json\n  \
+                      jwtstack rotate status --endpoint https://api.example.com"
+    )]
+    Status {
+        /// The gateway to ask: by default the stack's deployed API endpoint; a custom domain or `jwtstack serve`.
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
+    },
     /// Generate the next key and publish it next to the signing key (not signing yet).
     #[command(after_help = "Examples:\n  jwtstack rotate start\n  jwtstack rotate start --kid grocery-2027-02 --dry-run")]
     Start {

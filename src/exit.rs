@@ -12,6 +12,8 @@ pub const DENIED: u8 = 3;
 /// `rotate activate`/`finish`: the step is not safe yet (a cached JWKS or a live token could break); nothing
 /// was changed. Run it again from the time printed, or pass `--force`.
 pub const NOT_YET: u8 = 4;
+/// `probe` (and `deploy`'s probe): the live gateway did not answer as API Gateway's JWT authorizer must.
+pub const PROBE_FAILED: u8 = 5;
 /// Interrupted (Ctrl-C): the step in flight finished, later ones did not start. Run the command again.
 pub const INTERRUPTED: u8 = 130;
 /// Usage error: bad flags or arguments, or a confirmation that was needed and not given.
@@ -26,6 +28,7 @@ pub const CODES: &[(u8, &str)] = &[
     (CHANGES, "changes pending (plan --detailed-exitcode)"),
     (DENIED, "token denied (verify)"),
     (NOT_YET, "rotation step not safe yet (rotate)"),
+    (PROBE_FAILED, "the live gateway misbehaves (probe)"),
     (USAGE, "usage error"),
     (INVALID_STACK, "invalid stack file"),
     (INTERRUPTED, "interrupted (Ctrl-C)"),
@@ -46,6 +49,6 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(codes, sorted);
-        assert_eq!(codes.len(), 8);
+        assert_eq!(codes.len(), 9);
     }
 }

@@ -79,6 +79,10 @@ pub struct ValidateJson {
 pub struct DeployJson {
     pub plan: PlanJson,
     pub outputs: Outputs,
+    /// The probe of the deployed gateway (`null` when it did not run: see `probe_skipped`).
+    pub probe: Option<jwtstack_core::probe::report::ProbeJson>,
+    /// Why the probe did not run (`--no-probe`, an emulator, no API).
+    pub probe_skipped: Option<String>,
 }
 
 /// `teardown --json`: what was removed.
@@ -183,6 +187,7 @@ struct Documents {
     token: TokenJson,
     verify: VerifyJson,
     check: Report,
+    probe: jwtstack_core::probe::report::ProbeJson,
     error: ErrorJson,
 }
 

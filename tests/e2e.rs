@@ -6,6 +6,7 @@
 
 mod common;
 
+mod acceptance;
 mod api_settings;
 mod attacks;
 mod check;
@@ -20,6 +21,7 @@ mod fuzz_verify;
 mod interop;
 mod keystore;
 mod output;
+mod probe;
 mod refusals;
 mod rotation;
 mod serve;

@@ -2,6 +2,7 @@
 
 mod check;
 mod logs;
+mod probe;
 mod progress;
 mod rotate;
 mod serve;
@@ -50,6 +51,7 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
         Command::Token(_)
             | Command::Verify(_)
             | Command::Serve(_)
+            | Command::Probe(_)
             | Command::Check { .. }
             | Command::Outputs { .. }
             | Command::Status { .. }
@@ -100,6 +102,7 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
         Command::Token(args) => token::token(&session, &stack, args).await,
         Command::Verify(args) => token::verify(&session, &stack, args).await,
         Command::Serve(args) => serve::serve(&session, &stack, args).await,
+        Command::Probe(args) => probe::probe(&session, &stack, args).await,
         Command::Check { .. } => check::check(g, &stack).await,
         command => {
             let c = session.clients(&stack).await?;
@@ -109,10 +112,21 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
                     lock_timeout,
                     skip_issuer_check,
                     no_wait,
+                    no_probe,
+                    probe_endpoint,
                     ..
                 } => {
                     let wait = duration(&lock_timeout)?;
-                    stack::deploy(g, c, &stack, wait, skip_issuer_check, no_wait).await
+                    if let Some(e) = &probe_endpoint {
+                        probe::check_endpoint(e)?;
+                    }
+                    let checks = stack::Checks {
+                        skip_issuer_check,
+                        no_wait,
+                        no_probe,
+                        probe_endpoint,
+                    };
+                    stack::deploy(g, c, &stack, wait, checks).await
                 }
                 Command::Teardown {
                     yes,
@@ -125,7 +139,7 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
                 }
                 Command::Unlock { yes, .. } => stack::unlock(c, &stack, yes).await,
                 Command::Rotate { step, .. } => rotate::rotate(g, c, &stack, step).await,
-                Command::Status { .. } => rotate::status(g, c, &stack).await,
+                Command::Status { .. } => rotate::status(g, c, &stack, rotate::Ask::Nothing).await,
                 Command::Logs { since, follow, status, .. } => logs::logs(g, c, &stack, &since, follow, status.as_deref()).await,
                 Command::Keys {
                     command: KeysCommand::Delete { kid, yes },

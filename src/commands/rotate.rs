@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::progress::Progress;
-use crate::cli::{Global, RotateStep};
+use crate::cli::{Global, RotateOpts, RotateStep};
 use crate::error::Error;
 use crate::exit;
 use crate::output::{KeyDeletedJson, RotateJson, to_json};
@@ -14,27 +14,126 @@ use jwtstack_core::clock;
 use jwtstack_core::config::{self, Stack};
 use jwtstack_core::names;
 use jwtstack_core::plan::{Inventory, KeyHome, KeyStep, Step};
-use jwtstack_core::rotation::{self, Edit, SafeFrom, Status};
+use jwtstack_core::rotation::{self, Edit, LiveGateway, SafeFrom, Status};
 
 /// The kids in the JWKS as deployed.
 fn live_kids(stack: &Stack, inv: &Inventory) -> Vec<String> {
     stack.hosted().map(|h| inv.published_kids(&h.jwks_key())).unwrap_or_default()
 }
 
-async fn read_status(c: &Clients, stack: &Stack) -> Result<Status, Error> {
+async fn read_status(c: &Clients, stack: &Stack) -> Result<(Status, Inventory), Error> {
     let inv = inventory::read(c, stack).await?;
     let live = live_kids(stack, &inv);
-    Ok(rotation::status(stack, &inv, &live, clock::rotation_now())?)
+    Ok((rotation::status(stack, &inv, &live, clock::rotation_now())?, inv))
 }
 
-pub async fn status(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error> {
-    let status = read_status(c, stack).await?;
+/// Whether `status` asks a live gateway about the next key, and which.
+#[derive(Debug, Clone, Copy)]
+pub enum Ask<'a> {
+    /// `jwtstack status`: reads only (its IAM policy may not sign).
+    Nothing,
+    /// The stack's deployed API.
+    Deployed,
+    /// The gateway `--endpoint` names.
+    At(&'a str),
+}
+
+/// Where the rotation stands, with the live gateway's evidence about the next key when `ask` says so.
+pub async fn status(g: &Global, c: &Clients, stack: &Stack, ask: Ask<'_>) -> Result<u8, Error> {
+    if let Ask::At(e) = ask {
+        super::probe::check_endpoint(e)?;
+    }
+    let (mut status, inv) = read_status(c, stack).await?;
+    if !matches!(ask, Ask::Nothing) {
+        status.live_gateway = next_key_on_the_gateway(g, c, stack, &status, &inv, ask).await;
+    }
     if g.json {
         crate::outln!("{}", to_json(&status));
     } else {
         crate::out!("{}", render_status(&status));
     }
     Ok(exit::OK)
+}
+
+/// Asks the live gateway whether it accepts the next key: a token of it without scopes gets 403 once API
+/// Gateway has its public half, 401 before. Not asked on an emulator, which serves no API, unless `endpoint`
+/// names a gateway.
+async fn next_key_on_the_gateway(
+    g: &Global,
+    c: &Clients,
+    stack: &Stack,
+    status: &Status,
+    inv: &Inventory,
+    ask: Ask<'_>,
+) -> Option<LiveGateway> {
+    let next = status.keys.iter().find(|k| k.role == "next" && k.store.is_some())?;
+    let said = |accepted, evidence: String| {
+        Some(LiveGateway {
+            kid: next.kid.clone(),
+            accepted,
+            evidence,
+        })
+    };
+    let endpoint = match ask {
+        Ask::At(e) => e.to_string(),
+        _ if g.on_emulator() => {
+            return said(
+                None,
+                "not asked: an emulator serves no API (--endpoint names a gateway to ask)".into(),
+            );
+        }
+        _ => match jwtstack_aws::apply::Deployed::of(inv, &stack.name).api_endpoint {
+            Some(e) => e,
+            None => return said(None, "not asked: the stack has no deployed API".into()),
+        },
+    };
+    let Some(case) = jwtstack_core::probe::key_check(stack) else {
+        return said(None, "not asked: no protected route has scopes, so no request tells".into());
+    };
+    let signer = match jwtstack_aws::signer::stack_signer(c, stack, &next.kid).await {
+        Ok(s) => s,
+        Err(e) => {
+            return said(
+                None,
+                format!("not asked: the next key cannot be used here ({})", e.message.escape_debug()),
+            );
+        }
+    };
+    let plan = jwtstack_core::probe::ProbePlan {
+        cases: vec![case],
+        unproven: Vec::new(),
+    };
+    let keys = jwtstack_aws::probe::ProbeKeys {
+        signer: Some(&signer),
+        kid: Some(next.kid.clone()),
+        issuer: stack.issuer_url(&c.region),
+        audience: stack.audience[0].clone(),
+    };
+    let report = jwtstack_aws::probe::run(&plan, &endpoint, &keys, jwtstack_aws::probe::Patience::NONE).await;
+    let r = report.results.first()?;
+    let on = format!("{} {}", r.case.method, r.case.path);
+    match &r.answer {
+        Ok(a) if a.status == 403 => said(
+            Some(true),
+            format!("a token of {} without scopes got 403 on {on}: its signature is accepted", next.kid),
+        ),
+        Ok(a) if a.status == 401 => said(
+            Some(false),
+            format!(
+                "a token of {} got 401 on {on}{}: the gateway does not accept it yet",
+                next.kid,
+                a.www_authenticate
+                    .as_deref()
+                    .map(|w| format!(" ({})", w.escape_debug()))
+                    .unwrap_or_default()
+            ),
+        ),
+        Ok(a) => said(
+            None,
+            format!("a token of {} got {} on {on}, which does not tell", next.kid, a.status),
+        ),
+        Err(e) => said(None, format!("no answer that tells from {endpoint}: {}", e.escape_debug())),
+    }
 }
 
 fn when(s: &SafeFrom, now: i64) -> String {
@@ -77,6 +176,9 @@ pub fn render_status(s: &Status) -> String {
             note
         ));
     }
+    if let Some(live) = &s.live_gateway {
+        out.push_str(&format!("Live gateway: {}\n", live.evidence));
+    }
     if let Some(step) = &s.next_step {
         match &s.next_step_from {
             Some(f) => out.push_str(&format!("Next: {step}, {}\n", when(f, s.now))),
@@ -86,15 +188,26 @@ pub fn render_status(s: &Status) -> String {
     out
 }
 
+/// A step that edits the stack file and deploys.
+enum Taken {
+    Start { kid: Option<String>, opts: RotateOpts },
+    Activate { force: bool, opts: RotateOpts },
+    Finish { force: bool, opts: RotateOpts },
+}
+
 pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateStep>) -> Result<u8, Error> {
-    let Some(step) = step else {
-        return status(g, c, stack).await;
+    let step = match step {
+        None | Some(RotateStep::Status { endpoint: None }) => return status(g, c, stack, Ask::Deployed).await,
+        Some(RotateStep::Status { endpoint: Some(e) }) => return status(g, c, stack, Ask::At(&e)).await,
+        Some(RotateStep::Start { kid, opts }) => Taken::Start { kid, opts },
+        Some(RotateStep::Activate { force, opts }) => Taken::Activate { force, opts },
+        Some(RotateStep::Finish { force, opts }) => Taken::Finish { force, opts },
     };
     let h = rotation::hosted(stack)?;
     let inv = &inventory::read(c, stack).await?;
     let now = clock::rotation_now();
     let (name, edit, opts) = match step {
-        RotateStep::Start { kid, opts } => {
+        Taken::Start { kid, opts } => {
             let kid = kid.unwrap_or_else(|| rotation::new_kid(stack, h, inv, now));
             if !config::is_kid(&kid) {
                 return Err(Error::Usage(format!(
@@ -103,8 +216,8 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
             }
             ("start", rotation::start(stack, inv, &kid)?, opts)
         }
-        RotateStep::Activate { force, opts } => ("activate", rotation::activate(stack, inv, now, force)?, opts),
-        RotateStep::Finish { force, opts } => ("finish", rotation::finish(stack, inv, now, force)?, opts),
+        Taken::Activate { force, opts } => ("activate", rotation::activate(stack, inv, now, force)?, opts),
+        Taken::Finish { force, opts } => ("finish", rotation::finish(stack, inv, now, force)?, opts),
     };
     let lock_timeout = super::duration(&opts.lock_timeout)?;
     let file = &g.file;
@@ -165,7 +278,7 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
             );
         }
     })?;
-    let status = read_status(c, &target).await?;
+    let (status, _) = read_status(c, &target).await?;
     if g.json {
         let out = RotateJson {
             step: name,

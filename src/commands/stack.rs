@@ -16,6 +16,7 @@ use jwtstack_aws::{fetch, lock};
 use jwtstack_core::config::{KeyStore, Stack};
 use jwtstack_core::issuer;
 use jwtstack_core::plan::{self, render_text};
+use jwtstack_core::probe::ProbeReport;
 
 fn outputs_of(stack: &Stack, region: &str, ctx: &Deployed) -> Outputs {
     let issuer = stack.issuer_url(region);
@@ -108,14 +109,22 @@ pub async fn plan(g: &Global, c: &Clients, stack: &Stack, detailed_exitcode: boo
     })
 }
 
-pub async fn deploy(
-    g: &Global,
-    c: &Clients,
-    stack: &Stack,
-    lock_timeout: Duration,
-    skip_issuer_check: bool,
-    no_wait: bool,
-) -> Result<u8, Error> {
+/// What `deploy` checks besides converging, and what it may skip.
+pub struct Checks {
+    pub skip_issuer_check: bool,
+    pub no_wait: bool,
+    pub no_probe: bool,
+    /// The gateway the probe asks instead of the API's own endpoint.
+    pub probe_endpoint: Option<String>,
+}
+
+pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Duration, checks: Checks) -> Result<u8, Error> {
+    let Checks {
+        skip_issuer_check,
+        no_wait,
+        no_probe,
+        probe_endpoint,
+    } = checks;
     let started = std::time::Instant::now();
     let goal = Goal::Deploy {
         skip_issuer_check,
@@ -128,13 +137,28 @@ pub async fn deploy(
     let stack = &stack;
     let took = started.elapsed().as_secs_f64();
     let issuer_ok = stack.hosted().is_none() || check_hosted_issuer(g, stack, &c.region, skip_issuer_check || no_wait).await;
+    let endpoint = probe_endpoint.as_deref();
+    let (probe, probe_skipped) = match probe_skip_reason(g, stack, &deployed, no_probe, endpoint, issuer_ok, no_wait) {
+        Some(why) => {
+            eprintln!("probe skipped: {why}");
+            (None, Some(why))
+        }
+        None => (super::probe::after_deploy(c, stack, &deployed, endpoint).await?, None),
+    };
+    if let Some(p) = &probe
+        && !g.json
+    {
+        eprint!("{}", p.render());
+    }
     let outputs = outputs_of(stack, &c.region, &deployed);
     if g.json {
         crate::outln!(
             "{}",
             to_json(&DeployJson {
                 plan: plan.to_json(),
-                outputs
+                outputs,
+                probe: probe.as_ref().map(ProbeReport::to_json),
+                probe_skipped,
             })
         );
     } else {
@@ -156,7 +180,44 @@ pub async fn deploy(
         eprintln!("error: deployed, but API Gateway cannot use the issuer (see above): the stack does not work until that is fixed");
         return Ok(exit::FAILURE);
     }
+    if probe.as_ref().is_some_and(|p| !p.behaves()) {
+        eprintln!(
+            "error: deployed, but the live gateway does not answer as the stack says (see above); `jwtstack probe` runs the same requests again"
+        );
+        return Ok(exit::PROBE_FAILED);
+    }
     Ok(exit::OK)
+}
+
+/// Why `deploy` does not probe the gateway it deployed (or the one `--probe-endpoint` names), if it does not.
+fn probe_skip_reason(
+    g: &Global,
+    stack: &Stack,
+    deployed: &Deployed,
+    no_probe: bool,
+    endpoint: Option<&str>,
+    issuer_ok: bool,
+    no_wait: bool,
+) -> Option<String> {
+    if no_probe {
+        return Some("--no-probe".into());
+    }
+    if g.on_emulator() && endpoint.is_none() {
+        return Some(
+            "--endpoint-url sends AWS calls to an emulator, which serves no API; `--probe-endpoint URL` (or `jwtstack probe --endpoint URL`) probes a gateway you name (`jwtstack serve`, say)"
+                .into(),
+        );
+    }
+    if deployed.api_endpoint.is_none() && endpoint.is_none() {
+        return Some(format!("stack `{}` has no API endpoint to probe", stack.name));
+    }
+    if !issuer_ok {
+        return Some("API Gateway cannot use the issuer (see above): every token would be refused".into());
+    }
+    if no_wait && stack.hosted().is_some_and(|h| h.cloudfront.is_some()) {
+        return Some("--no-wait: the distribution may not serve the issuer yet; `jwtstack probe` once it does".into());
+    }
+    None
 }
 
 /// After a deploy, reads the hosted issuer as API Gateway will and reports what would fail; false when API

@@ -10,14 +10,13 @@ use crate::cli::{Global, TokenArgs, VerifyArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::output::{TokenJson, VerifyJson, to_json};
+use jwtstack_aws::Clients;
 use jwtstack_aws::jwks::{JwksSource, KeySource, LoadError};
-use jwtstack_aws::signer::{Signer, SignerError};
-use jwtstack_aws::{AwsError, Clients, ErrorKind, kms, ssm};
+use jwtstack_aws::signer::{SignerError, stack_signer};
 use jwtstack_core::clock::now_secs as now;
-use jwtstack_core::config::{Hosted, Issuer, KeyStore, Stack, parse_duration_str, route};
+use jwtstack_core::config::{Hosted, Issuer, Stack, parse_duration_str, route};
 use jwtstack_core::crypto::keys::{Jwks, SigningKey};
 use jwtstack_core::crypto::token::{AuthorizerConfig, Decision, MintRequest, authorize, mint};
-use jwtstack_core::names;
 
 /// The region without calling AWS: flag, stack file, then the environment. Only needed for the default issuer URL.
 pub(crate) fn local_region(g: &Global, stack: &Stack) -> Result<String, Error> {
@@ -148,43 +147,13 @@ pub async fn token(session: &Session<'_>, stack: &Stack, args: TokenArgs) -> Res
     Ok(exit::OK)
 }
 
-/// Mints with the stack's signing key where it lives: the configured key store first, then the other one (a
-/// stack switching stores signs from the old store until the rotation's `activate`).
+/// Mints with the stack's signing key where it lives (see [`stack_signer`]).
 async fn mint_deployed(c: &Clients, stack: &Stack, h: &Hosted, req: &MintRequest, issued_at: u64) -> Result<String, Error> {
-    let kid = &h.key_id;
-    let parameter = stack.key_parameter(kid);
-    let alias = names::kms_alias(&stack.name, kid);
-    let mut stores = [KeyStore::Ssm, KeyStore::Kms];
-    if h.key_store == KeyStore::Kms {
-        stores.reverse();
-    }
-    for store in stores {
-        match store {
-            KeyStore::Ssm => match ssm::get_key(c, &parameter, kid).await {
-                Ok(key) => return mint(&key, req, issued_at, &mut OsRng).map_err(|e| Error::Usage(e.to_string())),
-                Err(e) if e.is_not_found() => continue,
-                Err(e) => return Err(e.into()),
-            },
-            KeyStore::Kms => {
-                let Some(key_id) = kms::alias_target(c, &alias).await? else {
-                    continue;
-                };
-                // KMS signs; the library's signer checks each signature against the key's public half.
-                let signer = Signer::kms(c.kms.clone(), &key_id, kid);
-                return signer.mint(req, issued_at, &mut OsRng).await.map_err(|e| match e {
-                    SignerError::Mint(m) => Error::Usage(m.to_string()),
-                    other => Error::Failure(format!("{other} ({alias}); no token was minted")),
-                });
-            }
-        }
-    }
-    let mut err = AwsError::new(
-        format!("reading the signing key {kid}"),
-        ErrorKind::NotFound,
-        format!("key {kid} is in neither SSM ({parameter}) nor KMS ({alias})"),
-    );
-    err.hint = Some("the key is created by `jwtstack deploy`; run it first, or pass --key-file".into());
-    Err(err.into())
+    let signer = stack_signer(c, stack, &h.key_id).await?;
+    signer.mint(req, issued_at, &mut OsRng).await.map_err(|e| match e {
+        SignerError::Mint(m) => Error::Usage(m.to_string()),
+        other => Error::Failure(format!("{other}; no token was minted")),
+    })
 }
 
 /// Where the JWKS comes from, and the region the issuer URL is built with: `--jwks FILE`, `--jwks-url URL`,

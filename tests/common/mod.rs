@@ -303,14 +303,24 @@ impl Env {
         Some((p.value()?.to_string(), p.version()))
     }
 
-    pub fn sdk(&self) -> Sdk {
-        let conf = self.block_on(
+    /// The SDK's configuration for the emulator, for clients the tests build themselves.
+    pub fn sdk_config(&self) -> aws_config::SdkConfig {
+        self.block_on(
             aws_config::defaults(BehaviorVersion::latest())
                 .region(aws_config::Region::new(REGION))
                 .endpoint_url(&self.moto.endpoint)
                 .credentials_provider(aws_sdk_s3::config::Credentials::new("test", "test", None, None, "tests"))
                 .load(),
-        );
+        )
+    }
+
+    /// Where `cmd` sends the binary's AWS calls (the model-checking proxy in front of the emulator).
+    pub fn endpoint(&self) -> &str {
+        &self.checker.endpoint
+    }
+
+    pub fn sdk(&self) -> Sdk {
+        let conf = self.sdk_config();
         Sdk {
             s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build()),
             ssm: aws_sdk_ssm::Client::new(&conf),

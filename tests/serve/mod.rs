@@ -68,14 +68,14 @@ fn token(dir: &Path, pem: &Path, scope: &str) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
     log: PathBuf,
 }
 
 impl Server {
-    fn start(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Server {
+    pub(crate) fn start(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Server {
         let log = dir.join(format!("serve-{}.log", std::process::id() ^ rand::random::<u32>()));
         let mut c = Command::new(assert_cmd::cargo::cargo_bin("jwtstack"));
         common::isolate_std(&mut c, dir);
@@ -100,7 +100,7 @@ impl Server {
         }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap()
     }
 }

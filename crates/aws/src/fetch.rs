@@ -62,15 +62,22 @@ fn classify(url: &str, e: reqwest::Error) -> FetchError {
     if e.is_timeout() {
         FetchError::Timeout { url: url.into() }
     } else {
-        // The source chain says why (refused, TLS, DNS).
-        let mut reason = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            reason = format!("{reason}: {s}");
-            source = s.source();
+        FetchError::Connect {
+            url: url.into(),
+            reason: with_causes(&e),
         }
-        FetchError::Connect { url: url.into(), reason }
     }
+}
+
+/// An error with its source chain, which says why a connection failed (refused, TLS, DNS).
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut reason = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        reason = format!("{reason}: {s}");
+        source = s.source();
+    }
+    reason
 }
 
 /// Fetches and checks the issuer's two documents.

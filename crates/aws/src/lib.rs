@@ -21,6 +21,7 @@ pub mod lock;
 pub mod logs;
 mod modelled;
 pub mod pace;
+pub mod probe;
 pub mod retry;
 pub mod route53;
 pub mod s3;

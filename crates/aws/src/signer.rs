@@ -141,3 +141,37 @@ impl KmsSigner {
         Ok(signature)
     }
 }
+
+/// The signer of the stack's key `kid` wherever it lives: the stack's key store first, then the other one (a
+/// stack switching stores signs from the old store until the rotation's `activate`). Reads the private key
+/// (SSM, decrypted) or names the KMS key; only where a token is signed.
+pub async fn stack_signer(c: &crate::Clients, stack: &jwtstack_core::config::Stack, kid: &str) -> Result<Signer, crate::AwsError> {
+    use jwtstack_core::config::KeyStore;
+    let parameter = stack.key_parameter(kid);
+    let alias = jwtstack_core::names::kms_alias(&stack.name, kid);
+    let mut stores = [KeyStore::Ssm, KeyStore::Kms];
+    if stack.hosted().is_some_and(|h| h.key_store == KeyStore::Kms) {
+        stores.reverse();
+    }
+    for store in stores {
+        match store {
+            KeyStore::Ssm => match crate::ssm::get_key(c, &parameter, kid).await {
+                Ok(key) => return Ok(Signer::Pem(key)),
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => return Err(e),
+            },
+            KeyStore::Kms => {
+                if let Some(key_id) = crate::kms::alias_target(c, &alias).await? {
+                    return Ok(Signer::kms(c.kms.clone(), &key_id, kid));
+                }
+            }
+        }
+    }
+    let mut err = crate::AwsError::new(
+        format!("reading the signing key {kid}"),
+        crate::ErrorKind::NotFound,
+        format!("key {kid} is in neither SSM ({parameter}) nor KMS ({alias})"),
+    );
+    err.hint = Some("the key is created by `jwtstack deploy`; run it first, or pass --key-file".into());
+    Err(err)
+}

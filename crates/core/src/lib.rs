@@ -7,7 +7,8 @@
 //! - `crypto`: keys, tokens, the discovery document and JWKS, API Gateway's authorizer decision;
 //! - `rotation`: the key-rotation phases and their timing rules; `names`: every name jwtstack gives a thing;
 //! - `issuer` and `jwks`: what API Gateway would make of an issuer's documents, as fetched;
-//! - `access_log`: the access log's lines as `jwtstack logs` reads them; `clock`: the clocks above.
+//! - `access_log`: the access log's lines as `jwtstack logs` reads them; `clock`: the clocks above;
+//! - `probe`: the requests that prove a deployed gateway does what the stack says, and their verdicts.
 
 pub mod access_log;
 pub mod clock;
@@ -17,4 +18,5 @@ pub mod issuer;
 pub mod jwks;
 pub mod names;
 pub mod plan;
+pub mod probe;
 pub mod rotation;

@@ -248,6 +248,19 @@ pub struct Status {
     pub next_step: Option<String>,
     pub next_step_from: Option<SafeFrom>,
     pub now: i64,
+    /// Whether the live gateway already accepts tokens of the next key (`rotate status` asks it; `null` when
+    /// there is no next key, or nothing was asked).
+    pub live_gateway: Option<LiveGateway>,
+}
+
+/// Evidence from the live gateway, beside the timing rules (which stay as they are): a token of the next key
+/// without scopes answered 403 (its signature accepted) or 401 (not yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct LiveGateway {
+    pub kid: String,
+    /// `None`: the gateway was not asked, or gave no answer that tells.
+    pub accepted: Option<bool>,
+    pub evidence: String,
 }
 
 /// Every key the stack file, SSM or the deployed JWKS knows, with its state.
@@ -310,6 +323,7 @@ pub fn status(stack: &Stack, inv: &Inventory, live_jwks: &[String], now: i64) ->
         next_step,
         next_step_from,
         now,
+        live_gateway: None,
     })
 }
 
