@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     match runtime.block_on(jwtstack::commands::run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("{}", output::render_error(&e));
+            jwtstack::errln!("{}", output::render_error(&e));
             if json {
                 jwtstack::outln!(
                     "{}",

@@ -263,19 +263,58 @@ fn push_hint(out: &mut String, hint: Option<&str>) {
 /// Writes to stdout. A reader that went away (`| head`, `| grep -q`) ends the process quietly with the
 /// shell's status for a broken pipe (141), as `cat` and `ls` end; any other write error is reported the same
 /// way, since stdout is where the result would have gone.
+///
+/// Control characters other than line breaks and tabs are written `\u00XX` (see
+/// [`jwtstack_core::text::neutralize`]): whatever reached the output from outside cannot drive the terminal.
 pub fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
+    let mut text = args.to_string();
+    if newline {
+        text.push('\n');
+    }
+    write_raw(&jwtstack_core::text::neutralize(&text));
+}
+
+/// Writes `text` to stdout as it is, escape sequences included: only for text whose every value from outside
+/// was neutralized where it was rendered, and that carries jwtstack's own colours (`plan` on a terminal).
+pub fn write_stdout_styled(text: &str) {
+    write_raw(text);
+}
+
+fn write_raw(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let written = out
-        .write_fmt(args)
-        .and_then(|()| if newline { out.write_all(b"\n") } else { Ok(()) })
-        .and_then(|()| out.flush());
-    if let Err(e) = written {
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("error: writing to stdout: {e}");
         }
         std::process::exit(141);
     }
+}
+
+/// Writes to stderr, control characters other than line breaks and tabs written `\u00XX` as on stdout: notes
+/// and reports there carry what issuers, AWS and files said. An error writing stderr is dropped, as
+/// `eprint!` would panic on it.
+pub fn write_stderr(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut text = args.to_string();
+    if newline {
+        text.push('\n');
+    }
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(jwtstack_core::text::neutralize(&text).as_bytes());
+}
+
+/// `eprint!` through [`write_stderr`].
+#[macro_export]
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::output::write_stderr(format_args!($($arg)*), false) };
+}
+
+/// `eprintln!` through [`write_stderr`].
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::output::write_stderr(format_args!($($arg)*), true) };
 }
 
 /// `print!` to stdout, ending quietly when the reader has gone (see [`write_stdout`]).

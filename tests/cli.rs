@@ -556,3 +556,27 @@ fn export_openapi_prints_the_definition_deploy_imports_offline() {
     assert_eq!(out.status.code(), Some(64), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--region"));
 }
+
+/// A public route with two path variables takes two-segment paths from a protected greedy route (a path
+/// variable beats a greedy one, as API Gateway routes): `validate` warns.
+#[test]
+fn validate_warns_of_a_public_route_that_takes_a_greedy_routes_deeper_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtstack(dir.path())
+        .args([
+            "-f",
+            &format!(
+                "{}/tests/fixtures/public_route_shadowing_a_greedy_path.yaml",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+            "validate",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("public route `GET /files/{a}/{b}` takes `GET /files/x/x`, a path of protected route `GET /files/{proxy+}`"),
+        "{stderr}"
+    );
+}

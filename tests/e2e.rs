@@ -26,5 +26,6 @@ mod refusals;
 mod rotation;
 mod serve;
 mod strict;
+mod untrusted_input;
 mod vectors;
 mod verify;

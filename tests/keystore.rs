@@ -256,3 +256,84 @@ fn plan_status_and_outputs_never_decrypt_a_key_and_an_older_key_gets_its_public_
     assert_eq!(published_jwks(&env), jwks);
     env.run_via(p, &["plan", "--detailed-exitcode"]).code(0);
 }
+
+/// What the account holds of a stack that must not have been touched: its bucket, and the key's state.
+fn untouched(env: &Env) -> bool {
+    env.block_on(env.sdk().s3.head_bucket().bucket(BUCKET).send()).is_err()
+}
+
+#[test]
+fn a_kms_key_under_the_stacks_alias_that_jwtstack_did_not_make_is_refused_and_never_deleted() {
+    use aws_sdk_kms::types::{KeySpec, KeyUsageType, Tag};
+    let env = Env::new();
+    env.write_stack(&kms_stack());
+    let sdk = env.sdk();
+    let alias = "alias/jwtstack/vault/vault-k1";
+    for (usage, spec, tagged) in [
+        (KeyUsageType::SignVerify, KeySpec::Rsa4096, false),
+        (KeyUsageType::EncryptDecrypt, KeySpec::Rsa2048, true),
+    ] {
+        let mut create = sdk.kms.create_key().key_usage(usage.clone()).key_spec(spec);
+        if tagged {
+            create = create.tags(Tag::builder().tag_key("jwtstack:stack").tag_value("vault").build().unwrap());
+        }
+        let key = env.block_on(create.send()).unwrap();
+        let key_id = key.key_metadata().unwrap().key_id().to_string();
+        env.block_on(sdk.kms.create_alias().alias_name(alias).target_key_id(&key_id).send())
+            .unwrap();
+
+        for command in [&["deploy"][..], &["plan"], &["teardown", "--yes"]] {
+            let out = env.run(command).code(1);
+            assert!(
+                out.stderr.contains(&format!(
+                    "{alias} names KMS key {key_id}, which jwtstack did not make for stack `vault`"
+                )),
+                "{command:?} ({usage:?}): {}",
+                out.stderr
+            );
+            assert!(out.stderr.contains("aws kms delete-alias --alias-name"), "{}", out.stderr);
+        }
+        assert!(untouched(&env), "a change was made");
+        assert_eq!(kms_key(&env, alias).map(|(_, state)| state).as_deref(), Some("Enabled"));
+        env.block_on(sdk.kms.delete_alias().alias_name(alias).send()).unwrap();
+    }
+}
+
+#[test]
+fn an_ssm_key_parameter_that_jwtstack_did_not_make_is_refused_and_never_deleted() {
+    use aws_sdk_ssm::types::ParameterType;
+    let env = Env::new();
+    env.write_stack(&stack_yaml("planted", BUCKET, "name: planted-api", None));
+    let sdk = env.sdk();
+    let parameter = "/jwtstack/planted/keys/planted-k1";
+    let pem = jwtstack::crypto::keys::SigningKey::generate("planted-k1", 2048)
+        .unwrap()
+        .to_pem()
+        .unwrap();
+    env.block_on(
+        sdk.ssm
+            .put_parameter()
+            .name(parameter)
+            .r#type(ParameterType::SecureString)
+            .value(pem.as_str())
+            .send(),
+    )
+    .unwrap();
+    for command in [&["deploy"][..], &["plan"], &["teardown", "--yes"]] {
+        let out = env.run(command).code(1);
+        assert!(
+            out.stderr.contains(&format!(
+                "{parameter} is not a key jwtstack made for stack `planted` (no tag jwtstack:stack=planted)"
+            )),
+            "{command:?}: {}",
+            out.stderr
+        );
+    }
+    assert!(untouched(&env), "a change was made");
+    assert!(env.parameter(parameter).is_some(), "the planted parameter was deleted");
+    // A key jwtstack made (tagged in the call that created it) deploys and tears down as before.
+    env.block_on(sdk.ssm.delete_parameter().name(parameter).send()).unwrap();
+    env.run(&["deploy"]).ok();
+    env.run(&["plan", "--detailed-exitcode"]).ok();
+    env.run(&["teardown", "--yes"]).ok();
+}

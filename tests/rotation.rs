@@ -267,3 +267,28 @@ fn a_rotation_killed_at_any_point_resumes_with_the_same_step() {
     eprintln!("rotation kills: 9 kill points, {kills} landed mid-run, all resumed");
     assert!(kills >= 3, "most kills must land mid-run: {kills}");
 }
+
+#[test]
+fn rotate_edits_the_file_a_link_points_at_and_follows_no_planted_link() {
+    let env = Env::new();
+    // stack.yaml is a link to the real file in another folder, as a monorepo or a dotfiles setup has it.
+    let real_dir = env.path().join("config");
+    std::fs::create_dir(&real_dir).unwrap();
+    std::fs::write(real_dir.join("stack.yaml"), stack()).unwrap();
+    std::os::unix::fs::symlink(real_dir.join("stack.yaml"), env.path().join("stack.yaml")).unwrap();
+    env.run(&["deploy"]).ok();
+    // A link planted where an earlier version wrote its temporary file, pointing at a file of someone else's.
+    let victim = env.path().join("victim.txt");
+    std::fs::write(&victim, "not jwtstack's\n").unwrap();
+    for name in [".stack.yaml.jwtstack-tmp", "config/.stack.yaml.jwtstack-tmp"] {
+        std::os::unix::fs::symlink(&victim, env.path().join(name)).unwrap();
+    }
+    env.run(&["rotate", "start", "--kid", NEW]).ok();
+    let link = std::fs::symlink_metadata(env.path().join("stack.yaml")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced by a file");
+    let real = std::fs::read_to_string(real_dir.join("stack.yaml")).unwrap();
+    assert!(real.contains(&format!("next_key: {NEW}")), "{real}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "not jwtstack's\n");
+    // Deploying through the link keeps the next key published.
+    env.run(&["plan", "--detailed-exitcode"]).ok();
+}

@@ -64,7 +64,7 @@ pub async fn logs(g: &Global, c: &Clients, stack: &Stack, since: &str, follow: b
         }
     }
     if !g.json {
-        eprintln!(
+        crate::errln!(
             "{shown} request(s) from {group} in the last {since}{}{}",
             status.map(|s| format!(" with status {s}")).unwrap_or_default(),
             if other > 0 {

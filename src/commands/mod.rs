@@ -41,7 +41,7 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
         Command::Validate | Command::Check { .. } | Command::Plan { .. } | Command::Deploy { .. } | Command::Serve(_)
     ) {
         for w in stack.warnings() {
-            eprintln!("warning: {w}");
+            crate::errln!("warning: {w}");
         }
     }
     // `cloudfront: true` names the issuer after the distribution deploy created: the commands that put the
@@ -182,14 +182,22 @@ impl<'g> Session<'g> {
 }
 
 async fn connect(g: &Global, stack: &Stack) -> Result<Clients, Error> {
+    // An empty endpoint is a script's unset variable: going to real AWS instead (or failing inside the SDK)
+    // would act on an account nobody meant.
+    let empty_env = std::env::var_os("AWS_ENDPOINT_URL").is_some_and(|v| v.is_empty());
+    if g.aws.endpoint_url.as_deref() == Some("") || empty_env {
+        return Err(Error::Usage(
+            "--endpoint-url / AWS_ENDPOINT_URL is empty: give the emulator's URL, or unset AWS_ENDPOINT_URL to use AWS".into(),
+        ));
+    }
     let conn = Connection {
         region: g.aws.region.clone().or_else(|| stack.region.clone()),
         profile: g.aws.profile.clone(),
-        endpoint_url: g.aws.endpoint_url.clone().filter(|e| !e.is_empty()),
+        endpoint_url: g.aws.endpoint_url.clone(),
         max_rps: g.aws.max_rps.max(0.0),
         max_concurrency: g.aws.max_concurrency.max(1),
         domain_call_interval: Some(std::time::Duration::from_secs(g.aws.domain_call_interval)),
-        slow_call: Some(|notice| eprintln!("{notice}")),
+        slow_call: Some(|notice| crate::errln!("{notice}")),
     };
     Ok(Clients::connect(&conn).await?)
 }
@@ -213,7 +221,7 @@ pub(crate) fn report_stats(g: &Global, c: &Clients, started: Instant) {
     if !g.aws.stats {
         return;
     }
-    eprintln!(
+    crate::errln!(
         "AWS calls: {} ({} writes, {} throttled) in {:.2}s",
         c.stats.total(),
         c.stats.writes(),
@@ -221,14 +229,14 @@ pub(crate) fn report_stats(g: &Global, c: &Clients, started: Instant) {
         started.elapsed().as_secs_f64()
     );
     for (op, n) in calls {
-        eprintln!("  {op:<40} {n}");
+        crate::errln!("  {op:<40} {n}");
     }
 }
 
 /// Asks on stderr and reads one line from stdin, trimmed. `what` names the answer in an error.
 pub(crate) fn prompt(text: &str, what: &str) -> Result<String, Error> {
     use std::io::{BufRead, Write};
-    eprint!("{text}");
+    crate::err!("{text}");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin()

@@ -167,8 +167,10 @@ fn pem_signer(stack: &Stack, path: Option<&std::path::Path>) -> Result<Option<Si
         }
         return Ok(None);
     };
-    let pem =
-        zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?);
+    let pem = zeroize::Zeroizing::new(
+        jwtstack_core::text::read_bounded_string(path, super::token::SMALL_FILE_BYTES)
+            .map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?,
+    );
     let key = SigningKey::from_pem(&h.key_id, &pem).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?;
     Ok(Some(Signer::Pem(key)))
 }

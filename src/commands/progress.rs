@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use jwtstack_aws::event::Event;
 use jwtstack_core::plan::{KindStep, render_text};
+use jwtstack_core::text::neutralize;
 
 pub(crate) struct Progress {
     /// Deploy and rotate show each part's plan before applying it (teardown showed its plan to confirm it).
@@ -36,9 +37,10 @@ impl Progress {
 
     /// One line on stderr, above the spinner when there is one.
     fn say(&self, line: &str) {
+        let line = &*neutralize(line);
         match self.bar.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             Some(b) => b.println(line),
-            None => eprintln!("{line}"),
+            None => crate::errln!("{line}"),
         }
     }
 
@@ -51,7 +53,7 @@ impl Progress {
                 let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
                 if *shown != lines {
                     if self.show_plans {
-                        eprint!("{}", render_text(plan, false));
+                        crate::err!("{}", render_text(plan, false));
                     }
                     self.total.store(started + lines.len(), Ordering::SeqCst);
                 }
@@ -72,14 +74,14 @@ impl Progress {
                 let total = self.total.load(Ordering::SeqCst);
                 for ch in step.lines() {
                     let n = self.started.fetch_add(1, Ordering::SeqCst) + 1;
-                    let line = line_of(&ch);
+                    let line = neutralize(&line_of(&ch)).into_owned();
                     match self.bar.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
                         Some(b) => {
                             b.set_position(n as u64 - 1);
                             b.println(format!("[{n}/{total}] {line}"));
                             b.set_message(line);
                         }
-                        None => eprintln!("[{n}/{total}] {line}"),
+                        None => crate::errln!("[{n}/{total}] {line}"),
                     }
                 }
             }
@@ -100,7 +102,7 @@ impl Progress {
             Event::Stopping => self.say("Ctrl-C: stopping after the step in flight"),
             Event::Failed => {
                 self.finish();
-                eprintln!("stopped: the steps before the failing one were applied; run the command again to continue");
+                crate::errln!("stopped: the steps before the failing one were applied; run the command again to continue");
             }
         }
     }

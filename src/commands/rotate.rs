@@ -223,11 +223,12 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
     let file = &g.file;
     let (target, diff) = match edit {
         Edit::AlreadyDone(why) => {
-            eprintln!("{why}: nothing to edit in {}", file.display());
+            crate::errln!("{why}: nothing to edit in {}", file.display());
             (stack.clone(), String::new())
         }
         Edit::Fields(fields) => {
-            let text = std::fs::read_to_string(file).map_err(|e| Error::Failure(format!("reading {}: {e}", file.display())))?;
+            let text = jwtstack_core::text::read_bounded_string(file, jwtstack_core::config::MAX_FILE_BYTES)
+                .map_err(|e| Error::Failure(format!("reading {}: {e}", file.display())))?;
             let (new_text, new_stack) = config::edit_keys(&file.display().to_string(), &text, stack, &fields)?;
             let diff = similar::TextDiff::from_lines(&text, &new_text)
                 .unified_diff()
@@ -272,7 +273,7 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
     progress.finish();
     let Converged { plan, .. } = converged.inspect_err(|_| {
         if !diff.is_empty() {
-            eprintln!(
+            crate::errln!(
                 "{} was edited but the deploy did not finish: run `jwtstack rotate {name}` again to resume",
                 file.display()
             );
@@ -306,19 +307,26 @@ pub async fn rotate(g: &Global, c: &Clients, stack: &Stack, step: Option<RotateS
     Ok(exit::OK)
 }
 
-/// Replaces the stack file in one rename, so a kill leaves the old or the new file, never half of one.
+/// Replaces the stack file in one rename, so a kill leaves the old or the new file, never half of one. A
+/// stack file behind a link is edited where it is (the link stays a link); the temporary file is created
+/// beside it exclusively, under a name of its own, so nothing planted there is followed or overwritten.
 fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
+    use std::io::Write;
     let fail = |e: std::io::Error| Error::Failure(format!("writing {}: {e}", path.display()));
-    let tmp = path.with_file_name(format!(
-        ".{}.jwtstack-tmp",
-        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
-    ));
-    std::fs::write(&tmp, text).map_err(fail)?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(&tmp, meta.permissions()).map_err(fail)?;
+    let target = std::fs::canonicalize(path).map_err(fail)?;
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".jwtstack-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    tmp.write_all(text.as_bytes()).map_err(fail)?;
+    if let Ok(meta) = std::fs::metadata(&target) {
+        tmp.as_file().set_permissions(meta.permissions()).map_err(fail)?;
     }
-    std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(&target).map_err(|e| fail(e.error))?;
+    Ok(())
 }
 
 pub async fn keys_delete(g: &Global, c: &Clients, stack: &Stack, kid: &str, yes: bool, lock_timeout: Duration) -> Result<u8, Error> {

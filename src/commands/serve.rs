@@ -53,15 +53,15 @@ pub async fn serve(session: &Session<'_>, stack: &Stack, args: ServeArgs) -> Res
     jwtstack_serve::run(listener, opts, served, source, keys, |addr| {
         crate::outln!("http://{addr}");
         let _ = std::io::stdout().flush();
-        eprintln!(
+        crate::errln!(
             "serving `{}`: {routes} route(s) on http://{addr}, {n} key(s) from {described}; Ctrl-C stops",
             stack.name
         );
         if stack.throttling.is_some() {
-            eprintln!("note: throttling is not emulated (API Gateway applies `throttling` on AWS; serve never answers 429)");
+            crate::errln!("note: throttling is not emulated (API Gateway applies `throttling` on AWS; serve never answers 429)");
         }
         if stack.access_log.is_some() {
-            eprintln!("note: requests are logged here on stderr, not to the CloudWatch Logs group");
+            crate::errln!("note: requests are logged here on stderr, not to the CloudWatch Logs group");
         }
     })
     .await?;

@@ -100,7 +100,7 @@ pub async fn plan(g: &Global, c: &Clients, stack: &Stack, detailed_exitcode: boo
     if g.json {
         crate::outln!("{}", to_json(&plan.to_json()));
     } else {
-        crate::out!("{}", render_text(&plan, use_color(g)));
+        crate::output::write_stdout_styled(&render_text(&plan, use_color(g)));
     }
     Ok(if detailed_exitcode && !plan.is_empty() {
         exit::CHANGES
@@ -140,7 +140,7 @@ pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Durati
     let endpoint = probe_endpoint.as_deref();
     let (probe, probe_skipped) = match probe_skip_reason(g, stack, &deployed, no_probe, endpoint, issuer_ok, no_wait) {
         Some(why) => {
-            eprintln!("probe skipped: {why}");
+            crate::errln!("probe skipped: {why}");
             (None, Some(why))
         }
         None => (super::probe::after_deploy(c, stack, &deployed, endpoint).await?, None),
@@ -148,7 +148,7 @@ pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Durati
     if let Some(p) = &probe
         && !g.json
     {
-        eprint!("{}", p.render());
+        crate::err!("{}", p.render());
     }
     let outputs = outputs_of(stack, &c.region, &deployed);
     if g.json {
@@ -177,11 +177,11 @@ pub async fn deploy(g: &Global, c: &Clients, stack: &Stack, lock_timeout: Durati
         print_outputs(&outputs);
     }
     if !issuer_ok {
-        eprintln!("error: deployed, but API Gateway cannot use the issuer (see above): the stack does not work until that is fixed");
+        crate::errln!("error: deployed, but API Gateway cannot use the issuer (see above): the stack does not work until that is fixed");
         return Ok(exit::FAILURE);
     }
     if probe.as_ref().is_some_and(|p| !p.behaves()) {
-        eprintln!(
+        crate::errln!(
             "error: deployed, but the live gateway does not answer as the stack says (see above); `jwtstack probe` runs the same requests again"
         );
         return Ok(exit::PROBE_FAILED);
@@ -229,21 +229,23 @@ async fn check_hosted_issuer(g: &Global, stack: &Stack, region: &str, skip: bool
         return true;
     }
     if g.on_emulator() && stack.hosted().is_some_and(|h| h.served_by_aws()) {
-        eprintln!(
+        crate::errln!(
             "issuer check skipped: --endpoint-url sends AWS calls to an emulator, which does not serve {url}; run `jwtstack check` against real AWS"
         );
         return true;
     }
     let report = fetch::check(&url, &issuer::Expect::of(stack)).await;
     if report.ok() && report.findings.is_empty() {
-        eprintln!(
+        crate::errln!(
             "issuer check: {} serves the discovery document and JWKS as API Gateway reads them",
             url
         );
     } else {
-        eprint!("{}", report.render());
+        crate::err!("{}", report.render());
         if report.ok() {
-            eprintln!("issuer check: API Gateway accepts the issuer; the warnings above are worth fixing (`jwtstack check` re-runs it)");
+            crate::errln!(
+                "issuer check: API Gateway accepts the issuer; the warnings above are worth fixing (`jwtstack check` re-runs it)"
+            );
         }
     }
     report.ok()
@@ -267,7 +269,7 @@ pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_ke
     let progress = Progress::new(false);
     let prepared = converge::prepare(c, stack, Goal::Teardown { keep_keys }, &|e| progress.report(e)).await?;
     if !prepared.plan.is_empty() {
-        eprint!("{}", render_text(&prepared.plan, false));
+        crate::err!("{}", render_text(&prepared.plan, false));
         if !yes {
             confirm(stack, prepared.plan.steps.len())?;
         }
@@ -280,7 +282,7 @@ pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_ke
         // A lock left by a dead run is the last thing the stack owns.
         if done.before.lock.stale {
             lock::force_unlock(c, &stack.name).await?;
-            eprintln!("removed the run lock left by a run that is gone");
+            crate::errln!("removed the run lock left by a run that is gone");
         }
         if g.json {
             crate::outln!("{}", to_json(&TeardownJson { removed: plan.to_json() }));

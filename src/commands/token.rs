@@ -17,6 +17,11 @@ use jwtstack_core::clock::now_secs as now;
 use jwtstack_core::config::{Hosted, Issuer, Stack, parse_duration_str, route};
 use jwtstack_core::crypto::keys::{Jwks, SigningKey};
 use jwtstack_core::crypto::token::{AuthorizerConfig, Decision, MintRequest, authorize, mint};
+use jwtstack_core::text::{printable, read_bounded_string};
+
+/// The most read of a key file or a claims file: a 4096-bit key's PEM is 3.3 KB, and a token's claims must fit
+/// in API Gateway's 10,240-byte request headers.
+pub(crate) const SMALL_FILE_BYTES: usize = 64 * 1024;
 
 /// The region without calling AWS: flag, stack file, then the environment. Only needed for the default issuer URL.
 pub(crate) fn local_region(g: &Global, stack: &Stack) -> Result<String, Error> {
@@ -45,7 +50,23 @@ fn parse_claim(text: &str) -> Result<(String, Value), Error> {
         return Err(Error::Usage(format!("--claim `{text}` has an empty key")));
     }
     let value = serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_string()));
+    // An integer past 64 bits would be read as a float and rounded: refused rather than changed.
+    let digits = v.strip_prefix('-').unwrap_or(v);
+    if value.is_f64() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::Usage(format!(
+            "--claim `{k}`: {v} is an integer past 64 bits, which a JSON reader rounds; give it as a string (`{k}=\"{v}\"`)"
+        )));
+    }
     Ok((k.to_string(), value))
+}
+
+/// The scopes a claim grants: `scp` holds them as API Gateway reads it, a space-separated string or a list.
+fn scopes_in(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => s.split_whitespace().map(str::to_string).collect(),
+        Value::Array(a) => a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect(),
+        other => vec![other.to_string()],
+    }
 }
 
 pub async fn token(session: &Session<'_>, stack: &Stack, args: TokenArgs) -> Result<u8, Error> {
@@ -56,6 +77,11 @@ pub async fn token(session: &Session<'_>, stack: &Stack, args: TokenArgs) -> Res
             stack.issuer_url("")
         )));
     };
+    if args.sub.trim().is_empty() {
+        return Err(Error::Usage(
+            "--sub is empty: a token names its subject (a user id, a service name)".into(),
+        ));
+    }
     let ttl = parse_duration_str(&args.ttl).map_err(|e| Error::Usage(format!("--ttl: {e}")))?;
     if ttl == 0 {
         return Err(Error::Usage("--ttl must be at least 1 second".into()));
@@ -91,7 +117,8 @@ pub async fn token(session: &Session<'_>, stack: &Stack, args: TokenArgs) -> Res
     }
     let mut extra = Map::new();
     if let Some(path) = &args.claims_json {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("--claims-json {}: {e}", path.display())))?;
+        let text =
+            read_bounded_string(path, SMALL_FILE_BYTES).map_err(|e| Error::Usage(format!("--claims-json {}: {e}", path.display())))?;
         let v: Value = serde_json::from_str(&text).map_err(|e| Error::Usage(format!("--claims-json {}: {e}", path.display())))?;
         let Value::Object(m) = v else {
             return Err(Error::Usage(format!("--claims-json {}: not a JSON object", path.display())));
@@ -101,6 +128,16 @@ pub async fn token(session: &Session<'_>, stack: &Stack, args: TokenArgs) -> Res
     for c in &args.claim {
         let (k, v) = parse_claim(c)?;
         extra.insert(k, v);
+    }
+    // API Gateway reads `scp` as it reads `scope`: the same rule holds for what it grants.
+    if let Some(scp) = extra.get("scp")
+        && !args.force
+        && let Some(s) = scopes_in(scp).into_iter().find(|s| !granted.contains(s))
+    {
+        return Err(Error::Usage(format!(
+            "claim `scp` grants `{s}`, which no route of the stack grants (routes grant: {}); pass --force to mint it anyway",
+            granted.join(" ")
+        )));
     }
     let mut req = MintRequest {
         issuer: String::new(),
@@ -114,7 +151,7 @@ pub async fn token(session: &Session<'_>, stack: &Stack, args: TokenArgs) -> Res
     let token = match &args.key_file {
         Some(path) => {
             let pem = zeroize::Zeroizing::new(
-                std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?,
+                read_bounded_string(path, SMALL_FILE_BYTES).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?,
             );
             let key = SigningKey::from_pem(&h.key_id, &pem).map_err(|e| Error::Usage(format!("--key-file {}: {e}", path.display())))?;
             req.issuer = stack.issuer_url(&local_region(g, stack)?);
@@ -170,7 +207,7 @@ pub(crate) async fn key_source(
         (None, None, Issuer::External { url }) => (
             KeySource::External {
                 url: url.clone(),
-                tell: |findings| eprint!("{findings}"),
+                tell: |findings| crate::err!("{findings}"),
             },
             String::new(),
         ),
@@ -223,8 +260,23 @@ pub async fn verify(session: &Session<'_>, stack: &Stack, args: VerifyArgs) -> R
                 .split_once(' ')
                 .filter(|(m, p)| !m.is_empty() && p.starts_with('/'))
                 .ok_or_else(|| Error::Usage(format!("--route `{req}` is not \"METHOD /path\"")))?;
-            match route::select(stack.routes.iter().map(|r| &r.key), &method.to_ascii_uppercase(), path) {
-                None => (
+            let selected = route::select(stack.routes.iter().map(|r| &r.key), &method.to_ascii_uppercase(), path);
+            match (route::unsafe_path(path), selected) {
+                // The same path rule as `serve`, which answers 400: the route matched is not the one a client
+                // that resolves the dot segment reaches.
+                (Some(why), _) => (
+                    Decision {
+                        allowed: false,
+                        status: 400,
+                        reason: format!("{why} of {req}: `serve` refuses it, and verify decides nothing for it"),
+                        www_authenticate: None,
+                        kid: None,
+                        claims: None,
+                    },
+                    None,
+                    None,
+                ),
+                (None, None) => (
                     Decision {
                         allowed: false,
                         status: 404,
@@ -236,7 +288,7 @@ pub async fn verify(session: &Session<'_>, stack: &Stack, args: VerifyArgs) -> R
                     None,
                     None,
                 ),
-                Some((key, _)) if stack.routes.iter().any(|r| &r.key == key && r.public) => (
+                (None, Some((key, _))) if stack.routes.iter().any(|r| &r.key == key && r.public) => (
                     Decision {
                         allowed: true,
                         status: 200,
@@ -250,7 +302,7 @@ pub async fn verify(session: &Session<'_>, stack: &Stack, args: VerifyArgs) -> R
                     Some(key.to_string()),
                     Some(Vec::new()),
                 ),
-                Some((key, _)) => {
+                (None, Some((key, _))) => {
                     let scopes = stack
                         .routes
                         .iter()
@@ -273,16 +325,21 @@ pub async fn verify(session: &Session<'_>, stack: &Stack, args: VerifyArgs) -> R
             })
         );
     } else {
+        // The reason and the kid can carry what the token said (an unverified kid): printable only.
         let verdict = if decision.allowed { "ALLOWED" } else { "DENIED" };
-        crate::outln!("{verdict} {}: {}", decision.status, decision.reason);
+        crate::outln!("{verdict} {}: {}", decision.status, printable(&decision.reason));
         if let Some(r) = &route_key {
-            crate::outln!("route: {r} (scopes: [{}])", route_scopes.unwrap_or_default().join(" "));
+            crate::outln!(
+                "route: {} (scopes: [{}])",
+                printable(r),
+                printable(&route_scopes.unwrap_or_default().join(" "))
+            );
         }
         if let Some(w) = &decision.www_authenticate {
-            crate::outln!("www-authenticate: {w}");
+            crate::outln!("www-authenticate: {}", printable(w));
         }
         if let Some(k) = &decision.kid {
-            crate::outln!("kid: {k}");
+            crate::outln!("kid: {}", printable(k));
         }
     }
     Ok(if decision.allowed { exit::OK } else { exit::DENIED })

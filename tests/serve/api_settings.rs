@@ -86,3 +86,39 @@ fn public_routes_and_cors_as_api_gateway_applies_them() {
     assert!(r.header("access-control-allow-origin").is_none(), "{:?}", r.headers);
     let _ = up.kill();
 }
+
+/// `https://*` allows any origin starting with `https://`, as API Gateway documents it ("Configure CORS for HTTP
+/// APIs"), and no `http://` one; with credentials it is refused in the stack file.
+#[test]
+fn a_schemes_wildcard_origin_matches_as_api_gateway_matches_it() {
+    let (dir, _pem) = scratch();
+    let d = dir.path();
+    let wildcard = STACK.to_string() + "cors:\n  allow_origins: [\"https://*\"]\n  allow_methods: [GET]\n";
+    std::fs::write(d.join("stack.yaml"), &wildcard).unwrap();
+    let server = Server::start(d, &["--jwks", "jwks.json"], &[]);
+    let preflight = |origin: &str| {
+        let req = format!(
+            "OPTIONS /lists HTTP/1.1\r\nHost: localhost\r\nOrigin: {origin}\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n"
+        );
+        raw(&server.addr, req.as_bytes()).expect("an answer")
+    };
+    let any_https = preflight("https://anyone.example");
+    assert_eq!(any_https.header("access-control-allow-origin"), Some("https://anyone.example"));
+    assert!(preflight("http://anyone.example").header("access-control-allow-origin").is_none());
+    drop(server);
+
+    let with_credentials = wildcard.replace("allow_methods: [GET]\n", "allow_methods: [GET]\n  allow_credentials: true\n");
+    std::fs::write(d.join("stack.yaml"), with_credentials).unwrap();
+    let out = crate::common::jwtstack_in(d).arg("validate").output().unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("allow_origins `https://*` with allow_credentials: true"),
+        "{stderr}"
+    );
+    let other = wildcard.replace("\"https://*\"", "\"https://*.example.com\"");
+    std::fs::write(d.join("stack.yaml"), other).unwrap();
+    let out = crate::common::jwtstack_in(d).arg("validate").output().unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a wildcard API Gateway does not document"));
+}

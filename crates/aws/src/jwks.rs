@@ -55,10 +55,13 @@ impl JwksSource for KeySource {
     async fn load(&self) -> Result<Jwks, LoadError> {
         use LoadError::{Document, Source};
         let bytes = match self {
-            KeySource::File(p) => std::fs::read(p).map_err(|e| Source(format!("{}: {e}", p.display())))?,
+            // API Gateway reads at most this much of a JWKS; a larger file is refused, not read whole.
+            KeySource::File(p) => {
+                jwtstack_core::text::read_bounded(p, crate::fetch::MAX_BYTES).map_err(|e| Source(format!("{}: {e}", p.display())))?
+            }
             KeySource::Url(u) => fetch::get(u).await.map_err(|e| Source(e.to_string()))?,
             KeySource::Deployed { clients, bucket, key } => {
-                s3::get_object(clients, bucket, key)
+                let body = s3::get_object(clients, bucket, key)
                     .await
                     .map_err(|e| Source(e.with_hint()))?
                     .ok_or_else(|| {
@@ -66,7 +69,14 @@ impl JwksSource for KeySource {
                             "s3://{bucket}/{key} does not exist: deploy the stack first, or pass --jwks FILE"
                         ))
                     })?
-                    .body
+                    .body;
+                if body.len() > s3::MAX_OBJECT_BYTES {
+                    return Err(Source(format!(
+                        "s3://{bucket}/{key} is larger than {} bytes, the most API Gateway reads of a JWKS: `jwtstack deploy` writes the stack's own again",
+                        s3::MAX_OBJECT_BYTES
+                    )));
+                }
+                body
             }
             KeySource::External { url, tell } => {
                 let report = fetch::check(url, &jwtstack_core::issuer::Expect::default()).await;

@@ -46,6 +46,7 @@ pub async fn read_stack_keys(c: &Clients, stack: &str) -> Result<BTreeMap<Kid, K
             .await
             .map_err(|e| classify(format!("describing KMS key {target} ({alias})"), e))?;
         let meta = described.key_metadata();
+        refuse_unless_made_for(c, stack, &alias, meta).await?;
         let key_id = meta.map(key_id).unwrap_or(target);
         let deletion = match meta.and_then(|m| m.key_state()) {
             Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion) => {
@@ -241,6 +242,57 @@ async fn unnamed_key(c: &Clients, stack: &str, described: &str) -> Result<Option
         }
     }
     Ok(None)
+}
+
+/// Refuses a key under the stack's alias that jwtstack did not make for this stack: one without the stack's
+/// tag, or not a customer-managed RSA signing key. Publishing it would let whoever controls it mint accepted
+/// tokens, and teardown would schedule its deletion; the error stops the run before any change.
+async fn refuse_unless_made_for(
+    c: &Clients,
+    stack: &str,
+    alias: &str,
+    meta: Option<&aws_sdk_kms::types::KeyMetadata>,
+) -> Result<(), AwsError> {
+    let context = format!("reading the key of {alias}");
+    let Some(m) = meta else {
+        return Err(AwsError::new(context, ErrorKind::Other, "KMS described no key".to_string()));
+    };
+    let id = key_id(m);
+    let mut not_ours = Vec::new();
+    if m.key_manager() != Some(&KeyManagerType::Customer) {
+        not_ours.push("not customer managed".to_string());
+    }
+    if m.key_usage() != Some(&KeyUsageType::SignVerify) {
+        not_ours.push(format!("usage {}", m.key_usage().map_or("unknown", |u| u.as_str())));
+    }
+    if !matches!(m.key_spec(), Some(KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096)) {
+        not_ours.push(format!("spec {}", m.key_spec().map_or("unknown", |k| k.as_str())));
+    }
+    let tags = c
+        .kms
+        .list_resource_tags()
+        .key_id(&id)
+        .send()
+        .await
+        .map_err(|e| classify(format!("reading the tags of KMS key {id} ({alias})"), e))?;
+    if !tags.tags().iter().any(|t| t.tag_key() == TAG_KEY && t.tag_value() == stack) {
+        not_ours.push(format!("no tag {TAG_KEY}={stack}"));
+    }
+    if not_ours.is_empty() {
+        return Ok(());
+    }
+    let mut err = AwsError::new(
+        context,
+        ErrorKind::Conflict,
+        format!(
+            "{alias} names KMS key {id}, which jwtstack did not make for stack `{stack}` ({}): it is neither published nor deleted",
+            not_ours.join(", ")
+        ),
+    );
+    err.hint = Some(format!(
+        "if the key is not yours to sign with, remove the alias (aws kms delete-alias --alias-name {alias}) and deploy again; jwtstack then makes its own key"
+    ));
+    Err(err)
 }
 
 /// A key `CreateKey` made with this description: enabled, customer managed, for signing.

@@ -149,6 +149,9 @@ fn bucket_region_of<E>(e: &SdkError<E, HttpResponse>) -> Option<String> {
 }
 
 /// One object's body and headers, `None` when it does not exist.
+/// The most of an object [`get_object`] reads: API Gateway's limit on a fetched issuer document.
+pub const MAX_OBJECT_BYTES: usize = jwtstack_core::issuer::MAX_BYTES;
+
 pub async fn get_object(c: &Clients, bucket: &str, key: &str) -> Result<Option<ObjectInfo>, AwsError> {
     let context = format!("reading s3://{bucket}/{key}");
     match c.s3.get_object().bucket(bucket).key(key).send().await {
@@ -156,13 +159,22 @@ pub async fn get_object(c: &Clients, bucket: &str, key: &str) -> Result<Option<O
             let content_type = out.content_type().map(str::to_string);
             let cache_control = out.cache_control().map(str::to_string);
             let encryption = out.server_side_encryption().map(|e| e.as_str().to_string());
-            let body = out
-                .body
-                .collect()
+            // The documents are jwtstack's and small; one that grew past API Gateway's limit (by hand, or
+            // another tool) is read to one byte past it and no further: it differs from what the stack
+            // publishes, and a JWKS reader says it is too large.
+            let mut body = Vec::new();
+            let mut stream = out.body;
+            while let Some(chunk) = stream
+                .try_next()
                 .await
-                .map_err(|e| AwsError::new(context, ErrorKind::Connection, e.to_string()))?
-                .into_bytes()
-                .to_vec();
+                .map_err(|e| AwsError::new(context.clone(), ErrorKind::Connection, e.to_string()))?
+            {
+                let room = (MAX_OBJECT_BYTES + 1).saturating_sub(body.len());
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() > MAX_OBJECT_BYTES {
+                    break;
+                }
+            }
             Ok(Some(ObjectInfo {
                 body,
                 content_type,

@@ -6,9 +6,9 @@
 //! Reading what exists never decrypts: only [`get_key`] does, for `token` and for a deploy that records the
 //! public half of a key stored before public halves were recorded.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_ssm::types::{ParameterType, Tag};
+use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType, Tag};
 
 use super::retry::no_retry;
 use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
@@ -88,6 +88,7 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
     let timeline = key_timeline(stack);
     let records = names::public_key_prefix(stack);
     let mut public: BTreeMap<String, Jwk> = BTreeMap::new();
+    let mut not_secure = Vec::new();
     let mut pages = c
         .ssm
         .get_parameters_by_path()
@@ -137,6 +138,9 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
                 continue;
             }
             let Some(kid) = name.strip_prefix(&prefix) else { continue };
+            if p.r#type() != Some(&ParameterType::SecureString) {
+                not_secure.push(name.to_string());
+            }
             out.key_infos.insert(
                 Kid::from(kid),
                 KeyInfo {
@@ -153,6 +157,7 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
             );
         }
     }
+    refuse_unless_made_for(c, stack, &out.key_infos, &not_secure).await?;
     for (kid, info) in out.key_infos.iter_mut() {
         if let Some(jwk) = public.remove(kid.as_str()) {
             info.bits = jwk.bits();
@@ -161,6 +166,61 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
         }
     }
     Ok(out)
+}
+
+/// Refuses a key parameter under the stack's path that jwtstack did not make for this stack: jwtstack creates
+/// each as a SecureString carrying the stack's tag in the same call, so one without the tag, or of another
+/// type, was put there by someone else. Publishing it would let whoever wrote it mint accepted tokens, and
+/// teardown would delete it; the error stops the run before any change. One `DescribeParameters` finds the
+/// tagged ones.
+async fn refuse_unless_made_for(c: &Clients, stack: &str, keys: &BTreeMap<Kid, KeyInfo>, not_secure: &[String]) -> Result<(), AwsError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let context = format!("reading the tags of the key parameters of stack `{stack}`");
+    let build = |f: aws_sdk_ssm::types::builders::ParameterStringFilterBuilder| {
+        f.build()
+            .map_err(|e| AwsError::new(context.clone(), ErrorKind::Other, e.to_string()))
+    };
+    let path = names::key_parameter_prefix(stack);
+    let filters = vec![
+        build(
+            ParameterStringFilter::builder()
+                .key("Path")
+                .option("OneLevel")
+                .values(path.trim_end_matches('/')),
+        )?,
+        build(ParameterStringFilter::builder().key(format!("tag:{TAG_KEY}")).values(stack))?,
+    ];
+    let mut tagged = BTreeSet::new();
+    let mut pages = c
+        .ssm
+        .describe_parameters()
+        .set_parameter_filters(Some(filters))
+        .max_results(50)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(context.clone(), e))?;
+        tagged.extend(page.parameters().iter().filter_map(|p| p.name().map(str::to_string)));
+    }
+    let foreign = keys.values().find_map(|info| match &info.home {
+        KeyHome::Ssm { parameter, .. } if !tagged.contains(parameter) => Some((parameter.clone(), format!("no tag {TAG_KEY}={stack}"))),
+        KeyHome::Ssm { parameter, .. } if not_secure.contains(parameter) => Some((parameter.clone(), "not a SecureString".to_string())),
+        _ => None,
+    });
+    let Some((parameter, why)) = foreign else {
+        return Ok(());
+    };
+    let mut err = AwsError::new(
+        format!("reading SSM parameter {parameter}"),
+        ErrorKind::Conflict,
+        format!("{parameter} is not a key jwtstack made for stack `{stack}` ({why}): it is neither published nor deleted"),
+    );
+    err.hint = Some(format!(
+        "if it is not yours, delete it (aws ssm delete-parameter --name {parameter}) and deploy again; jwtstack then makes its own key"
+    ));
+    Err(err)
 }
 
 /// Derives the public halves of the SSM keys in `keys` that have no record yet, by reading each private key

@@ -52,7 +52,10 @@ impl CallStats {
                 for (service, op, since, said) in g.in_flight.values_mut() {
                     if !*said && since.elapsed() >= SAY_WAITING_AFTER {
                         *said = true;
-                        let at = endpoint.as_deref().map(|e| format!(" at {e}")).unwrap_or_default();
+                        let at = endpoint
+                            .as_deref()
+                            .map(|e| format!(" at {}", jwtstack_core::text::redact_user_info(e)))
+                            .unwrap_or_default();
                         tell(&format!(
                             "still waiting: {service} {op}{at} has not answered for {} s (an attempt gives up after {} s, the call after {} s; check the network or --endpoint-url)",
                             since.elapsed().as_secs(),

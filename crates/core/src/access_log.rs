@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::printable;
+
 /// One request, as API Gateway wrote it. `-` (API Gateway's empty value) reads as absent.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -47,26 +49,30 @@ impl Request {
         })
     }
 
-    /// One line: time, status, method, path, route, latency, and why it failed.
+    /// One line: time, status, method, path, route, latency, and why it failed. Every field is the log's
+    /// (anyone who can send a request writes some of them: a path, a `sub`), so each is made
+    /// [`printable`]: no control character, no line break of its own.
     pub fn render(&self, time: &str) -> String {
+        let field = |v: &str| printable(present(v).unwrap_or("-")).into_owned();
         let mut line = format!(
-            "{time} {} {} {} route={} latency={}ms",
-            present(&self.status).unwrap_or("-"),
-            present(&self.method).unwrap_or("-"),
-            present(&self.path).unwrap_or("-"),
-            present(&self.route_key).unwrap_or("-"),
-            present(&self.response_latency).unwrap_or("-"),
+            "{} {} {} {} route={} latency={}ms",
+            printable(time),
+            field(&self.status),
+            field(&self.method),
+            field(&self.path),
+            field(&self.route_key),
+            field(&self.response_latency),
         );
         if let Some(sub) = present(&self.sub) {
-            line.push_str(&format!(" sub={sub}"));
+            line.push_str(&format!(" sub={}", printable(sub)));
         }
         if let Some(reason) = self.denial() {
-            line.push_str(&format!("\n    denied: {reason}"));
+            line.push_str(&format!("\n    denied: {}", printable(reason)));
             if let Some(fix) = fix_for(reason) {
                 line.push_str(&format!("\n    fix: {fix}"));
             }
         } else if let Some(e) = present(&self.integration_error) {
-            line.push_str(&format!("\n    integration error: {e}"));
+            line.push_str(&format!("\n    integration error: {}", printable(e)));
         }
         line
     }

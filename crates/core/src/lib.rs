@@ -8,7 +8,8 @@
 //! - `rotation`: the key-rotation phases and their timing rules; `names`: every name jwtstack gives a thing;
 //! - `issuer` and `jwks`: what API Gateway would make of an issuer's documents, as fetched;
 //! - `access_log`: the access log's lines as `jwtstack logs` reads them; `clock`: the clocks above;
-//! - `probe`: the requests that prove a deployed gateway does what the stack says, and their verdicts.
+//! - `probe`: the requests that prove a deployed gateway does what the stack says, and their verdicts;
+//! - `text`: text from outside made safe for a terminal, and files read through a bound.
 
 pub mod access_log;
 pub mod clock;
@@ -20,3 +21,4 @@ pub mod names;
 pub mod plan;
 pub mod probe;
 pub mod rotation;
+pub mod text;

@@ -22,12 +22,13 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// The `Access-Control-Allow-Origin` value for this origin (`None`: not allowed).
 fn allowed_origin(c: &Cors, origin: &str) -> Option<String> {
-    if c.allow_origins.iter().any(|o| o == origin) {
-        Some(origin.to_string())
-    } else if c.allow_origins.iter().any(|o| o == "*") {
-        Some("*".into())
-    } else {
+    if !c.allows_origin(origin) {
         None
+    } else if c.allow_origins.iter().any(|o| o == origin || o.ends_with("://*")) {
+        // An exact match, or a scheme's wildcard: the origin itself is echoed.
+        Some(origin.to_string())
+    } else {
+        Some("*".into())
     }
 }
 

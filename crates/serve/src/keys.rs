@@ -110,7 +110,11 @@ pub async fn keep_fresh(source: impl JwksSource, keys: Arc<Keys>) {
                     eprintln!("keys: reloaded {n} key(s) from {}", source.describe());
                 }
             }
-            Err(e) => eprintln!("keys: keeping the current JWKS: {e}"),
+            // The reason can quote what a JWKS URL answered.
+            Err(e) => eprintln!(
+                "keys: keeping the current JWKS: {}",
+                jwtstack_core::text::neutralize(&e.to_string())
+            ),
         }
     }
 }

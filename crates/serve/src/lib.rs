@@ -27,7 +27,8 @@ use jwtstack_core::crypto::token::{Decision, decide};
 use serde_json::json;
 
 use forward::integration_url;
-use forward::{FORWARDING, passes, stays_under, unsafe_path};
+use forward::{FORWARDING, passes, stays_under};
+use jwtstack_core::config::route::unsafe_path;
 pub use jwtstack_core::jwks::{Freshness, JwksSource};
 pub use keys::Keys;
 pub use served::{Served, ServedRoute, Target, parse_override, served};
@@ -104,16 +105,18 @@ struct AppState {
 }
 
 /// The access log: lines go through a channel to one thread that writes them to stderr in batches, so a
-/// request never waits on a terminal or a pipe.
+/// request never waits on a terminal or a pipe. A request's path is the client's: control characters (a C1
+/// CSI in UTF-8, say) are written `\u00XX`.
 fn log_writer() -> std::sync::mpsc::Sender<String> {
+    use jwtstack_core::text::neutralize;
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         use std::io::Write;
         let mut err = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr());
         while let Ok(line) = rx.recv() {
-            let _ = writeln!(err, "{line}");
+            let _ = writeln!(err, "{}", neutralize(&line));
             while let Ok(more) = rx.try_recv() {
-                let _ = writeln!(err, "{more}");
+                let _ = writeln!(err, "{}", neutralize(&more));
             }
             let _ = err.flush();
         }

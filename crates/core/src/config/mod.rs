@@ -13,13 +13,14 @@ mod validate;
 mod yaml;
 
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
 pub use edit::{KeyFields, edit_keys};
 pub use raw::schema_json;
 pub use route::{Method, RouteKey};
-pub use yaml::Pos;
 pub use yaml::scalar as yaml_scalar;
+pub use yaml::{MAX_FILE_BYTES, Pos};
 
 pub use raw::{IpAddressType, KeyStore};
 use raw::{RawDuration, RawStack};
@@ -67,6 +68,29 @@ pub struct Cors {
     pub expose_headers: Vec<String>,
     pub max_age: Option<u32>,
     pub allow_credentials: bool,
+}
+
+/// The wildcard origins API Gateway takes ("Configure CORS for HTTP APIs": `*` any origin, `https://*` any
+/// origin starting with `https://`, `http://*` any starting with `http://`); no other pattern is documented.
+pub const WILDCARD_ORIGINS: [&str; 3] = ["*", "https://*", "http://*"];
+
+impl Cors {
+    /// Whether `origin` is allowed, as API Gateway matches `allow_origins`: exactly, or by one of its
+    /// [`WILDCARD_ORIGINS`].
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        !origin.is_empty()
+            && self.allow_origins.iter().any(|o| match o.as_str() {
+                "*" => true,
+                "https://*" => origin.starts_with("https://"),
+                "http://*" => origin.starts_with("http://"),
+                exact => exact == origin,
+            })
+    }
+
+    /// Whether any origin of a scheme is allowed (`*`, `https://*`, `http://*`).
+    pub fn has_wildcard(&self) -> bool {
+        self.allow_origins.iter().any(|o| WILDCARD_ORIGINS.contains(&o.as_str()))
+    }
 }
 
 /// The access log: CloudWatch Logs keeps it `retention_days`.
@@ -359,7 +383,10 @@ impl ConfigError {
 /// Reads and validates a stack file from disk. The file name is used in messages only.
 pub fn load(path: &Path) -> Result<Stack, ConfigError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    // One byte past the limit tells that the file is too large: `/dev/zero` is read no further.
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes));
+    read.map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
             Some("pass the stack file with -f PATH, or run jwtstack where stack.yaml is".to_string())
         } else {
@@ -377,8 +404,8 @@ pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Stack, ConfigError> {
             file,
             Pos { line: 1, col: 1 },
             format!(
-                "the file is {} bytes; a stack file is at most {} bytes",
-                bytes.len(),
+                "the file has more than {} bytes; a stack file is at most {} bytes",
+                yaml::MAX_FILE_BYTES,
                 yaml::MAX_FILE_BYTES
             ),
             Some("a stack of 300 routes fits in about 40 KiB: is this the right file?".into()),

@@ -69,7 +69,8 @@ pub struct RawStack {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCors {
-    /// Origins allowed to call the API: `scheme://host[:port]` (no path), or `*` (not with allow_credentials).
+    /// Origins allowed to call the API: `scheme://host[:port]` (no path), or a wildcard `*`, `https://*` or
+    /// `http://*` (none with allow_credentials).
     #[serde(default)]
     pub allow_origins: Vec<String>,
     /// Methods allowed in a preflight: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, or `*`.

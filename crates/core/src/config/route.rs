@@ -281,6 +281,43 @@ pub fn select<'a>(
         .max_by(|a, b| a.0.specificity().cmp(&b.0.specificity()))
 }
 
+/// Why a request path is refused (`serve` answers 400, `verify --route` decides nothing): a dot segment or a
+/// backslash, raw or percent-encoded, which a client or an integration may resolve to another route than the
+/// one matched.
+pub fn unsafe_path(path: &str) -> Option<String> {
+    let decoded = percent_decode(path);
+    if decoded.contains('\\') {
+        return Some("a backslash in the path".into());
+    }
+    decoded
+        .split('/')
+        .any(|s| s == "." || s == "..")
+        .then(|| "a dot segment (. or ..) in the path".into())
+}
+
+/// `%2e` -> `.`, `%5c` -> `\\`, `%2f` -> `/`: the characters that change what a path means.
+fn percent_decode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let code = rest.get(i + 1..i + 3).map(str::to_ascii_lowercase);
+        match code.as_deref() {
+            Some("2e") => out.push('.'),
+            Some("5c") => out.push('\\'),
+            Some("2f") => out.push('/'),
+            _ => {
+                out.push('%');
+                rest = &rest[i + 1..];
+                continue;
+            }
+        }
+        rest = &rest[i + 3..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,5 +388,24 @@ mod tests {
         assert_eq!(pick("GET", "/").as_deref(), Some("$default"));
         let (_, params) = select(&keys, "GET", "/lists/42/items").unwrap();
         assert_eq!(params.get("proxy").map(String::as_str), Some("42/items"));
+    }
+
+    #[test]
+    fn dot_segments_and_backslashes_are_found_encoded_or_not() {
+        for bad in [
+            "/a/../b",
+            "/a/%2e%2e/b",
+            "/a/%2E./b",
+            "/a/./b",
+            "/a/..%5cb",
+            "/a\\b",
+            "/a/x%2f..%2fb",
+            "/..",
+        ] {
+            assert!(unsafe_path(bad).is_some(), "{bad}");
+        }
+        for ok in ["/a/b", "/a/..b/c", "/a/b..", "/a/%41/b", "/a/%2"] {
+            assert!(unsafe_path(ok).is_none(), "{ok}");
+        }
     }
 }

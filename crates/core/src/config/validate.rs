@@ -76,6 +76,12 @@ impl Validator<'_> {
             (Some(name), None) => {
                 if name.trim().is_empty() || name.len() > 128 {
                     self.at("api.name", "api.name must be 1 to 128 characters", None);
+                } else if name.chars().any(char::is_control) {
+                    self.at(
+                        "api.name",
+                        "api.name has a line break or tab in it",
+                        Some("an API name is one line of text".into()),
+                    );
                 }
                 ApiRef::Owned { name }
             }
@@ -337,6 +343,14 @@ impl Validator<'_> {
                 "issuer.url",
                 format!("issuer.url `{url}` must name a host and no credentials"),
                 hint,
+            );
+        } else if parsed.path().contains('%') {
+            self.at(
+                "issuer.url",
+                format!("issuer.url `{url}` has a percent-encoded path"),
+                Some(
+                    "the documents go under the path as S3 keys, where `%20` stays `%20`: write the path with letters, digits, `-`, `_`, `.` and `/` only".into(),
+                ),
             );
         } else if parsed.as_str().trim_end_matches('/') != url {
             self.at(

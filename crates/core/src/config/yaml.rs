@@ -127,6 +127,9 @@ pub fn locate(text: &str) -> Result<Locator, YamlError> {
                         hint: None,
                     });
                 };
+                if let Some(c) = name.chars().find(|c| c.is_control()) {
+                    return Err(control_character(pos, "a key", c));
+                }
                 let full = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
                 loc.keys.insert(full, pos);
                 *key = Some(name.clone());
@@ -138,6 +141,11 @@ pub fn locate(text: &str) -> Result<Locator, YamlError> {
             // `!!binary`) would be read as a default or as text: for `scopes` that means any token passes, for
             // `public` a public bucket. Neither is what anyone meant, so both are refused where they stand.
             if let (false, Event::Scalar(value, style, _, tag)) = (stack.is_empty(), &event) {
+                // A control character (ESC, BEL, C1...) in a value would reach every terminal that shows it
+                // (`plan`, errors); line breaks and tabs are left to the rules of each field.
+                if let Some(c) = value.chars().find(|c| c.is_control() && !matches!(c, '\n' | '\t')) {
+                    return Err(control_character(pos, &format!("`{path}`"), c));
+                }
                 if let Some(tag) = tag {
                     return Err(YamlError {
                         pos,
@@ -217,6 +225,17 @@ pub fn locate(text: &str) -> Result<Locator, YamlError> {
         }
     }
     Ok(loc)
+}
+
+fn control_character(pos: Pos, what: &str, c: char) -> YamlError {
+    YamlError {
+        pos,
+        message: format!(
+            "{what} holds the control character U+{:04X}; a stack file is printable text",
+            c as u32
+        ),
+        hint: Some("remove it (an editor may show it as ^[ or ^G, or not at all)".into()),
+    }
 }
 
 /// After a complete node: a mapping waits for its next key, a sequence moves to its next index.

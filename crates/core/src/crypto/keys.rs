@@ -51,6 +51,21 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
+/// PKCS #1's `rsaEncryption`, the algorithm of a PKCS #8 RSA private key.
+const RSA_ENCRYPTION_OID: &str = "1.2.840.113549.1.1.1";
+
+/// A private key algorithm's name, for an error.
+fn algorithm_name(oid: &str) -> &'static str {
+    match oid {
+        "1.2.840.10045.2.1" => "an EC key (ES256/384/512)",
+        "1.3.101.112" => "an Ed25519 key",
+        "1.3.101.113" => "an Ed448 key",
+        "1.2.840.113549.1.1.10" => "an RSA-PSS key",
+        "1.2.840.10040.4.1" => "a DSA key",
+        _ => "a key of another algorithm",
+    }
+}
+
 impl SigningKey {
     /// A new key from aws-lc's own DRBG. `bits` is 2048, 3072 or 4096 (what `key_bits` allows).
     pub fn generate(kid: &str, bits: usize) -> Result<Self, KeyError> {
@@ -74,6 +89,16 @@ impl SigningKey {
     }
 
     pub fn from_pkcs8_der(kid: &str, der: &[u8]) -> Result<Self, KeyError> {
+        // The key's own algorithm first: aws-lc-rs names RSA's OID when it meets another kind of key.
+        if let Ok(info) = rsa::pkcs8::PrivateKeyInfo::try_from(der) {
+            let oid = info.algorithm.oid.to_string();
+            if oid != RSA_ENCRYPTION_OID {
+                return Err(KeyError::Decode(format!(
+                    "the key is {} (algorithm {oid}), not RSA: API Gateway's JWT authorizer takes RSA keys (RS256)",
+                    algorithm_name(&oid)
+                )));
+            }
+        }
         let key = KeyPair::from_pkcs8(der).map_err(|e| KeyError::Decode(e.to_string()))?;
         Self::new(kid, key)
     }

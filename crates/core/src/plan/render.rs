@@ -95,12 +95,17 @@ impl Plan {
 }
 
 /// The human plan. `color` adds ANSI colours (green create, yellow update, red delete).
+///
+/// Every line's text is [`neutralize`](crate::text::neutralize)d before it is coloured: names and values read
+/// from AWS cannot drive the terminal, and the colours are the only escape sequences in the result.
 pub fn render_text(plan: &Plan, color: bool) -> String {
+    use crate::text::neutralize;
     let json = plan.to_json();
     let mut out = String::new();
     let paint = |a: Action, s: &str| -> String {
+        let s = neutralize(s);
         if !color {
-            return s.to_string();
+            return s.into_owned();
         }
         let code = match a {
             Action::Create => "32",
@@ -114,14 +119,16 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         out.push('\n');
         for diff in &c.diffs {
             if diff.before.is_empty() {
-                out.push_str(&format!("      {}: {}\n", diff.field, diff.after));
+                out.push_str(&neutralize(&format!("      {}: {}", diff.field, diff.after)));
             } else {
-                out.push_str(&format!("      {}: {} -> {}\n", diff.field, diff.before, diff.after));
+                out.push_str(&neutralize(&format!("      {}: {} -> {}", diff.field, diff.before, diff.after)));
             }
+            out.push('\n');
         }
     }
     for n in &json.notes {
-        out.push_str(&format!("  note: {n}\n"));
+        out.push_str(&neutralize(&format!("  note: {n}")));
+        out.push('\n');
     }
     if json.changes.is_empty() {
         out.push_str(&format!("No changes: AWS matches the stack `{}` in {}.\n", json.stack, json.region));

@@ -344,11 +344,19 @@ fn sample(path: &str, depth: usize) -> String {
 /// asking for a method `cors.allow_methods` allows is allowed, another origin is not, and a route none of whose
 /// methods is allowed gets no allowing answer at all.
 fn preflights(stack: &Stack, cors: &Cors, opts: &Options, keys: &[&RouteKey], p: &mut ProbePlan) {
-    let origin = match cors.allow_origins.iter().find(|o| o.as_str() != "*") {
+    // An origin `cors` names, or one its wildcard takes; and one it does not take, where there is one.
+    let origin = match cors
+        .allow_origins
+        .iter()
+        .find(|o| !crate::config::WILDCARD_ORIGINS.contains(&o.as_str()))
+    {
         Some(o) => o.clone(),
-        None => "https://app.jwtstack-probe.example".to_string(),
+        None if cors.allows_origin("https://app.jwtstack-probe.example") => "https://app.jwtstack-probe.example".to_string(),
+        None => "http://app.jwtstack-probe.example".to_string(),
     };
-    let any_origin = cors.allow_origins.iter().any(|o| o == "*");
+    let refused = [OTHER_ORIGIN, "http://jwtstack-probe.invalid"]
+        .into_iter()
+        .find(|o| !cors.allows_origin(o));
     let headers = cors
         .allow_headers
         .iter()
@@ -392,8 +400,10 @@ fn preflights(stack: &Stack, cors: &Cors, opts: &Options, keys: &[&RouteKey], p:
             expect: Expect::Preflight { allowed },
         };
         p.cases.push(preflight(&origin, method_allowed));
-        if !any_origin && method_allowed {
-            p.cases.push(preflight(OTHER_ORIGIN, false));
+        if let Some(other) = refused
+            && method_allowed
+        {
+            p.cases.push(preflight(other, false));
         }
     }
 }

@@ -45,20 +45,11 @@ pub struct ProbeReport {
 /// A value from outside, made safe for a terminal (and for `--json` read on one): control characters (C0, DEL,
 /// C1) escaped, at most 300 characters.
 fn quoted(s: &str) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect();
+    let clean = crate::text::printable(s);
     if clean.chars().count() > 300 {
         format!("{}...", clean.chars().take(300).collect::<String>())
     } else {
-        clean
+        clean.into_owned()
     }
 }
 

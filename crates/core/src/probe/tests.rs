@@ -318,3 +318,17 @@ fn the_report_puts_an_open_route_first_and_quotes_safely() {
     assert_eq!(json["open"], true);
     assert_eq!(json["requests"][0]["retries"], 2);
 }
+
+#[test]
+fn a_wildcard_origin_is_probed_with_an_origin_it_takes_and_one_it_does_not() {
+    let text = format!("{STACK}cors:\n  allow_origins: [\"https://*\"]\n  allow_methods: [GET, POST]\n");
+    let p = plan(&stack(&text), &Options::default()).unwrap();
+    let origins: Vec<(&str, &Expect)> = p
+        .cases
+        .iter()
+        .filter_map(|c| c.preflight.as_ref().map(|pf| (pf.origin.as_str(), &c.expect)))
+        .collect();
+    assert!(origins.contains(&("https://app.jwtstack-probe.example", &Expect::Preflight { allowed: true })));
+    assert!(origins.contains(&("http://jwtstack-probe.invalid", &Expect::Preflight { allowed: false })));
+    assert!(!origins.iter().any(|(o, _)| *o == "https://*"));
+}

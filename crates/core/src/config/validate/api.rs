@@ -3,7 +3,7 @@
 use super::super::raw::{RawAccessLog, RawCors, RawDomain, RawRoute, RawStack, RawThrottling, RouteAuth};
 use super::Validator;
 use crate::config::route::{self, RouteKey};
-use crate::config::{AccessLog, ApiDomain, ApiRef, Cors, Route, Throttling};
+use crate::config::{AccessLog, ApiDomain, ApiRef, Cors, Route, Throttling, WILDCARD_ORIGINS};
 
 /// CloudWatch Logs' retention periods (PutRetentionPolicy, `retentionInDays`).
 pub const RETENTION_DAYS: [u32; 22] = [
@@ -70,11 +70,15 @@ impl Validator<'_> {
             }
         }
         let credentials = c.allow_credentials.unwrap_or(false);
-        if credentials && let Some(i) = c.allow_origins.iter().position(|o| o == "*") {
+        // `https://*` is any HTTPS origin: with credentials, any site the user visits could call the API as
+        // the user, the exposure `*` is refused for.
+        if credentials && let Some(i) = c.allow_origins.iter().position(|o| WILDCARD_ORIGINS.contains(&o.as_str())) {
             self.at(
                 &format!("cors.allow_origins[{i}]"),
-                "allow_origins `*` with allow_credentials: true",
-                Some("browsers refuse credentials for any origin, and API Gateway refuses the setting: list the origins".into()),
+                format!("allow_origins `{}` with allow_credentials: true", c.allow_origins[i]),
+                Some(
+                    "a wildcard lets every site a signed-in user visits call the API with the user's credentials: list the origins".into(),
+                ),
             );
         }
         for (i, m) in c.allow_methods.iter().enumerate() {
@@ -140,10 +144,16 @@ impl Validator<'_> {
             if r.public || !(r.key.is_default() || method == Some(route::Method::Any)) {
                 continue;
             }
-            let probe = sample_path(&r.key);
-            let chosen = route::select(routes.iter().map(|r| &r.key), "OPTIONS", &probe);
-            let takes = chosen.and_then(|(k, _)| routes.iter().find(|x| &x.key == k)).filter(|x| !x.public);
-            if let Some(protected) = takes {
+            // Every depth a greedy path takes: a public `OPTIONS /{path}` answers `/a` and leaves `/a/b` to
+            // the protected `ANY /{proxy+}`.
+            let taken = sample_paths(&r.key).into_iter().find_map(|probe| {
+                let chosen = route::select(routes.iter().map(|r| &r.key), "OPTIONS", &probe);
+                let protected = chosen
+                    .and_then(|(k, _)| routes.iter().find(|x| &x.key == k))
+                    .filter(|x| !x.public)?;
+                Some((probe, protected))
+            });
+            if let Some((probe, protected)) = taken {
                 self.at(
                     &format!("routes[{i}].route"),
                     format!(
@@ -229,8 +239,11 @@ impl Validator<'_> {
 
 /// What is wrong with a CORS origin (`None`: nothing).
 fn origin_problem(o: &str) -> Option<&'static str> {
-    if o == "*" {
+    if WILDCARD_ORIGINS.contains(&o) {
         return None;
+    }
+    if o.contains('*') {
+        return Some("is a wildcard API Gateway does not document (it takes `*`, `https://*` and `http://*`)");
     }
     let Ok(u) = url::Url::parse(o) else {
         return Some("is not a URL origin");
@@ -255,16 +268,26 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// A path a route key matches (each parameter `x`); `$default` gets one no declared path is likely to take.
-pub fn sample_path(key: &RouteKey) -> String {
-    match key.path() {
-        None => "/preflight-probe".into(),
-        Some(p) => p
-            .split('/')
-            .map(|s| if s.starts_with('{') { "x" } else { s })
-            .collect::<Vec<_>>()
-            .join("/"),
-    }
+/// Paths a route key matches, one per depth its greedy parameter takes (1 to 3 segments; each other parameter
+/// `x`); `$default` gets paths no declared route is likely to take.
+pub fn sample_paths(key: &RouteKey) -> Vec<String> {
+    let Some(path) = key.path() else {
+        return vec!["/preflight-probe".into(), "/preflight-probe/x".into()];
+    };
+    let greedy = path.split('/').any(|s| s.starts_with('{') && s.ends_with("+}"));
+    let depths = if greedy { 1..=3 } else { 1..=1 };
+    depths
+        .map(|depth| {
+            path.split('/')
+                .map(|s| match s {
+                    g if g.starts_with('{') && g.ends_with("+}") => vec!["x"; depth].join("/"),
+                    p if p.starts_with('{') => "x".to_string(),
+                    literal => literal.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect()
 }
 
 /// API Gateway's account-level throttling per Region, by default: stage and route limits cannot exceed it
@@ -285,26 +308,38 @@ pub fn throttling_warning(t: Throttling) -> Option<String> {
 }
 
 /// Public routes that take requests meant for a protected route (a more specific match wins): worth a
-/// warning, since the protected route's authorizer never sees those requests.
+/// warning, since the protected route's authorizer never sees those requests. Every route's sample paths are
+/// tried (a greedy path at several depths), so a public `GET /files/{a}/{b}` is found taking
+/// `/files/x/x` from a protected `GET /files/{proxy+}`, as API Gateway would route it.
 pub fn shadowing_warnings(routes: &[Route]) -> Vec<String> {
-    const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+    const METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
+    let paths: Vec<String> = routes.iter().flat_map(|r| sample_paths(&r.key)).collect();
     let mut out = Vec::new();
+    let mut said = std::collections::BTreeSet::new();
     for r in routes.iter().filter(|r| !r.public && !r.key.is_default()) {
-        let probe = sample_path(&r.key);
         let methods: Vec<&str> = match r.key.method() {
             Some(route::Method::Any) => METHODS.to_vec(),
+            Some(route::Method::Options) | None => continue,
             Some(m) => vec![m.as_str()],
-            None => continue,
         };
         for m in methods {
-            let chosen = route::select(routes.iter().map(|r| &r.key), m, &probe);
-            if let Some(public) = chosen.and_then(|(k, _)| routes.iter().find(|x| &x.key == k)).filter(|x| x.public)
-                && m != "OPTIONS"
-            {
-                out.push(format!(
-                    "public route `{}` takes `{m} {probe}`, a path of protected route `{}`: those requests reach the integration without a token",
-                    public.key, r.key
-                ));
+            // Its own paths first, then every other route's.
+            for probe in sample_paths(&r.key).iter().chain(&paths) {
+                // A path the protected route would take on its own...
+                if route::select(std::iter::once(&r.key), m, probe).is_none() {
+                    continue;
+                }
+                // ...that a public route takes instead.
+                let chosen = route::select(routes.iter().map(|r| &r.key), m, probe);
+                let Some(public) = chosen.and_then(|(k, _)| routes.iter().find(|x| &x.key == k)).filter(|x| x.public) else {
+                    continue;
+                };
+                if said.insert((public.key.to_string(), r.key.to_string(), m)) {
+                    out.push(format!(
+                        "public route `{}` takes `{m} {probe}`, a path of protected route `{}`: those requests reach the integration without a token",
+                        public.key, r.key
+                    ));
+                }
             }
         }
     }
