@@ -579,4 +579,20 @@ fn validate_warns_of_a_public_route_that_takes_a_greedy_routes_deeper_paths() {
         stderr.contains("public route `GET /files/{a}/{b}` takes `GET /files/x/x`, a path of protected route `GET /files/{proxy+}`"),
         "{stderr}"
     );
+    // A public route of one literal path under a protected catch-all is deliberate: no warning.
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/public_route_shadowing_a_greedy_path.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace("GET /files/{a}/{b}", "GET /files/health")
+    .replace("https://example.com/{a}/{b}", "https://example.com/health");
+    std::fs::write(dir.path().join("stack.yaml"), text).unwrap();
+    let out = jwtstack(dir.path()).arg("validate").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

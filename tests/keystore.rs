@@ -257,9 +257,11 @@ fn plan_status_and_outputs_never_decrypt_a_key_and_an_older_key_gets_its_public_
     env.run_via(p, &["plan", "--detailed-exitcode"]).code(0);
 }
 
-/// What the account holds of a stack that must not have been touched: its bucket, and the key's state.
-fn untouched(env: &Env) -> bool {
-    env.block_on(env.sdk().s3.head_bucket().bucket(BUCKET).send()).is_err()
+/// Nothing of the stack was made: no bucket, and no parameter under its name but `planted`.
+fn untouched(env: &Env, stack: &str, planted: &[&str]) -> bool {
+    let bucket = env.block_on(env.sdk().s3.head_bucket().bucket(BUCKET).send()).is_err();
+    let parameters = env.stack_parameters(stack);
+    bucket && parameters.iter().all(|p| planted.contains(&p.as_str()))
 }
 
 #[test]
@@ -269,13 +271,14 @@ fn a_kms_key_under_the_stacks_alias_that_jwtstack_did_not_make_is_refused_and_ne
     env.write_stack(&kms_stack());
     let sdk = env.sdk();
     let alias = "alias/jwtstack/vault/vault-k1";
-    for (usage, spec, tagged) in [
-        (KeyUsageType::SignVerify, KeySpec::Rsa4096, false),
-        (KeyUsageType::EncryptDecrypt, KeySpec::Rsa2048, true),
+    for (usage, spec, tag) in [
+        (KeyUsageType::SignVerify, KeySpec::Rsa4096, None),
+        (KeyUsageType::EncryptDecrypt, KeySpec::Rsa2048, Some("vault")),
+        (KeyUsageType::SignVerify, KeySpec::Rsa2048, Some("another-stack")),
     ] {
         let mut create = sdk.kms.create_key().key_usage(usage.clone()).key_spec(spec);
-        if tagged {
-            create = create.tags(Tag::builder().tag_key("jwtstack:stack").tag_value("vault").build().unwrap());
+        if let Some(stack) = tag {
+            create = create.tags(Tag::builder().tag_key("jwtstack:stack").tag_value(stack).build().unwrap());
         }
         let key = env.block_on(create.send()).unwrap();
         let key_id = key.key_metadata().unwrap().key_id().to_string();
@@ -293,7 +296,7 @@ fn a_kms_key_under_the_stacks_alias_that_jwtstack_did_not_make_is_refused_and_ne
             );
             assert!(out.stderr.contains("aws kms delete-alias --alias-name"), "{}", out.stderr);
         }
-        assert!(untouched(&env), "a change was made");
+        assert!(untouched(&env, "vault", &[]), "a change was made");
         assert_eq!(kms_key(&env, alias).map(|(_, state)| state).as_deref(), Some("Enabled"));
         env.block_on(sdk.kms.delete_alias().alias_name(alias).send()).unwrap();
     }
@@ -329,8 +332,29 @@ fn an_ssm_key_parameter_that_jwtstack_did_not_make_is_refused_and_never_deleted(
             out.stderr
         );
     }
-    assert!(untouched(&env), "a change was made");
+    assert!(untouched(&env, "planted", &[parameter]), "a change was made");
     assert!(env.parameter(parameter).is_some(), "the planted parameter was deleted");
+    // Tagged for the stack, but not a SecureString: not what jwtstack makes either.
+    env.block_on(sdk.ssm.delete_parameter().name(parameter).send()).unwrap();
+    env.block_on(
+        sdk.ssm
+            .put_parameter()
+            .name(parameter)
+            .r#type(ParameterType::String)
+            .value(pem.as_str())
+            .tags(
+                aws_sdk_ssm::types::Tag::builder()
+                    .key("jwtstack:stack")
+                    .value("planted")
+                    .build()
+                    .unwrap(),
+            )
+            .send(),
+    )
+    .unwrap();
+    let out = env.run(&["plan"]).code(1);
+    assert!(out.stderr.contains("(not a SecureString)"), "{}", out.stderr);
+    assert!(untouched(&env, "planted", &[parameter]), "a change was made");
     // A key jwtstack made (tagged in the call that created it) deploys and tears down as before.
     env.block_on(sdk.ssm.delete_parameter().name(parameter).send()).unwrap();
     env.run(&["deploy"]).ok();

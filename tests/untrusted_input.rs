@@ -92,21 +92,33 @@ fn a_crafted_access_log_cannot_drive_the_terminal_or_forge_a_line() {
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("fix: mint with an audience the stack lists") || out.stdout.contains("denied:"));
+    assert!(
+        out.stdout
+            .contains("    denied: the token does not have a valid audience\\u{a}    fix: run curl"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn verify_shows_an_unverified_kid_escaped() {
     let dir = offline_dir();
-    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"\u001b]0;owned\u0007\u001b[2Jk1"}"#);
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"\u001b]0;owned\u0007\u001b[2J\u009b\u007fk1"}"#);
     let claims = URL_SAFE_NO_PAD.encode(r#"{"sub":"x"}"#);
     let token = format!("{header}.{claims}.c2ln");
     let out = run(dir.path(), &["verify", &token, "--jwks", "jwks.json"]).code(3);
     assert!(!out.stdout.contains('\u{1b}') && !out.stdout.contains('\u{7}'), "{:?}", out.stdout);
     assert!(out.stdout.contains("unknown kid"), "{}", out.stdout);
     // In JSON the kid is the token's, escaped as JSON escapes it.
-    let j = json(&run(dir.path(), &["verify", &token, "--jwks", "jwks.json", "--json"]).code(3).stdout);
+    let raw = run(dir.path(), &["verify", &token, "--jwks", "jwks.json", "--json"]).code(3).stdout;
+    for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{7f}'] {
+        assert!(!raw.contains(bad), "{bad:?} in the JSON: {raw:?}");
+    }
+    let j = json(&raw);
+    // The document keeps the kid as the token had it, C1 and DEL written as JSON escapes.
     assert!(j["reason"].as_str().unwrap().contains("unknown kid"), "{j}");
+    assert!(j["kid"].as_str().unwrap().ends_with("\u{9b}\u{7f}k1"), "{j}");
+    assert!(raw.contains("\\u009b\\u007fk1"), "{raw}");
 }
 
 #[test]
@@ -126,6 +138,11 @@ fn token_refuses_a_claim_that_would_widen_or_change_it() {
     let out = mint(&["--claim", "n=123456789012345678901"]).code(64);
     assert!(out.stderr.contains("past 64 bits"), "{}", out.stderr);
     mint(&["--claim", "n=12345678901234567"]).ok();
+    mint(&["--claim", "n=[1, 123456789012345678901]"]).code(64);
+    mint(&["--claim", "n=-0"]).ok();
+    std::fs::write(dir.path().join("claims.json"), r#"{"tenant": {"id": 123456789012345678901}}"#).unwrap();
+    let out = mint(&["--claims-json", "claims.json"]).code(64);
+    assert!(out.stderr.contains("past 64 bits"), "{}", out.stderr);
     // A token names its subject.
     let out = run(dir.path(), &["token", "--key-file", "k1.pem", "--sub", ""]).code(64);
     assert!(out.stderr.contains("--sub is empty"), "{}", out.stderr);
@@ -206,6 +223,22 @@ fn an_empty_endpoint_is_refused_before_any_call() {
     )
     .code(64);
     assert!(out.stderr.contains("is empty"), "{}", out.stderr);
+    // The flag wins over an empty variable, as it wins over a set one: no refusal then (the endpoint does
+    // not answer, which is said).
+    let out = common::Output::from(
+        jwtstack_in(dir.path())
+            .env("AWS_ENDPOINT_URL", "")
+            .args(["plan", "--endpoint-url", "http://127.0.0.1:9"])
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap(),
+    );
+    assert_ne!(out.code, 64, "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("is empty") && !out.stderr.contains("panicked"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -283,6 +316,12 @@ fn verify_refuses_a_dot_segment_as_serve_does() {
     .stdout;
     let token = token.trim();
     run(dir.path(), &["verify", token, "--jwks", "jwks.json", "--route", "GET /lists/42"]).ok();
+    // A query string is not the path: serve does not refuse it, nor does verify.
+    run(
+        dir.path(),
+        &["verify", token, "--jwks", "jwks.json", "--route", "GET /lists/42?next=/../x"],
+    )
+    .ok();
     for path in ["/lists/../admin", "/lists/%2e%2e/admin", "/lists/a%5c..%5cb"] {
         let route = format!("GET {path}");
         let out = run(dir.path(), &["verify", token, "--jwks", "jwks.json", "--route", &route]).code(3);

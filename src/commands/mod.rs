@@ -184,8 +184,12 @@ impl<'g> Session<'g> {
 async fn connect(g: &Global, stack: &Stack) -> Result<Clients, Error> {
     // An empty endpoint is a script's unset variable: going to real AWS instead (or failing inside the SDK)
     // would act on an account nobody meant.
-    let empty_env = std::env::var_os("AWS_ENDPOINT_URL").is_some_and(|v| v.is_empty());
-    if g.aws.endpoint_url.as_deref() == Some("") || empty_env {
+    // The flag, else the variable (clap reads it into the same field; an empty one may also be left out).
+    let empty = match g.aws.endpoint_url.as_deref() {
+        Some(e) => e.is_empty(),
+        None => std::env::var_os("AWS_ENDPOINT_URL").is_some_and(|v| v.is_empty()),
+    };
+    if empty {
         return Err(Error::Usage(
             "--endpoint-url / AWS_ENDPOINT_URL is empty: give the emulator's URL, or unset AWS_ENDPOINT_URL to use AWS".into(),
         ));

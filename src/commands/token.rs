@@ -50,14 +50,26 @@ fn parse_claim(text: &str) -> Result<(String, Value), Error> {
         return Err(Error::Usage(format!("--claim `{text}` has an empty key")));
     }
     let value = serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_string()));
-    // An integer past 64 bits would be read as a float and rounded: refused rather than changed.
-    let digits = v.strip_prefix('-').unwrap_or(v);
-    if value.is_f64() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+    if let Some(n) = past_64_bits(&value) {
         return Err(Error::Usage(format!(
-            "--claim `{k}`: {v} is an integer past 64 bits, which a JSON reader rounds; give it as a string (`{k}=\"{v}\"`)"
+            "--claim `{k}`: {n} is a number past 64 bits, which JSON readers round; give it as a string (`{k}=\"{v}\"`)"
         )));
     }
     Ok((k.to_string(), value))
+}
+
+/// A number in `value` (at any depth) past 64 bits: serde_json reads an integer literal that long as a float,
+/// rounded, and the token would carry another number than the one given.
+fn past_64_bits(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|f| n.is_f64() && f.abs() >= u64::MAX as f64)
+            .map(|_| n.to_string()),
+        Value::Array(a) => a.iter().find_map(past_64_bits),
+        Value::Object(o) => o.values().find_map(past_64_bits),
+        _ => None,
+    }
 }
 
 /// The scopes a claim grants: `scp` holds them as API Gateway reads it, a space-separated string or a list.
@@ -123,6 +135,12 @@ pub async fn token(session: &Session<'_>, stack: &Stack, args: TokenArgs) -> Res
         let Value::Object(m) = v else {
             return Err(Error::Usage(format!("--claims-json {}: not a JSON object", path.display())));
         };
+        if let Some(n) = m.values().find_map(past_64_bits) {
+            return Err(Error::Usage(format!(
+                "--claims-json {}: {n} is a number past 64 bits, which JSON readers round; give it as a string",
+                path.display()
+            )));
+        }
         extra.extend(m);
     }
     for c in &args.claim {
@@ -261,7 +279,9 @@ pub async fn verify(session: &Session<'_>, stack: &Stack, args: VerifyArgs) -> R
                 .filter(|(m, p)| !m.is_empty() && p.starts_with('/'))
                 .ok_or_else(|| Error::Usage(format!("--route `{req}` is not \"METHOD /path\"")))?;
             let selected = route::select(stack.routes.iter().map(|r| &r.key), &method.to_ascii_uppercase(), path);
-            match (route::unsafe_path(path), selected) {
+            // The path alone, as `serve` checks it: a query string is not part of it.
+            let path_only = path.split_once('?').map_or(path, |(p, _)| p);
+            match (route::unsafe_path(path_only), selected) {
                 // The same path rule as `serve`, which answers 400: the route matched is not the one a client
                 // that resolves the dot segment reaches.
                 (Some(why), _) => (

@@ -120,9 +120,9 @@ modelled! {
     // ssm
     aws_sdk_ssm::operation::add_tags_to_resource::AddTagsToResourceError {  }
     aws_sdk_ssm::operation::delete_parameter::DeleteParameterError { is_parameter_not_found => NotFound }
-    aws_sdk_ssm::operation::describe_parameters::DescribeParametersError {  }
     aws_sdk_ssm::operation::get_parameter::GetParameterError { is_parameter_not_found => NotFound }
     aws_sdk_ssm::operation::get_parameters_by_path::GetParametersByPathError {  }
+    aws_sdk_ssm::operation::list_tags_for_resource::ListTagsForResourceError { is_invalid_resource_id => NotFound }
     aws_sdk_ssm::operation::put_parameter::PutParameterError { is_parameter_already_exists => Conflict }
     // sts
     aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError {  }

@@ -6,9 +6,9 @@
 //! Reading what exists never decrypts: only [`get_key`] does, for `token` and for a deploy that records the
 //! public half of a key stored before public halves were recorded.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType, Tag};
+use aws_sdk_ssm::types::{ParameterType, Tag};
 
 use super::retry::no_retry;
 use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
@@ -171,56 +171,39 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
 /// Refuses a key parameter under the stack's path that jwtstack did not make for this stack: jwtstack creates
 /// each as a SecureString carrying the stack's tag in the same call, so one without the tag, or of another
 /// type, was put there by someone else. Publishing it would let whoever wrote it mint accepted tokens, and
-/// teardown would delete it; the error stops the run before any change. One `DescribeParameters` finds the
-/// tagged ones.
+/// teardown would delete it; the error stops the run before any change. Each key's tags are read with
+/// `ListTagsForResource`, which answers for the parameter itself (a search by tag, `DescribeParameters`, can
+/// lag a key made seconds earlier in the same run).
 async fn refuse_unless_made_for(c: &Clients, stack: &str, keys: &BTreeMap<Kid, KeyInfo>, not_secure: &[String]) -> Result<(), AwsError> {
-    if keys.is_empty() {
-        return Ok(());
+    for info in keys.values() {
+        let KeyHome::Ssm { parameter, .. } = &info.home else { continue };
+        let why = if not_secure.contains(parameter) {
+            Some("not a SecureString".to_string())
+        } else {
+            let tags = c
+                .ssm
+                .list_tags_for_resource()
+                .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+                .resource_id(parameter)
+                .send()
+                .await
+                .map_err(|e| classify(format!("reading the tags of SSM parameter {parameter}"), e))?;
+            let tagged = tags.tag_list().iter().any(|t| t.key() == TAG_KEY && t.value() == stack);
+            (!tagged).then(|| format!("no tag {TAG_KEY}={stack}"))
+        };
+        if let Some(why) = why {
+            let mut err = AwsError::new(
+                format!("reading SSM parameter {parameter}"),
+                ErrorKind::Conflict,
+                format!("{parameter} is not a key jwtstack made for stack `{stack}` ({why}): it is neither published nor deleted"),
+            );
+            err.hint = Some(format!(
+                "if it is not yours, delete it (aws ssm delete-parameter --name {parameter}) and deploy again; jwtstack then makes its own key"
+            ));
+            return Err(err);
+        }
     }
-    let context = format!("reading the tags of the key parameters of stack `{stack}`");
-    let build = |f: aws_sdk_ssm::types::builders::ParameterStringFilterBuilder| {
-        f.build()
-            .map_err(|e| AwsError::new(context.clone(), ErrorKind::Other, e.to_string()))
-    };
-    let path = names::key_parameter_prefix(stack);
-    let filters = vec![
-        build(
-            ParameterStringFilter::builder()
-                .key("Path")
-                .option("OneLevel")
-                .values(path.trim_end_matches('/')),
-        )?,
-        build(ParameterStringFilter::builder().key(format!("tag:{TAG_KEY}")).values(stack))?,
-    ];
-    let mut tagged = BTreeSet::new();
-    let mut pages = c
-        .ssm
-        .describe_parameters()
-        .set_parameter_filters(Some(filters))
-        .max_results(50)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify(context.clone(), e))?;
-        tagged.extend(page.parameters().iter().filter_map(|p| p.name().map(str::to_string)));
-    }
-    let foreign = keys.values().find_map(|info| match &info.home {
-        KeyHome::Ssm { parameter, .. } if !tagged.contains(parameter) => Some((parameter.clone(), format!("no tag {TAG_KEY}={stack}"))),
-        KeyHome::Ssm { parameter, .. } if not_secure.contains(parameter) => Some((parameter.clone(), "not a SecureString".to_string())),
-        _ => None,
-    });
-    let Some((parameter, why)) = foreign else {
-        return Ok(());
-    };
-    let mut err = AwsError::new(
-        format!("reading SSM parameter {parameter}"),
-        ErrorKind::Conflict,
-        format!("{parameter} is not a key jwtstack made for stack `{stack}` ({why}): it is neither published nor deleted"),
-    );
-    err.hint = Some(format!(
-        "if it is not yours, delete it (aws ssm delete-parameter --name {parameter}) and deploy again; jwtstack then makes its own key"
-    ));
-    Err(err)
+    Ok(())
 }
 
 /// Derives the public halves of the SSM keys in `keys` that have no record yet, by reading each private key

@@ -114,15 +114,23 @@ impl Report {
         !self.findings.iter().any(|f| f.level == Level::Error)
     }
 
-    /// The findings as text, one per line with its fix under it.
+    /// The findings as text, one per line with its fix under it. A finding quotes what the issuer served (its
+    /// `issuer`, a kid, a content type): each is [`printable`](crate::text::printable), so a served value
+    /// cannot add a line of its own (a forged `fix:`).
     pub fn render(&self) -> String {
+        use crate::text::printable;
         let mut out = String::new();
         for f in &self.findings {
             let tag = match f.level {
                 Level::Error => "error",
                 Level::Warning => "warning",
             };
-            out.push_str(&format!("{tag}[{}]: {}\n  fix: {}\n", f.code, f.message, f.fix));
+            out.push_str(&format!(
+                "{tag}[{}]: {}\n  fix: {}\n",
+                f.code,
+                printable(&f.message),
+                printable(&f.fix)
+            ));
         }
         out
     }

@@ -22,13 +22,18 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// The `Access-Control-Allow-Origin` value for this origin (`None`: not allowed).
 fn allowed_origin(c: &Cors, origin: &str) -> Option<String> {
-    if !c.allows_origin(origin) {
-        None
-    } else if c.allow_origins.iter().any(|o| o == origin || o.ends_with("://*")) {
-        // An exact match, or a scheme's wildcard: the origin itself is echoed.
+    // An exact match, or a scheme's wildcard that takes this origin: the origin itself is echoed; `*` alone
+    // answers `*`.
+    let named = Cors {
+        allow_origins: c.allow_origins.iter().filter(|o| o.as_str() != "*").cloned().collect(),
+        ..Cors::default()
+    };
+    if named.allows_origin(origin) {
         Some(origin.to_string())
-    } else {
+    } else if c.allows_origin(origin) {
         Some("*".into())
+    } else {
+        None
     }
 }
 

@@ -99,7 +99,7 @@ impl Plan {
 /// Every line's text is [`neutralize`](crate::text::neutralize)d before it is coloured: names and values read
 /// from AWS cannot drive the terminal, and the colours are the only escape sequences in the result.
 pub fn render_text(plan: &Plan, color: bool) -> String {
-    use crate::text::neutralize;
+    use crate::text::{neutralize, printable};
     let json = plan.to_json();
     let mut out = String::new();
     let paint = |a: Action, s: &str| -> String {
@@ -114,16 +114,20 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         };
         format!("\x1b[{code}m{s}\x1b[0m")
     };
+    // Names and values can be AWS's (a name set by hand): each is printable, so none adds a line of its own.
     for c in &json.changes {
-        out.push_str(&paint(c.action, &format!("  {} {} {}", c.action.sign(), c.resource, c.name)));
+        out.push_str(&paint(
+            c.action,
+            &format!("  {} {} {}", c.action.sign(), c.resource, printable(&c.name)),
+        ));
         out.push('\n');
         for diff in &c.diffs {
+            let (field, after) = (printable(&diff.field), printable(&diff.after));
             if diff.before.is_empty() {
-                out.push_str(&neutralize(&format!("      {}: {}", diff.field, diff.after)));
+                out.push_str(&format!("      {field}: {after}\n"));
             } else {
-                out.push_str(&neutralize(&format!("      {}: {} -> {}", diff.field, diff.before, diff.after)));
+                out.push_str(&format!("      {field}: {} -> {after}\n", printable(&diff.before)));
             }
-            out.push('\n');
         }
     }
     for n in &json.notes {

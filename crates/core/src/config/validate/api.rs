@@ -146,7 +146,7 @@ impl Validator<'_> {
             }
             // Every depth a greedy path takes: a public `OPTIONS /{path}` answers `/a` and leaves `/a/b` to
             // the protected `ANY /{proxy+}`.
-            let taken = sample_paths(&r.key).into_iter().find_map(|probe| {
+            let taken = sample_paths(&r.key, deepest(routes)).into_iter().find_map(|probe| {
                 let chosen = route::select(routes.iter().map(|r| &r.key), "OPTIONS", &probe);
                 let protected = chosen
                     .and_then(|(k, _)| routes.iter().find(|x| &x.key == k))
@@ -268,14 +268,26 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// Paths a route key matches, one per depth its greedy parameter takes (1 to 3 segments; each other parameter
-/// `x`); `$default` gets paths no declared route is likely to take.
-pub fn sample_paths(key: &RouteKey) -> Vec<String> {
+/// How many segments a greedy parameter is tried with: one past the deepest declared path, so that a path
+/// deeper than every other route's is tried too.
+fn deepest(routes: &[Route]) -> usize {
+    routes
+        .iter()
+        .filter_map(|r| r.key.path())
+        .map(|p| p.split('/').count())
+        .max()
+        .unwrap_or(1)
+        + 1
+}
+
+/// Paths a route key matches, one per depth its greedy parameter takes (1 to `depth` segments; each other
+/// parameter `x`); `$default` gets paths no declared route is likely to take, at each depth.
+pub fn sample_paths(key: &RouteKey, depth: usize) -> Vec<String> {
     let Some(path) = key.path() else {
-        return vec!["/preflight-probe".into(), "/preflight-probe/x".into()];
+        return (1..=depth).map(|d| format!("/preflight-probe{}", "/x".repeat(d - 1))).collect();
     };
     let greedy = path.split('/').any(|s| s.starts_with('{') && s.ends_with("+}"));
-    let depths = if greedy { 1..=3 } else { 1..=1 };
+    let depths = if greedy { 1..=depth } else { 1..=1 };
     depths
         .map(|depth| {
             path.split('/')
@@ -313,7 +325,14 @@ pub fn throttling_warning(t: Throttling) -> Option<String> {
 /// `/files/x/x` from a protected `GET /files/{proxy+}`, as API Gateway would route it.
 pub fn shadowing_warnings(routes: &[Route]) -> Vec<String> {
     const METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
-    let paths: Vec<String> = routes.iter().flat_map(|r| sample_paths(&r.key)).collect();
+    // A public route's own paths, where it has parameters: an exact literal (`GET /health` under a protected
+    // `ANY /{proxy+}`) is deliberate, a parameter may take more than meant.
+    let depth = deepest(routes);
+    let paths: Vec<String> = routes
+        .iter()
+        .filter(|r| r.public && r.key.path().is_some_and(|p| p.contains('{')))
+        .flat_map(|r| sample_paths(&r.key, depth))
+        .collect();
     let mut out = Vec::new();
     let mut said = std::collections::BTreeSet::new();
     for r in routes.iter().filter(|r| !r.public && !r.key.is_default()) {
@@ -324,7 +343,7 @@ pub fn shadowing_warnings(routes: &[Route]) -> Vec<String> {
         };
         for m in methods {
             // Its own paths first, then every other route's.
-            for probe in sample_paths(&r.key).iter().chain(&paths) {
+            for probe in sample_paths(&r.key, depth).iter().chain(&paths) {
                 // A path the protected route would take on its own...
                 if route::select(std::iter::once(&r.key), m, probe).is_none() {
                     continue;
