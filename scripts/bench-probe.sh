@@ -2,13 +2,18 @@
 # Benchmark of `jwtstack probe` on the emulator: a stack of four routes (three protected, one public) with CORS
 # is deployed, `jwtstack serve` stands in for the gateway, and the probe is timed over RUNS runs (median, min,
 # max wall time, its requests, the AWS calls it makes); then the AWS calls of a no-op `deploy` with and
-# without its closing probe. Usage: scripts/bench-probe.sh [RUNS]
+# without its closing probe. Usage: scripts/bench-probe.sh [RUNS]; JWTSTACK_BIN=path times that binary (a
+# debug build, say) instead of building the release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
 [ -x .venv-test/bin/python ] || scripts/install-test-tools.sh >&2
-cargo build --release --locked --bin jwtstack >&2
-bin=$PWD/target/release/jwtstack
+if [ -n "${JWTSTACK_BIN:-}" ]; then
+  bin=$(realpath "$JWTSTACK_BIN")
+else
+  cargo build --release --locked --bin jwtstack >&2
+  bin=$PWD/target/release/jwtstack
+fi
 . scripts/moto-env.sh
 work=$(mktemp -d)
 serve_pid=
