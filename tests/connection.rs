@@ -49,29 +49,28 @@ fn no_credentials_an_unknown_profile_and_a_bad_region_are_explained() {
     assert!(region.stderr.contains("`useast1` is not an AWS region name"), "{}", region.stderr);
 }
 
-#[test]
-fn an_endpoint_that_never_answers_is_named_while_jwtstack_waits() {
-    use std::io::BufRead;
-    // A loopback endpoint that takes connections and never answers.
+/// A loopback endpoint that takes connections and never answers.
+pub(crate) fn silent_endpoint() -> std::net::SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
         let mut held = Vec::new();
         for s in listener.incoming().flatten() {
             held.push(s);
         }
     });
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("stack.yaml"),
-        stack_yaml("grocery", "hardening-issuer-test", "name: grocery-api", None),
-    )
-    .unwrap();
+    addr
+}
+
+/// The first "still waiting" line `jwtstack plan` writes in `dir` while `endpoint` (`AWS_ENDPOINT_URL`) does not
+/// answer; the run is then stopped.
+pub(crate) fn still_waiting_line(dir: &std::path::Path, endpoint: &str) -> String {
+    use std::io::BufRead;
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("jwtstack"));
-    common::isolate_std(&mut c, dir.path());
+    common::isolate_std(&mut c, dir);
     let mut child = c
-        .current_dir(dir.path())
-        .env("AWS_ENDPOINT_URL", &endpoint)
+        .current_dir(dir)
+        .env("AWS_ENDPOINT_URL", endpoint)
         .arg("plan")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -91,7 +90,19 @@ fn an_endpoint_that_never_answers_is_named_while_jwtstack_waits() {
     }
     let _ = child.kill();
     let _ = child.wait();
-    let said = said.expect("nothing was said while waiting");
+    said.expect("nothing was said while waiting")
+}
+
+#[test]
+fn an_endpoint_that_never_answers_is_named_while_jwtstack_waits() {
+    let endpoint = format!("http://{}", silent_endpoint());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("stack.yaml"),
+        stack_yaml("grocery", "hardening-issuer-test", "name: grocery-api", None),
+    )
+    .unwrap();
+    let said = still_waiting_line(dir.path(), &endpoint);
     assert!(
         said.contains(&format!("at {endpoint}")) && said.contains("has not answered"),
         "{said}"

@@ -4,8 +4,6 @@
 
 use crate::common;
 
-use std::io::BufRead;
-use std::process::Stdio;
 use std::time::Duration;
 
 use base64::Engine;
@@ -243,41 +241,10 @@ fn an_empty_endpoint_is_refused_before_any_call() {
 
 #[test]
 fn credentials_in_an_endpoint_are_never_shown() {
-    // A loopback endpoint that takes connections and never answers, named with a user and password.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for s in listener.incoming().flatten() {
-            held.push(s);
-        }
-    });
+    // An endpoint that never answers, named with a user and password.
+    let addr = crate::connection::silent_endpoint();
     let dir = offline_dir();
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("jwtstack"));
-    common::isolate_std(&mut c, dir.path());
-    let mut child = c
-        .current_dir(dir.path())
-        .env("AWS_ENDPOINT_URL", format!("http://admin:s3cret@{addr}"))
-        .arg("plan")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let started = std::time::Instant::now();
-    let mut said = None;
-    for line in stderr.lines().map_while(Result::ok) {
-        if line.starts_with("still waiting: ") {
-            said = Some(line);
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            break;
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let said = said.expect("nothing was said while waiting");
+    let said = crate::connection::still_waiting_line(dir.path(), &format!("http://admin:s3cret@{addr}"));
     assert!(said.contains(&format!("at http://***@{addr}")), "{said}");
     assert!(!said.contains("s3cret") && !said.contains("admin"), "{said}");
 }

@@ -222,14 +222,7 @@ async fn unnamed_key(c: &Clients, stack: &str, described: &str) -> Result<Option
         .try_collect()
         .await?;
     for id in candidates {
-        let tags = c
-            .kms
-            .list_resource_tags()
-            .key_id(&id)
-            .send()
-            .await
-            .map_err(|e| classify(format!("reading the tags of KMS key {id}"), e))?;
-        let tagged = tags.tags().iter().any(|t| t.tag_key() == TAG_KEY && t.tag_value() == stack);
+        let tagged = tagged_for(c, &id, stack).await?;
         let aliases = c
             .kms
             .list_aliases()
@@ -268,14 +261,7 @@ async fn refuse_unless_made_for(
     if !matches!(m.key_spec(), Some(KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096)) {
         not_ours.push(format!("spec {}", m.key_spec().map_or("unknown", |k| k.as_str())));
     }
-    let tags = c
-        .kms
-        .list_resource_tags()
-        .key_id(&id)
-        .send()
-        .await
-        .map_err(|e| classify(format!("reading the tags of KMS key {id} ({alias})"), e))?;
-    if !tags.tags().iter().any(|t| t.tag_key() == TAG_KEY && t.tag_value() == stack) {
+    if !tagged_for(c, &id, stack).await? {
         not_ours.push(format!("no tag {TAG_KEY}={stack}"));
     }
     if not_ours.is_empty() {
@@ -293,6 +279,18 @@ async fn refuse_unless_made_for(
         "if the key is not yours to sign with, remove the alias (aws kms delete-alias --alias-name {alias}) and deploy again; jwtstack then makes its own key"
     ));
     Err(err)
+}
+
+/// Whether KMS key `id` carries the stack's tag.
+async fn tagged_for(c: &Clients, id: &str, stack: &str) -> Result<bool, AwsError> {
+    let tags = c
+        .kms
+        .list_resource_tags()
+        .key_id(id)
+        .send()
+        .await
+        .map_err(|e| classify(format!("reading the tags of KMS key {id}"), e))?;
+    Ok(tags.tags().iter().any(|t| t.tag_key() == TAG_KEY && t.tag_value() == stack))
 }
 
 /// A key `CreateKey` made with this description: enabled, customer managed, for signing.
