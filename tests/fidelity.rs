@@ -138,20 +138,12 @@ fn an_issuer_domain_on_another_distribution_is_refused_before_any_change() {
         .block_on(sdk.cloudfront.create_distribution().distribution_config(config).send())
         .unwrap();
     let other = other.distribution().unwrap().id().to_string();
-    env.write_stack(&stack("").replace(
-        &format!("  bucket: {BUCKET}\n"),
-        &format!("  bucket: {BUCKET}\n  cloudfront:\n    domain: auth.example.com\n    certificate_arn: {cert}\n"),
-    ));
-    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--seed", "4"]);
-    let refused = env.run_via(&proxy.endpoint, &["deploy", "--stats"]).code(1);
-    assert!(
-        refused.stderr.contains(&format!(
-            "auth.example.com is an alternate domain name of CloudFront distribution {other}"
-        )),
-        "{}",
-        refused.stderr
+    env.write_stack(&behind_cloudfront("depot", &cert, None));
+    refused_before_any_change(
+        &env,
+        "4",
+        &format!("auth.example.com is an alternate domain name of CloudFront distribution {other}"),
     );
-    assert_eq!(refused.writes(), 0, "{}", refused.stderr);
     let oacs = env.block_on(sdk.cloudfront.list_origin_access_controls().send()).unwrap();
     assert!(oacs.origin_access_control_list().is_none_or(|l| l.items().is_empty()));
 }
@@ -373,4 +365,89 @@ fn the_definition_jwtstack_imports_agrees_with_the_one_sam_generates() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// The issuer's stack file with a CloudFront custom domain (and the zone that gets its records, when given).
+fn behind_cloudfront(name: &str, cert: &str, zone: Option<&str>) -> String {
+    let zone = zone.map(|z| format!("    hosted_zone_id: {z}\n")).unwrap_or_default();
+    stack("")
+        .replace("name: depot\n", &format!("name: {name}\n"))
+        .replace("depot-k1", &format!("{name}-k1"))
+        .replace(
+            &format!("  bucket: {BUCKET}\n"),
+            &format!("  bucket: {name}-issuer-bucket\n  cloudfront:\n    domain: auth.example.com\n    certificate_arn: {cert}\n{zone}"),
+        )
+}
+
+/// `deploy` through the strict proxy (seeded with `seed`) fails saying `why`, having written nothing.
+fn refused_before_any_change(env: &Env, seed: &str, why: &str) {
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--seed", seed]);
+    let refused = env.run_via(&proxy.endpoint, &["deploy", "--stats"]).code(1);
+    assert!(refused.stderr.contains(why), "{}", refused.stderr);
+    assert_eq!(refused.writes(), 0, "{}", refused.stderr);
+}
+
+/// Route 53 refuses a record of a name its zone does not hold, and jwtstack writes the records last: the zone is
+/// read with the rest and refused before any change.
+#[test]
+fn a_hosted_zone_that_does_not_hold_the_issuers_domain_is_refused_before_any_change() {
+    let env = Env::new();
+    let cert = env.certificate("us-east-1", "auth.example.com", "import");
+    let sdk = env.sdk();
+    let other = env
+        .block_on(
+            sdk.route53
+                .create_hosted_zone()
+                .name("example.org")
+                .caller_reference("other")
+                .send(),
+        )
+        .unwrap();
+    let other = other.hosted_zone().unwrap().id().trim_start_matches("/hostedzone/").to_string();
+    env.write_stack(&behind_cloudfront("depot", &cert, Some(&other)));
+    refused_before_any_change(
+        &env,
+        "12",
+        &format!("issuer.cloudfront.hosted_zone_id {other} is the hosted zone of example.org, which does not hold auth.example.com"),
+    );
+    let distributions = env.block_on(sdk.cloudfront.list_distributions().send()).unwrap();
+    assert!(distributions.distribution_list().is_none_or(|l| l.items().is_empty()));
+}
+
+/// Two stacks deploying one `issuer.cloudfront.domain` at once: each read the account before the other's
+/// distribution existed; CloudFront gives the name to one (CNAMEAlreadyExists, modelled by the proxy, which holds
+/// both creates until both are sent), and the other run names the distribution that holds it.
+#[test]
+fn two_stacks_claiming_one_issuer_domain_at_once_get_one_and_the_other_names_it() {
+    let env = Env::new();
+    let cert = env.certificate("us-east-1", "auth.example.com", "import");
+    std::fs::write(env.path().join("a.yaml"), behind_cloudfront("depota", &cert, None)).unwrap();
+    std::fs::write(env.path().join("b.yaml"), behind_cloudfront("depotb", &cert, None)).unwrap();
+    let proxy = Proxy::start(
+        &env.moto.endpoint,
+        &["--strict", "--seed", "13", "--rendezvous", ",<CNAME>auth.example.com</CNAME>,2"],
+    );
+    let a = common::spawn(&env, &proxy.endpoint, &[], &["deploy", "-f", "a.yaml"]);
+    let b = common::spawn(&env, &proxy.endpoint, &[], &["deploy", "-f", "b.yaml"]);
+    let (a, b) = (
+        common::Output::from(a.wait_with_output().unwrap()),
+        common::Output::from(b.wait_with_output().unwrap()),
+    );
+    let (won, lost, file) = match (a.code, b.code) {
+        (0, 1) => (a, b, "a.yaml"),
+        (1, 0) => (b, a, "b.yaml"),
+        _ => panic!("a:\n{}\n{}\nb:\n{}\n{}", a.stdout, a.stderr, b.stdout, b.stderr),
+    };
+    assert!(won.stdout.starts_with("Deployed"), "{}", won.stdout);
+    let outputs = json(&env.run_via(&proxy.endpoint, &["outputs", "--json", "-f", file]).ok().stdout);
+    let holder = outputs["cloudfront_distribution"]["id"].as_str().unwrap();
+    assert!(lost.stderr.contains("CNAMEAlreadyExists"), "{}", lost.stderr);
+    assert!(
+        lost.stderr.contains(&format!(
+            "auth.example.com is an alternate domain name of CloudFront distribution {holder} of this account"
+        )),
+        "{}",
+        lost.stderr
+    );
+    assert_eq!(proxy.stats()["strict"]["cloudfront_refused"], 1);
 }

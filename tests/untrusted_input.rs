@@ -305,3 +305,76 @@ fn verify_refuses_a_dot_segment_as_serve_does() {
     let _ = s.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
 }
+
+/// An endpoint that answers every request with `200 OK` and a JSON body that never ends (with a length of
+/// 4 GiB when `said`, chunked otherwise); returns its address and the most bytes it sent on one answer.
+fn endless_endpoint(said: bool) -> (std::net::SocketAddr, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = sent.clone();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let counter = counter.clone();
+            std::thread::spawn(move || {
+                let mut request = [0u8; 8192];
+                let _ = s.read(&mut request);
+                let length = if said {
+                    "Content-Length: 4294967296\r\n"
+                } else {
+                    "Transfer-Encoding: chunked\r\n"
+                };
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n{length}\r\n");
+                if s.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = vec![b' '; 64 * 1024];
+                let framed = [format!("{:x}\r\n", chunk.len()).into_bytes(), chunk.clone(), b"\r\n".to_vec()].concat();
+                let piece = if said { &chunk } else { &framed };
+                // At most 2 GiB per answer, so that a client that reads everything ends the test too.
+                let mut this = 0u64;
+                for _ in 0..32 * 1024 {
+                    if s.write_all(piece).is_err() {
+                        break;
+                    }
+                    this += piece.len() as u64;
+                }
+                counter.fetch_max(this, Ordering::Relaxed);
+            });
+        }
+    });
+    (addr, sent)
+}
+
+#[test]
+fn an_endless_answer_is_read_no_further_than_the_bound() {
+    let dir = offline_dir();
+    for said in [true, false] {
+        let (addr, sent) = endless_endpoint(said);
+        let out = common::Output::from(
+            jwtstack_in(dir.path())
+                .env("AWS_ENDPOINT_URL", format!("http://{addr}"))
+                .args(["plan"])
+                .timeout(Duration::from_secs(120))
+                .output()
+                .unwrap(),
+        )
+        .code(1);
+        let sent = sent.load(std::sync::atomic::Ordering::Relaxed);
+        // Each answer stops at the bound (16 MiB), whatever it says: with what the kernel's socket buffers take,
+        // far below the 2 GiB a whole read takes.
+        assert!(
+            sent < 64 * 1024 * 1024,
+            "said: {said}, at most {sent} bytes sent on one answer\n{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("more than the 16 MiB jwtstack reads of one answer"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    }
+}

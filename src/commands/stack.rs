@@ -280,8 +280,7 @@ pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_ke
     let plan = done.plan;
     if plan.is_empty() {
         // A lock left by a dead run is the last thing the stack owns.
-        if done.before.lock.stale {
-            lock::force_unlock(c, &stack.name).await?;
+        if done.before.lock.stale && lock::remove_if_stale(c, &stack.name, "teardown").await? {
             crate::errln!("removed the run lock left by a run that is gone");
         }
         if g.json {

@@ -79,6 +79,8 @@ class Strict:
         # Buckets created through the proxy: their region, and whether the first configuration call is still
         # to be aborted.
         self.buckets = {}
+        # Held while a CloudFront request is checked and forwarded (see _handle).
+        self.cloudfront_writes = threading.Lock()
         # CloudFront: distributions (and invalidations) whose next read still answers InProgress.
         self.cf_pending = {}
         self.counts = {"conflict_overlap": 0, "conflict_random": 0, "operation_aborted": 0, "redirected": 0,
@@ -110,6 +112,18 @@ class State:
             target, _, n = spec.partition(":")
             self.lose[target] = int(n or 1)
         self.lost_answers = 0
+        # Controlled delays for tests of races (--rendezvous, --delay-nth): "TARGET,NEEDLE,N[,SECONDS]", where a
+        # request matches when its X-Amz-Target is TARGET and its body holds NEEDLE.
+        self.rendezvous = []
+        for spec in args.rendezvous:
+            target, needle, n = spec.split(",")
+            self.rendezvous.append({"target": target, "needle": needle, "n": int(n), "arrived": 0,
+                                    "all_here": threading.Event()})
+        self.delays = []
+        for spec in args.delay_nth:
+            target, needle, n, seconds = spec.split(",")
+            self.delays.append({"target": target, "needle": needle, "n": int(n), "seconds": float(seconds),
+                                "seen": 0})
         # "service Operation: what is wrong", for each request AWS's model forbids.
         self.model_violations = []
         self.bucket_tokens = None
@@ -139,6 +153,30 @@ class State:
                 self.lost_answers += 1
                 return True
             return False
+
+    def hold(self, target, body):
+        """Holds a request as --rendezvous and --delay-nth say: the first N matching requests of a rendezvous wait
+        until all N have arrived (at most 20 s), so that runs read the same state; the Nth matching request of a
+        delay waits SECONDS before it is forwarded."""
+        text = body.decode("utf-8", "replace")
+        for r in self.rendezvous:
+            if r["target"] != target or r["needle"] not in text:
+                continue
+            with self.lock:
+                if r["arrived"] >= r["n"]:
+                    continue
+                r["arrived"] += 1
+                if r["arrived"] == r["n"]:
+                    r["all_here"].set()
+            r["all_here"].wait(20)
+        for d in self.delays:
+            if d["target"] != target or d["needle"] not in text:
+                continue
+            with self.lock:
+                d["seen"] += 1
+                now = d["seen"] == d["n"]
+            if now:
+                time.sleep(d["seconds"])
 
     def take_quota(self):
         """True when the API Gateway token bucket has a token for this call."""
@@ -631,6 +669,7 @@ class Handler(BaseHTTPRequestHandler):
                     b"<Message>The public access block configuration was not found</Message></Error></ErrorResponse>")
             return self._answer(404, {"Content-Type": "application/xml"}, body)
         target = self.headers.get("X-Amz-Target", "")
+        state.hold(target, body)
         if state.args.deny_decrypt and service == "ssm" and target in DECRYPTING_READS:
             # A read-only role without kms:Decrypt (the README's plan policy): reading a SecureString's value with
             # WithDecryption needs kms:Decrypt on its key, and SSM refuses the whole call ("How AWS Systems Manager
@@ -672,9 +711,13 @@ class Handler(BaseHTTPRequestHandler):
             if refusal:
                 return self._answer(*refusal)
         if state.strict and service == "cloudfront":
-            refusal = self._strict_cloudfront(state)
-            if refusal:
-                return self._answer(*refusal)
+            # CloudFront checks an alternate domain name and takes it in one step: two creates of one name at once
+            # get one distribution and one CNAMEAlreadyExists, so the check and the forwarding hold one lock.
+            with state.strict.cloudfront_writes:
+                refusal = self._strict_cloudfront(state)
+                if refusal:
+                    return self._answer(*refusal)
+                return self._forward_with_faults(state, service, body)
         if state.strict and service == "apigateway":
             refusal = (self._strict_import(state, body) or self._strict_domain_quota(state)
                        or self._strict_log_delivery(state, body))
@@ -770,6 +813,8 @@ def main():
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--apigw-quota", default="")
     p.add_argument("--lose-answer", action="append", default=[])
+    p.add_argument("--rendezvous", action="append", default=[])
+    p.add_argument("--delay-nth", action="append", default=[])
     p.add_argument("--deny-ssm-action", default="")
     p.add_argument("--reimport-keeps-cors", action="store_true")
     p.add_argument("--deny-decrypt", action="store_true")

@@ -27,6 +27,12 @@ one of these calls, so the emulator needs them whole. What is implemented, and w
   named by their key, with `jwtConfiguration` (issuer, audience) and `identitySource` (a comma-separated list)
   ("x-amazon-apigateway-authorizer object"). An operation's `security` requirement naming such a scheme makes the
   route `authorizationType: JWT` with that authorizer and the listed scopes as `authorizationScopes`.
+- `x-amazon-apigateway-endpoint-configuration.disableExecuteApiEndpoint` on a `servers` entry turns the API's
+  execute-api endpoint off or on ("x-amazon-apigateway-endpoint-configuration object": "For OpenAPI 3.0, it should
+  be present under the vendor extensions of the Server object"); where the definition does not say, the API keeps
+  its setting (AWS does not document a reimport's default: jwtstack always says it). An
+  integration's `timeoutInMillis` is its timeout, 50 to 30,000 ms for HTTP APIs, 30,000 when absent
+  ("x-amazon-apigateway-integration object"; ApiGatewayV2 API Reference, Integration: TimeoutInMillis).
 - Errors (BadRequestException, nothing changes: "Errors and warnings from importing your API into API Gateway"):
   a body that is not an OpenAPI 3 document, an import without `info.title`, a security requirement or integration
   `$ref` naming something the definition does not define, a JWT authorizer without issuer or audience, an
@@ -118,6 +124,11 @@ class Definition:
             sources = [s.strip() for s in str(auth.get("identitySource", "$request.header.Authorization")).split(",")]
             self.authorizers[name] = {"issuer": jwt["issuer"], "audience": list(jwt["audience"]),
                                       "identity_source": [s for s in sources if s]}
+        self.disable_execute_api_endpoint = None
+        for server in body.get("servers") or []:
+            endpoint = server.get("x-amazon-apigateway-endpoint-configuration") if isinstance(server, dict) else None
+            if isinstance(endpoint, dict) and "disableExecuteApiEndpoint" in endpoint:
+                self.disable_execute_api_endpoint = endpoint["disableExecuteApiEndpoint"] is True
         self.shared = {}
         for name, spec in (components.get(INTEGRATIONS) or {}).items():
             self.shared[name] = self._integration(spec, f"components.{INTEGRATIONS}.{name}")
@@ -147,9 +158,12 @@ class Definition:
         kind = str(spec["type"]).upper()
         if kind not in HTTP_API_TYPES:
             raise BadRequestException(f"Invalid integration at {where}: type {spec['type']} is not an HTTP API type")
+        timeout = spec.get("timeoutInMillis", 30000)
+        if not isinstance(timeout, int) or isinstance(timeout, bool) or not 50 <= timeout <= 30000:
+            raise BadRequestException(f"Invalid integration at {where}: timeoutInMillis must be between 50 and 30000")
         return {"type": kind, "uri": spec.get("uri"), "method": spec.get("httpMethod"),
                 "payload_format_version": str(spec.get("payloadFormatVersion", "1.0" if kind != "AWS_PROXY" else "2.0")),
-                "connection_type": spec.get("connectionType", "INTERNET")}
+                "connection_type": spec.get("connectionType", "INTERNET"), "timeout": timeout}
 
     def _route(self, route_key, path, method, op):
         integration = op.get(INTEGRATION)
@@ -193,6 +207,8 @@ def apply(api, definition):
     if definition.version is not None:
         api.version = definition.version
     api.cors_configuration = definition.body.get("x-amazon-apigateway-cors")
+    if definition.disable_execute_api_endpoint is not None:
+        api.disable_execute_api_endpoint = definition.disable_execute_api_endpoint
     backend.tag_resource(api.arn, definition.tags)
     authorizer_ids = {}
     for name, a in definition.authorizers.items():
@@ -208,7 +224,7 @@ def apply(api, definition):
         return api.create_integration(
             connection_type=spec["connection_type"], description=None, integration_method=spec["method"],
             integration_type=spec["type"], integration_uri=spec["uri"],
-            payload_format_version=spec["payload_format_version"]).id
+            payload_format_version=spec["payload_format_version"], timeout_in_millis=spec["timeout"]).id
 
     shared_ids = {}
     for route in definition.routes:

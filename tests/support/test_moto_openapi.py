@@ -135,6 +135,27 @@ class ImportApiTest(unittest.TestCase):
         route_auth = self.c.get_authorizer(ApiId=api_id, AuthorizerId=routes[0]["AuthorizerId"])
         self.assertEqual(route_auth["JwtConfiguration"]["Issuer"], OTHER)
 
+    def test_the_endpoint_configuration_and_integration_timeouts_are_the_definitions(self):
+        api = self.c.import_api(Body=definition(), FailOnWarnings=True)
+        api_id = api["ApiId"]
+        (integration,) = self.c.get_integrations(ApiId=api_id)["Items"]
+        self.assertEqual(integration["TimeoutInMillis"], 30000)
+        self.assertFalse(api["DisableExecuteApiEndpoint"])
+        # Set by hand, then a reimport that does not say: the API keeps its setting.
+        self.c.update_api(ApiId=api_id, DisableExecuteApiEndpoint=True)
+        self.c.reimport_api(ApiId=api_id, Body=definition(), FailOnWarnings=True)
+        self.assertTrue(self.c.get_api(ApiId=api_id)["DisableExecuteApiEndpoint"])
+        # A definition that says turns it back on; its integration's timeout is its own.
+        body = json.loads(definition(extra={"servers": [
+            {"x-amazon-apigateway-endpoint-configuration": {"disableExecuteApiEndpoint": False}}]}))
+        body["components"]["x-amazon-apigateway-integrations"]["i0"]["timeoutInMillis"] = 5000
+        self.c.reimport_api(ApiId=api_id, Body=json.dumps(body), FailOnWarnings=True)
+        self.assertFalse(self.c.get_api(ApiId=api_id)["DisableExecuteApiEndpoint"])
+        (integration,) = self.c.get_integrations(ApiId=api_id)["Items"]
+        self.assertEqual(integration["TimeoutInMillis"], 5000)
+        body["components"]["x-amazon-apigateway-integrations"]["i0"]["timeoutInMillis"] = 30001
+        self.assert_refused(json.dumps(body), "timeoutInMillis must be between 50 and 30000")
+
     def test_reimport_of_a_missing_api_is_not_found(self):
         with self.assertRaises(ClientError) as e:
             self.c.reimport_api(ApiId="nosuchid", Body=definition(), FailOnWarnings=True)

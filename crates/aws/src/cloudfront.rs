@@ -23,15 +23,25 @@ use jwtstack_core::plan::{
 /// under 5 minutes, at times 15 or more).
 pub const WAIT_LIMIT: Duration = Duration::from_secs(45 * 60);
 
-/// CloudFront's `CNAMEAlreadyExists`: the alternate domain name is another distribution's, one of an account
-/// jwtstack cannot read (its own are checked before any change).
-fn alias_taken(mut e: AwsError, aliases: &[String]) -> AwsError {
-    if e.code.as_deref() == Some("CNAMEAlreadyExists") {
-        e.hint = Some(format!(
-            "{} is an alternate domain name of another distribution, of another AWS account (this account's were read before any change): remove it there, or choose another issuer.cloudfront.domain",
-            aliases.join(", ")
-        ));
+/// CloudFront's `CNAMEAlreadyExists`: the alternate domain name is another distribution's. The account's were
+/// read before any change, so it is one made since (another stack deploying the same domain at once) or one of
+/// another account: the account's distributions are read again to name the holder.
+async fn alias_taken(c: &Clients, mut e: AwsError, aliases: &[String], ours: Option<&str>) -> AwsError {
+    if e.code.as_deref() != Some("CNAMEAlreadyExists") {
+        return e;
     }
+    for alias in aliases {
+        if let Ok(Some(holder)) = alias_holder(c, alias, ours).await {
+            e.hint = Some(format!(
+                "{alias} is an alternate domain name of CloudFront distribution {holder} of this account, made since this run read the account (another stack deploying the same issuer.cloudfront.domain?): remove it there, or choose another issuer.cloudfront.domain"
+            ));
+            return e;
+        }
+    }
+    e.hint = Some(format!(
+        "{} is an alternate domain name of another distribution, of another AWS account (this account's were read again and hold none): remove it there, or choose another issuer.cloudfront.domain",
+        aliases.join(", ")
+    ));
     e
 }
 
@@ -321,8 +331,11 @@ pub async fn create_distribution(c: &Clients, stack: &str, s: &DistributionSetti
             .customize()
             .config_override(aws_sdk_cloudfront::config::Builder::default().retry_config(no_retry()))
             .send()
-            .await
-            .map_err(|e| alias_taken(classify(what.clone(), e), &s.aliases))?;
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(e) => return Err(alias_taken(c, classify(what.clone(), e), &s.aliases, None).await),
+        };
         let d = out
             .distribution()
             .ok_or_else(|| AwsError::new(what.clone(), ErrorKind::Other, "the answer names no distribution"))?;
@@ -375,15 +388,18 @@ where
         };
         let config = change(base).map_err(|e| build_error(what, e))?;
         let aliases = config.aliases().map(|a| a.items().to_vec()).unwrap_or_default();
-        c.cloudfront
+        let sent = c
+            .cloudfront
             .update_distribution()
             .id(id)
             .if_match(etag)
             .distribution_config(config)
             .send()
-            .await
-            .map_err(|e| alias_taken(classify(what, e), &aliases))?;
-        Ok(())
+            .await;
+        match sent {
+            Ok(_) => Ok(()),
+            Err(e) => Err(alias_taken(c, classify(what, e), &aliases, Some(id)).await),
+        }
     })
     .await
 }

@@ -78,9 +78,10 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
     inv.log_group.found = around.log_group;
     inv.domain.found = around.domains;
     inv.api_dns = around.dns;
-    if let Some((api, authorizer, integrations, routes, stage)) = api_part {
+    if let Some((api, (authorizer, other_authorizers), integrations, routes, stage)) = api_part {
         inv.api = Some(api);
         inv.authorizer = authorizer;
+        inv.other_authorizers = other_authorizers;
         inv.integrations = integrations;
         inv.routes = routes;
         inv.stage = stage;
@@ -128,7 +129,10 @@ pub async fn read_for_deploy(c: &Clients, stack: &Stack) -> Result<Inventory, Aw
 
 type ApiPart = (
     jwtstack_core::plan::ApiInfo,
-    Option<jwtstack_core::plan::AuthorizerInfo>,
+    (
+        Option<jwtstack_core::plan::AuthorizerInfo>,
+        Vec<jwtstack_core::plan::OtherAuthorizer>,
+    ),
     Vec<jwtstack_core::plan::IntegrationInfo>,
     Vec<jwtstack_core::plan::RouteInfo>,
     Option<jwtstack_core::plan::StageInfo>,
@@ -143,7 +147,7 @@ async fn read_api(c: &Clients, stack: &Stack) -> Result<Option<ApiPart>, AwsErro
     let marker = integration_marker(&stack.name);
     let authorizer_name = stack.authorizer_name();
     let (authorizer, integrations, routes, stage) = tokio::try_join!(
-        apigw::find_authorizer(c, &api.id, &authorizer_name),
+        apigw::read_authorizers(c, &api.id, &authorizer_name),
         apigw::list_integrations(c, &api.id, &marker),
         apigw::list_routes(c, &api.id),
         apigw::find_default_stage(c, &api.id, &stack.name),
@@ -179,8 +183,8 @@ async fn read_cloudfront(
     };
     let records = async {
         match wanted.and_then(|cf| cf.hosted_zone_id.as_deref().zip(cf.domain.as_deref())) {
-            Some((zone, domain)) => route53::read_alias_records(c, zone, domain).await,
-            None => Ok(Vec::new()),
+            Some((zone, domain)) => route53::read_domain(c, zone, domain).await,
+            None => Ok((Vec::new(), None)),
         }
     };
     let (found, origin_access_control, certificate, records) = tokio::try_join!(
@@ -206,7 +210,15 @@ async fn read_cloudfront(
         origin_access_control,
         alias_elsewhere,
     };
-    Ok((slice, DomainDns { certificate, records }))
+    let (records, zone_name) = records;
+    Ok((
+        slice,
+        DomainDns {
+            certificate,
+            records,
+            zone_name,
+        },
+    ))
 }
 
 /// The access log's group and the API's custom domains, as found.
@@ -254,14 +266,18 @@ async fn read_around_the_api(
             .as_ref()
             .and_then(|d| d.hosted_zone_id.as_deref().map(|z| (z, d.name.as_str())))
         {
-            Some((zone, domain)) => route53::read_alias_records(c, zone, domain).await,
-            None => Ok(Vec::new()),
+            Some((zone, domain)) => route53::read_domain(c, zone, domain).await,
+            None => Ok((Vec::new(), None)),
         }
     };
     let (log_group, domains, certificate, records) = tokio::try_join!(group, domains, certificate, records)?;
     Ok(AroundTheApi {
         log_group,
         domains,
-        dns: DomainDns { certificate, records },
+        dns: DomainDns {
+            certificate,
+            records: records.0,
+            zone_name: records.1,
+        },
     })
 }

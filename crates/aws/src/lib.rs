@@ -8,6 +8,7 @@ pub mod account;
 pub mod acm;
 pub mod apigw;
 pub mod apply;
+mod bounded;
 pub mod cloudfront;
 pub mod converge;
 mod error;
@@ -159,10 +160,12 @@ impl Clients {
         if let Some(tell) = conn.slow_call {
             stats.watch_waits(endpoint.clone(), tell);
         }
-        // Every client counts its calls (`--stats`, the benchmarks).
+        // Every client counts its calls (`--stats`, the benchmarks) and reads no answer past a bound.
         macro_rules! counted {
             ($sdk:ident) => {
-                $sdk::config::Builder::from(&shared).interceptor(CountingInterceptor(stats.clone()))
+                $sdk::config::Builder::from(&shared)
+                    .interceptor(CountingInterceptor(stats.clone()))
+                    .interceptor(bounded::BoundedBodies)
             };
         }
         let s3_conf = counted!(aws_sdk_s3).force_path_style(custom_endpoint).build();

@@ -99,6 +99,7 @@ modelled! {
     // route53
     aws_sdk_route53::operation::change_resource_record_sets::ChangeResourceRecordSetsError {  }
     aws_sdk_route53::operation::list_resource_record_sets::ListResourceRecordSetsError {  }
+    aws_sdk_route53::operation::get_hosted_zone::GetHostedZoneError {  }
     // s3
     aws_sdk_s3::operation::create_bucket::CreateBucketError { is_bucket_already_exists => Conflict, is_bucket_already_owned_by_you => Conflict }
     aws_sdk_s3::operation::delete_bucket::DeleteBucketError {  }

@@ -29,13 +29,10 @@ pub async fn read_alias_records(c: &Clients, zone: &str, domain: &str) -> Result
         .send()
         .await
         .map_err(|e| {
-            let mut e = classify(format!("reading the records of {domain} in Route 53 hosted zone {zone}"), e);
-            if e.code.as_deref() == Some("NoSuchHostedZone") {
-                e.hint = Some(
-                    "the hosted_zone_id names no hosted zone of this account: correct it, or remove it and add the record yourself".into(),
-                );
-            }
-            e
+            no_such_zone(classify(
+                format!("reading the records of {domain} in Route 53 hosted zone {zone}"),
+                e,
+            ))
         })?;
     Ok(out
         .resource_record_sets()
@@ -51,6 +48,35 @@ pub async fn read_alias_records(c: &Clients, zone: &str, domain: &str) -> Result
                 .collect(),
         })
         .collect())
+}
+
+/// The name of the hosted zone (`example.com`), which must hold the domain the stack writes a record of.
+pub async fn zone_name(c: &Clients, zone: &str) -> Result<String, AwsError> {
+    let out = c
+        .route53
+        .get_hosted_zone()
+        .id(zone_id(zone))
+        .send()
+        .await
+        .map_err(|e| no_such_zone(classify(format!("reading Route 53 hosted zone {zone}"), e)))?;
+    Ok(out
+        .hosted_zone()
+        .map(|z| z.name().trim_end_matches('.').to_string())
+        .unwrap_or_default())
+}
+
+/// The records of `domain` in the zone, and the zone's name.
+pub async fn read_domain(c: &Clients, zone: &str, domain: &str) -> Result<(Vec<AliasRecordInfo>, Option<String>), AwsError> {
+    let (records, name) = tokio::try_join!(read_alias_records(c, zone, domain), zone_name(c, zone))?;
+    Ok((records, Some(name)))
+}
+
+fn no_such_zone(mut e: AwsError) -> AwsError {
+    if e.code.as_deref() == Some("NoSuchHostedZone") {
+        e.hint =
+            Some("the hosted_zone_id names no hosted zone of this account: correct it, or remove it and add the record yourself".into());
+    }
+    e
 }
 
 /// One change batch (Route 53 applies it whole or not at all): `write` upserted to `target`, `delete` deleted

@@ -419,12 +419,15 @@ pub async fn delete_bucket_claim(c: &Clients, bucket: &str) -> Result<(), AwsErr
     delete_key(c, &names::bucket_claim(bucket)).await
 }
 
-/// Creates the lock parameter with `value`; Conflict when it exists. Not retried by the SDK (see `lock`).
+/// Creates the lock parameter (or its takeover mark) with `value`; Conflict when it exists. Not retried by the
+/// SDK (see `lock`).
 pub async fn put_lock(c: &Clients, parameter: &str, value: &str) -> Result<(), AwsError> {
     c.ssm
         .put_parameter()
         .name(parameter)
-        .description("jwtstack run lock: held while deploy or teardown runs; `jwtstack unlock --yes` clears a stale one")
+        .description(
+            "jwtstack run lock (or its takeover mark): held while deploy or teardown runs; `jwtstack unlock --yes` clears a stale one",
+        )
         .r#type(ParameterType::String)
         .value(value)
         .overwrite(false)

@@ -95,6 +95,11 @@ pub fn lock(stack: &str) -> String {
     format!("/jwtstack/{stack}/lock")
 }
 
+/// `/jwtstack/{name}/lock-takeover`: held by the one run that removes a stale lock (see jwtstack-aws `lock`).
+pub fn lock_takeover(stack: &str) -> String {
+    format!("/jwtstack/{stack}/lock-takeover")
+}
+
 /// The AWS partition of a region (aws, aws-cn, aws-us-gov).
 pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {

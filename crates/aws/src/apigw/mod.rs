@@ -24,7 +24,8 @@ use super::retry::no_retry;
 use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
 use jwtstack_core::names::{IDENTITY_SOURCE, TAG_KEY};
 use jwtstack_core::plan::{
-    ApiInfo, AuthorizationType, AuthorizerId, AuthorizerInfo, IntegrationId, IntegrationInfo, IntegrationSpec, IntegrationType, RouteInfo,
+    ApiInfo, AuthorizationType, AuthorizerId, AuthorizerInfo, IntegrationId, IntegrationInfo, IntegrationSettings, IntegrationSpec,
+    IntegrationType, OtherAuthorizer, RouteInfo,
 };
 
 /// List calls use the largest page API Gateway accepts.
@@ -73,6 +74,7 @@ pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<ApiInfo>,
             endpoint: api.api_endpoint().unwrap_or_default().to_string(),
             owned: true,
             cors: cors_of(api.cors_configuration()),
+            execute_api_disabled: api.disable_execute_api_endpoint().unwrap_or(false),
         })
         .collect();
     if found.len() > 1 {
@@ -110,11 +112,17 @@ pub async fn get_adopted_api(c: &Clients, id: &str) -> Result<ApiInfo, AwsError>
         endpoint: out.api_endpoint().unwrap_or_default().into(),
         owned: false,
         cors: cors_of(out.cors_configuration()),
+        execute_api_disabled: out.disable_execute_api_endpoint().unwrap_or(false),
     })
 }
 
 /// The authorizer named `name`, if any. Two with that name is a conflict.
 pub async fn find_authorizer(c: &Clients, api_id: &str, name: &str) -> Result<Option<AuthorizerInfo>, AwsError> {
+    Ok(read_authorizers(c, api_id, name).await?.0)
+}
+
+/// The authorizer named `name`, if any (two with that name is a conflict), and the API's others.
+pub async fn read_authorizers(c: &Clients, api_id: &str, name: &str) -> Result<(Option<AuthorizerInfo>, Vec<OtherAuthorizer>), AwsError> {
     let all = all_pages(|token| async move {
         let out = c
             .apigw
@@ -128,9 +136,9 @@ pub async fn find_authorizer(c: &Clients, api_id: &str, name: &str) -> Result<Op
         Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
     })
     .await?;
-    let mut found: Vec<AuthorizerInfo> = all
+    let (ours, others): (Vec<_>, Vec<_>) = all.iter().partition(|a| a.name() == Some(name));
+    let mut found: Vec<AuthorizerInfo> = ours
         .iter()
-        .filter(|a| a.name() == Some(name))
         .map(|a| AuthorizerInfo {
             id: a.authorizer_id().unwrap_or_default().into(),
             issuer: a.jwt_configuration().and_then(|j| j.issuer()).unwrap_or_default().into(),
@@ -147,7 +155,16 @@ pub async fn find_authorizer(c: &Clients, api_id: &str, name: &str) -> Result<Op
         e.hint = Some("delete all but one in the API Gateway console, then deploy again".into());
         return Err(e);
     }
-    Ok(found.pop())
+    let others = others
+        .iter()
+        .map(|a| OtherAuthorizer {
+            id: a.authorizer_id().unwrap_or_default().into(),
+            name: a.name().unwrap_or_default().into(),
+            kind: a.authorizer_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            issuer: a.jwt_configuration().and_then(|j| j.issuer()).map(str::to_string),
+        })
+        .collect();
+    Ok((found.pop(), others))
 }
 
 pub async fn list_integrations(c: &Clients, api_id: &str, marker: &str) -> Result<Vec<IntegrationInfo>, AwsError> {
@@ -173,6 +190,19 @@ pub async fn list_integrations(c: &Clients, api_id: &str, marker: &str) -> Resul
             method: i.integration_method().map(str::to_string),
             payload_format_version: i.payload_format_version().map(str::to_string),
             owned: i.description() == Some(marker),
+            settings: IntegrationSettings {
+                timeout_ms: i.timeout_in_millis(),
+                request_parameters: i.request_parameters().cloned().unwrap_or_default().into_iter().collect(),
+                response_parameters: i
+                    .response_parameters()
+                    .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone().into_iter().collect())).collect())
+                    .unwrap_or_default(),
+                credentials_arn: i.credentials_arn().map(str::to_string),
+                connection_type: i.connection_type().map(|t| t.as_str().to_string()),
+                connection_id: i.connection_id().map(str::to_string),
+                tls_server_name: i.tls_config().and_then(|t| t.server_name_to_verify()).map(str::to_string),
+                subtype: i.integration_subtype().map(str::to_string),
+            },
         })
         .collect();
     all.sort_by(|a, b| a.id.cmp(&b.id));
@@ -232,6 +262,7 @@ pub async fn create_api(c: &Clients, name: &str, stack: &str) -> Result<ApiInfo,
         endpoint: out.api_endpoint().unwrap_or_default().into(),
         owned: true,
         cors: cors_of(out.cors_configuration()),
+        execute_api_disabled: out.disable_execute_api_endpoint().unwrap_or(false),
     })
 }
 
@@ -255,6 +286,7 @@ pub async fn import_api(c: &Clients, name: &str, definition: &str, issuer: &str)
         endpoint: out.api_endpoint().unwrap_or_default().into(),
         owned: true,
         cors: cors_of(out.cors_configuration()),
+        execute_api_disabled: out.disable_execute_api_endpoint().unwrap_or(false),
     })
 }
 
@@ -276,6 +308,7 @@ pub async fn reimport_api(c: &Clients, id: &str, definition: &str, issuer: &str)
         endpoint: out.api_endpoint().unwrap_or_default().into(),
         owned: true,
         cors: cors_of(out.cors_configuration()),
+        execute_api_disabled: out.disable_execute_api_endpoint().unwrap_or(false),
     })
 }
 
@@ -296,6 +329,18 @@ fn import_error(mut e: AwsError, issuer: &str) -> AwsError {
         "API Gateway refused the definition jwtstack generated (FailOnWarnings); `jwtstack export-openapi` prints it. Please report this with that output".into()
     });
     e
+}
+
+/// Turns the API's `execute-api` endpoint back on.
+pub async fn enable_execute_api_endpoint(c: &Clients, id: &str) -> Result<(), AwsError> {
+    c.apigw
+        .update_api()
+        .api_id(id)
+        .disable_execute_api_endpoint(false)
+        .send()
+        .await
+        .map_err(|e| classify(format!("turning on the execute-api endpoint of HTTP API {id}"), e))?;
+    Ok(())
 }
 
 pub async fn rename_api(c: &Clients, id: &str, name: &str) -> Result<(), AwsError> {

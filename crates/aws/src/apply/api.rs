@@ -20,6 +20,7 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &ApiStep, made: &Made)
             });
         }
         ApiStep::Rename { id, after, .. } => when_busy(|| apigw::rename_api(c, id, after)).await?,
+        ApiStep::EnableExecuteApiEndpoint { id } => when_busy(|| apigw::enable_execute_api_endpoint(c, id)).await?,
         ApiStep::UpdateCors { api, after, .. } => {
             let api = made.api(api)?;
             when_busy(|| apigw::update_cors(c, &api, after.as_ref())).await?

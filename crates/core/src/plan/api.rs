@@ -16,6 +16,9 @@ pub struct ApiInfo {
     pub owned: bool,
     /// The API's CORS configuration (`None`: none).
     pub cors: Option<Cors>,
+    /// The `execute-api` endpoint is turned off (DisableExecuteApiEndpoint): an owned API keeps it on, as its
+    /// definition says; its outputs, `probe` and the clients of a stack without a custom domain use it.
+    pub execute_api_disabled: bool,
 }
 
 /// One change to the API itself.
@@ -28,6 +31,10 @@ pub enum ApiStep {
         id: ApiId,
         before: String,
         after: String,
+    },
+    /// Turns the API's `execute-api` endpoint back on (an owned API: part of its import).
+    EnableExecuteApiEndpoint {
+        id: ApiId,
     },
     /// The API's CORS configuration (an owned API: part of its import).
     UpdateCors {
@@ -61,7 +68,7 @@ impl KindStep for ApiStep {
     fn placement(&self) -> Placement {
         match self {
             ApiStep::Create { .. } | ApiStep::Rename { .. } => Placement::API_CONTENT.in_lane(Lane::ApiHead),
-            ApiStep::UpdateCors { .. } => Placement::API_CONTENT,
+            ApiStep::UpdateCors { .. } | ApiStep::EnableExecuteApiEndpoint { .. } => Placement::API_CONTENT,
             ApiStep::Import { changes, .. } => Placement {
                 deploys: changes.iter().any(|c| c.placement().deploys),
                 ..Placement::MAIN
@@ -78,6 +85,11 @@ impl KindStep for ApiStep {
                 Action::Update,
                 id.to_string(),
                 vec![Diff::new("name", before.as_str(), after.as_str())],
+            ),
+            ApiStep::EnableExecuteApiEndpoint { id } => line(
+                Action::Update,
+                id.to_string(),
+                vec![Diff::new("disable_execute_api_endpoint", "true", "false")],
             ),
             ApiStep::UpdateCors { before, after, .. } => vec![ChangeJson::new(
                 match (before, after) {
@@ -142,6 +154,11 @@ pub(super) fn plan(p: &mut Planner<'_>) {
         }),
         _ => {}
     }
+    if let (ApiRef::Owned { .. }, Some(a)) = (api, &p.inv.api)
+        && a.execute_api_disabled
+    {
+        p.push(ApiStep::EnableExecuteApiEndpoint { id: a.id.clone() });
+    }
     let current = p.inv.api.as_ref().and_then(|a| a.cors.clone());
     if matches!(api, ApiRef::Owned { .. }) && current.as_ref().map(normal_cors) != p.d.cors().map(normal_cors) {
         let api = p.api();
@@ -182,10 +199,12 @@ impl ApiStep {
                     endpoint: "https://x".into(),
                     owned: true,
                     cors: None,
+                    execute_api_disabled: false,
                 })
             }
             ApiStep::Rename { after, .. } => inv.api.as_mut().expect("the API exists").name = after.clone(),
             ApiStep::UpdateCors { after, .. } => inv.api.as_mut().expect("the API exists").cors = after.clone(),
+            ApiStep::EnableExecuteApiEndpoint { .. } => inv.api.as_mut().expect("the API exists").execute_api_disabled = false,
             ApiStep::Import { id, name, definition, .. } => {
                 let id = id.clone().unwrap_or_else(|| sim.next_id().into());
                 super::tests::import_definition(inv, &id, name, definition, sim);
@@ -193,6 +212,7 @@ impl ApiStep {
             ApiStep::Delete { .. } => {
                 inv.api = None;
                 inv.authorizer = None;
+                inv.other_authorizers.clear();
                 inv.routes.clear();
                 inv.integrations.clear();
                 inv.stage = None;

@@ -14,6 +14,18 @@ pub struct AuthorizerInfo {
     pub identity_source: Vec<String>,
 }
 
+/// An authorizer of an API the stack owns that the stack does not declare (another name): removed, as the
+/// definition has none but the stack's.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OtherAuthorizer {
+    pub id: AuthorizerId,
+    pub name: String,
+    /// `JWT` or `REQUEST`.
+    pub kind: String,
+    /// A JWT authorizer's issuer.
+    pub issuer: Option<String>,
+}
+
 /// One change to the authorizer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthorizerStep {
@@ -35,6 +47,8 @@ pub enum AuthorizerStep {
         api: Ref<ApiId>,
         id: AuthorizerId,
         name: String,
+        /// Another authorizer of an owned API (described), not the stack's.
+        undeclared: Option<String>,
     },
 }
 
@@ -96,7 +110,19 @@ impl KindStep for AuthorizerStep {
                 }
                 ChangeJson::new(Action::Update, "apigw_authorizer", name.as_str(), diffs)
             }
-            AuthorizerStep::Delete { name, .. } => ChangeJson::new(Action::Delete, "apigw_authorizer", name.as_str(), vec![]),
+            AuthorizerStep::Delete {
+                name, undeclared: None, ..
+            } => ChangeJson::new(Action::Delete, "apigw_authorizer", name.as_str(), vec![]),
+            AuthorizerStep::Delete {
+                name,
+                undeclared: Some(what),
+                ..
+            } => ChangeJson::new(
+                Action::Delete,
+                "apigw_authorizer",
+                format!("{name} (not declared by the stack)"),
+                vec![Diff::new("authorizer", what.as_str(), "none")],
+            ),
         }]
     }
 }
@@ -145,9 +171,28 @@ pub(super) fn plan(p: &mut Planner<'_>) {
     }
 }
 
-/// Teardown of an adopted API: the stack's authorizer (an owned API goes whole).
+/// An owned API's authorizers the stack does not declare; teardown of an adopted API: the stack's authorizer
+/// (an owned API goes whole).
 pub(super) fn remove(p: &mut Planner<'_>) {
-    if p.d.api().is_some() || p.api_goes() {
+    if p.d.api().is_some() {
+        if p.inv.api.as_ref().is_some_and(|a| a.owned) {
+            for other in &p.inv.other_authorizers {
+                let api = p.api();
+                let what = match &other.issuer {
+                    Some(issuer) => format!("{} ({}, issuer {issuer})", other.kind, other.id),
+                    None => format!("{} ({})", other.kind, other.id),
+                };
+                p.push(AuthorizerStep::Delete {
+                    api,
+                    id: other.id.clone(),
+                    name: other.name.clone(),
+                    undeclared: Some(what),
+                });
+            }
+        }
+        return;
+    }
+    if p.api_goes() {
         return;
     }
     if let Some(a) = &p.inv.authorizer {
@@ -156,6 +201,7 @@ pub(super) fn remove(p: &mut Planner<'_>) {
             api,
             id: a.id.clone(),
             name: p.d.stack.authorizer_name(),
+            undeclared: None,
         });
     }
 }
@@ -183,7 +229,8 @@ impl AuthorizerStep {
                 a.audience = audience.after.clone();
                 a.identity_source = identity_source.after.clone();
             }
-            AuthorizerStep::Delete { .. } => inv.authorizer = None,
+            AuthorizerStep::Delete { undeclared: None, .. } => inv.authorizer = None,
+            AuthorizerStep::Delete { id, .. } => inv.other_authorizers.retain(|a| &a.id != id),
         }
     }
 }

@@ -64,6 +64,15 @@ pub enum Conflict {
     )]
     DomainOnAnotherDistribution { domain: String, other: String },
     #[error(
+        "{setting} {zone} is the hosted zone of {zone_name}, which does not hold {domain}: Route 53 would refuse the record after the rest was made. Name the zone of {domain} or of a parent domain (`aws route53 list-hosted-zones-by-name --dns-name {domain}`), or remove {setting} and add the record yourself"
+    )]
+    ZoneNotTheDomains {
+        setting: &'static str,
+        zone: String,
+        zone_name: String,
+        domain: String,
+    },
+    #[error(
         "hosted zone {zone} has a CNAME record `{domain} CNAME {target}`, and Route 53 allows no alias record beside a CNAME of the same name{}. Delete the CNAME (Route 53 console, or `aws route53 change-resource-record-sets --hosted-zone-id {zone}` with action DELETE and the record as `aws route53 list-resource-record-sets --hosted-zone-id {zone}` shows it) and deploy again, or remove hosted_zone_id and keep the CNAME",
         cname_note(*.ours, .what)
     )]

@@ -66,6 +66,17 @@ pub struct DomainDns {
     pub certificate: Option<CertificateInfo>,
     /// The A, AAAA and CNAME records of the domain in the zone the stack names.
     pub records: Vec<AliasRecordInfo>,
+    /// The name of the zone the stack names, as Route 53 has it (`None`: no zone named).
+    pub zone_name: Option<String>,
+}
+
+/// Whether `zone` (a hosted zone's name) holds `domain`: the zone of the name itself or of a parent.
+pub fn zone_holds(zone: &str, domain: &str) -> bool {
+    let (zone, domain) = (
+        zone.trim_end_matches('.').to_ascii_lowercase(),
+        domain.trim_end_matches('.').to_ascii_lowercase(),
+    );
+    domain == zone || domain.ends_with(&format!(".{zone}"))
 }
 
 /// What an alias record points at: an AWS endpoint's DNS name, in its hosted zone.
@@ -100,6 +111,14 @@ impl DnsOwner {
         match self {
             DnsOwner::Distribution => "distribution",
             DnsOwner::ApiDomain => "API domain",
+        }
+    }
+
+    /// The stack file's setting that names the zone.
+    fn zone_setting(self) -> &'static str {
+        match self {
+            DnsOwner::Distribution => "issuer.cloudfront.hosted_zone_id",
+            DnsOwner::ApiDomain => "domain.hosted_zone_id",
         }
     }
 }
@@ -275,6 +294,14 @@ pub(super) fn plan_alias_records(
     target: Option<AliasTarget>,
     ipv6: bool,
 ) -> Result<(), Conflict> {
+    if let Some(name) = p.inv.dns(owner).zone_name.as_deref().filter(|n| !zone_holds(n, domain)) {
+        return Err(Conflict::ZoneNotTheDomains {
+            setting: owner.zone_setting(),
+            zone: zone.to_string(),
+            zone_name: name.trim_end_matches('.').to_string(),
+            domain: domain.to_string(),
+        });
+    }
     let records = &p.inv.dns(owner).records;
     for r in records {
         if r.record_type == "CNAME" {

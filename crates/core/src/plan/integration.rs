@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::Planner;
 use super::render::ChangeJson;
-use super::{Action, ApiId, IntegrationId, KindStep, Lane, Placement, Ref, RouteInfo, Step, openapi};
+use super::{Action, ApiId, Diff, IntegrationId, KindStep, Lane, Placement, Ref, RouteInfo, Step, openapi};
 use crate::config::{Integration, Method};
 
 /// API Gateway's integration types that jwtstack makes; any other is kept as AWS names it. Ordered as their
@@ -72,6 +72,60 @@ pub struct IntegrationInfo {
     pub payload_format_version: Option<String>,
     /// Carries the stack's marker in its description (or lives in an API the stack owns).
     pub owned: bool,
+    /// What the definition leaves at AWS's defaults, as AWS holds it: a value set by hand (a header the
+    /// integration overwrites, a shorter timeout) changes what every request carries, so it is drift.
+    pub settings: IntegrationSettings,
+}
+
+/// An integration's settings that jwtstack never sets (ApiGatewayV2 API Reference, Integration): AWS's defaults
+/// are a 30,000 ms timeout for HTTP APIs, no parameter mapping, no credentials, the public internet, no TLS
+/// server name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IntegrationSettings {
+    pub timeout_ms: Option<i32>,
+    pub request_parameters: BTreeMap<String, String>,
+    /// By status code.
+    pub response_parameters: BTreeMap<String, BTreeMap<String, String>>,
+    pub credentials_arn: Option<String>,
+    pub connection_type: Option<String>,
+    pub connection_id: Option<String>,
+    pub tls_server_name: Option<String>,
+    pub subtype: Option<String>,
+}
+
+/// An HTTP API integration's timeout when none is set (ApiGatewayV2 API Reference, Integration:
+/// TimeoutInMillis, "The default value is 30,000 milliseconds ... for HTTP APIs").
+pub const DEFAULT_TIMEOUT_MS: i32 = 30_000;
+
+impl IntegrationSettings {
+    /// Each setting that is not AWS's default, as it is and as the definition would have it.
+    pub fn drift(&self) -> Vec<Diff> {
+        let pairs = |m: &BTreeMap<String, String>| m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+        let mut out = Vec::new();
+        if let Some(t) = self.timeout_ms.filter(|t| *t != DEFAULT_TIMEOUT_MS) {
+            out.push(Diff::new("timeout_in_millis", t.to_string(), DEFAULT_TIMEOUT_MS.to_string()));
+        }
+        if !self.request_parameters.is_empty() {
+            out.push(Diff::new("request_parameters", pairs(&self.request_parameters), "none"));
+        }
+        for (status, m) in self.response_parameters.iter().filter(|(_, m)| !m.is_empty()) {
+            out.push(Diff::new(&format!("response_parameters[{status}]"), pairs(m), "none"));
+        }
+        for (field, value) in [
+            ("credentials_arn", &self.credentials_arn),
+            ("connection_id", &self.connection_id),
+            ("tls_server_name", &self.tls_server_name),
+            ("integration_subtype", &self.subtype),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                out.push(Diff::new(field, v, "none"));
+            }
+        }
+        if let Some(t) = self.connection_type.as_deref().filter(|t| *t != "INTERNET") {
+            out.push(Diff::new("connection_type", t, "INTERNET"));
+        }
+        out
+    }
 }
 
 /// What an integration is, independent of its id: routes with equal specs share one integration.
@@ -141,6 +195,8 @@ pub enum IntegrationStep {
         api: Ref<ApiId>,
         id: IntegrationId,
         spec: IntegrationSpec,
+        /// Settings set by hand that made it drift (a new one replaces it); empty when no route needs it.
+        drift: Vec<Diff>,
     },
 }
 
@@ -161,7 +217,9 @@ impl KindStep for IntegrationStep {
     fn lines(&self) -> Vec<ChangeJson> {
         vec![match self {
             IntegrationStep::Create { spec, .. } => ChangeJson::new(Action::Create, "apigw_integration", spec.describe(), vec![]),
-            IntegrationStep::Delete { spec, .. } => ChangeJson::new(Action::Delete, "apigw_integration", spec.describe(), vec![]),
+            IntegrationStep::Delete { spec, drift, .. } => {
+                ChangeJson::new(Action::Delete, "apigw_integration", spec.describe(), drift.clone())
+            }
         }]
     }
 }
@@ -170,7 +228,7 @@ impl KindStep for IntegrationStep {
 pub(super) struct Integrations<'a> {
     /// The stack's integrations in AWS (all of an owned API's).
     owned: Vec<&'a super::IntegrationInfo>,
-    /// One per distinct spec: the first owned match (lowest id) is kept.
+    /// One per distinct spec: the first owned match (lowest id) without drift is kept.
     kept: BTreeMap<IntegrationSpec, &'a super::IntegrationInfo>,
     /// One spec per distinct route integration.
     wanted: BTreeSet<IntegrationSpec>,
@@ -192,13 +250,14 @@ impl Integrations<'_> {
     }
 }
 
-/// One per distinct spec; the first owned match (lowest id) is kept, the missing ones created.
+/// One per distinct spec; the first owned match (lowest id) whose settings are AWS's defaults is kept, the
+/// missing ones created: one with settings set by hand is replaced (the routes move to the new one).
 pub(super) fn plan<'a>(p: &mut Planner<'a>) -> Integrations<'a> {
     let inv = p.inv;
     let api_owned = p.api_owned();
     let owned: Vec<&IntegrationInfo> = inv.integrations.iter().filter(|i| i.owned || api_owned).collect();
     let mut kept: BTreeMap<IntegrationSpec, &IntegrationInfo> = BTreeMap::new();
-    for i in &owned {
+    for i in owned.iter().filter(|i| i.settings.drift().is_empty()) {
         kept.entry(IntegrationSpec::of(i))
             .and_modify(|cur| {
                 if i.id < cur.id {
@@ -249,6 +308,7 @@ pub(super) fn remove(p: &mut Planner<'_>, integrations: &Integrations<'_>) {
                 api,
                 id: i.id.clone(),
                 spec,
+                drift: i.settings.drift(),
             });
         }
     }
@@ -265,6 +325,7 @@ impl IntegrationStep {
                 method: spec.method.clone(),
                 payload_format_version: Some(spec.payload_format_version.clone()),
                 owned: true,
+                settings: Default::default(),
             }),
             IntegrationStep::Delete { id, .. } => inv.integrations.retain(|i| &i.id != id),
         }

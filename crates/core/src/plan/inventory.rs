@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{
     ApiInfo, AuthorizerInfo, BucketSlice, DistributionSlice, DomainDns, DomainSlice, IntegrationInfo, KeySlice, LogGroupSlice, ObjectInfo,
-    PermissionSlice, RouteInfo, StageInfo,
+    OtherAuthorizer, PermissionSlice, RouteInfo, StageInfo,
 };
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,6 +25,8 @@ pub struct Inventory {
     pub issuer_dns: DomainDns,
     pub api: Option<ApiInfo>,
     pub authorizer: Option<AuthorizerInfo>,
+    /// The API's other authorizers (read for an API the stack owns).
+    pub other_authorizers: Vec<OtherAuthorizer>,
     pub integrations: Vec<IntegrationInfo>,
     pub routes: Vec<RouteInfo>,
     pub stage: Option<StageInfo>,

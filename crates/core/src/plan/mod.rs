@@ -39,7 +39,7 @@ mod stage;
 mod timeline;
 
 pub use api::{ApiInfo, ApiStep, normal_cors};
-pub use authorizer::{AuthorizerInfo, AuthorizerStep};
+pub use authorizer::{AuthorizerInfo, AuthorizerStep, OtherAuthorizer};
 pub use bucket::{BucketInfo, BucketSlice, BucketStep, PublicAccessBlock, bucket_is_ours};
 pub use conflict::Conflict;
 pub use desired::{Desired, route_is_stacks};
@@ -51,7 +51,7 @@ pub use dns::{AliasRecordInfo, AliasTarget, CLOUDFRONT_ZONE_ID, CertificateInfo,
 pub use document::{Body, Document, DocumentStep, ObjectInfo};
 pub use domain::{ApiDomainInfo, ApiMappingInfo, DomainSlice, DomainStep, ENDPOINT_TYPE, SECURITY_POLICY};
 pub use ids::{ApiId, AuthorizerId, DistributionId, IntegrationId, Kid, MappingId, OriginAccessControlId, RouteId};
-pub use integration::{IntegrationInfo, IntegrationSpec, IntegrationStep, IntegrationType};
+pub use integration::{DEFAULT_TIMEOUT_MS, IntegrationInfo, IntegrationSettings, IntegrationSpec, IntegrationStep, IntegrationType};
 pub use inventory::{Inventory, LockState};
 pub use key::{KeyDeleteRefused, KeyHome, KeyInfo, KeySlice, KeyStep, plan_key_delete};
 pub use log_group::{LogGroupInfo, LogGroupSlice, LogGroupStep, group_of_arn};

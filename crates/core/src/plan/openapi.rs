@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::{IntegrationSpec, IntegrationType};
+use super::{DEFAULT_TIMEOUT_MS, IntegrationSpec, IntegrationType};
 use crate::config::{ApiRef, Stack};
 use crate::names::{IDENTITY_SOURCE, TAG_KEY};
 
@@ -56,6 +56,7 @@ fn integration(spec: &IntegrationSpec, region: &str) -> Value {
             "uri": lambda_invocation_uri(&spec.uri, region),
             "payloadFormatVersion": spec.payload_format_version,
             "connectionType": "INTERNET",
+            "timeoutInMillis": DEFAULT_TIMEOUT_MS,
         }),
         _ => json!({
             "type": "http_proxy",
@@ -63,6 +64,7 @@ fn integration(spec: &IntegrationSpec, region: &str) -> Value {
             "uri": spec.uri,
             "payloadFormatVersion": spec.payload_format_version,
             "connectionType": "INTERNET",
+            "timeoutInMillis": DEFAULT_TIMEOUT_MS,
         }),
     }
 }
@@ -123,6 +125,10 @@ pub fn definition(stack: &Stack, region: &str) -> Value {
             "version": "1.0",
         },
         "tags": [{"name": TAG_KEY, "x-amazon-apigateway-tag-value": stack.name}],
+        // Said, not left to AWS's default: a reimport then turns back on an endpoint turned off by hand. OpenAPI 3
+        // puts it on a Server object ("x-amazon-apigateway-endpoint-configuration object"), as SAM writes it for an
+        // HttpApi's DisableExecuteApiEndpoint (samtranslator open_api.py, add_endpoint_config).
+        "servers": [{"x-amazon-apigateway-endpoint-configuration": {"disableExecuteApiEndpoint": false}}],
         "paths": paths,
         "components": {
             "securitySchemes": {

@@ -212,7 +212,11 @@ pub(super) fn plan(p: &mut Planner<'_>, integrations: &Integrations<'_>) -> Resu
                 .map(|(_, s)| s.describe())
                 .or_else(|| existing.target.clone())
                 .unwrap_or_else(|| "none".into());
-            diffs.push(Diff::new("integration", before, spec.describe()));
+            let mut after = spec.describe();
+            if before == after {
+                after.push_str(" (a new one: the current one has settings set by hand)");
+            }
+            diffs.push(Diff::new("integration", before, after));
         }
         if !diffs.is_empty() {
             p.push(RouteStep::Update {

@@ -11,6 +11,7 @@ pub(super) fn adopted_inventory() -> (Stack, Inventory) {
         endpoint: "https://e".into(),
         owned: false,
         cors: None,
+        execute_api_disabled: true,
     });
     inv.integrations.push(IntegrationInfo {
         id: "int-theirs".into(),
@@ -19,6 +20,10 @@ pub(super) fn adopted_inventory() -> (Stack, Inventory) {
         method: Some("GET".into()),
         payload_format_version: Some("1.0".into()),
         owned: false,
+        settings: IntegrationSettings {
+            timeout_ms: Some(50),
+            ..Default::default()
+        },
     });
     inv.routes.push(RouteInfo {
         id: "r-theirs".into(),

@@ -103,3 +103,23 @@ fn teardown_deletes_the_records_that_exist() {
     // Only A exists: a batch deleting an AAAA too would be refused whole.
     assert_eq!(types, Some(vec![RecordType::A]));
 }
+
+#[test]
+fn a_hosted_zone_that_does_not_hold_the_domain_is_refused_before_any_change() {
+    let s = stack(FULL);
+    let mut inv = empty();
+    issued(&mut inv);
+    inv.api_dns.zone_name = Some("example.org".into());
+    let e = plan(&s, &inv).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("domain.hosted_zone_id Z0123456789ABCDEFGHIJ is the hosted zone of example.org, which does not hold api.example.com"),
+        "{text}"
+    );
+    // The domain's own zone, or a parent's (in any case, with or without the final dot), is right.
+    for zone in ["example.com", "api.example.com.", "EXAMPLE.com"] {
+        inv.api_dns.zone_name = Some(zone.into());
+        plan(&s, &inv).unwrap();
+    }
+    assert!(!super::super::dns::zone_holds("ample.com", "api.example.com"));
+}

@@ -109,3 +109,49 @@ fn the_definition_says_what_the_stack_means() {
     // The same stack gives the same bytes.
     assert_eq!(openapi::definition_text(&s, "eu-west-1"), openapi::definition_text(&s, "eu-west-1"));
 }
+
+#[test]
+fn settings_set_by_hand_on_an_owned_api_are_drift_that_a_reimport_puts_back() {
+    let s = stack(STACK);
+    let mut inv = deployed(&s);
+    for i in &mut inv.integrations {
+        i.settings
+            .request_parameters
+            .insert("overwrite:header.x-user-id".into(), "admin".into());
+        i.settings.timeout_ms = Some(50);
+    }
+    inv.other_authorizers.push(OtherAuthorizer {
+        id: "auth-2".into(),
+        name: "other".into(),
+        kind: "JWT".into(),
+        issuer: Some("https://evil.example".into()),
+    });
+    inv.api.as_mut().unwrap().execute_api_disabled = true;
+    let p = plan(&s, &inv).unwrap();
+    let text = lines(&p).join("\n");
+    assert!(
+        text.contains("request_parameters: overwrite:header.x-user-id=admin -> none"),
+        "{text}"
+    );
+    assert!(text.contains("timeout_in_millis: 50 -> 30000"), "{text}");
+    assert!(text.contains("- apigw_authorizer other (not declared by the stack)"), "{text}");
+    assert!(text.contains("disable_execute_api_endpoint: true -> false"), "{text}");
+    // All of it is one reimport, and the definition says what it resets.
+    assert_eq!(
+        p.steps.iter().filter(|st| matches!(st, Step::Api(ApiStep::Import { .. }))).count(),
+        1
+    );
+    let doc = openapi::definition(&s, "us-east-1");
+    assert_eq!(
+        doc["servers"][0]["x-amazon-apigateway-endpoint-configuration"]["disableExecuteApiEndpoint"],
+        false
+    );
+    for i in doc["components"]["x-amazon-apigateway-integrations"].as_object().unwrap().values() {
+        assert_eq!(i["timeoutInMillis"], DEFAULT_TIMEOUT_MS);
+    }
+    simulate(&s, &mut inv, &p);
+    assert!(plan(&s, &inv).unwrap().is_empty(), "{:?}", lines(&plan(&s, &inv).unwrap()));
+    // AWS's default timeout, said or not, is no drift.
+    inv.integrations[0].settings.timeout_ms = None;
+    assert!(plan(&s, &inv).unwrap().is_empty());
+}

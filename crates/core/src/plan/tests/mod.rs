@@ -116,7 +116,9 @@ pub(super) fn import_definition(inv: &mut Inventory, id: &ApiId, name: &str, def
         endpoint: "https://x".into(),
         owned: true,
         cors: None,
+        execute_api_disabled: doc["servers"][0]["x-amazon-apigateway-endpoint-configuration"]["disableExecuteApiEndpoint"] == true,
     });
+    inv.other_authorizers.clear();
     if let Some(c) = doc.get("x-amazon-apigateway-cors") {
         let list = |k: &str| -> Vec<String> {
             c[k].as_array()
@@ -158,6 +160,10 @@ pub(super) fn import_definition(inv: &mut Inventory, id: &ApiId, name: &str, def
             method: i["httpMethod"].as_str().map(str::to_string),
             payload_format_version: i["payloadFormatVersion"].as_str().map(str::to_string),
             owned: false,
+            settings: crate::plan::IntegrationSettings {
+                timeout_ms: i["timeoutInMillis"].as_i64().map(|t| t as i32),
+                ..Default::default()
+            },
         });
     }
     inv.routes.clear();

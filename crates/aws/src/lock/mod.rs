@@ -1,0 +1,276 @@
+//! One run per stack at a time: deploy and teardown hold `/jwtstack/{name}/lock`, an SSM parameter created
+//! without overwrite (so AWS decides who gets it) that says who holds it, where, and since when.
+//! `plan`, `token` and `verify` do not lock.
+//!
+//! A lock whose run is gone ([`process`] says when that can be known) is taken over. SSM has no conditional
+//! delete, and two runs that both found the lock stale must not both delete it, or the second deletes the lock
+//! the first has just taken. So a taker first creates `/jwtstack/{name}/lock-takeover` without overwrite (one run
+//! wins it), reads the lock again, and deletes it only if it is still the one judged stale; then it removes the
+//! mark. Only a holder of the mark deletes a stale lock, and a stale lock, once deleted, never comes back (its
+//! nonce was its dead run's), so a run that wins the mark later finds the lock changed and leaves it alone.
+
+mod process;
+
+use std::time::{Duration, Instant};
+
+use rand::RngCore;
+use rand::rngs::OsRng;
+use serde::{Deserialize, Serialize};
+
+use crate::retry::backoff;
+use crate::{AwsError, Clients, ErrorKind, ssm};
+use jwtstack_core::clock::now_secs as now;
+use process::Liveness;
+
+/// What the lock parameter holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    pub who: String,
+    /// The machine's name, for people: two containers share one, so it decides nothing.
+    pub host: String,
+    pub pid: u32,
+    pub command: String,
+    /// Unix seconds.
+    pub since: u64,
+    /// Tells our own lock from another run's when an answer was lost.
+    pub nonce: String,
+    /// The PID namespace `pid` counts in (see [`process::pid_space`]); absent where it cannot be read, and in
+    /// locks of earlier versions: such a run is never judged dead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_space: Option<String>,
+    /// When the process started (clock ticks after boot): tells a pid taken again by another process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<u64>,
+}
+
+impl Holder {
+    fn me(command: &str) -> Holder {
+        let mut nonce = [0u8; 8];
+        OsRng.fill_bytes(&mut nonce);
+        let pid = std::process::id();
+        Holder {
+            who: std::env::var("USER")
+                .or_else(|_| std::env::var("USERNAME"))
+                .unwrap_or_else(|_| "unknown".into()),
+            host: this_host(),
+            pid,
+            command: command.into(),
+            since: now(),
+            nonce: nonce.iter().map(|b| format!("{b:02x}")).collect(),
+            pid_space: process::pid_space(),
+            started: process::start_time(pid),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        let age = now().saturating_sub(self.since);
+        format!("`{}` by {}@{} (pid {}), {} s ago", self.command, self.who, self.host, self.pid, age)
+    }
+
+    fn liveness(&self) -> Liveness {
+        process::liveness(self.pid_space.as_deref(), self.pid, self.started)
+    }
+
+    fn encode(&self) -> Result<String, AwsError> {
+        serde_json::to_string(self).map_err(|e| AwsError::new("encoding the lock", ErrorKind::Other, e.to_string()))
+    }
+}
+
+/// What `/jwtstack/{name}/lock-takeover` holds while a run removes a stale lock.
+#[derive(Debug, Serialize, Deserialize)]
+struct Takeover {
+    /// The nonce of the lock judged stale.
+    stale: String,
+    by: Holder,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("stack `{stack}` is locked: {holder}")]
+    Held { stack: String, holder: String },
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+}
+
+impl LockError {
+    pub const HELD_HINT: &str = "wait for that run, pass --lock-timeout to wait for it, or, if it died, run `jwtstack unlock --yes`";
+}
+
+/// A held lock; release it with [`release`].
+#[derive(Debug)]
+pub struct Lock {
+    parameter: String,
+    holder: Holder,
+}
+
+fn read_holder(value: &str) -> Option<Holder> {
+    serde_json::from_str(value).ok()
+}
+
+/// Takes the stack's lock, waiting up to `timeout` for another run to release it.
+pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration) -> Result<Lock, LockError> {
+    let holder = Holder::me(command);
+    let value = holder.encode()?;
+    let parameter = jwtstack_core::names::lock(stack);
+    let started = Instant::now();
+    let mut attempt = 1;
+    loop {
+        let outcome = ssm::put_lock(c, &parameter, &value).await;
+        match outcome {
+            Ok(()) => return Ok(Lock { parameter, holder }),
+            Err(e) if e.kind == ErrorKind::Conflict || e.is_transient() => {
+                // Whoever holds it now, it may be us (a put whose answer was lost).
+                let current = ssm::get_string(c, &parameter).await?;
+                let other = match current.as_deref().map(read_holder) {
+                    Some(Some(h)) if h.nonce == holder.nonce => return Ok(Lock { parameter, holder }),
+                    Some(Some(h)) => match h.liveness() {
+                        Liveness::Gone(why) => match take_over(c, stack, &h, &holder).await? {
+                            Taken::Removed => {
+                                tracing::warn!(
+                                    "the lock of stack {stack} was held by a run that is gone ({}; {why}); took it over",
+                                    h.describe()
+                                );
+                                continue;
+                            }
+                            Taken::Changed => continue,
+                            Taken::Busy(other) => other,
+                        },
+                        Liveness::Running | Liveness::CannotTell(_) => h.describe(),
+                    },
+                    Some(None) => format!("unreadable lock value in {parameter}"),
+                    None if e.is_transient() => "nobody (the last attempt failed)".into(),
+                    None => continue,
+                };
+                if started.elapsed() >= timeout && e.kind == ErrorKind::Conflict {
+                    return Err(LockError::Held {
+                        stack: stack.into(),
+                        holder: other,
+                    });
+                }
+                if e.kind == ErrorKind::Conflict {
+                    tracing::warn!("waiting for the lock of stack {stack}, held by {other}");
+                }
+                tokio::time::sleep(backoff(attempt).max(Duration::from_millis(500))).await;
+                attempt = (attempt + 1).min(5);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// How an attempt to remove a stale lock ended.
+enum Taken {
+    /// It was still the stale lock, and is deleted.
+    Removed,
+    /// It had changed (another run took it over, or it was released): nothing deleted.
+    Changed,
+    /// Another run is taking it over (described).
+    Busy(String),
+}
+
+/// Removes the lock of `stale`'s run, under the takeover mark, if it is still that run's (see the module's note).
+async fn take_over(c: &Clients, stack: &str, stale: &Holder, me: &Holder) -> Result<Taken, AwsError> {
+    let parameter = jwtstack_core::names::lock(stack);
+    let mark = jwtstack_core::names::lock_takeover(stack);
+    let value = serde_json::to_string(&Takeover {
+        stale: stale.nonce.clone(),
+        by: me.clone(),
+    })
+    .map_err(|e| AwsError::new("encoding the lock", ErrorKind::Other, e.to_string()))?;
+    match ssm::put_lock(c, &mark, &value).await {
+        Ok(()) => {}
+        Err(e) if e.kind == ErrorKind::Conflict || e.is_transient() => {
+            match ssm::get_string(c, &mark).await?.as_deref().map(serde_json::from_str::<Takeover>) {
+                Some(Ok(t)) if t.by.nonce == me.nonce => {}
+                Some(Ok(t)) => {
+                    let dead = match t.by.liveness() {
+                        Liveness::Gone(_) => format!(" (that run is gone: run `jwtstack unlock --yes` to clear {mark})"),
+                        _ => String::new(),
+                    };
+                    return Ok(Taken::Busy(format!("{}, taking over a stale lock{dead}", t.by.describe())));
+                }
+                Some(Err(_)) => return Ok(Taken::Busy(format!("unreadable takeover mark in {mark}"))),
+                None if e.is_transient() => return Err(e),
+                None => return Ok(Taken::Changed),
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    // Holding the mark: nobody else deletes a stale lock until it is removed.
+    let still = ssm::get_string(c, &parameter)
+        .await?
+        .as_deref()
+        .and_then(read_holder)
+        .is_some_and(|h| h.nonce == stale.nonce);
+    let removed = if still { ssm::delete_lock(c, &parameter).await } else { Ok(()) };
+    // The mark goes whatever happened to the lock: a run that cannot delete it leaves it to the next.
+    let unmarked = ssm::delete_lock(c, &mark).await;
+    removed.and(unmarked)?;
+    Ok(if still { Taken::Removed } else { Taken::Changed })
+}
+
+/// This machine's name, as recorded in a lock.
+fn this_host() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Whether the lock was left by a run that is known to be gone.
+pub fn is_stale(value: &str) -> bool {
+    read_holder(value).is_some_and(|h| matches!(h.liveness(), Liveness::Gone(_)))
+}
+
+/// A lock value in words, noting when its run is gone.
+pub fn describe(value: &str) -> String {
+    match read_holder(value) {
+        Some(h) => match h.liveness() {
+            Liveness::Gone(why) => format!(
+                "{} (that run is gone: {why}; the next deploy or teardown takes the lock over)",
+                h.describe()
+            ),
+            _ => h.describe(),
+        },
+        None => value.to_string(),
+    }
+}
+
+/// Releases the lock if it is still ours (a forced `unlock` may have handed it to another run).
+pub async fn release(c: &Clients, lock: Lock) -> Result<(), AwsError> {
+    let current = ssm::get_string(c, &lock.parameter).await?;
+    if current
+        .as_deref()
+        .and_then(read_holder)
+        .is_some_and(|h| h.nonce == lock.holder.nonce)
+    {
+        ssm::delete_lock(c, &lock.parameter).await?;
+    }
+    Ok(())
+}
+
+/// Removes the lock if its run is known to be gone, as a takeover does (never a lock another run has just taken);
+/// whether it did.
+pub async fn remove_if_stale(c: &Clients, stack: &str, command: &str) -> Result<bool, AwsError> {
+    let parameter = jwtstack_core::names::lock(stack);
+    let Some(stale) = ssm::get_string(c, &parameter).await?.as_deref().and_then(read_holder) else {
+        return Ok(false);
+    };
+    if !matches!(stale.liveness(), Liveness::Gone(_)) {
+        return Ok(false);
+    }
+    Ok(matches!(take_over(c, stack, &stale, &Holder::me(command)).await?, Taken::Removed))
+}
+
+/// Clears the lock (and a takeover mark a run that died left) whoever holds it; returns who did.
+pub async fn force_unlock(c: &Clients, stack: &str) -> Result<Option<String>, AwsError> {
+    let parameter = jwtstack_core::names::lock(stack);
+    let current = ssm::get_string(c, &parameter).await?;
+    if current.is_some() {
+        ssm::delete_lock(c, &parameter).await?;
+    }
+    let mark = jwtstack_core::names::lock_takeover(stack);
+    if ssm::get_string(c, &mark).await?.is_some() {
+        ssm::delete_lock(c, &mark).await?;
+    }
+    Ok(current.map(|v| read_holder(&v).map(|h| h.describe()).unwrap_or(v)))
+}
