@@ -18,11 +18,14 @@ fn stack(env: &Env, name: &str) {
     ));
 }
 
-/// This process's PID namespace as jwtstack records it: `{boot id}/{namespace}`.
+/// This process's PID namespace as jwtstack records it: `{boot id}/{pid namespace}[/{time namespace}]`.
 fn pid_space() -> String {
     let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
     let ns = std::fs::read_link("/proc/self/ns/pid").unwrap();
-    format!("{}/{}", boot.trim(), ns.display())
+    let time = std::fs::read_link("/proc/self/ns/time")
+        .map(|t| format!("/{}", t.display()))
+        .unwrap_or_default();
+    format!("{}/{}{time}", boot.trim(), ns.display())
 }
 
 fn hostname() -> String {
@@ -240,4 +243,52 @@ fn a_run_killed_and_not_yet_reaped_counts_as_gone() {
     assert!(out.stderr.contains("killed, not yet reaped"), "{}", out.stderr);
     first.wait().unwrap();
     env.run(&["plan", "--detailed-exitcode"]).ok();
+}
+
+#[test]
+fn lost_answers_while_taking_over_leave_one_lock_and_no_mark() {
+    // The delete of the stale lock and of the takeover mark happen, and their answers are lost: each is read
+    // again (never sent again blindly, which could delete a lock another run took in between).
+    let env = Env::new();
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--lose-answer", "AmazonSSM.DeleteParameter:2"]);
+    stack(&env, "lost");
+    plant_lock(&env, "lost", &hostname(), free_pid(), Some(&pid_space()));
+    let out = env.run_via(&proxy.endpoint, &["deploy"]).ok();
+    assert!(out.stderr.contains("took it over"), "{}", out.stderr);
+    assert_eq!(proxy.stats()["lost_answers"], 2);
+    assert_eq!(lock_value(&env, "lost"), None);
+    let sdk = env.sdk();
+    assert!(
+        env.block_on(sdk.ssm.get_parameter().name("/jwtstack/lost/lock-takeover").send())
+            .is_err()
+    );
+}
+
+#[test]
+fn a_takeover_mark_left_by_a_dead_run_is_said_and_removed_by_teardown() {
+    let env = Env::new();
+    stack(&env, "mark");
+    let taker = serde_json::json!({
+        "who": "ci", "host": hostname(), "pid": free_pid(), "command": "deploy", "since": 1_700_000_000u64,
+        "nonce": "fedcba9876543210", "pid_space": pid_space(),
+    });
+    let mark = serde_json::json!({"stale": "0123456789abcdef", "by": taker});
+    let sdk = env.sdk();
+    env.block_on(
+        sdk.ssm
+            .put_parameter()
+            .name("/jwtstack/mark/lock-takeover")
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .value(mark.to_string())
+            .send(),
+    )
+    .unwrap();
+    let plan = env.run(&["plan"]);
+    assert!(plan.stdout.contains("died taking over a stale lock"), "{}", plan.stdout);
+    let out = env.run(&["teardown", "--yes"]).ok();
+    assert!(out.stderr.contains("removed the lock's takeover mark"), "{}", out.stderr);
+    assert!(
+        env.block_on(sdk.ssm.get_parameter().name("/jwtstack/mark/lock-takeover").send())
+            .is_err()
+    );
 }

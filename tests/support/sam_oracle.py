@@ -65,8 +65,6 @@ def sam_template(routes, issuer, audience, cors=None, *, authorizer="jwt", fail_
         raise ValueError("SAM can only express Lambda routes, and there are none")
     api = {
         "FailOnWarnings": fail_on_warnings,
-        # jwtstack says the default endpoint is on, so that a reimport turns it back on.
-        "DisableExecuteApiEndpoint": False,
         "Auth": {
             "DefaultAuthorizer": authorizer,
             "Authorizers": {
@@ -210,7 +208,6 @@ def compare(ours, sam):
     - each operation's integration, inline or by `$ref` into `components.x-amazon-apigateway-integrations`:
       `type` (case-insensitive), `httpMethod`, `payloadFormatVersion`, `uri`, `connectionType` (default
       INTERNET), `timeoutInMillis` (default 30000);
-    - the servers' endpoint configuration (`x-amazon-apigateway-endpoint-configuration`: the default endpoint);
     - CORS (`x-amazon-apigateway-cors`): origins, methods (case-insensitive), headers and exposed headers
       (case-insensitive), all as sets; `maxAge`; `allowCredentials` (absent: false).
 
@@ -251,9 +248,6 @@ def compare(ours, sam):
         for field in sorted(set(x) | set(y)):
             if x.get(field) != y.get(field):
                 diffs.append(f"authorizer: {name} {field}: ours {x.get(field)!r}, sam {y.get(field)!r}")
-
-    if a["endpoint"] != b["endpoint"]:
-        diffs.append(f"endpoint configuration: ours {a['endpoint']!r}, sam {b['endpoint']!r}")
 
     if a["cors"] != b["cors"]:
         if a["cors"] is None or b["cors"] is None:
@@ -325,10 +319,7 @@ def _view(doc, side):
                         problems.append(f"security: {side}: {path} {key} names {name!r}, which no security scheme "
                                         "with x-amazon-apigateway-authorizer defines")
             operations[(path, key)] = {"security": security, "integration": integration}
-    endpoint = [s.get("x-amazon-apigateway-endpoint-configuration") for s in doc.get("servers") or []
-                if isinstance(s, dict)]
     return {"operations": operations, "default": sorted(default, key=repr), "authorizers": authorizers,
-            "endpoint": endpoint,
             "cors": _normal_cors(doc.get("x-amazon-apigateway-cors")), "problems": problems}
 
 

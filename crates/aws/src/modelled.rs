@@ -124,7 +124,7 @@ modelled! {
     aws_sdk_ssm::operation::get_parameter::GetParameterError { is_parameter_not_found => NotFound }
     aws_sdk_ssm::operation::get_parameters_by_path::GetParametersByPathError {  }
     aws_sdk_ssm::operation::list_tags_for_resource::ListTagsForResourceError { is_invalid_resource_id => NotFound }
-    aws_sdk_ssm::operation::put_parameter::PutParameterError { is_parameter_already_exists => Conflict }
+    aws_sdk_ssm::operation::put_parameter::PutParameterError { is_parameter_already_exists => Conflict, is_too_many_updates => Throttled }
     // sts
     aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError {  }
 }

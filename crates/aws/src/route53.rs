@@ -50,8 +50,9 @@ pub async fn read_alias_records(c: &Clients, zone: &str, domain: &str) -> Result
         .collect())
 }
 
-/// The name of the hosted zone (`example.com`), which must hold the domain the stack writes a record of.
-pub async fn zone_name(c: &Clients, zone: &str) -> Result<String, AwsError> {
+/// The name of the hosted zone (`example.com`), which must hold the domain the stack writes a record of; `None`
+/// when the answer names none.
+pub async fn zone_name(c: &Clients, zone: &str) -> Result<Option<String>, AwsError> {
     let out = c
         .route53
         .get_hosted_zone()
@@ -62,13 +63,12 @@ pub async fn zone_name(c: &Clients, zone: &str) -> Result<String, AwsError> {
     Ok(out
         .hosted_zone()
         .map(|z| z.name().trim_end_matches('.').to_string())
-        .unwrap_or_default())
+        .filter(|n| !n.is_empty()))
 }
 
 /// The records of `domain` in the zone, and the zone's name.
 pub async fn read_domain(c: &Clients, zone: &str, domain: &str) -> Result<(Vec<AliasRecordInfo>, Option<String>), AwsError> {
-    let (records, name) = tokio::try_join!(read_alias_records(c, zone, domain), zone_name(c, zone))?;
-    Ok((records, Some(name)))
+    tokio::try_join!(read_alias_records(c, zone, domain), zone_name(c, zone))
 }
 
 fn no_such_zone(mut e: AwsError) -> AwsError {

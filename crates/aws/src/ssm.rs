@@ -24,6 +24,8 @@ pub struct StackParameters {
     pub bucket_marker: Option<String>,
     /// The run lock's value, when a run holds it (or died holding it).
     pub lock: Option<String>,
+    /// The lock's takeover mark, while a run removes a stale lock (or when one died doing so).
+    pub lock_takeover: Option<String>,
     /// The key timeline, when a deploy has written one (an unreadable one counts as absent).
     pub key_timeline: Option<KeyTimeline>,
     /// `/jwtstack/{name}/distribution` (see [`DistributionRecord`]).
@@ -104,6 +106,10 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
             let Some(name) = p.name() else { continue };
             if name == names::lock(stack) {
                 out.lock = p.value().map(str::to_string);
+                continue;
+            }
+            if name == names::lock_takeover(stack) {
+                out.lock_takeover = p.value().map(str::to_string);
                 continue;
             }
             if name == marker {
@@ -448,6 +454,20 @@ pub async fn get_string(c: &Clients, parameter: &str) -> Result<Option<String>, 
             if err.is_not_found() { Ok(None) } else { Err(err) }
         }
     }
+}
+
+/// Deletes the lock or its takeover mark with one request, never retried by the SDK (see `lock`).
+pub async fn delete_once(c: &Clients, parameter: &str) -> Result<(), AwsError> {
+    ignore_missing(
+        c.ssm
+            .delete_parameter()
+            .name(parameter)
+            .customize()
+            .config_override(aws_sdk_ssm::config::Builder::default().retry_config(no_retry()))
+            .send()
+            .await,
+        format!("releasing the lock {parameter}"),
+    )
 }
 
 pub async fn delete_lock(c: &Clients, parameter: &str) -> Result<(), AwsError> {

@@ -8,6 +8,11 @@
 //! wins it), reads the lock again, and deletes it only if it is still the one judged stale; then it removes the
 //! mark. Only a holder of the mark deletes a stale lock, and a stale lock, once deleted, never comes back (its
 //! nonce was its dead run's), so a run that wins the mark later finds the lock changed and leaves it alone.
+//!
+//! Every delete of the lock or the mark is sent once, without the SDK's retries: a retry sent after a lost answer
+//! could delete the lock another run took in between. After a failed attempt the parameter is read again and
+//! deleted only if it still holds what was to be removed. What remains is a delete held up in the network past
+//! another run's create: SSM has no conditional delete to close that.
 
 mod process;
 
@@ -147,6 +152,9 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration)
                         holder: other,
                     });
                 }
+                if started.elapsed() >= timeout && attempt >= 4 {
+                    return Err(e.into());
+                }
                 if e.kind == ErrorKind::Conflict {
                     tracing::warn!("waiting for the lock of stack {stack}, held by {other}");
                 }
@@ -197,16 +205,44 @@ async fn take_over(c: &Clients, stack: &str, stale: &Holder, me: &Holder) -> Res
         Err(e) => return Err(e),
     }
     // Holding the mark: nobody else deletes a stale lock until it is removed.
-    let still = ssm::get_string(c, &parameter)
-        .await?
-        .as_deref()
-        .and_then(read_holder)
-        .is_some_and(|h| h.nonce == stale.nonce);
-    let removed = if still { ssm::delete_lock(c, &parameter).await } else { Ok(()) };
-    // The mark goes whatever happened to the lock: a run that cannot delete it leaves it to the next.
-    let unmarked = ssm::delete_lock(c, &mark).await;
-    removed.and(unmarked)?;
+    let is_stale = |v: &str| read_holder(v).is_some_and(|h| h.nonce == stale.nonce);
+    let removed = async {
+        let still = ssm::get_string(c, &parameter).await?.as_deref().is_some_and(is_stale);
+        if still {
+            delete_while(c, &parameter, is_stale).await?;
+        }
+        Ok::<bool, AwsError>(still)
+    }
+    .await;
+    // The mark goes whatever happened to the lock.
+    let unmarked = delete_while(c, &mark, |v| marked_by(v, &me.nonce)).await;
+    let still = removed?;
+    unmarked?;
     Ok(if still { Taken::Removed } else { Taken::Changed })
+}
+
+/// Whether a takeover mark is the run's with `nonce`.
+fn marked_by(value: &str, nonce: &str) -> bool {
+    serde_json::from_str::<Takeover>(value).is_ok_and(|t| t.by.nonce == nonce)
+}
+
+/// Deletes `parameter` while it holds what `still` recognises: each delete is sent once, and after a failed one
+/// the parameter is read again (it may be gone already, its answer lost, and taken since by another run).
+async fn delete_while(c: &Clients, parameter: &str, still: impl Fn(&str) -> bool) -> Result<(), AwsError> {
+    let mut attempt = 1;
+    loop {
+        match ssm::delete_once(c, parameter).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_transient() && attempt < 4 => {
+                tokio::time::sleep(backoff(attempt)).await;
+                if !ssm::get_string(c, parameter).await?.as_deref().is_some_and(&still) {
+                    return Ok(());
+                }
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// This machine's name, as recorded in a lock.
@@ -237,13 +273,9 @@ pub fn describe(value: &str) -> String {
 
 /// Releases the lock if it is still ours (a forced `unlock` may have handed it to another run).
 pub async fn release(c: &Clients, lock: Lock) -> Result<(), AwsError> {
-    let current = ssm::get_string(c, &lock.parameter).await?;
-    if current
-        .as_deref()
-        .and_then(read_holder)
-        .is_some_and(|h| h.nonce == lock.holder.nonce)
-    {
-        ssm::delete_lock(c, &lock.parameter).await?;
+    let ours = |v: &str| read_holder(v).is_some_and(|h| h.nonce == lock.holder.nonce);
+    if ssm::get_string(c, &lock.parameter).await?.as_deref().is_some_and(ours) {
+        delete_while(c, &lock.parameter, ours).await?;
     }
     Ok(())
 }
@@ -259,6 +291,33 @@ pub async fn remove_if_stale(c: &Clients, stack: &str, command: &str) -> Result<
         return Ok(false);
     }
     Ok(matches!(take_over(c, stack, &stale, &Holder::me(command)).await?, Taken::Removed))
+}
+
+/// A takeover mark in words, noting when the run that left it is gone; `None` when it cannot be read.
+pub fn describe_mark(value: &str) -> Option<(String, bool)> {
+    let t = serde_json::from_str::<Takeover>(value).ok()?;
+    let gone = matches!(t.by.liveness(), Liveness::Gone(_));
+    Some((t.by.describe(), gone))
+}
+
+/// Removes a takeover mark left by a run that is gone, when no lock remains (teardown's last step): no run can
+/// be taking a stale lock over then.
+pub async fn remove_dead_mark(c: &Clients, stack: &str) -> Result<bool, AwsError> {
+    let mark = jwtstack_core::names::lock_takeover(stack);
+    if ssm::get_string(c, &jwtstack_core::names::lock(stack)).await?.is_some() {
+        return Ok(false);
+    }
+    let Some(t) = ssm::get_string(c, &mark)
+        .await?
+        .and_then(|v| serde_json::from_str::<Takeover>(&v).ok())
+    else {
+        return Ok(false);
+    };
+    if !matches!(t.by.liveness(), Liveness::Gone(_)) {
+        return Ok(false);
+    }
+    delete_while(c, &mark, |v| marked_by(v, &t.by.nonce)).await?;
+    Ok(true)
 }
 
 /// Clears the lock (and a takeover mark a run that died left) whoever holds it; returns who did.

@@ -2,10 +2,12 @@
 //!
 //! A pid means something only in the PID namespace it was counted in: two containers (or two `unshare`d runs)
 //! share a hostname and count pids from 1 each, so a hostname and a pid prove nothing. A lock records its run's
-//! PID namespace (the kernel's boot id and the namespace's inode, `/proc/self/ns/pid`) and its process's start
-//! time; a run judges another dead only when both ran in this same namespace of this same boot, and the pid is
-//! free, a zombie (killed, not yet reaped), or taken by a process that started later. Anything else is "cannot
-//! tell", which never takes a lock over.
+//! PID namespace (the kernel's boot id, the namespace's inode `/proc/self/ns/pid`, and the time namespace's, as
+//! a start time reads shifted in another) and its process's start time; a run judges another dead only when both
+//! ran in this same namespace of this same boot, and the pid is free (the kernel says so: `kill(pid, 0)` answers
+//! ESRCH, where `/proc` mounted with `hidepid` hides another user's live process), a zombie (killed, not yet
+//! reaped), or taken by a process that started later. Anything else is "cannot tell", which never takes a lock
+//! over.
 
 use std::path::Path;
 
@@ -18,7 +20,11 @@ pub fn pid_space() -> Option<String> {
     }
     let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
     let namespace = std::fs::read_link("/proc/self/ns/pid").ok()?;
-    Some(format!("{}/{}", boot.trim(), namespace.display()))
+    // Kernels before 5.6 have no time namespaces.
+    let time = std::fs::read_link("/proc/self/ns/time")
+        .map(|t| format!("/{}", t.display()))
+        .unwrap_or_default();
+    Some(format!("{}/{}{time}", boot.trim(), namespace.display()))
 }
 
 /// When process `pid` started, in clock ticks after boot (`/proc/{pid}/stat`, field 22).
@@ -48,13 +54,38 @@ pub fn liveness(space: Option<&str>, pid: u32, started: Option<u64>) -> Liveness
         }
         Some(_) => {}
     }
+    match exists(pid) {
+        Some(false) => return Liveness::Gone("its process has ended"),
+        Some(true) => {}
+        None => return Liveness::CannotTell("the kernel does not say whether its process exists"),
+    }
     match stat(pid) {
-        Err(()) => Liveness::CannotTell("its process's status cannot be read"),
-        Ok(None) => Liveness::Gone("its process has ended"),
+        // It exists (another user's, under hidepid, or gone in between): alive as far as can be told.
+        Err(()) | Ok(None) => Liveness::CannotTell("its process's status cannot be read"),
         Ok(Some(s)) if matches!(s.state, 'Z' | 'X') => Liveness::Gone("its process has ended (killed, not yet reaped)"),
         Ok(Some(s)) if started.is_some_and(|t| t != s.started) => Liveness::Gone("its pid now belongs to another process"),
         Ok(Some(_)) => Liveness::Running,
     }
+}
+
+/// Whether process `pid` exists: `kill(pid, 0)` is refused with ESRCH only when there is none (EPERM: it is
+/// another user's).
+#[cfg(unix)]
+fn exists(pid: u32) -> Option<bool> {
+    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else {
+        return Some(false);
+    };
+    match rustix::process::test_kill_process(pid) {
+        Ok(()) => Some(true),
+        Err(e) if e == rustix::io::Errno::SRCH => Some(false),
+        Err(e) if e == rustix::io::Errno::PERM => Some(true),
+        Err(_) => None,
+    }
+}
+
+#[cfg(not(unix))]
+fn exists(_pid: u32) -> Option<bool> {
+    None
 }
 
 struct Stat {
@@ -106,6 +137,7 @@ mod tests {
         assert!(matches!(liveness(Some(&here), me, other), Liveness::Gone(_)));
         // A pid no process holds (above the kernel's largest).
         assert!(matches!(liveness(Some(&here), u32::MAX, None), Liveness::Gone(_)));
+        assert!(matches!(liveness(Some(&here), 4_000_000, None), Liveness::Gone(_)));
         // Recorded in another namespace, or not at all: never taken for dead.
         assert!(matches!(liveness(Some("other/pid:[1]"), u32::MAX, None), Liveness::CannotTell(_)));
         assert!(matches!(liveness(None, u32::MAX, None), Liveness::CannotTell(_)));

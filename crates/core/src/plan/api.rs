@@ -32,7 +32,10 @@ pub enum ApiStep {
         before: String,
         after: String,
     },
-    /// Turns the API's `execute-api` endpoint back on (an owned API: part of its import).
+    /// Turns the API's `execute-api` endpoint back on (an owned API's), with `UpdateApi`: not part of the import,
+    /// as the definition would have to say it on a `servers` entry, which OpenAPI 3 gives a `url` that an API
+    /// not made yet does not have, and API Gateway warns of a server without one ("attribute .servers.url is
+    /// missing", aws/serverless-application-model#2424), which `FailOnWarnings` refuses.
     EnableExecuteApiEndpoint {
         id: ApiId,
     },
@@ -68,7 +71,8 @@ impl KindStep for ApiStep {
     fn placement(&self) -> Placement {
         match self {
             ApiStep::Create { .. } | ApiStep::Rename { .. } => Placement::API_CONTENT.in_lane(Lane::ApiHead),
-            ApiStep::UpdateCors { .. } | ApiStep::EnableExecuteApiEndpoint { .. } => Placement::API_CONTENT,
+            ApiStep::UpdateCors { .. } => Placement::API_CONTENT,
+            ApiStep::EnableExecuteApiEndpoint { .. } => Placement::MAIN,
             ApiStep::Import { changes, .. } => Placement {
                 deploys: changes.iter().any(|c| c.placement().deploys),
                 ..Placement::MAIN

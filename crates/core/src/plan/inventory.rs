@@ -44,4 +44,6 @@ pub struct LockState {
     pub holder: Option<String>,
     /// It was left by a run of this machine that is gone.
     pub stale: bool,
+    /// A takeover mark (`/jwtstack/{name}/lock-takeover`): who left it, and whether that run is gone.
+    pub takeover: Option<(String, bool)>,
 }

@@ -125,10 +125,6 @@ pub fn definition(stack: &Stack, region: &str) -> Value {
             "version": "1.0",
         },
         "tags": [{"name": TAG_KEY, "x-amazon-apigateway-tag-value": stack.name}],
-        // Said, not left to AWS's default: a reimport then turns back on an endpoint turned off by hand. OpenAPI 3
-        // puts it on a Server object ("x-amazon-apigateway-endpoint-configuration object"), as SAM writes it for an
-        // HttpApi's DisableExecuteApiEndpoint (samtranslator open_api.py, add_endpoint_config).
-        "servers": [{"x-amazon-apigateway-endpoint-configuration": {"disableExecuteApiEndpoint": false}}],
         "paths": paths,
         "components": {
             "securitySchemes": {

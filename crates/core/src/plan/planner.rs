@@ -37,6 +37,16 @@ pub fn plan_towards(d: &Desired<'_>, inv: &Inventory) -> Result<Plan, Conflict> 
     if let Some(holder) = &inv.lock.holder {
         p.note(format!("the stack is locked by {holder}"));
     }
+    if let Some((taker, gone)) = &inv.lock.takeover {
+        p.note(if *gone {
+            format!(
+                "{taker} died taking over a stale lock and left /jwtstack/{}/lock-takeover: until `jwtstack unlock --yes` (or a teardown) clears it, a stale lock is not taken over",
+                d.stack.name
+            )
+        } else {
+            format!("{taker} is taking over a stale lock")
+        });
+    }
     let mut plan = super::import::fold_into_import(d, inv, p.into_plan());
     wait_for_the_issuer(&mut plan);
     Ok(plan)

@@ -116,7 +116,7 @@ pub(super) fn import_definition(inv: &mut Inventory, id: &ApiId, name: &str, def
         endpoint: "https://x".into(),
         owned: true,
         cors: None,
-        execute_api_disabled: doc["servers"][0]["x-amazon-apigateway-endpoint-configuration"]["disableExecuteApiEndpoint"] == true,
+        execute_api_disabled: inv.api.as_ref().is_some_and(|a| a.execute_api_disabled),
     });
     inv.other_authorizers.clear();
     if let Some(c) = doc.get("x-amazon-apigateway-cors") {
