@@ -12,7 +12,7 @@
 //! JWTSTACK_ACCEPTANCE=aws AWS_PROFILE=... AWS_REGION=eu-west-1 cargo test --test e2e acceptance::on_aws -- --ignored --nocapture
 //! ```
 //!
-//! (README, "Acceptance on a real account", has the IAM policy it needs.)
+//! (docs/real-aws.md, "Proof on your account", and docs/iam.md have the IAM policy it needs.)
 
 use std::path::Path;
 use std::process::Command;

@@ -14,6 +14,7 @@ mod cli;
 mod cloudfront;
 mod connection;
 mod deploy;
+mod docs;
 mod drift;
 mod external;
 mod faults;

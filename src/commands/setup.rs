@@ -33,7 +33,7 @@ pub fn init_text(v: &InitValues) -> String {
     format!(
         r#"# yaml-language-server: $schema=stack.schema.json
 # A jwtstack stack: `jwtstack validate` checks it offline, `jwtstack plan` shows what deploy would do,
-# `jwtstack deploy` makes it so. Every field is described in the jwtstack README ("The stack file").
+# `jwtstack deploy` makes it so. Every field is described in the jwtstack repository's docs/stack-file.md.
 
 # Names and tags everything the stack owns in AWS: [a-z0-9-], 1 to 40 characters.
 name: {name}
@@ -45,7 +45,7 @@ issuer:
   bucket: {bucket}
   # public: true                    # default: anyone may GET .well-known/* and nothing else
   # Where public buckets are forbidden: keep the bucket private behind a CloudFront distribution jwtstack
-  # creates (the issuer is then https://{{its domain}}; README, "Issuer behind CloudFront"):
+  # creates (the issuer is then https://{{its domain}}; docs/cloudfront.md):
   # cloudfront: true
   # or under your own hostname, with an ACM certificate in us-east-1:
   # cloudfront: {{domain: auth.example.com, certificate_arn: "arn:aws:acm:us-east-1:...", hosted_zone_id: Z...}}
@@ -54,7 +54,7 @@ issuer:
 
 # The kid of the signing key, generated on the first deploy and kept in SSM Parameter Store (or in KMS).
 key_id: {key_id}
-# key_store: kms                    # or keep the private key in KMS, where nothing can read it (README, "Where the keys live")
+# key_store: kms                    # or keep the private key in KMS, where nothing can read it (docs/key-stores.md)
 
 # The audiences (client ids) the authorizer accepts: a token's `aud` must be one of them.
 audience: [{audience}]
@@ -75,7 +75,7 @@ routes:                   # 1 to 300
   #   auth: none
   #   integration: {{lambda: "arn:aws:lambda:..."}}
 
-# The API around the routes (README, "The API around the authorizer"):
+# The API around the routes (docs/api-settings.md):
 # cors: {{allow_origins: [https://app.example.com], allow_methods: [GET, POST], allow_headers: [authorization, content-type]}}
 # access_log: {{retention_days: 30}}          # /jwtstack/{name}/access; read it with `jwtstack logs`
 # throttling: {{rate: 100, burst: 200}}       # the stage's default route limits

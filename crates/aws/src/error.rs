@@ -151,7 +151,7 @@ where
                     .map(|a| format!("`{a}`"))
                     .unwrap_or_else(|| "an IAM action".into());
                 format!(
-                    "the credentials in use are not allowed {action} on the resource above; the README lists the IAM policy jwtstack needs"
+                    "the credentials in use are not allowed {action} on the resource above; docs/iam.md lists the IAM policy jwtstack needs"
                 )
             });
             (kind, code, hint)

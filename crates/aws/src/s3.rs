@@ -264,7 +264,7 @@ pub async fn put_bucket_policy(c: &Clients, bucket: &str, policy: &str) -> Resul
                 "S3 refuses a public bucket policy when Block Public Access forbids it (the bucket's, the \
                      account's or the organisation's setting) or a service control policy denies it, as well as when \
                      IAM does not allow s3:PutBucketPolicy. Ways out: serve the issuer from a private bucket behind \
-                     CloudFront (`cloudfront: true` under issuer; README, \"Issuer behind CloudFront\"), or ask an administrator for an \
+                     CloudFront (`cloudfront: true` under issuer; docs/cloudfront.md), or ask an administrator for an \
                      exception for this bucket"
                     .into(),
             );

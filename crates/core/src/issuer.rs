@@ -177,7 +177,7 @@ fn unreachable(code: &'static str, what: &str, e: &FetchError, expect: &Expect) 
         FetchError::Status { status: 403, .. } if expect.hosted_on_s3 && expect.public => {
             "the stack's bucket policy allows public reads, yet S3 refuses them: the account's or the organisation's \
              Block Public Access (RestrictPublicBuckets), or a service control policy, overrides it. Serve the issuer \
-             from a private bucket behind CloudFront (`cloudfront: true` under issuer; README, \"Issuer behind CloudFront\"), \
+             from a private bucket behind CloudFront (`cloudfront: true` under issuer; docs/cloudfront.md), \
              or ask an administrator for an exception"
                 .to_string()
         }

@@ -299,9 +299,7 @@ fn plain_types(message: &str) -> String {
 
 fn missing_field_hint(message: &str) -> Option<String> {
     let field = message.split("missing field `").nth(1)?.split('`').next()?;
-    Some(format!(
-        "add `{field}:` here; the README's \"The stack file\" section describes every field"
-    ))
+    Some(format!("add `{field}:` here; docs/stack-file.md describes every field"))
 }
 
 /// serde's unknown-field message lists the expected names; suggest the nearest one.

@@ -1,7 +1,7 @@
 //! Minting RS256 tokens, and deciding on a token exactly as API Gateway's JWT authorizer does.
 //!
 //! The clock and the RNG are parameters, so every output is reproducible in tests. Where AWS documents nothing
-//! we take the strict reading (see README, "How verify decides"): RS256 only, `exp` required, no clock leeway,
+//! we take the strict reading (see docs/tokens.md, "How verify decides"): RS256 only, `exp` required, no clock leeway,
 //! `crit` rejected, embedded `jwk`/`jku`/`x5u`/`x5c` headers ignored.
 
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaPublicKeyComponents};

@@ -17,7 +17,7 @@ pub enum Conflict {
     )]
     PublicKeyNotRecorded { kid: String, parameter: String, record: String },
     #[error(
-        "key `{kid}` is in {from}, but key_store is {to}: a stack changes key stores by rotating, never by moving a key. Put key_store back to {from}, or rotate: `jwtstack rotate start` creates the next key in {to}, and `activate` and `finish` complete the switch (README, \"Where the keys live\")"
+        "key `{kid}` is in {from}, but key_store is {to}: a stack changes key stores by rotating, never by moving a key. Put key_store back to {from}, or rotate: `jwtstack rotate start` creates the next key in {to}, and `activate` and `finish` complete the switch (docs/key-stores.md)"
     )]
     KeyStoreSwitch { kid: String, from: &'static str, to: &'static str },
     #[error(
@@ -42,7 +42,7 @@ pub enum Conflict {
     )]
     BucketOfAnotherStack { bucket: String, other: String, stack: String },
     #[error(
-        "the account's Block Public Access setting ({setting}) forbids the public bucket policy that issuer.bucket {bucket} needs, and no bucket setting can lift it.\n  Ways out: serve the issuer from a private bucket behind CloudFront (`cloudfront: true` under issuer; README, \"Issuer behind CloudFront\"), or ask an administrator to allow public policies for this account"
+        "the account's Block Public Access setting ({setting}) forbids the public bucket policy that issuer.bucket {bucket} needs, and no bucket setting can lift it.\n  Ways out: serve the issuer from a private bucket behind CloudFront (`cloudfront: true` under issuer; docs/cloudfront.md), or ask an administrator to allow public policies for this account"
     )]
     AccountBlocksPublicAccess { bucket: String, setting: &'static str },
     #[error(

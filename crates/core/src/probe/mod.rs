@@ -1,5 +1,5 @@
 //! The live probe: which requests prove that a deployed gateway does what the stack says, and what API
-//! Gateway's JWT authorizer must answer to each (`shared` facts in README, "How verify decides"). Pure: the
+//! Gateway's JWT authorizer must answer to each (`shared` facts in docs/tokens.md, "How verify decides"). Pure: the
 //! requests are sent, and the tokens signed, by `jwtstack-aws`'s probe runner.
 //!
 //! For each protected route, tokens API Gateway must refuse with 401 (none, malformed, signed by a key that is
