@@ -42,7 +42,7 @@ impl Global {
 #[derive(Debug, Parser)]
 #[command(
     name = "jwtstack",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("JWTSTACK_COMMIT"), ")"),
     about = "Self-signed JWT issuer and API Gateway HTTP API JWT authorizer, from one stack file",
     after_help = format!(
         "jwtstack keeps an RSA signing key in SSM, publishes the OpenID discovery document and JWKS to S3, \
@@ -359,6 +359,34 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Validate => "validate",
+            Command::Plan { .. } => "plan",
+            Command::ExportOpenapi { .. } => "export-openapi",
+            Command::Deploy { .. } => "deploy",
+            Command::Teardown { .. } => "teardown",
+            Command::Unlock { .. } => "unlock",
+            Command::Outputs { .. } => "outputs",
+            Command::Logs { .. } => "logs",
+            Command::Token(_) => "token",
+            Command::Verify(_) => "verify",
+            Command::Rotate { .. } => "rotate",
+            Command::Status { .. } => "status",
+            Command::Keys { .. } => "keys",
+            Command::Serve(_) => "serve",
+            Command::Init(_) => "init",
+            Command::Schema { .. } => "schema",
+            Command::Probe(_) => "probe",
+            Command::Check { .. } => "check",
+            Command::Completions { .. } => "completions",
+            Command::Man { .. } => "man",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

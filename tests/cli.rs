@@ -238,33 +238,7 @@ fn offline_token_and_verify_with_files() {
 #[test]
 fn help_text_of_every_command() {
     let dir = tempfile::tempdir().unwrap();
-    for cmd in [
-        None,
-        Some("validate"),
-        Some("plan"),
-        Some("export-openapi"),
-        Some("deploy"),
-        Some("teardown"),
-        Some("outputs"),
-        Some("unlock"),
-        Some("token"),
-        Some("verify"),
-        Some("rotate"),
-        Some("rotate start"),
-        Some("rotate activate"),
-        Some("rotate finish"),
-        Some("rotate status"),
-        Some("status"),
-        Some("keys delete"),
-        Some("serve"),
-        Some("probe"),
-        Some("logs"),
-        Some("init"),
-        Some("schema"),
-        Some("check"),
-        Some("completions"),
-        Some("man"),
-    ] {
+    for cmd in std::iter::once(None).chain(common::COMMANDS.iter().copied().map(Some)) {
         let mut c = jwtstack(dir.path());
         c.env("COLUMNS", "100");
         if let Some(cmd) = cmd {

@@ -25,6 +25,7 @@ mod keystore;
 mod lock;
 mod output;
 mod probe;
+mod reference;
 mod refusals;
 mod rotation;
 mod serve;

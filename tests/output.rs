@@ -159,3 +159,24 @@ fn a_reader_that_goes_away_ends_the_command_quietly() {
     let out = jwtstack_in(dir.path()).arg("validate").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jwtstack_in(dir.path()).arg("--version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v = String::from_utf8(out.stdout).unwrap();
+    let commit = v
+        .strip_prefix(concat!("jwtstack ", env!("CARGO_PKG_VERSION"), " (commit "))
+        .and_then(|r| r.strip_suffix(")\n"))
+        .unwrap_or_else(|| panic!("{v}"));
+    // From a checkout, its HEAD (what the suite was built from); else "unknown".
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    assert_eq!(commit, head.as_deref().unwrap_or("unknown"), "{v}");
+}

@@ -25,7 +25,7 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
     }
     let g = &cli.global;
     let started = Instant::now();
-    let session = Session::new(g);
+    let session = Session::new(g, cli.command.name());
     // The commands that need no stack file.
     let command = match cli.command {
         Command::Init(args) => return setup::init(g, args),
@@ -165,13 +165,25 @@ pub(crate) fn duration(text: &str) -> Result<std::time::Duration, Error> {
 pub(crate) struct Session<'g> {
     pub g: &'g Global,
     clients: tokio::sync::OnceCell<Clients>,
+    /// The subcommand, as the call log (`JWTSTACK_CALL_LOG`) names it.
+    command: &'static str,
+}
+
+impl Drop for Session<'_> {
+    /// However the command ended, the AWS operations it sent go to the call log.
+    fn drop(&mut self) {
+        if let Some(c) = self.clients.get() {
+            jwtstack_aws::iam::write_call_log(&c.stats, self.command);
+        }
+    }
 }
 
 impl<'g> Session<'g> {
-    pub(crate) fn new(g: &'g Global) -> Session<'g> {
+    pub(crate) fn new(g: &'g Global, command: &'static str) -> Session<'g> {
         Session {
             g,
             clients: tokio::sync::OnceCell::new(),
+            command,
         }
     }
 

@@ -412,8 +412,42 @@ pub fn isolate_std(c: &mut Command, dir: &Path) {
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_REGION", REGION)
-        .env("AWS_EC2_METADATA_DISABLED", "true");
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("JWTSTACK_CALL_LOG", CALL_LOG);
 }
+
+/// Every command and subcommand, in the order the CLI reference lists them (tests/cli.rs snapshots each one's
+/// help; tests/reference.rs writes them into docs/reference/cli.md).
+pub const COMMANDS: &[&str] = &[
+    "validate",
+    "plan",
+    "export-openapi",
+    "deploy",
+    "teardown",
+    "outputs",
+    "unlock",
+    "token",
+    "verify",
+    "rotate",
+    "rotate start",
+    "rotate activate",
+    "rotate finish",
+    "rotate status",
+    "status",
+    "keys delete",
+    "serve",
+    "probe",
+    "logs",
+    "init",
+    "schema",
+    "check",
+    "completions",
+    "man",
+];
+
+/// Every AWS operation the suite makes the binary send, one JSON line each (`JWTSTACK_CALL_LOG`):
+/// `scripts/iam-check.py` holds them against the policies in `docs/iam/` once the suite has run.
+pub const CALL_LOG: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/jwtstack-calls.jsonl");
 
 /// The binary, isolated from the developer's AWS settings, in `dir`.
 pub fn jwtstack_in(dir: &Path) -> assert_cmd::Command {

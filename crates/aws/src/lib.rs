@@ -14,6 +14,7 @@ pub mod converge;
 mod error;
 pub mod event;
 pub mod fetch;
+pub mod iam;
 pub mod inventory;
 pub mod jwks;
 pub mod kms;

@@ -22,6 +22,8 @@ pub struct CallStats {
 #[derive(Debug, Default)]
 struct StatsInner {
     calls: BTreeMap<(String, String), u64>,
+    /// Each operation's HTTP method (API Gateway's IAM actions are named by it).
+    methods: BTreeMap<(String, String), String>,
     throttled: u64,
     /// Attempts sent and not answered yet: service, operation, when sent, whether the wait was said.
     in_flight: std::collections::HashMap<u64, (String, String, std::time::Instant, bool)>,
@@ -70,6 +72,12 @@ impl CallStats {
 }
 
 impl CallStats {
+    /// Each operation called (service, operation, HTTP method), sorted.
+    pub fn operations(&self) -> Vec<(String, String, String)> {
+        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.methods.iter().map(|((s, o), m)| (s.clone(), o.clone(), m.clone())).collect()
+    }
+
     /// Calls by `service:operation`, sorted.
     pub fn calls(&self) -> BTreeMap<String, u64> {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
@@ -112,7 +120,7 @@ impl Intercept for CountingInterceptor {
 
     fn read_before_transmit(
         &self,
-        _context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
@@ -121,6 +129,8 @@ impl Intercept for CountingInterceptor {
             .map(|m| (m.service().to_string(), m.name().to_string()))
             .unwrap_or_default();
         let mut g = self.0.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.methods
+            .insert((service.clone(), op.clone()), context.request().method().to_string());
         g.next_attempt += 1;
         let id = g.next_attempt;
         g.in_flight.insert(id, (service, op, std::time::Instant::now(), false));

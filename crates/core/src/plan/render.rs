@@ -23,7 +23,7 @@ impl Action {
     }
 }
 
-/// One line of a plan. The JSON form is a documented contract (README, "Commands": what `plan --json` prints).
+/// One line of a plan. The JSON form is a documented contract (README, "plan --json").
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ChangeJson {
     pub action: Action,
