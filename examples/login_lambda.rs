@@ -15,7 +15,8 @@
 //!   `kms:Sign`, and the private key never reaches the function; its role needs `kms:Sign` and
 //!   `kms:GetPublicKey` on that key;
 //! - `JWTSTACK_KEY_PARAMETER` (`/jwtstack/{name}/keys/{kid}`, `key_store: ssm`): the PEM is read once per cold
-//!   start; the role needs `ssm:GetParameter` on it and `kms:Decrypt` through SSM's default key;
+//!   start; the role needs `ssm:GetParameter` on it (SSM's default key, `aws/ssm`, decrypts for any role of
+//!   the account allowed to read the parameter: no KMS statement, and no deny of `kms:Decrypt`);
 //!
 //! and `JWTSTACK_KID`,
 //! `JWTSTACK_ISSUER` and `JWTSTACK_AUDIENCE` (from `jwtstack outputs`), `LOGIN_USERS` (`alice:SHA256HEX,...`,

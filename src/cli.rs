@@ -276,7 +276,7 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsOpts,
     },
-    /// Private keys kept in SSM: delete one that is no longer published.
+    /// The stack's private keys (in SSM or KMS): delete one that is no longer published.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,

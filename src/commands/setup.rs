@@ -77,7 +77,7 @@ routes:                   # 1 to 300
 
 # The API around the routes (docs/api-settings.md):
 # cors: {{allow_origins: [https://app.example.com], allow_methods: [GET, POST], allow_headers: [authorization, content-type]}}
-# access_log: {{retention_days: 30}}          # /jwtstack/{name}/access; read it with `jwtstack logs`
+# access_log: {{retention_days: 30}}          # /aws/vendedlogs/jwtstack/{name}/access; read it with `jwtstack logs`
 # throttling: {{rate: 100, burst: 200}}       # the stage's default route limits
 # domain: {{name: api.example.com, certificate_arn: "arn:aws:acm:REGION:...", hosted_zone_id: Z...}}
 "#,

@@ -53,7 +53,7 @@ pub struct RawStack {
     /// and adds these headers to every response.
     #[serde(default)]
     pub cors: Option<RawCors>,
-    /// An access log: a CloudWatch Logs group the stack owns (`/jwtstack/{name}/access`), written by the
+    /// An access log: a CloudWatch Logs group the stack owns (`/aws/vendedlogs/jwtstack/{name}/access`), written by the
     /// `$default` stage. Read it with `jwtstack logs`.
     #[serde(default)]
     pub access_log: Option<RawAccessLog>,
