@@ -76,9 +76,15 @@ impl Holder {
         process::liveness(self.pid_space.as_deref(), self.pid, self.started)
     }
 
-    fn encode(&self) -> Result<String, AwsError> {
-        serde_json::to_string(self).map_err(|e| AwsError::new("encoding the lock", ErrorKind::Other, e.to_string()))
+    /// Its run is known to be gone.
+    fn is_gone(&self) -> bool {
+        matches!(self.liveness(), Liveness::Gone(_))
     }
+}
+
+/// A lock or takeover mark as the parameter holds it.
+fn encode(value: &impl Serialize) -> Result<String, AwsError> {
+    serde_json::to_string(value).map_err(|e| AwsError::new("encoding the lock", ErrorKind::Other, e.to_string()))
 }
 
 /// What `/jwtstack/{name}/lock-takeover` holds while a run removes a stale lock.
@@ -115,7 +121,7 @@ fn read_holder(value: &str) -> Option<Holder> {
 /// Takes the stack's lock, waiting up to `timeout` for another run to release it.
 pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration) -> Result<Lock, LockError> {
     let holder = Holder::me(command);
-    let value = holder.encode()?;
+    let value = encode(&holder)?;
     let parameter = jwtstack_core::names::lock(stack);
     let started = Instant::now();
     let mut attempt = 1;
@@ -180,20 +186,20 @@ enum Taken {
 async fn take_over(c: &Clients, stack: &str, stale: &Holder, me: &Holder) -> Result<Taken, AwsError> {
     let parameter = jwtstack_core::names::lock(stack);
     let mark = jwtstack_core::names::lock_takeover(stack);
-    let value = serde_json::to_string(&Takeover {
+    let value = encode(&Takeover {
         stale: stale.nonce.clone(),
         by: me.clone(),
-    })
-    .map_err(|e| AwsError::new("encoding the lock", ErrorKind::Other, e.to_string()))?;
+    })?;
     match ssm::put_lock(c, &mark, &value).await {
         Ok(()) => {}
         Err(e) if e.kind == ErrorKind::Conflict || e.is_transient() => {
             match ssm::get_string(c, &mark).await?.as_deref().map(serde_json::from_str::<Takeover>) {
                 Some(Ok(t)) if t.by.nonce == me.nonce => {}
                 Some(Ok(t)) => {
-                    let dead = match t.by.liveness() {
-                        Liveness::Gone(_) => format!(" (that run is gone: run `jwtstack unlock --yes` to clear {mark})"),
-                        _ => String::new(),
+                    let dead = if t.by.is_gone() {
+                        format!(" (that run is gone: run `jwtstack unlock --yes` to clear {mark})")
+                    } else {
+                        String::new()
                     };
                     return Ok(Taken::Busy(format!("{}, taking over a stale lock{dead}", t.by.describe())));
                 }
@@ -254,7 +260,7 @@ fn this_host() -> String {
 
 /// Whether the lock was left by a run that is known to be gone.
 pub fn is_stale(value: &str) -> bool {
-    read_holder(value).is_some_and(|h| matches!(h.liveness(), Liveness::Gone(_)))
+    read_holder(value).is_some_and(|h| h.is_gone())
 }
 
 /// A lock value in words, noting when its run is gone.
@@ -287,7 +293,7 @@ pub async fn remove_if_stale(c: &Clients, stack: &str, command: &str) -> Result<
     let Some(stale) = ssm::get_string(c, &parameter).await?.as_deref().and_then(read_holder) else {
         return Ok(false);
     };
-    if !matches!(stale.liveness(), Liveness::Gone(_)) {
+    if !stale.is_gone() {
         return Ok(false);
     }
     Ok(matches!(take_over(c, stack, &stale, &Holder::me(command)).await?, Taken::Removed))
@@ -296,7 +302,7 @@ pub async fn remove_if_stale(c: &Clients, stack: &str, command: &str) -> Result<
 /// A takeover mark in words, noting when the run that left it is gone; `None` when it cannot be read.
 pub fn describe_mark(value: &str) -> Option<(String, bool)> {
     let t = serde_json::from_str::<Takeover>(value).ok()?;
-    let gone = matches!(t.by.liveness(), Liveness::Gone(_));
+    let gone = t.by.is_gone();
     Some((t.by.describe(), gone))
 }
 
@@ -313,7 +319,7 @@ pub async fn remove_dead_mark(c: &Clients, stack: &str) -> Result<bool, AwsError
     else {
         return Ok(false);
     };
-    if !matches!(t.by.liveness(), Liveness::Gone(_)) {
+    if !t.by.is_gone() {
         return Ok(false);
     }
     delete_while(c, &mark, |v| marked_by(v, &t.by.nonce)).await?;
