@@ -137,12 +137,15 @@ pub enum Command {
     Validate,
     /// Show what deploy would change; changes nothing.
     #[command(
-        after_help = "Examples:\n  jwtstack plan\n  jwtstack plan --json\n  jwtstack plan --detailed-exitcode   # exit 2 when changes are pending"
+        after_help = "Examples:\n  jwtstack plan\n  jwtstack plan --json\n  jwtstack plan --detailed-exitcode   # exit 2 when changes are pending\n  jwtstack plan --markdown >> \"$GITHUB_STEP_SUMMARY\"   # a table for a pull request"
     )]
     Plan {
         /// Exit 0 when nothing would change, 2 when something would.
         #[arg(long)]
         detailed_exitcode: bool,
+        /// The plan as a GitHub-flavoured Markdown table on stdout (a CI job summary, a pull request comment).
+        #[arg(long, conflicts_with = "json")]
+        markdown: bool,
         #[command(flatten)]
         aws: AwsOpts,
     },

@@ -180,3 +180,33 @@ fn version_names_the_commit_it_was_built_from() {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     assert_eq!(commit, head.as_deref().unwrap_or("unknown"), "{v}");
 }
+
+#[test]
+fn plan_markdown_is_one_table_row_per_change_for_a_job_summary() {
+    let env = Env::new();
+    env.write_stack(&stack_yaml("grocery", BUCKET, "name: grocery-api", None));
+    let changes = json(&env.run(&["plan", "--json"]).ok().stdout)["changes"].as_array().unwrap().len();
+    let md = env.run(&["plan", "--markdown", "--detailed-exitcode"]).code(2);
+    let lines: Vec<&str> = md.stdout.lines().collect();
+    assert_eq!(lines[0], "### jwtstack plan: grocery in us-east-1", "{}", md.stdout);
+    assert!(
+        lines[2].starts_with(&format!("**{changes} to create, 0 to update")),
+        "{}",
+        md.stdout
+    );
+    assert_eq!(lines[4], "| change | resource | name | what changes |");
+    let rows: Vec<&str> = lines.iter().copied().filter(|l| l.starts_with("| create |")).collect();
+    assert_eq!(rows.len(), changes, "{}", md.stdout);
+    // `$default` would open GitHub's maths, a `|` in a value would end its cell: both are escaped.
+    assert!(md.stdout.contains("| create | apigw_stage | \\$default |"), "{}", md.stdout);
+    assert!(!md.stdout.contains('\x1b'));
+
+    env.run(&["deploy"]).ok();
+    let again = env.run(&["plan", "--markdown", "--detailed-exitcode"]).ok();
+    assert_eq!(
+        again.stdout,
+        "### jwtstack plan: grocery in us-east-1\n\nNo changes: AWS matches the stack.\n"
+    );
+    let both = env.run(&["plan", "--markdown", "--json"]).code(64);
+    assert!(both.stderr.contains("--markdown") || both.stdout.contains("--markdown"), "{both:?}");
+}

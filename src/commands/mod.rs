@@ -107,7 +107,11 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
         command => {
             let c = session.clients(&stack).await?;
             let result = match command {
-                Command::Plan { detailed_exitcode, .. } => stack::plan(g, c, &stack, detailed_exitcode).await,
+                Command::Plan {
+                    detailed_exitcode,
+                    markdown,
+                    ..
+                } => stack::plan(g, c, &stack, detailed_exitcode, markdown).await,
                 Command::Deploy {
                     lock_timeout,
                     skip_issuer_check,

@@ -15,7 +15,7 @@ use jwtstack_aws::{Clients, inventory};
 use jwtstack_aws::{fetch, lock};
 use jwtstack_core::config::{KeyStore, Stack};
 use jwtstack_core::issuer;
-use jwtstack_core::plan::{self, render_text};
+use jwtstack_core::plan::{self, render_markdown, render_text};
 use jwtstack_core::probe::ProbeReport;
 
 fn outputs_of(stack: &Stack, region: &str, ctx: &Deployed) -> Outputs {
@@ -94,11 +94,13 @@ fn print_outputs(o: &Outputs) {
     }
 }
 
-pub async fn plan(g: &Global, c: &Clients, stack: &Stack, detailed_exitcode: bool) -> Result<u8, Error> {
+pub async fn plan(g: &Global, c: &Clients, stack: &Stack, detailed_exitcode: bool, markdown: bool) -> Result<u8, Error> {
     let inv = inventory::read(c, stack).await?;
     let plan = plan::plan(&jwtstack_core::plan::resolve(stack, &inv), &inv)?;
     if g.json {
         crate::outln!("{}", to_json(&plan.to_json()));
+    } else if markdown {
+        crate::out!("{}", render_markdown(&plan));
     } else {
         crate::output::write_stdout_styled(&render_text(&plan, use_color(g)));
     }

@@ -57,7 +57,7 @@ pub use key::{KeyDeleteRefused, KeyHome, KeyInfo, KeySlice, KeyStep, plan_key_de
 pub use log_group::{LogGroupInfo, LogGroupSlice, LogGroupStep, group_of_arn};
 pub use permission::{PermissionInfo, PermissionSlice, PermissionStep};
 pub use planner::{plan, plan_teardown, plan_towards};
-pub use render::{Action, ChangeJson, PlanJson, Summary, render_text};
+pub use render::{Action, ChangeJson, PlanJson, Summary, render_markdown, render_text};
 pub use route::{AuthorizationType, RouteAuth, RouteInfo, RouteStep};
 pub use stage::{AccessLogSettings, AccessLogTarget, StageInfo, StageSettings, StageStep};
 pub use timeline::{KeyEvents, KeyTimeline, RETIRED_KEPT, SSM_STANDARD_MAX_CHARS};

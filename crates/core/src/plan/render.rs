@@ -145,3 +145,93 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
     }
     out
 }
+
+/// One table cell of Markdown: the text as it reads, never as markup. Control characters are escaped as in
+/// the text plan; `&`, `<` and `>` are written as HTML entities (no tag, comment or entity of a name reaches the
+/// page) and every character GitHub's Markdown could read as syntax inside a cell (`|` ends it, `` ` ``, `*`,
+/// `_`, `[` and `]` of a link or image, `~`, `$` of GitHub's maths, `\`) is backslash-escaped, as CommonMark
+/// allows for any ASCII punctuation. `(`, `!` and `#` mean nothing without an escaped `[` or a line's start.
+fn md_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in crate::text::printable(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The plan as GitHub-flavoured Markdown, for a pull request's job summary or a comment: a heading, the count,
+/// one table row per change with its fields, and the notes. Every name and value is escaped by [`md_cell`], so
+/// a name set by hand in AWS cannot add a row, a link or markup.
+pub fn render_markdown(plan: &Plan) -> String {
+    let json = plan.to_json();
+    let mut out = format!("### jwtstack plan: {} in {}\n\n", md_cell(&json.stack), md_cell(&json.region));
+    if json.changes.is_empty() {
+        out.push_str("No changes: AWS matches the stack.\n");
+    } else {
+        let s = &json.summary;
+        out.push_str(&format!(
+            "**{} to create, {} to update, {} to delete.**\n\n| change | resource | name | what changes |\n|---|---|---|---|\n",
+            s.create, s.update, s.delete
+        ));
+        for c in &json.changes {
+            let action = match c.action {
+                Action::Create => "create",
+                Action::Update => "update",
+                Action::Delete => "**delete**",
+            };
+            let diffs: Vec<String> = c
+                .diffs
+                .iter()
+                .map(|d| {
+                    let (field, after) = (md_cell(&d.field), md_cell(&d.after));
+                    if d.before.is_empty() {
+                        format!("{field}: {after}")
+                    } else {
+                        format!("{field}: {} → {after}", md_cell(&d.before))
+                    }
+                })
+                .collect();
+            out.push_str(&format!(
+                "| {action} | {} | {} | {} |\n",
+                c.resource,
+                md_cell(&c.name),
+                diffs.join("<br>")
+            ));
+        }
+    }
+    if !json.notes.is_empty() {
+        out.push('\n');
+        for n in &json.notes {
+            out.push_str(&format!("- {}\n", md_cell(n)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::md_cell;
+
+    #[test]
+    fn a_markdown_cell_reads_as_text_whatever_the_name() {
+        assert_eq!(md_cell("GET /lists/{proxy+}"), "GET /lists/{proxy+}");
+        // A row's end, a link, an image, a tag, an entity, maths, code and a line break stay text.
+        assert_eq!(md_cell("a | b"), "a \\| b");
+        assert_eq!(md_cell("[x](https://e.example)"), "\\[x\\](https://e.example)");
+        assert_eq!(md_cell("![i](u)"), "!\\[i\\](u)");
+        assert_eq!(md_cell("<img src=x onerror=y>"), "&lt;img src=x onerror=y&gt;");
+        assert_eq!(md_cell("&amp;"), "&amp;amp;");
+        assert_eq!(md_cell("$x$ `c` *b* _i_ ~s~ \\"), "\\$x\\$ \\`c\\` \\*b\\* \\_i\\_ \\~s\\~ \\\\");
+        // printable writes `\u{a}`; its backslash is escaped so that the page shows it.
+        assert_eq!(md_cell("one\nrow"), "one\\\\u{a}row");
+    }
+}

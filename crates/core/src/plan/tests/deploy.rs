@@ -261,6 +261,7 @@ fn first_deploy_plan_snapshots() {
     let p = plan(&s, &empty()).unwrap();
     insta::assert_snapshot!("first_deploy_text", render_text(&p, false));
     insta::assert_json_snapshot!("first_deploy_json", p.to_json());
+    insta::assert_snapshot!("first_deploy_markdown", render_markdown(&p));
     let inv = deployed(&s);
     insta::assert_snapshot!("teardown_text", render_text(&plan_teardown(&s, &inv, false).unwrap(), false));
 }
