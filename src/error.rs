@@ -79,6 +79,13 @@ impl Error {
         match self {
             Error::Aws(e) | Error::Locked(LockError::Aws(e)) => e.hint.as_deref(),
             Error::Locked(LockError::Held { .. }) => Some(LockError::HELD_HINT),
+            Error::Rotate(RotateError::NotNow(_)) => {
+                Some("each step waits out API Gateway's JWKS cache and the longest token: docs/rotation.md#timing")
+            }
+            Error::Rotate(RotateError::WrongPhase(_)) => Some("the order of the steps: docs/rotation.md#the-steps"),
+            Error::Interrupted { .. } => Some(
+                "AWS holds the steps that completed: run the same command again to go on (docs/failures.md#a-killed-or-interrupted-run)",
+            ),
             _ => None,
         }
     }

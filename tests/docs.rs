@@ -111,6 +111,7 @@ fn every_link_between_the_documents_lands() {
 #[test]
 fn every_doc_path_a_message_cites_exists() {
     let mut cited = 0;
+    let mut anchored = 0;
     let mut missing = Vec::new();
     let mut files = Vec::new();
     let mut dirs = vec![root().join("src"), root().join("crates")];
@@ -136,12 +137,15 @@ fn every_doc_path_a_message_cites_exists() {
                 continue;
             }
             cited += 1;
+            anchored += usize::from(target.contains('#'));
             if let Err(e) = resolves(&root().join("README.md"), target) {
                 missing.push(format!("{}: {target}: {e}", file.display()));
             }
         }
     }
     assert!(cited >= 8, "only {cited} citations found");
+    // Hints cite the section that answers them (`docs/rotation.md#timing`), and a renamed heading fails here.
+    assert!(anchored >= 6, "only {anchored} citations name a section");
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 

@@ -276,7 +276,7 @@ async fn refuse_unless_made_for(
         ),
     );
     err.hint = Some(format!(
-        "if the key is not yours to sign with, remove the alias (aws kms delete-alias --alias-name {alias}) and deploy again; jwtstack then makes its own key"
+        "if the key is not yours to sign with, remove the alias (aws kms delete-alias --alias-name {alias}) and deploy again; jwtstack then makes its own key (docs/failures.md#keys-under-the-stacks-name)"
     ));
     Err(err)
 }

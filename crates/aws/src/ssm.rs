@@ -204,7 +204,7 @@ async fn refuse_unless_made_for(c: &Clients, stack: &str, keys: &BTreeMap<Kid, K
                 format!("{parameter} is not a key jwtstack made for stack `{stack}` ({why}): it is neither published nor deleted"),
             );
             err.hint = Some(format!(
-                "if it is not yours, delete it (aws ssm delete-parameter --name {parameter}) and deploy again; jwtstack then makes its own key"
+                "if it is not yours, delete it (aws ssm delete-parameter --name {parameter}) and deploy again; jwtstack then makes its own key (docs/failures.md#keys-under-the-stacks-name)"
             ));
             return Err(err);
         }

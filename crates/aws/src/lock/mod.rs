@@ -104,7 +104,7 @@ pub enum LockError {
 }
 
 impl LockError {
-    pub const HELD_HINT: &str = "wait for that run, pass --lock-timeout to wait for it, or, if it died, run `jwtstack unlock --yes`";
+    pub const HELD_HINT: &str = "wait for that run, pass --lock-timeout to wait for it, or, if it died, run `jwtstack unlock --yes` (docs/failures.md#two-runs-at-once)";
 }
 
 /// A held lock; release it with [`release`].

@@ -17,7 +17,7 @@ pub enum Conflict {
     )]
     PublicKeyNotRecorded { kid: String, parameter: String, record: String },
     #[error(
-        "key `{kid}` is in {from}, but key_store is {to}: a stack changes key stores by rotating, never by moving a key. Put key_store back to {from}, or rotate: `jwtstack rotate start` creates the next key in {to}, and `activate` and `finish` complete the switch (docs/key-stores.md)"
+        "key `{kid}` is in {from}, but key_store is {to}: a stack changes key stores by rotating, never by moving a key. Put key_store back to {from}, or rotate: `jwtstack rotate start` creates the next key in {to}, and `activate` and `finish` complete the switch (docs/key-stores.md#switching-stores)"
     )]
     KeyStoreSwitch { kid: String, from: &'static str, to: &'static str },
     #[error(
