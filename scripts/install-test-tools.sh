@@ -3,6 +3,8 @@
 #   .venv-test/              moto server (the AWS emulator), PyJWT (interoperability tests) and AWS's SAM
 #                            translator (an oracle for the OpenAPI definition jwtstack imports)
 #   tests/interop/node_modules/  the `jose` npm package (interoperability tests)
+#   functions/token-endpoint/node_modules/  the AWS SDK for JavaScript v3 clients the Lambda runtime ships
+#                            (the token endpoint function's own tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MOTO_VERSION=5.2.5
@@ -22,4 +24,8 @@ fi
 if [ ! -f tests/interop/node_modules/jose/package.json ]; then
   echo "installing the jose npm package into tests/interop/node_modules" >&2
   (cd tests/interop && npm ci --silent --no-audit --no-fund)
+fi
+if [ ! -f functions/token-endpoint/node_modules/@aws-sdk/client-ssm/package.json ]; then
+  echo "installing the token endpoint function's test dependencies into functions/token-endpoint/node_modules" >&2
+  (cd functions/token-endpoint && npm ci --silent --no-audit --no-fund)
 fi

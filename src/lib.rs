@@ -25,9 +25,10 @@
 //! ```
 
 // The library API: minting and verifying tokens (`crypto`) and reading a stack file (`config`), from
-// jwtstack-core; minting with a key in memory or in KMS (`signer`), from jwtstack-aws.
+// jwtstack-core; the token endpoint's rules (`oauth`); minting with a key in memory or in KMS (`signer`), from
+// jwtstack-aws.
 pub use jwtstack_aws::signer;
-pub use jwtstack_core::{config, crypto};
+pub use jwtstack_core::{config, crypto, oauth};
 
 // What the `jwtstack` binary runs; public for `main.rs`, not an API.
 #[doc(hidden)]

@@ -132,6 +132,36 @@ pub struct TokenJson {
     pub expires_at: u64,
 }
 
+/// `clients add --json` and `clients rotate-secret --json`: the secret, shown this once.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ClientSecretJson {
+    pub name: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scopes: Vec<String>,
+    /// `rotate-secret`: when the previous secret stops working (Unix seconds); absent when it already has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_secret_expires_at: Option<u64>,
+}
+
+/// A client as `clients list --json` (a list of these), `disable`, `enable` and `remove` show it: never a
+/// secret or its hash.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ClientJson {
+    pub name: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    /// The tokens' audience; `null`: the stack's first.
+    pub audience: Option<String>,
+    /// The tokens' lifetime in seconds; `null`: the endpoint's ttl.
+    pub ttl: Option<u64>,
+    pub disabled: bool,
+    /// Secrets that authenticate now (2 during a rotation's grace period).
+    pub live_secrets: usize,
+    /// Unix seconds.
+    pub created_at: u64,
+}
+
 /// `verify --json`: API Gateway's decision, and the route it was taken for.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct VerifyJson {
@@ -184,6 +214,8 @@ struct Documents {
     status: Status,
     rotate: RotateJson,
     keys_delete: KeyDeletedJson,
+    clients_add: ClientSecretJson,
+    clients_list: Vec<ClientJson>,
     token: TokenJson,
     verify: VerifyJson,
     check: Report,

@@ -19,6 +19,7 @@ mod drift;
 mod external;
 mod faults;
 mod fidelity;
+mod function;
 mod fuzz_verify;
 mod interop;
 mod keystore;

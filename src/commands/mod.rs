@@ -1,6 +1,7 @@
 //! One function per subcommand. Results go to stdout; progress and logs to stderr.
 
 mod check;
+mod clients;
 mod logs;
 mod probe;
 mod progress;
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use crate::cli::{Cli, Command, Global, KeysCommand};
 use crate::error::Error;
 use crate::exit;
+pub(crate) use clients::AwsTokenIssuer;
 use jwtstack_aws::{Clients, Connection};
 use jwtstack_core::config::{self, Stack};
 
@@ -64,6 +66,14 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
             "issuer.cloudfront: true names the issuer after the distribution, which deploy creates; export-openapi works offline, so it cannot know it.\n  Deploy first and read the issuer with `jwtstack outputs`, or set issuer.cloudfront.domain (stack `{}`)",
             stack.name
         )));
+    }
+    if matches!(command, Command::Plan { .. } | Command::Deploy { .. }) && stack.token_endpoint.is_some() {
+        return Err(Error::Usage(
+            "token_endpoint: deploying the token endpoint (its function, role and route) is not implemented yet.\n  \
+             `jwtstack serve` answers it locally with the same rules, and `jwtstack clients` manages its clients; \
+             remove token_endpoint from the stack file to plan or deploy the rest (docs/token-endpoint.md#not-deployed-yet)"
+                .into(),
+        ));
     }
     match command {
         Command::Validate => {
@@ -149,6 +159,7 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
                     command: KeysCommand::Delete { kid, yes },
                     ..
                 } => rotate::keys_delete(g, c, &stack, &kid, yes, Duration::ZERO).await,
+                Command::Clients { command, .. } => clients::clients(g, c, &stack, command).await,
                 // Outputs; the offline commands returned above.
                 _ => stack::outputs(g, c, &stack).await,
             };

@@ -40,6 +40,15 @@ pub async fn serve(session: &Session<'_>, stack: &Stack, args: ServeArgs) -> Res
                 args.header_timeout
             ))
         })?;
+    // The token endpoint answers with the stack's key and the client records in SSM, both read on first use.
+    let token_issuer = match (&stack.token_endpoint, stack.hosted()) {
+        (Some(_), Some(_)) => {
+            let c = session.clients(stack).await?;
+            let issuer = stack.issuer_url(&c.region);
+            Some(super::AwsTokenIssuer::new(c.clone(), stack.clone(), issuer) as Arc<dyn jwtstack_serve::TokenIssuer>)
+        }
+        _ => None,
+    };
     let opts = Options {
         stack_file: g.file.clone(),
         region,
@@ -47,6 +56,7 @@ pub async fn serve(session: &Session<'_>, stack: &Stack, args: ServeArgs) -> Res
         json_log: g.json,
         header_timeout,
         max_connections: args.max_connections,
+        token_issuer,
     };
     let described = source.describe();
     let routes = stack.routes.len();

@@ -4,6 +4,7 @@
 
 mod api_settings;
 mod forwarding;
+mod token_endpoint;
 
 use crate::common;
 use common::json;

@@ -53,6 +53,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
         keys: KeySlice {
             stored: params.key_infos,
             timeline: params.key_timeline,
+            clients: params.clients,
         },
         bucket: BucketSlice {
             found: bucket,

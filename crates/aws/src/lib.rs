@@ -9,6 +9,7 @@ pub mod acm;
 pub mod apigw;
 pub mod apply;
 mod bounded;
+pub mod clients;
 pub mod cloudfront;
 pub mod converge;
 mod error;

@@ -33,6 +33,8 @@ pub struct StackParameters {
     /// `/jwtstack/{name}/access-log` and `/jwtstack/{name}/domain`: the log group and the API domain.
     pub access_log: Option<String>,
     pub api_domain: Option<String>,
+    /// The token endpoint's client records that carry the stack's tag: (parameter, client name).
+    pub clients: Vec<(String, String)>,
 }
 
 /// The stack's CloudFront distribution, as recorded right after it was created.
@@ -80,6 +82,38 @@ pub async fn read_distribution_record(c: &Clients, stack: &str) -> Result<Option
     }
 }
 
+/// Whether a parameter carries the stack's tag (one `ListTagsForResource`).
+pub(crate) async fn has_stack_tag(c: &Clients, stack: &str, parameter: &str) -> Result<bool, AwsError> {
+    let tags = c
+        .ssm
+        .list_tags_for_resource()
+        .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+        .resource_id(parameter)
+        .send()
+        .await
+        .map_err(|e| classify(format!("reading the tags of SSM parameter {parameter}"), e))?;
+    Ok(tags.tag_list().iter().any(|t| t.key() == TAG_KEY && t.value() == stack))
+}
+
+/// Every parameter under `path` (recursively), without decryption: one `GetParametersByPath` per 10.
+pub(crate) async fn parameters_under(c: &Clients, path: &str) -> Result<Vec<aws_sdk_ssm::types::Parameter>, AwsError> {
+    let mut out = Vec::new();
+    let mut pages = c
+        .ssm
+        .get_parameters_by_path()
+        .path(path)
+        .recursive(true)
+        .with_decryption(false)
+        .max_results(10)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(format!("listing SSM parameters under {path}"), e))?;
+        out.extend(page.parameters().iter().cloned());
+    }
+    Ok(out)
+}
+
 /// Every parameter under `/jwtstack/{name}`, without decryption: the keys (under `keys/`) with the public
 /// halves recorded beside them (under `public-keys/`), the bucket marker, the lock and the key timeline.
 pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackParameters, AwsError> {
@@ -91,79 +125,84 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
     let records = names::public_key_prefix(stack);
     let mut public: BTreeMap<String, Jwk> = BTreeMap::new();
     let mut not_secure = Vec::new();
-    let mut pages = c
-        .ssm
-        .get_parameters_by_path()
-        .path(&path)
-        .recursive(true)
-        .with_decryption(false)
-        .max_results(10)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify(format!("listing SSM parameters under {path}"), e))?;
-        for p in page.parameters() {
-            let Some(name) = p.name() else { continue };
-            if name == names::lock(stack) {
-                out.lock = p.value().map(str::to_string);
-                continue;
-            }
-            if name == names::lock_takeover(stack) {
-                out.lock_takeover = p.value().map(str::to_string);
-                continue;
-            }
-            if name == marker {
-                out.bucket_marker = p.value().map(str::to_string);
-                continue;
-            }
-            if name == names::access_log_record(stack) {
-                out.access_log = p.value().map(str::to_string);
-                continue;
-            }
-            if name == names::api_domain_record(stack) {
-                out.api_domain = p.value().map(str::to_string);
-                continue;
-            }
-            if name == names::distribution_record(stack) {
-                out.distribution = p.value().and_then(|v| serde_json::from_str(v).ok());
-                continue;
-            }
-            if name == timeline {
-                out.key_timeline = p.value().and_then(|v| serde_json::from_str(v).ok());
-                continue;
-            }
-            if let Some(kid) = name.strip_prefix(&records) {
-                // A record that does not parse, or names another kid, counts as absent: deploy writes it again.
-                if let Some(jwk) = p
-                    .value()
-                    .and_then(|v| serde_json::from_str::<Jwk>(v).ok())
-                    .filter(|j| j.kid == kid && j.to_public_key().is_ok())
-                {
-                    public.insert(kid.to_string(), jwk);
-                }
-                continue;
-            }
-            let Some(kid) = name.strip_prefix(&prefix) else { continue };
-            if p.r#type() != Some(&ParameterType::SecureString) {
-                not_secure.push(name.to_string());
-            }
-            out.key_infos.insert(
-                Kid::from(kid),
-                KeyInfo {
-                    home: KeyHome::Ssm {
-                        parameter: name.to_string(),
-                        record: names::public_key_record(stack, kid),
-                    },
-                    public: None,
-                    recorded: false,
-                    deletion: None,
-                    bits: None,
-                    created: p.last_modified_date().map(|d| d.secs()),
-                },
-            );
+    let client_prefix = names::client_prefix(stack);
+    let mut client_records = Vec::new();
+    for p in &parameters_under(c, &path).await? {
+        let Some(name) = p.name() else { continue };
+        if name == names::lock(stack) {
+            out.lock = p.value().map(str::to_string);
+            continue;
         }
+        if name == names::lock_takeover(stack) {
+            out.lock_takeover = p.value().map(str::to_string);
+            continue;
+        }
+        if name == marker {
+            out.bucket_marker = p.value().map(str::to_string);
+            continue;
+        }
+        if name == names::access_log_record(stack) {
+            out.access_log = p.value().map(str::to_string);
+            continue;
+        }
+        if name == names::api_domain_record(stack) {
+            out.api_domain = p.value().map(str::to_string);
+            continue;
+        }
+        if name == names::distribution_record(stack) {
+            out.distribution = p.value().and_then(|v| serde_json::from_str(v).ok());
+            continue;
+        }
+        if name == timeline {
+            out.key_timeline = p.value().and_then(|v| serde_json::from_str(v).ok());
+            continue;
+        }
+        if let Some(id) = name.strip_prefix(&client_prefix) {
+            let client = p
+                .value()
+                .and_then(|v| serde_json::from_str::<jwtstack_core::oauth::ClientRecord>(v).ok())
+                .filter(|r| r.client_id == id)
+                .map_or_else(|| id.to_string(), |r| r.name);
+            client_records.push((name.to_string(), client));
+            continue;
+        }
+        if let Some(kid) = name.strip_prefix(&records) {
+            // A record that does not parse, or names another kid, counts as absent: deploy writes it again.
+            if let Some(jwk) = p
+                .value()
+                .and_then(|v| serde_json::from_str::<Jwk>(v).ok())
+                .filter(|j| j.kid == kid && j.to_public_key().is_ok())
+            {
+                public.insert(kid.to_string(), jwk);
+            }
+            continue;
+        }
+        let Some(kid) = name.strip_prefix(&prefix) else { continue };
+        if p.r#type() != Some(&ParameterType::SecureString) {
+            not_secure.push(name.to_string());
+        }
+        out.key_infos.insert(
+            Kid::from(kid),
+            KeyInfo {
+                home: KeyHome::Ssm {
+                    parameter: name.to_string(),
+                    record: names::public_key_record(stack, kid),
+                },
+                public: None,
+                recorded: false,
+                deletion: None,
+                bits: None,
+                created: p.last_modified_date().map(|d| d.secs()),
+            },
+        );
     }
     refuse_unless_made_for(c, stack, &out.key_infos, &not_secure).await?;
+    // Only the records jwtstack made (tagged when created) are the stack's: teardown removes those alone.
+    for (parameter, client) in client_records {
+        if has_stack_tag(c, stack, &parameter).await? {
+            out.clients.push((parameter, client));
+        }
+    }
     for (kid, info) in out.key_infos.iter_mut() {
         if let Some(jwk) = public.remove(kid.as_str()) {
             info.bits = jwk.bits();
@@ -186,15 +225,7 @@ async fn refuse_unless_made_for(c: &Clients, stack: &str, keys: &BTreeMap<Kid, K
         let why = if not_secure.contains(parameter) {
             Some("not a SecureString".to_string())
         } else {
-            let tags = c
-                .ssm
-                .list_tags_for_resource()
-                .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
-                .resource_id(parameter)
-                .send()
-                .await
-                .map_err(|e| classify(format!("reading the tags of SSM parameter {parameter}"), e))?;
-            let tagged = tags.tag_list().iter().any(|t| t.key() == TAG_KEY && t.value() == stack);
+            let tagged = has_stack_tag(c, stack, parameter).await?;
             (!tagged).then(|| format!("no tag {TAG_KEY}={stack}"))
         };
         if let Some(why) = why {
@@ -428,20 +459,50 @@ pub async fn delete_bucket_claim(c: &Clients, bucket: &str) -> Result<(), AwsErr
 /// Creates the lock parameter (or its takeover mark) with `value`; Conflict when it exists. Not retried by the
 /// SDK (see `lock`).
 pub async fn put_lock(c: &Clients, parameter: &str, value: &str) -> Result<(), AwsError> {
+    put_new_string(
+        c,
+        parameter,
+        "jwtstack run lock (or its takeover mark): held while deploy or teardown runs; `jwtstack unlock --yes` clears a stale one",
+        value,
+        None,
+        format!("taking the lock {parameter}"),
+    )
+    .await
+}
+
+/// Creates a String parameter, never over an existing one, tagged in the same call when `stack` is given; sent
+/// once: an SDK retry after a lost answer would be refused by its own first attempt.
+pub(crate) async fn put_new_string(
+    c: &Clients,
+    parameter: &str,
+    description: &str,
+    value: &str,
+    stack: Option<&str>,
+    context: String,
+) -> Result<(), AwsError> {
+    let tags = match stack {
+        Some(stack) => Some(vec![
+            Tag::builder()
+                .key(TAG_KEY)
+                .value(stack)
+                .build()
+                .map_err(|e| AwsError::new(context.clone(), ErrorKind::Other, e.to_string()))?,
+        ]),
+        None => None,
+    };
     c.ssm
         .put_parameter()
         .name(parameter)
-        .description(
-            "jwtstack run lock (or its takeover mark): held while deploy or teardown runs; `jwtstack unlock --yes` clears a stale one",
-        )
+        .description(description)
         .r#type(ParameterType::String)
         .value(value)
         .overwrite(false)
+        .set_tags(tags)
         .customize()
         .config_override(aws_sdk_ssm::config::Builder::default().retry_config(no_retry()))
         .send()
         .await
-        .map_err(|e| classify(format!("taking the lock {parameter}"), e))?;
+        .map_err(|e| classify(context, e))?;
     Ok(())
 }
 

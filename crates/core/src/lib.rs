@@ -8,6 +8,7 @@
 //! - `rotation`: the key-rotation phases and their timing rules; `names`: every name jwtstack gives a thing;
 //! - `issuer` and `jwks`: what API Gateway would make of an issuer's documents, as fetched;
 //! - `access_log`: the access log's lines as `jwtstack logs` reads them; `clock`: the clocks above;
+//! - `oauth`: the token endpoint's client credentials grant (RFC 6749), its client records and secrets;
 //! - `probe`: the requests that prove a deployed gateway does what the stack says, and their verdicts;
 //! - `text`: text from outside made safe for a terminal, and files read through a bound.
 
@@ -18,6 +19,7 @@ pub mod crypto;
 pub mod issuer;
 pub mod jwks;
 pub mod names;
+pub mod oauth;
 pub mod plan;
 pub mod probe;
 pub mod rotation;

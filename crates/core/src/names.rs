@@ -54,6 +54,16 @@ pub fn public_key_prefix(stack: &str) -> String {
     format!("/jwtstack/{stack}/public-keys/")
 }
 
+/// The path of the token endpoint's client records (String parameters, JSON: scopes and secrets' hashes).
+pub fn client_prefix(stack: &str) -> String {
+    format!("/jwtstack/{stack}/clients/")
+}
+
+/// The record of the client `client_id`.
+pub fn client_record(stack: &str, client_id: &str) -> String {
+    format!("{}{client_id}", client_prefix(stack))
+}
+
 /// The public half of the SSM key named `kid`, recorded when the key is created.
 pub fn public_key_record(stack: &str, kid: &str) -> String {
     format!("{}{kid}", public_key_prefix(stack))

@@ -10,6 +10,7 @@ pub mod event;
 mod forward;
 pub mod keys;
 mod served;
+mod token_endpoint;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -32,6 +33,7 @@ use jwtstack_core::config::route::unsafe_path;
 pub use jwtstack_core::jwks::{Freshness, JwksSource};
 pub use keys::Keys;
 pub use served::{Served, ServedRoute, Target, parse_override, served};
+pub use token_endpoint::{BoxFuture, ServedTokenEndpoint, TokenIssuer};
 
 /// What serve answers with: the whole body at once (API Gateway buffers too).
 pub type Response = hyper::Response<Full<Bytes>>;
@@ -93,6 +95,8 @@ pub struct Options {
     pub header_timeout: Duration,
     /// Connections open at once; more are closed as they arrive.
     pub max_connections: usize,
+    /// The token endpoint's clients and signatures, when the stack declares `token_endpoint`.
+    pub token_issuer: Option<Arc<dyn TokenIssuer>>,
 }
 
 struct AppState {
@@ -102,6 +106,7 @@ struct AppState {
     json_log: bool,
     requests: AtomicU64,
     log: std::sync::mpsc::Sender<String>,
+    token: Option<token_endpoint::Endpoint>,
 }
 
 /// The access log: lines go through a channel to one thread that writes them to stderr in batches, so a
@@ -161,6 +166,7 @@ pub async fn run(
         json_log: opts.json_log,
         requests: AtomicU64::new(0),
         log: log_writer(),
+        token: opts.token_issuer.clone().map(token_endpoint::Endpoint::new),
     });
     tokio::spawn(keys::keep_fresh(source, keys));
     tokio::spawn(reload_stack(
@@ -339,6 +345,22 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
         return message(400, "Bad Request");
     }
     let served = state.served.read().unwrap_or_else(|e| e.into_inner()).clone();
+    // The token endpoint is a public `POST` route of its own, which no route of the stack may take.
+    if let Some(te) = served.token_endpoint.as_ref().filter(|te| method == "POST" && path == te.path) {
+        log.route = Some(format!("POST {}", te.path));
+        let Some(endpoint) = &state.token else {
+            log.integration_error = Some("the token endpoint has no key or clients to answer with".into());
+            return message(500, "Internal Server Error");
+        };
+        let (parts, body) = req.into_parts();
+        // One byte past the bound is enough for the rules to refuse it, as the function refuses it.
+        let body = match Limited::new(body, jwtstack_core::oauth::MAX_BODY_BYTES + 1).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => Bytes::from(vec![0u8; jwtstack_core::oauth::MAX_BODY_BYTES + 1]),
+        };
+        let now = jwtstack_core::clock::now_secs();
+        return endpoint.answer(te, &parts.headers, &body, now, &mut log.integration_error).await;
+    }
     let selected = config::route::select(served.routes.iter().map(|r| &r.key), method, path);
     // A preflight no route takes is the gateway's to answer.
     if let Some(c) = &served.cors

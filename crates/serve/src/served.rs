@@ -4,6 +4,7 @@ use jwtstack_core::config::{self, Integration, RouteKey, Stack};
 use jwtstack_core::crypto::token::AuthorizerConfig;
 
 use crate::ServeError;
+use crate::token_endpoint::ServedTokenEndpoint;
 
 /// Where one route's requests go locally.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +48,8 @@ pub struct Served {
     pub authorizer: AuthorizerConfig,
     /// The API's CORS configuration, applied as API Gateway applies it.
     pub cors: Option<config::Cors>,
+    /// The token endpoint, when the stack declares one.
+    pub token_endpoint: Option<ServedTokenEndpoint>,
 }
 
 /// Builds the served routes; an override naming no route of the stack is an error.
@@ -91,5 +94,12 @@ pub fn served(stack: &Stack, region: &str, overrides: &[(String, String)]) -> Re
             audiences: stack.audience.clone(),
         },
         cors: stack.cors.clone(),
+        token_endpoint: stack.token_endpoint.as_ref().map(|t| ServedTokenEndpoint {
+            path: t.path.clone(),
+            ttl: t.ttl,
+            route_scopes: stack.all_scopes(),
+            audiences: stack.audience.clone(),
+            kid: stack.hosted().map(|h| h.key_id.clone()).unwrap_or_default(),
+        }),
     })
 }

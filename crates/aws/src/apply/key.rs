@@ -73,7 +73,7 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &KeyStep) -> Result<Ef
             ssm::put_key_timeline(c, name, timeline).await?;
             Ok(Effect::None)
         }
-        KeyStep::DeleteTimeline { parameter } => {
+        KeyStep::DeleteTimeline { parameter } | KeyStep::DeleteClient { parameter, .. } => {
             ssm::delete_key(c, parameter).await?;
             Ok(Effect::None)
         }

@@ -57,6 +57,15 @@ pub struct Stack {
     pub throttling: Option<Throttling>,
     /// The API's custom domain name.
     pub domain: Option<ApiDomain>,
+    /// The OAuth 2.0 client-credentials endpoint.
+    pub token_endpoint: Option<TokenEndpoint>,
+}
+
+/// Where the token endpoint answers, and how long its tokens live (seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenEndpoint {
+    pub path: String,
+    pub ttl: u64,
 }
 
 /// API Gateway's CORS configuration, as the stack declares it (lists in the file's order).
@@ -487,12 +496,13 @@ pub fn parse_duration_str(text: &str) -> Result<u64, String> {
     n.checked_mul(mult).ok_or_else(|| format!("`{text}` is too long"))
 }
 
-fn parse_duration(d: &RawDuration) -> Result<u64, String> {
+/// A duration field of the stack file (`field` names it in the message), in seconds.
+fn parse_duration(field: &str, d: &RawDuration) -> Result<u64, String> {
     match d {
         RawDuration::Seconds(s) => Ok(*s),
         RawDuration::Text(t) => parse_duration_str(t),
-        RawDuration::Number(n) if *n < 0.0 => Err(format!("token_max_ttl `{n}` is negative")),
-        RawDuration::Number(n) => Err(format!("token_max_ttl `{n}` is not a whole number of seconds")),
+        RawDuration::Number(n) if *n < 0.0 => Err(format!("{field} `{n}` is negative")),
+        RawDuration::Number(n) => Err(format!("{field} `{n}` is not a whole number of seconds")),
     }
 }
 

@@ -63,6 +63,21 @@ pub struct RawStack {
     /// The API's own hostname: a regional custom domain name mapped to the `$default` stage.
     #[serde(default)]
     pub domain: Option<RawDomain>,
+    /// An OAuth 2.0 token endpoint (client credentials, RFC 6749 section 4.4) on the stack's API: services
+    /// trade a client id and secret (`jwtstack clients add`) for a token signed by the stack's key.
+    #[serde(default)]
+    pub token_endpoint: Option<RawTokenEndpoint>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTokenEndpoint {
+    /// The endpoint's path on the API (default /oauth2/token): a public `POST` route no other route takes.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The lifetime of the tokens it issues: seconds, or 90s, 15m, 1h (default 15m; 60s to token_max_ttl).
+    #[serde(default)]
+    pub ttl: Option<RawDuration>,
 }
 
 /// API Gateway's CORS configuration (`CorsConfiguration` of the HTTP API).

@@ -7,6 +7,7 @@ use super::*;
 pub(super) mod api;
 mod cloudfront;
 mod issuer;
+mod token_endpoint;
 
 /// Validates the typed stack against every rule; the problems are in no particular order.
 pub(super) fn validate(loc: &yaml::Locator, raw: RawStack) -> (Stack, Vec<Problem>) {
@@ -53,7 +54,7 @@ impl Validator<'_> {
         self.audience(&raw.audience);
         let token_max_ttl = match &raw.token_max_ttl {
             None => DEFAULT_TOKEN_MAX_TTL,
-            Some(d) => match parse_duration(d) {
+            Some(d) => match parse_duration("token_max_ttl", d) {
                 Ok(s) if s == 0 || s > MAX_TOKEN_MAX_TTL => {
                     self.at(
                         "token_max_ttl",
@@ -115,6 +116,10 @@ impl Validator<'_> {
         };
         let routes = self.routes(&raw.routes);
         let (cors, access_log, throttling, domain) = self.api_settings(&raw, &api, &routes);
+        let token_endpoint = raw
+            .token_endpoint
+            .as_ref()
+            .map(|t| self.token_endpoint(t, &issuer, &routes, token_max_ttl));
         Stack {
             name: raw.name,
             region: raw.region,
@@ -127,6 +132,7 @@ impl Validator<'_> {
             access_log,
             throttling,
             domain,
+            token_endpoint,
         }
     }
 

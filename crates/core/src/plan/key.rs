@@ -74,6 +74,9 @@ pub struct KeySlice {
     pub stored: BTreeMap<Kid, KeyInfo>,
     /// When each key was published, signed and unpublished, as deploys recorded it (`None` before the first).
     pub timeline: Option<KeyTimeline>,
+    /// The token endpoint's client records jwtstack made for the stack (tagged), as (parameter, client name):
+    /// credentials of the stack's issuer, kept and removed with its keys.
+    pub clients: Vec<(String, String)>,
 }
 
 /// One change to the keys.
@@ -106,6 +109,11 @@ pub enum KeyStep {
     DeleteTimeline {
         parameter: String,
     },
+    /// Removes a token endpoint client's record (teardown, with the keys).
+    DeleteClient {
+        parameter: String,
+        name: String,
+    },
     /// Deletes an SSM key (and its public record), or schedules a KMS key's deletion and removes its alias.
     Delete {
         kid: Kid,
@@ -130,7 +138,7 @@ impl KindStep for KeyStep {
         match self {
             KeyStep::Create { .. } | KeyStep::RecordPublicHalf { .. } | KeyStep::Publish { .. } => Placement::ISSUER,
             KeyStep::Delete { .. } => Placement::MAIN.in_group(Group::DeleteKeys),
-            KeyStep::DeleteTimeline { .. } | KeyStep::Forget { .. } => Placement::MAIN,
+            KeyStep::DeleteTimeline { .. } | KeyStep::DeleteClient { .. } | KeyStep::Forget { .. } => Placement::MAIN,
         }
     }
 
@@ -177,6 +185,7 @@ impl KindStep for KeyStep {
                 ..
             } => publish_lines(parameter, published, added, removed, signing),
             KeyStep::DeleteTimeline { parameter } => one(Delete, "ssm_parameter", parameter, vec![]),
+            KeyStep::DeleteClient { parameter, name } => one(Delete, "token_client", name, vec![set("record", parameter.as_str())]),
             KeyStep::Delete {
                 home: KeyHome::Ssm { parameter, .. },
                 ..
@@ -381,7 +390,20 @@ pub(super) fn remove(p: &mut Planner<'_>) {
                 p.d.stack.key_parameter_prefix()
             ));
         }
+        if !inv.keys.clients.is_empty() {
+            p.note(format!(
+                "{} token endpoint client(s) under {} are kept (--keep-keys)",
+                inv.keys.clients.len(),
+                names::client_prefix(&p.d.stack.name)
+            ));
+        }
         return;
+    }
+    for (parameter, name) in &inv.keys.clients {
+        p.push(KeyStep::DeleteClient {
+            parameter: parameter.clone(),
+            name: name.clone(),
+        });
     }
     for (kid, k) in &inv.keys.stored {
         if let KeyHome::Kms { key_id: Some(id), .. } = &k.home {
@@ -528,6 +550,7 @@ impl KeyStep {
             }
             KeyStep::Publish { timeline, .. } | KeyStep::Forget { timeline, .. } => inv.keys.timeline = Some(timeline.clone()),
             KeyStep::DeleteTimeline { .. } => inv.keys.timeline = None,
+            KeyStep::DeleteClient { parameter, .. } => inv.keys.clients.retain(|(p, _)| p != parameter),
             KeyStep::Delete { kid, .. } => {
                 inv.keys.stored.remove(kid);
             }
