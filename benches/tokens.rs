@@ -1,6 +1,7 @@
 //! Mint and verify throughput (tokens per second on one core): `cargo bench --bench tokens`.
 //! Criterion reports time per token; tokens per second is its reciprocal. `sign_rsa_crate` and
 //! `verify_signature_rsa_crate` measure the `rsa` crate's implementation, which jwtstack used before aws-lc-rs.
+//! `token_endpoint/decide` is the token endpoint's work before the signature.
 
 use std::hint::black_box;
 
@@ -78,5 +79,51 @@ fn keygen(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, keygen);
+/// The token endpoint's decision without the signature (which `rs2048/mint` measures): reading a Basic request,
+/// hashing the secret and comparing it in constant time, granting the scopes. `cargo bench --bench tokens --
+/// token_endpoint`.
+fn token_endpoint(c: &mut Criterion) {
+    use base64::Engine;
+    use jwtstack::oauth::{Allowed, ClientRecord, SecretHash, grant, hash_secret, parse};
+    let secret = "jwtss_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+    let record = ClientRecord {
+        name: "billing".into(),
+        client_id: "cid-billing".into(),
+        scopes: vec!["lists.read".into(), "lists.write".into()],
+        audience: None,
+        ttl: None,
+        disabled: false,
+        secrets: vec![SecretHash {
+            sha256: hash_secret(secret),
+            expires_at: None,
+        }],
+        created_at: 1,
+    };
+    let (scopes, audiences) = (
+        vec!["lists.read".to_string(), "lists.write".to_string()],
+        vec!["grocery-api".to_string()],
+    );
+    let allowed = Allowed {
+        route_scopes: &scopes,
+        audiences: &audiences,
+        max_ttl: 900,
+    };
+    let header = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("cid-billing:{secret}"))
+    );
+    let form = Some("application/x-www-form-urlencoded");
+    let body = b"grant_type=client_credentials&scope=lists.read";
+    let mut group = c.benchmark_group("token_endpoint");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("decide", |b| {
+        b.iter(|| {
+            let req = parse("POST", form, Some(black_box(&header)), black_box(body)).unwrap();
+            grant(&req, Some(&record), &allowed, NOW).unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, keygen, token_endpoint);
 criterion_main!(benches);

@@ -9,6 +9,7 @@ Emulator gaps filled here, and only here:
 - CloudFront drops an origin's OriginAccessControlId: `moto_cloudfront` keeps it (`test_moto_cloudfront.py`).
 - UpdateStage, DeleteAccessLogSettings and UpdateDomainName are missing, and a custom domain name has no endpoint:
   `moto_apigw_stages_domains` adds them (`test_moto_apigw_stages_domains.py`).
+- KMS Sign with MessageType DIGEST hashes the digest again: `moto_kms` signs it as a digest (`test_moto_kms.py`).
 
 Usage: python moto_server.py -H 127.0.0.1 -p PORT
 """
@@ -22,6 +23,7 @@ from moto.apigatewayv2.responses import ApiGatewayV2Response
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import moto_apigw_stages_domains  # noqa: E402
 import moto_cloudfront  # noqa: E402
+import moto_kms  # noqa: E402
 import moto_openapi  # noqa: E402
 
 
@@ -35,6 +37,7 @@ def get_authorizers(self):
 ApiGatewayV2Response.get_authorizers = get_authorizers
 moto_openapi.install(ApiGatewayV2Response)
 moto_cloudfront.install()
+moto_kms.install()
 moto_apigw_stages_domains.install(ApiGatewayV2Response)
 
 from moto.server import main  # noqa: E402  (after the patch, so the server serves it)

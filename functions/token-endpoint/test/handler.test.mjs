@@ -121,6 +121,17 @@ test("a KMS key signs each token", async () => {
   const token = JSON.parse(ok.body).access_token;
   assert.equal(decode(token).header.kid, "fn-kms");
   assert.ok(checks(token, publicKey), "KMS's signature checks with its public key");
+
+  // A signing input over KMS's 4,096-byte RAW limit goes as its SHA-256 DIGEST (the emulator signs a digest as
+  // KMS does: tests/support/moto_kms.py).
+  const many = Array.from({ length: 50 }, (_, i) => `scope.${i}.${"x".repeat(90)}`);
+  await putClient("cid-many", { scopes: many });
+  const wide = makeHandler({ aws, env: { ...env(`kms:${keyId}`, "fn-kms"), JWTSTACK_ROUTE_SCOPES: JSON.stringify(many) }, log: () => {} });
+  const big = await wide(event("grant_type=client_credentials", basic("cid-many", SECRET)));
+  assert.equal(big.statusCode, 200, big.body);
+  const bigToken = JSON.parse(big.body).access_token;
+  assert.ok(bigToken.split(".").slice(0, 2).join(".").length > 4096, "the signing input is over the RAW limit");
+  assert.ok(checks(bigToken, publicKey), "the digest's signature checks with the key's public half");
 });
 
 test("client records are read whole: a removed client is refused once the reading is older than the bound, a new one is found within seconds", async () => {
