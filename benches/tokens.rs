@@ -84,21 +84,15 @@ fn keygen(c: &mut Criterion) {
 /// token_endpoint`.
 fn token_endpoint(c: &mut Criterion) {
     use base64::Engine;
-    use jwtstack::oauth::{Allowed, ClientRecord, SecretHash, grant, hash_secret, parse};
+    use jwtstack::oauth::{Allowed, ClientRecord, grant, hash_secret, parse};
     let secret = "jwtss_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
-    let record = ClientRecord {
-        name: "billing".into(),
-        client_id: "cid-billing".into(),
-        scopes: vec!["lists.read".into(), "lists.write".into()],
-        audience: None,
-        ttl: None,
-        disabled: false,
-        secrets: vec![SecretHash {
-            sha256: hash_secret(secret),
-            expires_at: None,
-        }],
-        created_at: 1,
-    };
+    let record = ClientRecord::new(
+        "billing",
+        "cid-billing",
+        vec!["lists.read".into(), "lists.write".into()],
+        hash_secret(secret),
+        1,
+    );
     let (scopes, audiences) = (
         vec!["lists.read".to_string(), "lists.write".to_string()],
         vec!["grocery-api".to_string()],

@@ -146,19 +146,15 @@ async fn add(
         )));
     }
     let secret = zeroize::Zeroizing::new(oauth::new_secret(&mut OsRng));
-    let record = ClientRecord {
-        name,
-        client_id: oauth::new_client_id(&mut OsRng),
-        scopes: wanted,
-        audience,
-        ttl,
-        disabled: false,
-        secrets: vec![SecretHash {
-            sha256: oauth::hash_secret(&secret),
-            expires_at: None,
-        }],
-        created_at: now_secs(),
-    };
+    let mut record = ClientRecord::new(
+        &name,
+        &oauth::new_client_id(&mut OsRng),
+        wanted,
+        oauth::hash_secret(&secret),
+        now_secs(),
+    );
+    record.audience = audience;
+    record.ttl = ttl;
     store::create(c, &stack.name, &record).await?;
     print_secret(g, &record, &secret, None);
     Ok(exit::OK)

@@ -68,6 +68,23 @@ impl std::fmt::Debug for ClientRecord {
 }
 
 impl ClientRecord {
+    /// A new, enabled client with one secret (its SHA-256), the stack's default audience and the endpoint's ttl.
+    pub fn new(name: &str, client_id: &str, scopes: Vec<String>, secret_sha256: String, created_at: u64) -> ClientRecord {
+        ClientRecord {
+            name: name.to_string(),
+            client_id: client_id.to_string(),
+            scopes,
+            audience: None,
+            ttl: None,
+            disabled: false,
+            secrets: vec![SecretHash {
+                sha256: secret_sha256,
+                expires_at: None,
+            }],
+            created_at,
+        }
+    }
+
     /// The secrets accepted at `now`.
     pub fn live_secrets(&self, now: u64) -> usize {
         self.secrets.iter().filter(|s| s.expires_at.is_none_or(|t| now < t)).count()

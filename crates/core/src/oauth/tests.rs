@@ -3,19 +3,8 @@ use super::*;
 const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
 
 fn record(secret: &str) -> ClientRecord {
-    ClientRecord {
-        name: "billing".into(),
-        client_id: "cid-billing".into(),
-        scopes: vec!["lists.read".into(), "lists.write".into(), "gone.scope".into()],
-        audience: None,
-        ttl: None,
-        disabled: false,
-        secrets: vec![SecretHash {
-            sha256: hash_secret(secret),
-            expires_at: None,
-        }],
-        created_at: 1,
-    }
+    let scopes = vec!["lists.read".into(), "lists.write".into(), "gone.scope".into()];
+    ClientRecord::new("billing", "cid-billing", scopes, hash_secret(secret), 1)
 }
 
 fn allowed<'a>(scopes: &'a [String], audiences: &'a [String]) -> Allowed<'a> {
