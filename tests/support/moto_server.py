@@ -10,6 +10,8 @@ Emulator gaps filled here, and only here:
 - UpdateStage, DeleteAccessLogSettings and UpdateDomainName are missing, and a custom domain name has no endpoint:
   `moto_apigw_stages_domains` adds them (`test_moto_apigw_stages_domains.py`).
 - KMS Sign with MessageType DIGEST hashes the digest again: `moto_kms` signs it as a digest (`test_moto_kms.py`).
+- The REST API's CreateAuthorizer refuses type JWT and no authorizer has a jwtConfiguration: `moto_rest_jwt` creates,
+  returns and updates JWT authorizers by AWS's documented rules (`test_moto_rest_jwt.py`).
 
 Usage: python moto_server.py -H 127.0.0.1 -p PORT
 """
@@ -25,6 +27,7 @@ import moto_apigw_stages_domains  # noqa: E402
 import moto_cloudfront  # noqa: E402
 import moto_kms  # noqa: E402
 import moto_openapi  # noqa: E402
+import moto_rest_jwt  # noqa: E402
 
 
 def get_authorizers(self):
@@ -38,6 +41,7 @@ ApiGatewayV2Response.get_authorizers = get_authorizers
 moto_openapi.install(ApiGatewayV2Response)
 moto_cloudfront.install()
 moto_kms.install()
+moto_rest_jwt.install()
 moto_apigw_stages_domains.install(ApiGatewayV2Response)
 
 from moto.server import main  # noqa: E402  (after the patch, so the server serves it)
