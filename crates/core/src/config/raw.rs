@@ -253,6 +253,19 @@ pub struct RawApi {
     #[serde(default)]
     #[schemars(regex(pattern = r"^[a-z0-9]+$"))]
     pub id: Option<String>,
+    /// `http` (the default). `rest` is refused: this version deploys HTTP APIs only.
+    #[serde(default, rename = "type")]
+    pub api_type: Option<ApiType>,
+}
+
+/// The kind of API Gateway API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiType {
+    /// An HTTP API (API Gateway v2), with its JWT authorizer.
+    Http,
+    /// A REST API: not deployed by this version.
+    Rest,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -114,6 +114,13 @@ impl Validator<'_> {
                 ApiRef::Owned { name: String::new() }
             }
         };
+        if raw.api.api_type == Some(raw::ApiType::Rest) {
+            self.at(
+                "api.type",
+                "REST APIs are not deployed by jwtstack yet: this version deploys HTTP APIs",
+                Some("remove `type: rest` to deploy an HTTP API; API Gateway's JWT authorizer for REST APIs is the next piece of work (README, Not implemented yet)".into()),
+            );
+        }
         let routes = self.routes(&raw.routes);
         let (cors, access_log, throttling, domain) = self.api_settings(&raw, &api, &routes);
         let token_endpoint = raw
