@@ -263,11 +263,10 @@ async fn rotate_secret(g: &Global, c: &Clients, stack: &Stack, name: &str, grace
     let now = now_secs();
     let until = now + grace;
     // The secrets still live end within the grace (or keep an earlier end); the ones that ended are dropped.
-    r.secrets.retain(|s| s.expires_at.is_none_or(|t| now < t));
     for s in &mut r.secrets {
         s.expires_at = Some(s.expires_at.map_or(until, |t| t.min(until)));
     }
-    r.secrets.retain(|s| s.expires_at.is_none_or(|t| now < t));
+    r.secrets.retain(|s| s.expires_at.is_some_and(|t| now < t));
     let secret = zeroize::Zeroizing::new(oauth::new_secret(&mut OsRng));
     r.secrets.push(SecretHash {
         sha256: oauth::hash_secret(&secret),

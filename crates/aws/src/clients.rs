@@ -5,16 +5,9 @@
 
 use aws_sdk_ssm::types::ParameterType;
 
-use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
+use super::{AwsError, Clients, ErrorKind, classify};
 use jwtstack_core::names;
 use jwtstack_core::oauth::ClientRecord;
-
-/// The record of a parameter's value, when it parses and names the client its path names.
-fn record_of(client_id: &str, value: Option<&str>) -> Option<ClientRecord> {
-    value
-        .and_then(|v| serde_json::from_str::<ClientRecord>(v).ok())
-        .filter(|r| r.client_id == client_id)
-}
 
 /// Every client of the stack, by name, and the parameters under the clients' path that are not trusted (no
 /// tag, or not a record): one `GetParametersByPath` per 10 records, and one `ListTagsForResource` per record
@@ -34,7 +27,7 @@ pub async fn list(
     let known = |name: &str| known_tagged.is_some_and(|k| k.lock().unwrap_or_else(|e| e.into_inner()).contains(name));
     for (name, value) in found {
         let id = name.strip_prefix(&path).unwrap_or_default();
-        let Some(r) = record_of(id, value.as_deref()) else {
+        let Some(r) = ClientRecord::from_parameter(id, value.as_deref()) else {
             untrusted.push(name);
             continue;
         };
@@ -90,9 +83,5 @@ pub async fn update(c: &Clients, stack: &str, record: &ClientRecord) -> Result<(
 
 /// Removes a client's record; one already gone is fine.
 pub async fn delete(c: &Clients, stack: &str, client_id: &str) -> Result<(), AwsError> {
-    let parameter = names::client_record(stack, client_id);
-    ignore_missing(
-        c.ssm.delete_parameter().name(&parameter).send().await,
-        format!("deleting SSM parameter {parameter}"),
-    )
+    crate::ssm::delete_key(c, &names::client_record(stack, client_id)).await
 }

@@ -158,11 +158,7 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
             continue;
         }
         if let Some(id) = name.strip_prefix(&client_prefix) {
-            let client = p
-                .value()
-                .and_then(|v| serde_json::from_str::<jwtstack_core::oauth::ClientRecord>(v).ok())
-                .filter(|r| r.client_id == id)
-                .map_or_else(|| id.to_string(), |r| r.name);
+            let client = jwtstack_core::oauth::ClientRecord::from_parameter(id, p.value()).map_or_else(|| id.to_string(), |r| r.name);
             client_records.push((name.to_string(), client));
             continue;
         }

@@ -68,6 +68,14 @@ impl std::fmt::Debug for ClientRecord {
 }
 
 impl ClientRecord {
+    /// The record an SSM parameter under the clients' path holds, when it parses and names the client its path
+    /// names (`client_id`); anything else is no record jwtstack wrote.
+    pub fn from_parameter(client_id: &str, value: Option<&str>) -> Option<ClientRecord> {
+        value
+            .and_then(|v| serde_json::from_str::<ClientRecord>(v).ok())
+            .filter(|r| r.client_id == client_id)
+    }
+
     /// A new, enabled client with one secret (its SHA-256), the stack's default audience and the endpoint's ttl.
     pub fn new(name: &str, client_id: &str, scopes: Vec<String>, secret_sha256: String, created_at: u64) -> ClientRecord {
         ClientRecord {
@@ -157,6 +165,11 @@ impl OAuthError {
     fn invalid_request(description: impl Into<String>) -> OAuthError {
         OAuthError::new(400, "invalid_request", description)
     }
+    /// A body over [`MAX_BODY_BYTES`]: a reader that stops at the bound answers this without the rest.
+    pub fn body_too_large() -> OAuthError {
+        OAuthError::new(413, "invalid_request", format!("the request body is over {MAX_BODY_BYTES} bytes"))
+    }
+
     fn invalid_client() -> OAuthError {
         OAuthError {
             basic_challenge: true,
@@ -200,11 +213,7 @@ pub fn parse(method: &str, content_type: Option<&str>, authorization: Option<&st
         return Err(OAuthError::new(405, "invalid_request", "the token endpoint takes POST only"));
     }
     if body.len() > MAX_BODY_BYTES {
-        return Err(OAuthError::new(
-            413,
-            "invalid_request",
-            format!("the request body is over {MAX_BODY_BYTES} bytes"),
-        ));
+        return Err(OAuthError::body_too_large());
     }
     let form_type = content_type
         .and_then(|t| t.split(';').next())

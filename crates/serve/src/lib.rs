@@ -353,10 +353,13 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
             return message(500, "Internal Server Error");
         };
         let (parts, body) = req.into_parts();
-        // One byte past the bound is enough for the rules to refuse it, as the function refuses it.
-        let body = match Limited::new(body, jwtstack_core::oauth::MAX_BODY_BYTES + 1).collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(_) => Bytes::from(vec![0u8; jwtstack_core::oauth::MAX_BODY_BYTES + 1]),
+        let Ok(body) = Limited::new(body, jwtstack_core::oauth::MAX_BODY_BYTES)
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+        else {
+            // Refused as the rules refuse it, without reading the rest.
+            return token_endpoint::refuse(jwtstack_core::oauth::OAuthError::body_too_large(), &mut log.integration_error);
         };
         let now = jwtstack_core::clock::now_secs();
         return endpoint.answer(te, &parts.headers, &body, now, &mut log.integration_error).await;

@@ -129,16 +129,19 @@ impl Endpoint {
         };
         match decided.await {
             Ok((token, grant)) => json(StatusCode::OK, oauth::success_body(&token, &grant)),
-            Err(Failed { error, log }) => {
-                *failure = Some(log);
-                error_answer(&error)
-            }
+            Err(f) => f.answer(failure),
         }
     }
 }
 
+/// Answers `error` to a request refused before it reached [`Endpoint::answer`] (a body over the bound), telling
+/// `failure` why.
+pub fn refuse(error: OAuthError, failure: &mut Option<String>) -> Response {
+    Failed::from(error).answer(failure)
+}
+
 /// An error of RFC 6749 5.2 as JSON, with `WWW-Authenticate` on a 401 and `Allow` on a 405.
-pub fn error_answer(error: &OAuthError) -> Response {
+fn error_answer(error: &OAuthError) -> Response {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut r = json(status, error.body());
     if error.basic_challenge {
@@ -158,6 +161,13 @@ pub fn error_answer(error: &OAuthError) -> Response {
 struct Failed {
     error: OAuthError,
     log: String,
+}
+
+impl Failed {
+    fn answer(self, failure: &mut Option<String>) -> Response {
+        *failure = Some(self.log);
+        error_answer(&self.error)
+    }
 }
 
 impl From<OAuthError> for Failed {
