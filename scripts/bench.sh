@@ -6,6 +6,8 @@
 # proxy's strict mode with 30 ms per call (AWS's InProgress distribution and invalidation, waited for).
 # API_SETTINGS=1 adds a public route, cors, access_log, throttling and a custom domain (with an imported certificate
 # and a Route 53 zone in the emulator), through the strict proxy too.
+# TOKEN_ENDPOINT=1 adds `token_endpoint` (its role, log group, function, permission and route), through the
+# strict proxy (a new role not assumable by Lambda for 2 s, a function Pending or InProgress for 1 s).
 # Not a test: it asserts nothing about time. Figures go into the README and issue notes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +46,12 @@ throttling: {rate: 100, burst: 200}
 domain: {name: api.example.com, certificate_arn: "$cert", hosted_zone_id: $zone}
 YAML
   stack=$out/api-settings.yaml
+  strict=yes
+fi
+if [ "${TOKEN_ENDPOINT:-0}" = 1 ]; then
+  cp "$stack" "$out/token-endpoint.yaml"
+  printf 'token_endpoint: {path: /oauth2/token, ttl: 15m}\n' >>"$out/token-endpoint.yaml"
+  stack=$out/token-endpoint.yaml
   strict=yes
 fi
 if [ "$strict" = yes ]; then  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

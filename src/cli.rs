@@ -242,8 +242,11 @@ pub enum Command {
         #[arg(long)]
         follow: bool,
         /// Only requests with this status (401) or class (4xx).
-        #[arg(long, value_name = "STATUS")]
+        #[arg(long, value_name = "STATUS", conflicts_with = "token_endpoint")]
         status: Option<String>,
+        /// The token endpoint's refusals and failures (its function's log), instead of the access log.
+        #[arg(long)]
+        token_endpoint: bool,
         #[command(flatten)]
         aws: AwsOpts,
     },

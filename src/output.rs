@@ -43,6 +43,10 @@ pub struct Outputs {
     /// The access log's CloudWatch Logs group (`access_log`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_log_group: Option<String>,
+    /// Where services ask for tokens (`token_endpoint`): the API's custom domain, else its endpoint, with the
+    /// path, as the discovery document names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]

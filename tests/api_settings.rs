@@ -149,14 +149,6 @@ fn all_five_round_trip_converge_and_tear_down() {
 
     // `logs`: a denied request written the way API Gateway writes it with this format (the emulator serves no
     // API, so the test writes the event API Gateway would).
-    env.block_on(
-        sdk.logs
-            .create_log_stream()
-            .log_group_name("/aws/vendedlogs/jwtstack/shop/access")
-            .log_stream_name("s")
-            .send(),
-    )
-    .unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -166,22 +158,10 @@ fn all_five_round_trip_converge_and_tear_down() {
             r#"{{"requestId":"r-{status}","requestTime":"{now}","ip":"203.0.113.9","method":"GET","path":"/orders/42","routeKey":"GET /orders/{{id}}","status":"{status}","authorizerError":"{error}","integrationError":"-","responseLatency":"3","integrationLatency":"-","errorMessage":"-","sub":"-"}}"#
         )
     };
-    let events = [line("200", "-"), line("401", "the token does not have a valid audience")].map(|m| {
-        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-            .timestamp(now)
-            .message(m)
-            .build()
-            .unwrap()
-    });
-    env.block_on(
-        sdk.logs
-            .put_log_events()
-            .log_group_name("/aws/vendedlogs/jwtstack/shop/access")
-            .log_stream_name("s")
-            .set_log_events(Some(events.to_vec()))
-            .send(),
-    )
-    .unwrap();
+    env.put_log_lines(
+        "/aws/vendedlogs/jwtstack/shop/access",
+        &[line("200", "-"), line("401", "the token does not have a valid audience")],
+    );
     let logs = env.run_via(p, &["logs", "--since", "5m", "--status", "401"]).ok();
     assert!(logs.stdout.contains("401 GET /orders/42 route=GET /orders/{id}"), "{}", logs.stdout);
     assert!(

@@ -31,6 +31,7 @@ mod refusals;
 mod rotation;
 mod serve;
 mod strict;
+mod token_deploy;
 mod untrusted_input;
 mod vectors;
 mod verify;

@@ -67,14 +67,6 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
             stack.name
         )));
     }
-    if matches!(command, Command::Plan { .. } | Command::Deploy { .. }) && stack.token_endpoint.is_some() {
-        return Err(Error::Usage(
-            "token_endpoint: deploying the token endpoint (its function, role and route) is not implemented yet.\n  \
-             `jwtstack serve` answers it locally with the same rules, and `jwtstack clients` manages its clients; \
-             remove token_endpoint from the stack file to plan or deploy the rest (docs/token-endpoint.md#not-deployed-yet)"
-                .into(),
-        ));
-    }
     match command {
         Command::Validate => {
             if g.json {
@@ -106,7 +98,12 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
             if !config::is_region(&region) {
                 return Err(Error::Usage(format!("--region {region}: not an AWS region name (e.g. eu-west-1)")));
             }
-            crate::out!("{}", jwtstack_core::plan::openapi::definition_text(&stack, &region));
+            if stack.token_endpoint.is_some() {
+                crate::errln!(
+                    "note: the token endpoint's route is not in this definition: it invokes the stack's function by its ARN, which names the account, and export-openapi works offline"
+                );
+            }
+            crate::out!("{}", jwtstack_core::plan::openapi::definition_text(&stack, &stack.routes, &region));
             Ok(exit::OK)
         }
         Command::Token(args) => token::token(&session, &stack, args).await,
@@ -154,7 +151,19 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
                 Command::Unlock { yes, .. } => stack::unlock(c, &stack, yes).await,
                 Command::Rotate { step, .. } => rotate::rotate(g, c, &stack, step).await,
                 Command::Status { .. } => rotate::status(g, c, &stack, rotate::Ask::Nothing).await,
-                Command::Logs { since, follow, status, .. } => logs::logs(g, c, &stack, &since, follow, status.as_deref()).await,
+                Command::Logs {
+                    since,
+                    follow,
+                    status,
+                    token_endpoint: false,
+                    ..
+                } => logs::logs(g, c, &stack, &since, follow, status.as_deref()).await,
+                Command::Logs {
+                    since,
+                    follow,
+                    token_endpoint: true,
+                    ..
+                } => logs::token_endpoint(g, c, &stack, &since, follow).await,
                 Command::Keys {
                     command: KeysCommand::Delete { kid, yes },
                     ..

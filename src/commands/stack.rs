@@ -61,6 +61,7 @@ fn outputs_of(stack: &Stack, region: &str, ctx: &Deployed) -> Outputs {
             }
         }),
         access_log_group: stack.access_log.map(|_| ctx.access_log_group.clone()),
+        token_endpoint: stack.token_endpoint_url(ctx.api_endpoint.as_deref()),
     }
 }
 
@@ -91,6 +92,9 @@ fn print_outputs(o: &Outputs) {
     }
     if let Some(group) = &o.access_log_group {
         crate::outln!("access_log     {group}   (jwtstack logs)");
+    }
+    if let Some(url) = &o.token_endpoint {
+        crate::outln!("token_endpoint {url}   (jwtstack clients)");
     }
 }
 

@@ -326,11 +326,39 @@ impl Env {
             ssm: aws_sdk_ssm::Client::new(&conf),
             apigw: aws_sdk_apigatewayv2::Client::new(&conf),
             lambda: aws_sdk_lambda::Client::new(&conf),
+            iam: aws_sdk_iam::Client::new(&conf),
             kms: aws_sdk_kms::Client::new(&conf),
             cloudfront: aws_sdk_cloudfront::Client::new(&conf),
             route53: aws_sdk_route53::Client::new(&conf),
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
         }
+    }
+
+    /// Writes `lines` into a new stream of a log group, stamped now, as the service that owns the group would
+    /// (the emulator runs neither API Gateway's access logging nor Lambda functions).
+    pub fn put_log_lines(&self, group: &str, lines: &[String]) {
+        let logs = self.sdk().logs;
+        self.block_on(logs.create_log_stream().log_group_name(group).log_stream_name("s").send())
+            .unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let events = lines.iter().enumerate().map(|(i, m)| {
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(now + i as i64)
+                .message(m)
+                .build()
+                .unwrap()
+        });
+        self.block_on(
+            logs.put_log_events()
+                .log_group_name(group)
+                .log_stream_name("s")
+                .set_log_events(Some(events.collect()))
+                .send(),
+        )
+        .unwrap();
     }
 
     /// The alias records of a Route 53 zone: (type, target without the final dot).
@@ -462,6 +490,7 @@ pub struct Sdk {
     pub ssm: aws_sdk_ssm::Client,
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub lambda: aws_sdk_lambda::Client,
+    pub iam: aws_sdk_iam::Client,
     pub kms: aws_sdk_kms::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
     pub route53: aws_sdk_route53::Client,

@@ -55,9 +55,7 @@ fn clients_get_tokens_from_serve_that_verify_decides_on_as_the_gateway_would() {
     env.run(&["deploy", "--no-probe"]).ok();
     let with_endpoint = format!("{base}token_endpoint:\n  ttl: 10m\n");
     env.write_stack(&with_endpoint);
-    // This step serves the endpoint locally; deploying it is refused before any AWS call, saying so.
-    let refused = env.run(&["deploy", "--no-probe"]).code(64);
-    assert!(refused.stderr.contains("not implemented yet"), "{}", refused.stderr);
+    // serve answers the endpoint locally, whether or not it is deployed.
 
     let (id, secret) = add(&env, "billing", &["lists.read"]);
     assert!(secret.starts_with("jwtss_"), "{secret}");

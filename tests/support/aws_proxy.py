@@ -26,7 +26,10 @@ It forwards every request to --target and, as told:
                             alias (CNAME) is on one distribution only; Route 53's CNAME that allows no other
                             record beside it; API Gateway's one custom domain change per
                             --domain-call-interval seconds per account (AWS: 30); the account's log delivery
-                            policy, 5,120 characters with an entry per access log group outside /aws/vendedlogs/
+                            policy, 5,120 characters with an entry per access log group outside /aws/vendedlogs/;
+                            an IAM role Lambda cannot assume for --role-propagation seconds after it is made, and a
+                            Lambda function Pending after it is made and InProgress after each update for
+                            --lambda-settle seconds, refusing the next update meanwhile
   --log-policy-used N       characters of the account's log delivery policy already used (strict; default 400,
                             its statement without entries)
   --account-public-access-block   the account's Block Public Access is on (S3 Control GetPublicAccessBlock);
@@ -86,12 +89,17 @@ class Strict:
         self.counts = {"conflict_overlap": 0, "conflict_random": 0, "operation_aborted": 0, "redirected": 0,
                        "public_policy_refused": 0, "cloudfront_in_progress": 0, "cloudfront_refused": 0,
                        "import_issuer_unreadable": 0, "route53_refused": 0, "domain_quota_refused": 0,
-                       "log_policy_refused": 0}
+                       "log_policy_refused": 0, "role_not_assumable": 0, "lambda_settling": 0,
+                       "lambda_update_refused": 0}
         # When the account last changed a custom domain name (monotonic seconds).
         self.domain_call = None
         # The log group ARNs the account's log delivery policy names, and the characters it has used.
         self.log_policy_groups = set()
         self.log_policy_used = 0
+        # IAM roles made through the proxy: when (monotonic seconds), by name.
+        self.roles = {}
+        # Lambda functions still settling: name -> (until, "create" or "update").
+        self.settling = {}
 
     def count(self, what):
         with self.lock:
@@ -192,6 +200,9 @@ class State:
 
 
 def service_of(handler):
+    scope = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request", handler.headers.get("Authorization", ""))
+    if scope and scope.group(1) in ("iam", "sts"):
+        return scope.group(1)
     if handler.path.startswith("/v2/"):
         return "apigateway"
     if handler.path.startswith("/2020-05-31/"):
@@ -622,6 +633,93 @@ class Handler(BaseHTTPRequestHandler):
                 data = re.sub(rb"<Status>(Completed|COMPLETED)</Status>", b"<Status>InProgress</Status>", data)
         return data
 
+    def _strict_lambda(self, state, body):
+        """Two things AWS does that moto does not:
+        - a role IAM has just made cannot be assumed by Lambda for some seconds: CreateFunction and
+          UpdateFunctionConfiguration answer 400 InvalidParameterValueException "The role defined for the
+          function cannot be assumed by Lambda." (IAM User Guide, "Changes that I make are not always immediately
+          visible"; the Terraform provider retries exactly this message for two minutes, retryFunctionOp in
+          internal/service/lambda/function.go; cloudposse/terraform-aws-lambda-function#14 and
+          terraform-aws-modules/terraform-aws-lambda#122 report it);
+        - a function is Pending after it is made and its LastUpdateStatus InProgress after each update, and an
+          update meanwhile is refused with 409 ResourceConflictException "The operation cannot be performed at
+          this time. An update is in progress for resource: ..." (Lambda Developer Guide, "Lambda function
+          states"; SeanRoy/lambda-maven-plugin#117, hashicorp/terraform#29604, claudiajs/claudia#226 report it)."""
+        strict = state.strict
+        path = urllib.parse.urlsplit(self.path).path
+        parts = path.split("/")
+        creating = self.command == "POST" and path == "/2015-03-31/functions"
+        updating = self.command == "PUT" and len(parts) == 5 and parts[2] == "functions" \
+            and parts[4] in ("code", "configuration")
+        if not (creating or updating):
+            return None
+        now = time.monotonic()
+        name = urllib.parse.unquote(parts[3]) if updating else None
+        if updating:
+            with strict.lock:
+                until, _ = strict.settling.get(name, (0, None))
+            if now < until:
+                strict.count("lambda_update_refused")
+                message = ("The operation cannot be performed at this time. An update is in progress for resource: "
+                           "arn:aws:lambda:us-east-1:123456789012:function:%s" % name)
+                return 409, {"Content-Type": "application/json", "x-amzn-ErrorType": "ResourceConflictException"}, \
+                    json.dumps({"Type": "User", "message": message}).encode()
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            request = {}
+        role = str(request.get("Role") or "")
+        made = strict.roles.get(role.rsplit("/", 1)[-1]) if role else None
+        if made is not None and now - made < state.args.role_propagation:
+            strict.count("role_not_assumable")
+            return 400, {"Content-Type": "application/json", "x-amzn-ErrorType": "InvalidParameterValueException"}, \
+                json.dumps({"Type": "User", "message": "The role defined for the function cannot be assumed by Lambda."}).encode()
+        return None
+
+    def _strict_lambda_answer(self, state, status, data):
+        """After Lambda answered: a function made or updated settles for --lambda-settle seconds, and reads
+        meanwhile say so (State Pending, or LastUpdateStatus InProgress)."""
+        strict = state.strict
+        path = urllib.parse.urlsplit(self.path).path
+        parts = path.split("/")
+        if len(parts) < 3 or parts[2] != "functions":
+            return data
+        now = time.monotonic()
+        if status in (200, 201) and self.command in ("POST", "PUT"):
+            try:
+                name = json.loads(data).get("FunctionName")
+            except ValueError:
+                name = None
+            what = "create" if self.command == "POST" and len(parts) == 3 else "update"
+            if name and (len(parts) == 3 or parts[-1] in ("code", "configuration")):
+                with strict.lock:
+                    strict.settling[name] = (now + state.args.lambda_settle, what)
+            return data
+        if status == 200 and self.command == "GET" and len(parts) in (4, 5):
+            name = urllib.parse.unquote(parts[3])
+            with strict.lock:
+                until, what = strict.settling.get(name, (0, None))
+            if now >= until:
+                return data
+            doc = json.loads(data)
+            conf = doc.get("Configuration", doc)
+            if what == "create":
+                conf.update({"State": "Pending", "StateReason": "The function is being created.",
+                             "StateReasonCode": "Creating"})
+            else:
+                conf.update({"LastUpdateStatus": "InProgress",
+                             "LastUpdateStatusReason": "The function is being updated."})
+            strict.count("lambda_settling")
+            return json.dumps(doc).encode()
+        return data
+
+    def _strict_iam_answer(self, state, status, body):
+        """A role made through the proxy, remembered with when (for the Lambda rule above)."""
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        if status == 200 and form.get("Action") == ["CreateRole"] and form.get("RoleName"):
+            with state.strict.lock:
+                state.strict.roles[form["RoleName"][0]] = time.monotonic()
+
     def _strict_created(self, state, body):
         """After a CreateBucket that succeeded: the bucket's Block Public Access is all on, as on AWS."""
         bucket, key, query = s3_target(self.path)
@@ -727,6 +825,10 @@ class Handler(BaseHTTPRequestHandler):
             refusal = self._strict_route53(state, body)
             if refusal:
                 return self._answer(*refusal)
+        if state.strict and service == "lambda":
+            refusal = self._strict_lambda(state, body)
+            if refusal:
+                return self._answer(*refusal)
         if state.strict and service == "apigateway" and self.command in WRITE_METHODS:
             # API Gateway serialises changes to one API: a write while another to the same API is in flight, and
             # now and then one in quick succession, gets 409 ConflictException "Unable to complete operation due
@@ -789,6 +891,10 @@ class Handler(BaseHTTPRequestHandler):
                 self._strict_created(state, body)
         if state.strict and service == "cloudfront":
             data = self._strict_cloudfront_answer(state, resp.status, data)
+        if state.strict and service == "lambda":
+            data = self._strict_lambda_answer(state, resp.status, data)
+        if state.strict and service == "iam":
+            self._strict_iam_answer(state, resp.status, body)
         if state.args.corrupt_ssm_dates and service == "ssm":
             data = re.sub(rb'"LastModifiedDate":\s*([0-9.eE+]+)', rb'"LastModifiedDate": "\1"', data)
         if state.args.failed_deployment and service == "apigateway" and self.command == "GET" and resp.status == 200 \
@@ -827,6 +933,8 @@ def main():
     p.add_argument("--failed-deployment", action="store_true")
     p.add_argument("--account-setting-denied", action="store_true")
     p.add_argument("--corrupt-ssm-dates", action="store_true")
+    p.add_argument("--role-propagation", type=float, default=2.0)
+    p.add_argument("--lambda-settle", type=float, default=1.0)
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True

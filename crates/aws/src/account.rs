@@ -1,20 +1,25 @@
-//! The account: its id (STS) and its Block Public Access setting (S3 Control). An account (or organisation)
+//! The account: its id (STS, which the token endpoint's ARNs name) and its Block Public Access setting (S3 Control). An account (or organisation)
 //! that blocks public bucket policies makes a public issuer impossible whatever the bucket says; it is read
 //! before a deploy that would make the issuer bucket public, so that such a deploy changes nothing.
 
 use super::{AwsError, Clients, classify};
 use jwtstack_core::plan::PublicAccessBlock;
 
-/// The account-level Block Public Access setting: `None` when the account has none (S3 then applies each
-/// bucket's own).
-pub async fn public_access_block(c: &Clients) -> Result<Option<PublicAccessBlock>, AwsError> {
+/// The account's id (STS `GetCallerIdentity`, which needs no permission).
+pub async fn id(c: &Clients) -> Result<String, AwsError> {
     let who = c
         .sts
         .get_caller_identity()
         .send()
         .await
         .map_err(|e| classify("reading the account id (sts:GetCallerIdentity)", e))?;
-    let account = who.account().unwrap_or_default().to_string();
+    Ok(who.account().unwrap_or_default().to_string())
+}
+
+/// The account-level Block Public Access setting: `None` when the account has none (S3 then applies each
+/// bucket's own).
+pub async fn public_access_block(c: &Clients) -> Result<Option<PublicAccessBlock>, AwsError> {
+    let account = id(c).await?;
     match c.s3control.get_public_access_block().account_id(&account).send().await {
         Ok(out) => Ok(out.public_access_block_configuration().map(|p| PublicAccessBlock {
             block_public_acls: p.block_public_acls().unwrap_or(false),

@@ -6,7 +6,8 @@
 //! Authorization Reference, each service's "Actions defined by ..." table): API Gateway's management actions are
 //! the HTTP methods (`apigateway:GET` ...); S3 checks `HeadBucket` and `ListObjectsV2` as `s3:ListBucket`, a
 //! bucket's public access block as `s3:{Get,Put}BucketPublicAccessBlock` and the account's as
-//! `s3:GetAccountPublicAccessBlock`; CloudFront's `CreateDistributionWithTags` needs `CreateDistribution` and
+//! `s3:GetAccountPublicAccessBlock`; Lambda's `CreateFunction` needs `iam:PassRole` and `lambda:TagResource`,
+//! IAM's `CreateRole` `iam:TagRole`; CloudFront's `CreateDistributionWithTags` needs `CreateDistribution` and
 //! `TagResource`; STS `GetCallerIdentity` needs no permission.
 
 use std::io::Write;
@@ -33,6 +34,12 @@ pub fn actions(service: &str, operation: &str, method: &str) -> Vec<String> {
         }
         ("CloudFront", _) => own("cloudfront"),
         ("CloudWatch Logs", _) => own("logs"),
+        // A function is made with a role the caller passes to Lambda, and with tags (Lambda's "Actions defined
+        // by AWS Lambda": CreateFunction's dependent actions; IAM User Guide, "Granting a user permissions to
+        // pass a role to an AWS service"); a role with tags needs iam:TagRole ("Actions defined by IAM").
+        ("Lambda", "CreateFunction") => vec!["lambda:CreateFunction".into(), "lambda:TagResource".into(), "iam:PassRole".into()],
+        ("Lambda", "UpdateFunctionConfiguration") => vec!["lambda:UpdateFunctionConfiguration".into(), "iam:PassRole".into()],
+        ("IAM", "CreateRole") => vec!["iam:CreateRole".into(), "iam:TagRole".into()],
         ("Route 53", _) => own("route53"),
         (other, _) => own(&other.to_ascii_lowercase().replace(' ', "")),
     }

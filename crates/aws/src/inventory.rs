@@ -2,12 +2,12 @@
 
 use std::collections::BTreeSet;
 
-use super::{AwsError, Clients, acm, apigw, cloudfront, kms, lambda, logs, route53, s3, ssm};
+use super::{AwsError, Clients, account, acm, apigw, cloudfront, function, kms, lambda, logs, role, route53, s3, ssm};
 use jwtstack_core::config::{ApiRef, Integration, KeyStore, Stack};
-use jwtstack_core::names::{integration_marker, permission_id};
+use jwtstack_core::names::{integration_marker, permission_id, token_function, token_function_log_group};
 use jwtstack_core::plan::{
-    ApiDomainInfo, BucketSlice, DistributionId, DistributionSlice, DomainDns, DomainSlice, IntegrationSpec, Inventory, KeySlice, LockState,
-    LogGroupInfo, LogGroupSlice,
+    ApiDomainInfo, BucketSlice, DistributionId, DistributionSlice, DomainDns, DomainSlice, FunctionSlice, IntegrationSpec, Inventory,
+    KeySlice, LockState, LogGroupInfo, LogGroupSlice,
 };
 
 /// Everything the stack may own, as it is now. No private key is decrypted (see [`read_for_deploy`]).
@@ -71,10 +71,13 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
         ..Inventory::default()
     };
     let (log_group, domain) = (inv.log_group.record.clone(), inv.domain.record.is_some());
-    let (distribution, around) = tokio::try_join!(
+    let (distribution, around, (account, function)) = tokio::try_join!(
         read_cloudfront(c, stack, distribution_record),
         read_around_the_api(c, stack, log_group, domain),
+        read_token_endpoint(c, stack, params.token_endpoint.take()),
     )?;
+    inv.account = account;
+    inv.function = function;
     inv.distribution = distribution.0;
     inv.issuer_dns = distribution.1;
     inv.log_group.found = around.log_group;
@@ -219,6 +222,31 @@ async fn read_cloudfront(
             certificate,
             records,
             zone_name,
+        },
+    ))
+}
+
+/// The account and the token endpoint's role, log group and function: read when the stack declares the
+/// endpoint or recorded making it; a stack without one makes none of these calls.
+async fn read_token_endpoint(c: &Clients, stack: &Stack, record: Option<String>) -> Result<(Option<String>, FunctionSlice), AwsError> {
+    if stack.token_endpoint.is_none() && record.is_none() {
+        return Ok((None, FunctionSlice::default()));
+    }
+    let name = token_function(&stack.name);
+    let group = token_function_log_group(&stack.name);
+    let (account, role, log_group, function) = tokio::try_join!(
+        account::id(c),
+        role::read_role(c, &name, &stack.name),
+        logs::find_group(c, &group, &stack.name),
+        function::read_function(c, &name, &stack.name),
+    )?;
+    Ok((
+        Some(account),
+        FunctionSlice {
+            record,
+            role,
+            log_group,
+            function,
         },
     ))
 }

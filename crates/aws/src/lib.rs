@@ -15,6 +15,7 @@ pub mod converge;
 mod error;
 pub mod event;
 pub mod fetch;
+pub mod function;
 pub mod iam;
 pub mod inventory;
 pub mod jwks;
@@ -26,6 +27,7 @@ mod modelled;
 pub mod pace;
 pub mod probe;
 pub mod retry;
+pub mod role;
 pub mod route53;
 pub mod s3;
 /// Minting with a key in memory or in KMS (`key_store: kms`).
@@ -101,6 +103,7 @@ pub struct Clients {
     pub kms: aws_sdk_kms::Client,
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub lambda: aws_sdk_lambda::Client,
+    pub iam: aws_sdk_iam::Client,
     pub sts: aws_sdk_sts::Client,
     pub s3control: aws_sdk_s3control::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
@@ -199,6 +202,7 @@ impl Clients {
             kms: aws_sdk_kms::Client::from_conf(counted!(aws_sdk_kms).build()),
             apigw: aws_sdk_apigatewayv2::Client::from_conf(apigw_conf.build()),
             lambda: aws_sdk_lambda::Client::from_conf(counted!(aws_sdk_lambda).build()),
+            iam: aws_sdk_iam::Client::from_conf(counted!(aws_sdk_iam).build()),
             sts: aws_sdk_sts::Client::from_conf(counted!(aws_sdk_sts).build()),
             s3control: aws_sdk_s3control::Client::from_conf(s3control_conf.build()),
             region,

@@ -81,6 +81,14 @@ modelled! {
     aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsError { is_resource_not_found_exception => NotFound }
     aws_sdk_cloudwatchlogs::operation::list_tags_for_resource::ListTagsForResourceError { is_resource_not_found_exception => NotFound }
     aws_sdk_cloudwatchlogs::operation::put_retention_policy::PutRetentionPolicyError { is_resource_not_found_exception => NotFound }
+    // iam
+    aws_sdk_iam::operation::create_role::CreateRoleError { is_entity_already_exists_exception => Conflict }
+    aws_sdk_iam::operation::delete_role::DeleteRoleError { is_no_such_entity_exception => NotFound, is_concurrent_modification_exception => Busy }
+    aws_sdk_iam::operation::delete_role_policy::DeleteRolePolicyError { is_no_such_entity_exception => NotFound }
+    aws_sdk_iam::operation::get_role::GetRoleError { is_no_such_entity_exception => NotFound }
+    aws_sdk_iam::operation::get_role_policy::GetRolePolicyError { is_no_such_entity_exception => NotFound }
+    aws_sdk_iam::operation::put_role_policy::PutRolePolicyError { is_no_such_entity_exception => NotFound }
+    aws_sdk_iam::operation::update_assume_role_policy::UpdateAssumeRolePolicyError { is_no_such_entity_exception => NotFound }
     // kms
     aws_sdk_kms::operation::create_alias::CreateAliasError { is_already_exists_exception => Conflict, is_not_found_exception => NotFound }
     aws_sdk_kms::operation::create_key::CreateKeyError {  }
@@ -93,6 +101,11 @@ modelled! {
     aws_sdk_kms::operation::schedule_key_deletion::ScheduleKeyDeletionError { is_not_found_exception => NotFound }
     // lambda
     aws_sdk_lambda::operation::add_permission::AddPermissionError { is_resource_conflict_exception => Conflict, is_resource_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_lambda::operation::create_function::CreateFunctionError { is_resource_conflict_exception => Conflict, is_too_many_requests_exception => Throttled }
+    aws_sdk_lambda::operation::delete_function::DeleteFunctionError { is_resource_not_found_exception => NotFound, is_resource_conflict_exception => Busy, is_too_many_requests_exception => Throttled }
+    aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationError { is_resource_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_lambda::operation::update_function_code::UpdateFunctionCodeError { is_resource_not_found_exception => NotFound, is_resource_conflict_exception => Busy, is_too_many_requests_exception => Throttled }
+    aws_sdk_lambda::operation::update_function_configuration::UpdateFunctionConfigurationError { is_resource_not_found_exception => NotFound, is_resource_conflict_exception => Busy, is_too_many_requests_exception => Throttled }
     aws_sdk_lambda::operation::get_function::GetFunctionError { is_resource_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_lambda::operation::get_policy::GetPolicyError { is_resource_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_lambda::operation::remove_permission::RemovePermissionError { is_resource_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }

@@ -33,6 +33,8 @@ pub struct StackParameters {
     /// `/jwtstack/{name}/access-log` and `/jwtstack/{name}/domain`: the log group and the API domain.
     pub access_log: Option<String>,
     pub api_domain: Option<String>,
+    /// `/jwtstack/{name}/token-endpoint`: the token endpoint's function the stack made.
+    pub token_endpoint: Option<String>,
     /// The token endpoint's client records that carry the stack's tag: (parameter, client name).
     pub clients: Vec<(String, String)>,
 }
@@ -143,6 +145,10 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
         }
         if name == names::access_log_record(stack) {
             out.access_log = p.value().map(str::to_string);
+            continue;
+        }
+        if name == names::token_endpoint_record(stack) {
+            out.token_endpoint = p.value().map(str::to_string);
             continue;
         }
         if name == names::api_domain_record(stack) {

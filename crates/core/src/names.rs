@@ -192,6 +192,37 @@ pub fn recorded_access_log_group(stack: &str, record: Option<&str>) -> String {
     }
 }
 
+/// `/jwtstack/{name}/token-endpoint`: the token endpoint's function, recorded like the access log's group
+/// before its role is made, so that a stack that stops declaring `token_endpoint` (or a run killed half-way)
+/// still finds its function, role and log group.
+pub fn token_endpoint_record(stack: &str) -> String {
+    format!("/jwtstack/{stack}/token-endpoint")
+}
+
+/// The token endpoint's Lambda function, and its IAM role (the same name: at most 55 characters for a stack
+/// name of 40, under both services' 64).
+pub fn token_function(stack: &str) -> String {
+    format!("jwtstack-{stack}-token")
+}
+
+/// The token endpoint function's ARN in the account and region.
+pub fn token_function_arn(region: &str, account: &str, stack: &str) -> String {
+    format!(
+        "arn:{}:lambda:{region}:{account}:function:{}",
+        partition(region),
+        token_function(stack)
+    )
+}
+
+/// The group Lambda writes the function's log to (its default, `/aws/lambda/{function}`), which the stack
+/// makes itself so that it carries the tag and a retention, and the role needs no `logs:CreateLogGroup`.
+pub fn token_function_log_group(stack: &str) -> String {
+    format!("/aws/lambda/{}", token_function(stack))
+}
+
+/// The name of the role's one inline policy.
+pub const TOKEN_POLICY_NAME: &str = "jwtstack-token-endpoint";
+
 /// The access log's format: one JSON object per request, with API Gateway's `$context` variables. The field
 /// names are what `jwtstack logs` reads; `authorizerError` is the JWT authorizer's reason for a 401/403
 /// ("Customizing HTTP API access logs": `$context.authorizer.error`).
@@ -217,6 +248,9 @@ mod tests {
         assert_eq!(bucket_marker("g"), "/jwtstack/g/bucket");
         assert_eq!(key_timeline("g"), "/jwtstack/g/key-timeline");
         assert_eq!(lock("g"), "/jwtstack/g/lock");
+        assert_eq!(token_endpoint_record("g"), "/jwtstack/g/token-endpoint");
+        assert_eq!(token_function("g"), "jwtstack-g-token");
+        assert_eq!(token_function_log_group("g"), "/aws/lambda/jwtstack-g-token");
         assert_eq!(
             source_arn("arn:aws:lambda:us-east-1:123456789012:function:f", "us-east-1", "a1"),
             "arn:aws:execute-api:us-east-1:123456789012:a1/*/*"

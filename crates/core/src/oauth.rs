@@ -418,5 +418,8 @@ pub fn success_body(token: &str, grant: &Grant) -> String {
     .to_string()
 }
 
+pub mod events;
+pub mod package;
+
 #[cfg(test)]
 mod tests;

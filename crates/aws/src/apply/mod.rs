@@ -9,6 +9,7 @@ mod distribution;
 mod dns;
 mod document;
 mod domain;
+mod function;
 mod integration;
 mod key;
 mod log_group;
@@ -357,5 +358,6 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, made: &Made, report: 
         Step::LogGroup(s) => log_group::run(c, stack, s).await,
         Step::Domain(s) => domain::run(c, stack, s, made, report).await,
         Step::Permission(s) => permission::run(c, stack, s, made).await,
+        Step::Function(s) => function::run(c, stack, s).await.map(|()| Effect::None),
     }
 }

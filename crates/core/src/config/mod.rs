@@ -332,6 +332,31 @@ impl Stack {
         out
     }
 
+    /// Where the token endpoint answers, as the discovery document and `outputs` name it: the API's custom
+    /// domain, else `api_endpoint` (the API's own address: `None` until the API exists), with the path.
+    pub fn token_endpoint_url(&self, api_endpoint: Option<&str>) -> Option<String> {
+        let te = self.token_endpoint.as_ref()?;
+        let base = match &self.domain {
+            Some(d) => format!("https://{}", d.name),
+            None => api_endpoint?.trim_end_matches('/').to_string(),
+        };
+        Some(format!("{base}{}", te.path))
+    }
+
+    /// The token endpoint's route: a public `POST {path}` to the stack's function in `account`, which a deploy
+    /// makes beside the declared routes.
+    pub fn token_route(&self, region: &str, account: &str) -> Option<Route> {
+        let te = self.token_endpoint.as_ref()?;
+        Some(Route {
+            key: RouteKey::parse(&format!("POST {}", te.path)).ok()?,
+            scopes: Vec::new(),
+            integration: Integration::Lambda {
+                arn: crate::names::token_function_arn(region, account, &self.name),
+            },
+            public: true,
+        })
+    }
+
     pub fn all_scopes(&self) -> Vec<String> {
         let mut s: Vec<String> = self.routes.iter().flat_map(|r| r.scopes.iter().cloned()).collect();
         s.sort();

@@ -18,10 +18,22 @@ struct Discovery<'a> {
     id_token_signing_alg_values_supported: [&'a str; 1],
     scopes_supported: &'a [String],
     claims_supported: [&'a str; 8],
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    token: Option<TokenEndpointMetadata<'a>>,
 }
 
-/// `/.well-known/openid-configuration`. `issuer` is byte-identical to the authorizer's and every token's.
-pub fn discovery(issuer: &str, jwks_uri: &str, scopes: &[String]) -> Vec<u8> {
+/// The token endpoint's metadata (RFC 8414 section 2, which OpenID Connect Discovery shares).
+#[derive(Serialize)]
+struct TokenEndpointMetadata<'a> {
+    token_endpoint: &'a str,
+    grant_types_supported: [&'a str; 1],
+    token_endpoint_auth_methods_supported: [&'a str; 2],
+}
+
+/// `/.well-known/openid-configuration`. `issuer` is byte-identical to the authorizer's and every token's; a
+/// stack with a token endpoint names it, with the one grant and the two client authentication methods it
+/// answers.
+pub fn discovery(issuer: &str, jwks_uri: &str, scopes: &[String], token_endpoint: Option<&str>) -> Vec<u8> {
     let doc = Discovery {
         issuer,
         jwks_uri,
@@ -30,6 +42,11 @@ pub fn discovery(issuer: &str, jwks_uri: &str, scopes: &[String]) -> Vec<u8> {
         id_token_signing_alg_values_supported: ["RS256"],
         scopes_supported: scopes,
         claims_supported: ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope"],
+        token: token_endpoint.map(|url| TokenEndpointMetadata {
+            token_endpoint: url,
+            grant_types_supported: ["client_credentials"],
+            token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+        }),
     };
     to_bytes(&doc)
 }
@@ -87,6 +104,7 @@ mod tests {
             "https://x.example",
             "https://x.example/.well-known/jwks.json",
             &["a".into(), "b".into()],
+            None,
         );
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["issuer"], "https://x.example");
@@ -98,8 +116,23 @@ mod tests {
             discovery(
                 "https://x.example",
                 "https://x.example/.well-known/jwks.json",
-                &["a".into(), "b".into()]
+                &["a".into(), "b".into()],
+                None
             )
+        );
+        assert!(v.get("token_endpoint").is_none() && v.get("grant_types_supported").is_none());
+        let with = discovery(
+            "https://x.example",
+            "https://x.example/j",
+            &[],
+            Some("https://api.example/oauth2/token"),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&with).unwrap();
+        assert_eq!(v["token_endpoint"], "https://api.example/oauth2/token");
+        assert_eq!(v["grant_types_supported"], serde_json::json!(["client_credentials"]));
+        assert_eq!(
+            v["token_endpoint_auth_methods_supported"],
+            serde_json::json!(["client_secret_basic", "client_secret_post"])
         );
     }
 

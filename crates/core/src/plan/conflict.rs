@@ -101,6 +101,10 @@ pub enum Conflict {
     )]
     LogGroupTaken { name: String, stack: String },
     #[error(
+        "the {what} {name} exists and is not this stack's (it lacks the jwtstack:stack tag {stack}): jwtstack does not take over the token endpoint's resources it did not create. Delete or rename it, or remove token_endpoint (docs/token-endpoint.md)"
+    )]
+    TokenEndpointTaken { what: &'static str, name: String, stack: String },
+    #[error(
         "the key timeline would be {chars} characters for {keys} keys, over the 4,096 an SSM standard parameter holds; publish fewer keys at once (retire previous keys with `jwtstack rotate finish`) or use shorter kids"
     )]
     KeyTimelineTooLarge { chars: usize, keys: usize },

@@ -123,6 +123,8 @@ impl<'a> Desired<'a> {
 pub(super) struct Planner<'a> {
     pub d: &'a Desired<'a>,
     pub inv: &'a Inventory,
+    /// The routes a deploy makes: the declared ones and the token endpoint's.
+    routes: Vec<Route>,
     steps: Vec<Step>,
     notes: Vec<String>,
     barrier: Option<Barrier>,
@@ -133,6 +135,7 @@ impl<'a> Planner<'a> {
         Planner {
             d,
             inv,
+            routes: deployed_routes(d, inv),
             steps: Vec::new(),
             notes: Vec::new(),
             barrier: None,
@@ -155,6 +158,11 @@ impl<'a> Planner<'a> {
 
     pub fn note(&mut self, note: String) {
         self.notes.push(note);
+    }
+
+    /// The routes a deploy makes (none for teardown).
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
     }
 
     pub fn steps(&self) -> impl Iterator<Item = &Step> {
@@ -193,6 +201,18 @@ impl<'a> Planner<'a> {
     pub fn is_stacks_route(&self, r: &RouteInfo) -> bool {
         route_is_stacks(self.d.stack, self.inv, r)
     }
+}
+
+/// The routes a deploy makes: the stack's, and the token endpoint's (when the stack declares one and the
+/// account is known, which the reader makes sure of for such a stack). None for teardown.
+pub(super) fn deployed_routes(d: &Desired<'_>, inv: &Inventory) -> Vec<Route> {
+    let mut routes = d.routes().to_vec();
+    if !d.is_teardown()
+        && let Some(account) = inv.account.as_deref()
+    {
+        routes.extend(d.stack.token_route(&inv.region, account));
+    }
+    routes
 }
 
 /// A route is the stack's when the API is, when it uses the stack's authorizer, or when it carries the stack's

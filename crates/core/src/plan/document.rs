@@ -111,7 +111,9 @@ pub(super) fn plan(p: &mut Planner<'_>, h: &Hosted, published: &Published) -> Re
     let (stack, inv) = (p.d.stack, p.inv);
     let issuer = stack.issuer_url(&inv.region);
     let jwks_uri = format!("{issuer}/.well-known/jwks.json");
-    let discovery = documents::discovery(&issuer, &jwks_uri, &stack.all_scopes());
+    // A first deploy writes it again once the import has made the API and its address is known.
+    let token_endpoint = stack.token_endpoint_url(inv.api.as_ref().map(|a| a.endpoint.as_str()));
+    let discovery = documents::discovery(&issuer, &jwks_uri, &stack.all_scopes(), token_endpoint.as_deref());
     if let Some(s) = put(inv, &h.bucket, h.discovery_key(), Document::Discovery, Body::Ready(discovery), &[]) {
         p.push(s);
     }

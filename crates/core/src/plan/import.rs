@@ -42,7 +42,7 @@ pub(super) fn fold_into_import(d: &Desired<'_>, inv: &Inventory, mut plan: Plan)
         Step::Api(ApiStep::Import {
             id: inv.api.as_ref().map(|a| a.id.clone()),
             name: name.clone(),
-            definition: openapi::definition(d.stack, &plan.region).to_string(),
+            definition: openapi::definition(d.stack, &super::desired::deployed_routes(d, inv), &plan.region).to_string(),
             changes,
         }),
     );

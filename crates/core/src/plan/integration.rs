@@ -266,11 +266,11 @@ pub(super) fn plan<'a>(p: &mut Planner<'a>) -> Integrations<'a> {
             })
             .or_insert(i);
     }
-    let wanted: BTreeSet<IntegrationSpec> =
-        p.d.routes()
-            .iter()
-            .map(|r| IntegrationSpec::for_route(&r.integration, r.key.method()))
-            .collect();
+    let wanted: BTreeSet<IntegrationSpec> = p
+        .routes()
+        .iter()
+        .map(|r| IntegrationSpec::for_route(&r.integration, r.key.method()))
+        .collect();
     for spec in &wanted {
         if !kept.contains_key(spec) {
             let api = p.api();

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    ApiInfo, AuthorizerInfo, BucketSlice, DistributionSlice, DomainDns, DomainSlice, IntegrationInfo, KeySlice, LogGroupSlice, ObjectInfo,
-    OtherAuthorizer, PermissionSlice, RouteInfo, StageInfo,
+    ApiInfo, AuthorizerInfo, BucketSlice, DistributionSlice, DomainDns, DomainSlice, FunctionSlice, IntegrationInfo, KeySlice,
+    LogGroupSlice, ObjectInfo, OtherAuthorizer, PermissionSlice, RouteInfo, StageInfo,
 };
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,6 +35,10 @@ pub struct Inventory {
     /// `domain.name`'s certificate (read in the stack's region) and alias records.
     pub api_dns: DomainDns,
     pub permissions: PermissionSlice,
+    /// The account (STS), read for a stack with a token endpoint: its function's and role's ARNs name it.
+    pub account: Option<String>,
+    /// The token endpoint's function, role and log group.
+    pub function: FunctionSlice,
 }
 
 /// The stack's run lock, as SSM has it.

@@ -8,6 +8,7 @@
 //!   in front of it, the alias records and certificates of custom domains (`dns`, for both owners);
 //! - the `api`, its `authorizer`, `integration`s, `route`s and `stage`, the access log's `log_group`, the API's
 //!   custom `domain`, and the Lambda `permission`s;
+//! - the token endpoint's `function`, its role and log group (its route is one of the routes);
 //! - `planner`: `plan(&Stack, &Inventory) -> Plan` and teardown, one planner towards two desired states;
 //! - `import`: an owned API's changes as one import of its `openapi` definition; `render`: text and JSON.
 //!
@@ -23,6 +24,7 @@ mod distribution;
 mod dns;
 mod document;
 mod domain;
+mod function;
 mod ids;
 mod import;
 mod integration;
@@ -50,6 +52,7 @@ pub use distribution::{
 pub use dns::{AliasRecordInfo, AliasTarget, CLOUDFRONT_ZONE_ID, CertificateInfo, DnsOwner, DnsStep, DomainDns, RecordType};
 pub use document::{Body, Document, DocumentStep, ObjectInfo};
 pub use domain::{ApiDomainInfo, ApiMappingInfo, DomainSlice, DomainStep, ENDPOINT_TYPE, SECURITY_POLICY};
+pub use function::{FunctionConfig, FunctionInfo, FunctionSlice, FunctionStep, RoleInfo, normal_policy, role_policy, trust_policy};
 pub use ids::{ApiId, AuthorizerId, DistributionId, IntegrationId, Kid, MappingId, OriginAccessControlId, RouteId};
 pub use integration::{DEFAULT_TIMEOUT_MS, IntegrationInfo, IntegrationSettings, IntegrationSpec, IntegrationStep, IntegrationType};
 pub use inventory::{Inventory, LockState};
@@ -212,6 +215,7 @@ pub enum Step {
     LogGroup(LogGroupStep),
     Domain(DomainStep),
     Permission(PermissionStep),
+    Function(FunctionStep),
 }
 
 /// `$step` as its kind's step, bound to `$s`.
@@ -231,6 +235,7 @@ macro_rules! each_kind {
             Step::LogGroup($s) => $e,
             Step::Domain($s) => $e,
             Step::Permission($s) => $e,
+            Step::Function($s) => $e,
         }
     };
 }

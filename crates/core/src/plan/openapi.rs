@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use super::{DEFAULT_TIMEOUT_MS, IntegrationSpec, IntegrationType};
-use crate::config::{ApiRef, Stack};
+use crate::config::{ApiRef, Route, Stack};
 use crate::names::{IDENTITY_SOURCE, TAG_KEY};
 
 /// The Lambda invocation URI API Gateway uses for a function, in the API's region.
@@ -69,12 +69,11 @@ fn integration(spec: &IntegrationSpec, region: &str) -> Value {
     }
 }
 
-/// The whole API: authorizer, integrations and routes.
-pub fn definition(stack: &Stack, region: &str) -> Value {
+/// The whole API: authorizer, integrations and `routes` (the stack's, with the token endpoint's for a deploy).
+pub fn definition(stack: &Stack, routes: &[Route], region: &str) -> Value {
     let authorizer = stack.authorizer_name();
     // One named integration per distinct spec, numbered in spec order.
-    let specs: BTreeSet<IntegrationSpec> = stack
-        .routes
+    let specs: BTreeSet<IntegrationSpec> = routes
         .iter()
         .map(|r| IntegrationSpec::for_route(&r.integration, r.key.method()))
         .collect();
@@ -85,7 +84,7 @@ pub fn definition(stack: &Stack, region: &str) -> Value {
         .collect();
     let integrations: serde_json::Map<String, Value> = names.iter().map(|(s, name)| (name.clone(), integration(s, region))).collect();
     let mut paths: BTreeMap<String, serde_json::Map<String, Value>> = BTreeMap::new();
-    for route in &stack.routes {
+    for route in routes {
         let spec = IntegrationSpec::for_route(&route.integration, route.key.method());
         let (path, operation) = match (route.key.path(), route.key.method()) {
             (Some(path), Some(m)) if m != crate::config::Method::Any => (path.to_string(), m.as_str().to_ascii_lowercase()),
@@ -172,8 +171,8 @@ pub fn cors(c: &crate::config::Cors) -> Value {
 }
 
 /// The definition as `export-openapi` prints it (indented; the import sends the same document compact).
-pub fn definition_text(stack: &Stack, region: &str) -> String {
-    let mut text = serde_json::to_string_pretty(&definition(stack, region)).unwrap_or_default();
+pub fn definition_text(stack: &Stack, routes: &[Route], region: &str) -> String {
+    let mut text = serde_json::to_string_pretty(&definition(stack, routes, region)).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -1,12 +1,12 @@
 //! One planner, two desired states: deploy plans towards the stack as declared, teardown towards nothing of
 //! it. Each kind plans its own steps; this file says in which order. What is created or changed comes in the
-//! order AWS needs it (keys, bucket, documents, distribution, API, authorizer, integrations, routes, log
-//! group, stage, domain, permissions), then what is removed, in the reverse order.
+//! order AWS needs it (keys, bucket, documents, distribution, the token endpoint's function, API, authorizer,
+//! integrations, routes, log group, stage, domain, permissions), then what is removed, in the reverse order.
 
 use super::desired::{Desired, Planner};
 use super::integration::{self, Integrations};
 use super::{Barrier, Conflict, DistributionStep, Inventory, Plan, Step, api, authorizer, bucket, distribution, document, domain};
-use super::{key, log_group, permission, route, stage};
+use super::{function, key, log_group, permission, route, stage};
 use crate::config::Stack;
 
 /// What deploy would do. Pure and deterministic.
@@ -25,6 +25,7 @@ pub fn plan_towards(d: &Desired<'_>, inv: &Inventory) -> Result<Plan, Conflict> 
     permission::missing_functions(d, inv)?;
     let mut p = Planner::new(d, inv);
     plan_issuer(&mut p)?;
+    function::plan(&mut p)?;
     api::plan(&mut p);
     authorizer::plan(&mut p);
     let integrations = integration::plan(&mut p);
@@ -111,6 +112,7 @@ fn remove(p: &mut Planner<'_>, integrations: &Integrations<'_>) {
     stage::remove(p);
     api::remove(p);
     permission::remove(p, integrations);
+    function::remove(p);
     log_group::remove(p);
     distribution::remove(p);
     document::remove(p);

@@ -143,7 +143,7 @@ pub(super) fn plan(p: &mut Planner<'_>, integrations: &Integrations<'_>) -> Resu
     let authorizer_id = inv.authorizer.as_ref().map(|a| &a.id);
     let authorizer_name = stack.authorizer_name();
     let api = p.api();
-    for route in p.d.routes() {
+    for route in p.routes().to_vec() {
         let spec = IntegrationSpec::for_route(&route.integration, route.key.method());
         let auth = if route.public {
             RouteAuth::Public
@@ -239,7 +239,7 @@ pub(super) fn remove(p: &mut Planner<'_>) {
     if p.api_goes() {
         return;
     }
-    let wanted: BTreeSet<&str> = p.d.routes().iter().map(|r| r.key.as_str()).collect();
+    let wanted: BTreeSet<&str> = p.routes().iter().map(|r| r.key.as_str()).collect();
     let api = p.api();
     let gone: Vec<&RouteInfo> = p
         .inv

@@ -62,7 +62,7 @@ fn the_definition_says_what_the_stack_means() {
     let s = stack(&format!(
         "{STACK}  - route: $default\n    scopes: []\n    integration: {{http: \"https://example.com\"}}\n  - route: ANY /admin/{{id}}\n    scopes: [admin]\n    integration: {{http: \"https://example.com/admin\"}}\n"
     ));
-    let doc = openapi::definition(&s, "eu-west-1");
+    let doc = openapi::definition(&s, &s.routes, "eu-west-1");
     assert_eq!(doc["openapi"], "3.0.1");
     assert_eq!(doc["info"]["title"], "grocery-api");
     assert_eq!(doc["tags"][0]["x-amazon-apigateway-tag-value"], "grocery");
@@ -107,7 +107,10 @@ fn the_definition_says_what_the_stack_means() {
         (Some("http_proxy"), Some("ANY"))
     );
     // The same stack gives the same bytes.
-    assert_eq!(openapi::definition_text(&s, "eu-west-1"), openapi::definition_text(&s, "eu-west-1"));
+    assert_eq!(
+        openapi::definition_text(&s, &s.routes, "eu-west-1"),
+        openapi::definition_text(&s, &s.routes, "eu-west-1")
+    );
 }
 
 #[test]
@@ -147,7 +150,7 @@ fn settings_set_by_hand_on_an_owned_api_are_drift_that_a_reimport_puts_back() {
             .iter()
             .any(|st| matches!(st, Step::Api(ApiStep::EnableExecuteApiEndpoint { .. })))
     );
-    let doc = openapi::definition(&s, "us-east-1");
+    let doc = openapi::definition(&s, &s.routes, "us-east-1");
     assert!(doc.get("servers").is_none(), "a server without url is an import warning");
     for i in doc["components"]["x-amazon-apigateway-integrations"].as_object().unwrap().values() {
         assert_eq!(i["timeoutInMillis"], DEFAULT_TIMEOUT_MS);

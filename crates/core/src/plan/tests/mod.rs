@@ -9,6 +9,7 @@ mod deploy;
 mod dns;
 mod import;
 mod keys;
+mod token_endpoint;
 
 use std::collections::BTreeMap;
 
@@ -98,6 +99,7 @@ pub(super) fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
             Step::LogGroup(s) => s.simulate(inv),
             Step::Domain(s) => s.simulate(inv, &mut sim),
             Step::Permission(s) => s.simulate(inv),
+            Step::Function(s) => s.simulate(inv),
         }
     }
     inv.read_at = CLOCK.fetch_add(3600, std::sync::atomic::Ordering::SeqCst) + 3600;

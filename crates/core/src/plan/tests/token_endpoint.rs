@@ -1,0 +1,198 @@
+//! The token endpoint's function, role, log group and route: planned with the rest, converged, torn down.
+
+use super::*;
+
+fn te_stack(extra: &str) -> Stack {
+    stack(&format!("{STACK}token_endpoint: {{path: /oauth2/token, ttl: 10m}}\n{extra}"))
+}
+
+fn account_inventory() -> Inventory {
+    Inventory {
+        account: Some("123456789012".into()),
+        ..empty()
+    }
+}
+
+/// The stack deployed, as a deploy's two parts leave it.
+fn deployed_with_endpoint(s: &Stack) -> Inventory {
+    let mut inv = account_inventory();
+    for _ in 0..2 {
+        let p = plan(s, &inv).unwrap();
+        simulate(s, &mut inv, &p);
+    }
+    assert!(plan(s, &inv).unwrap().is_empty());
+    inv
+}
+
+const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:jwtstack-grocery-token";
+
+#[test]
+fn a_first_deploy_makes_the_role_the_group_the_function_and_its_public_route_then_nothing() {
+    let s = te_stack("");
+    let mut inv = account_inventory();
+    let p = plan(&s, &inv).unwrap();
+    let text = lines(&p).join("\n");
+    for line in [
+        "+ iam_role jwtstack-grocery-token",
+        "+ logs_group /aws/lambda/jwtstack-grocery-token",
+        "+ lambda_function jwtstack-grocery-token",
+        &format!("+ lambda_permission {FUNCTION}"),
+        "+ apigw_route POST /oauth2/token",
+    ] {
+        assert!(text.contains(line), "{line} missing from\n{text}");
+    }
+    // The function comes before the API, its permission after.
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    assert!(at("+ lambda_function") < at("apigw_api"));
+    assert!(at("+ iam_role") < at("+ lambda_function"));
+    // The route is in the import's definition, public, to the function.
+    let definition = p
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            Step::Api(ApiStep::Import { definition, .. }) => Some(definition.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&definition).unwrap();
+    let op = &doc["paths"]["/oauth2/token"]["post"];
+    assert!(op.is_object(), "{doc}");
+    assert!(op.get("security").is_none());
+    assert!(definition.contains(&format!("functions/{FUNCTION}/invocations")));
+    // Its configuration: the stack's issuer, audiences, scopes, kid and key.
+    let config = p
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            Step::Function(FunctionStep::CreateFunction { config, .. }) => Some(config.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(config.role, "arn:aws:iam::123456789012:role/jwtstack-grocery-token");
+    assert_eq!(config.environment["JWTSTACK_KEY"], "ssm:/jwtstack/grocery/keys/k1");
+    assert_eq!(config.environment["JWTSTACK_KID"], "k1");
+    assert_eq!(config.environment["JWTSTACK_TTL"], "600");
+    assert_eq!(config.environment["JWTSTACK_ROUTE_SCOPES"], r#"["lists.read","lists.write"]"#);
+    assert_eq!(config.environment["JWTSTACK_AUDIENCES"], r#"["grocery-api"]"#);
+    assert_eq!(
+        config.environment["JWTSTACK_ISSUER"],
+        "https://grocery-issuer-123.s3.us-east-1.amazonaws.com"
+    );
+    // The import ends the first part: what follows is planned again once the API exists, and the discovery
+    // document then names the endpoint at the API's address; then nothing is left to do.
+    assert!(p.barrier.is_some());
+    simulate(&s, &mut inv, &p);
+    let rest = plan(&s, &inv).unwrap();
+    let text = lines(&rest).join("\n");
+    assert_eq!(rest.steps.len(), 1, "{text}");
+    assert!(text.contains(r#"token_endpoint: none -> "https://x/oauth2/token""#), "{text}");
+    simulate(&s, &mut inv, &rest);
+    let again = plan(&s, &inv).unwrap();
+    assert!(again.is_empty(), "{}", lines(&again).join("\n"));
+}
+
+#[test]
+fn a_scope_a_kid_or_new_code_is_the_smallest_change_to_the_function() {
+    let s = te_stack("");
+    let inv = deployed_with_endpoint(&s);
+    let mut inv = inv;
+    // A route's scope changes: the route, and the scopes the function grants.
+    let changed = stack(&format!(
+        "{}token_endpoint: {{path: /oauth2/token, ttl: 10m}}\n",
+        STACK.replace(
+            "scopes: [lists.write]\n    integration: {lambda: \"arn:aws:lambda:us-east-1:123456789012:function:w\"}\n  - route: PUT",
+            "scopes: [lists.admin]\n    integration: {lambda: \"arn:aws:lambda:us-east-1:123456789012:function:w\"}\n  - route: PUT"
+        )
+    ));
+    let p = plan(&changed, &inv).unwrap();
+    let text = lines(&p).join("\n");
+    assert!(text.contains("~ lambda_function jwtstack-grocery-token"), "{text}");
+    assert!(text.contains("environment.JWTSTACK_ROUTE_SCOPES"), "{text}");
+    assert!(!text.contains("code_sha256"), "{text}");
+    assert!(!text.contains("iam_role"), "{text}");
+    // Code that is not the package's: sent again, and nothing else.
+    inv.function.function.as_mut().unwrap().code_sha256 = "b2xk".into();
+    let p = plan(&s, &inv).unwrap();
+    assert_eq!(
+        p.steps,
+        vec![Step::Function(FunctionStep::UpdateCode {
+            name: "jwtstack-grocery-token".into(),
+            before: "b2xk".into(),
+            architecture: "arm64".into(),
+        })]
+    );
+    // A policy written as lists of one is the same policy.
+    simulate(&s, &mut inv, &p);
+    let role = inv.function.role.as_mut().unwrap();
+    let mut as_lists = role.policy.clone().unwrap();
+    for st in as_lists["Statement"].as_array_mut().unwrap() {
+        let action = st["Action"].clone();
+        if action.is_string() {
+            st["Action"] = serde_json::json!([action]);
+        }
+    }
+    role.policy = Some(as_lists);
+    assert!(plan(&s, &inv).unwrap().is_empty());
+    // A policy changed by hand is put back.
+    inv.function.role.as_mut().unwrap().policy = Some(serde_json::json!({"Version": "2012-10-17", "Statement": []}));
+    let text = lines(&plan(&s, &inv).unwrap()).join("\n");
+    assert!(text.contains("~ iam_role jwtstack-grocery-token"), "{text}");
+}
+
+#[test]
+fn a_kms_stack_signs_with_kms_sign_on_its_own_keys_only() {
+    let s = te_stack("key_store: kms\n");
+    let inv = account_inventory();
+    let p = plan(&s, &inv).unwrap();
+    let (config, policy) = p.steps.iter().fold((None, None), |acc, st| match st {
+        Step::Function(FunctionStep::CreateFunction { config, .. }) => (Some(config.clone()), acc.1),
+        Step::Function(FunctionStep::CreateRole { policy, .. }) => (acc.0, Some(policy.clone())),
+        _ => acc,
+    });
+    assert_eq!(config.unwrap().environment["JWTSTACK_KEY"], "kms:alias/jwtstack/grocery/k1");
+    let policy = policy.unwrap().to_string();
+    assert!(policy.contains(r#""Action":"kms:Sign""#), "{policy}");
+    assert!(policy.contains(r#""kms:ResourceAliases":"alias/jwtstack/grocery/*""#), "{policy}");
+    assert!(!policy.contains("ssm:GetParameter\""), "{policy}");
+}
+
+#[test]
+fn a_role_function_or_group_of_that_name_without_the_tag_is_refused() {
+    let s = te_stack("");
+    let inv = deployed_with_endpoint(&s);
+    for which in 0..3 {
+        let mut planted = inv.clone();
+        match which {
+            0 => planted.function.role.as_mut().unwrap().owned = false,
+            1 => planted.function.log_group.as_mut().unwrap().owned = false,
+            _ => planted.function.function.as_mut().unwrap().owned = false,
+        }
+        let err = plan(&s, &planted).unwrap_err();
+        assert!(matches!(err, Conflict::TokenEndpointTaken { .. }), "{err}");
+        // Teardown leaves what is not the stack's.
+        let t = plan_teardown(&s, &planted, false).unwrap();
+        let text = lines(&t).join("\n");
+        let kept = ["- iam_role", "- logs_group /aws/lambda", "- lambda_function"][which];
+        assert!(!text.contains(kept), "{text}");
+    }
+}
+
+#[test]
+fn teardown_and_a_stack_that_drops_the_endpoint_remove_it_after_what_names_it() {
+    let s = te_stack("");
+    let inv = deployed_with_endpoint(&s);
+    for p in [plan_teardown(&s, &inv, false).unwrap(), plan(&stack(STACK), &inv).unwrap()] {
+        let text = lines(&p).join("\n");
+        let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle} missing from\n{text}"));
+        assert!(at(&format!("- lambda_permission {FUNCTION}")) < at("- lambda_function jwtstack-grocery-token"));
+        assert!(at("- lambda_function") < at("- iam_role jwtstack-grocery-token"));
+        at("- logs_group /aws/lambda/jwtstack-grocery-token");
+        assert!(at("- iam_role") < at("- ssm_parameter /jwtstack/grocery/token-endpoint"));
+    }
+    let mut dropped = inv.clone();
+    let p = plan(&stack(STACK), &inv).unwrap();
+    simulate(&stack(STACK), &mut dropped, &p);
+    assert_eq!(dropped.function, FunctionSlice::default());
+    assert!(!dropped.routes.iter().any(|r| r.key == "POST /oauth2/token"));
+    assert!(plan(&stack(STACK), &dropped).unwrap().is_empty());
+}
