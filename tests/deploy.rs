@@ -252,16 +252,7 @@ fn unmanaged_resources_survive_deploy_and_teardown() {
     env.block_on(sdk.s3.put_bucket_policy().bucket(BUCKET).policy(theirs).send())
         .unwrap();
     // An existing API with a route and integration of its own.
-    let api = env
-        .block_on(
-            sdk.apigw
-                .create_api()
-                .name("existing")
-                .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
-                .send(),
-        )
-        .unwrap();
-    let api_id = api.api_id().unwrap().to_string();
+    let api_id = env.create_http_api("existing");
     let int = env
         .block_on(
             sdk.apigw
@@ -331,16 +322,7 @@ fn unmanaged_resources_survive_deploy_and_teardown() {
 fn a_route_key_held_by_an_unmanaged_route_stops_deploy_before_any_change() {
     let env = Env::new();
     let sdk = env.sdk();
-    let api = env
-        .block_on(
-            sdk.apigw
-                .create_api()
-                .name("existing")
-                .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
-                .send(),
-        )
-        .unwrap();
-    let api_id = api.api_id().unwrap().to_string();
+    let api_id = env.create_http_api("existing");
     env.block_on(sdk.apigw.create_route().api_id(&api_id).route_key("GET /lists").send())
         .unwrap();
     env.write_stack(&stack_yaml("grocery", BUCKET, &format!("id: {api_id}"), None));

@@ -17,11 +17,28 @@ fn stack(arn: &str, write_scopes: &str) -> String {
     )
 }
 
+const BOUNDARY: &str = "arn:aws:iam::123456789012:policy/jwtstack-tokens-boundary";
+
+/// The stack, with the role's permissions boundary.
+fn bounded(arn: &str, write_scopes: &str) -> String {
+    format!("{}  permissions_boundary: {BOUNDARY}\n", stack(arn, write_scopes))
+}
+
 #[test]
 fn the_token_endpoint_deploys_converges_and_tears_down_through_the_strict_proxy() {
     let env = Env::new();
     let arn = env.create_function("tokens-writer");
-    env.write_stack(&stack(&arn, "[lists.write]"));
+    let sdk = env.sdk();
+    // The boundary an administrator made for the role: what it may ever do.
+    env.block_on(
+        sdk.iam
+            .create_policy()
+            .policy_name("jwtstack-tokens-boundary")
+            .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:GetParameter","ssm:GetParametersByPath","ssm:ListTagsForResource","kms:Sign","logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}"#)
+            .send(),
+    )
+    .unwrap();
+    env.write_stack(&bounded(&arn, "[lists.write]"));
     let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--strict-conflict-rate", "0"]);
     let p = &proxy.endpoint;
 
@@ -52,7 +69,6 @@ fn the_token_endpoint_deploys_converges_and_tears_down_through_the_strict_proxy(
     assert!(strict["lambda_settling"].as_u64().unwrap() >= 1, "{strict}");
 
     // Read back from the emulator: the function, its role, its log group, its permission, its route.
-    let sdk = env.sdk();
     let f = env.block_on(sdk.lambda.get_function().function_name(FUNCTION).send()).unwrap();
     let conf = f.configuration().unwrap();
     assert_eq!(conf.runtime().unwrap().as_str(), package::RUNTIME);
@@ -67,6 +83,10 @@ fn the_token_endpoint_deploys_converges_and_tears_down_through_the_strict_proxy(
     assert_eq!(f.tags().unwrap()["jwtstack:stack"], "tokens");
     let role = env.block_on(sdk.iam.get_role().role_name(FUNCTION).send()).unwrap().role.unwrap();
     assert!(role.tags().iter().any(|t| t.key() == "jwtstack:stack" && t.value() == "tokens"));
+    assert_eq!(
+        role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()),
+        Some(BOUNDARY)
+    );
     let policy = env
         .block_on(
             sdk.iam
@@ -88,7 +108,16 @@ fn the_token_endpoint_deploys_converges_and_tears_down_through_the_strict_proxy(
     ] {
         assert!(policy.contains(needed), "{needed} not in {policy}");
     }
-    assert!(!policy.contains("\"*\""), "no action or resource is a bare wildcard: {policy}");
+    // Exactly the policy the stack wants, as IAM holds it.
+    assert_eq!(
+        jwtstack_core::plan::normal_policy(&json(&policy)),
+        jwtstack_core::plan::normal_policy(&jwtstack_core::plan::role_policy(
+            &jwtstack::config::parse_str("stack.yaml", &bounded(&arn, "[lists.write]")).unwrap(),
+            "us-east-1",
+            "123456789012",
+            &[jwtstack::config::KeyStore::Ssm],
+        ))
+    );
     assert_eq!(function_groups(&env)[0].retention_in_days(), Some(30));
     let statement = env.block_on(sdk.lambda.get_policy().function_name(FUNCTION).send()).unwrap();
     assert!(statement.policy().unwrap().contains("jwtstack-tokens-invoke"), "{statement:?}");
@@ -122,7 +151,7 @@ fn the_token_endpoint_deploys_converges_and_tears_down_through_the_strict_proxy(
     assert_eq!(again.writes(), 0, "{}", again.stderr);
 
     // A route's scopes change: the API's reimport, and the scopes the function grants; nothing of the role.
-    env.write_stack(&stack(&arn, "[lists.write, lists.purge]"));
+    env.write_stack(&bounded(&arn, "[lists.write, lists.purge]"));
     let changed = env.run_via(p, &["deploy", "--no-probe", "--max-rps", "0", "--stats"]).ok();
     assert!(
         changed.stderr.contains(&format!("~ lambda_function {FUNCTION}")),
@@ -136,6 +165,23 @@ fn the_token_endpoint_deploys_converges_and_tears_down_through_the_strict_proxy(
         .block_on(sdk.lambda.get_function_configuration().function_name(FUNCTION).send())
         .unwrap();
     assert!(conf.environment().unwrap().variables().unwrap()["JWTSTACK_ROUTE_SCOPES"].contains("lists.purge"));
+    env.run_via(p, &["plan", "--detailed-exitcode", "--max-rps", "0"]).code(0);
+
+    // The boundary leaves the file, then comes back: the role's boundary alone changes, each time.
+    let boundary = || {
+        let role = env.block_on(sdk.iam.get_role().role_name(FUNCTION).send()).unwrap().role.unwrap();
+        role.permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_string)
+    };
+    env.write_stack(&stack(&arn, "[lists.write, lists.purge]"));
+    let dropped = env.run_via(p, &["deploy", "--no-probe", "--max-rps", "0", "--stats"]).ok();
+    assert!(dropped.stdout.contains("0 created, 1 updated, 0 deleted"), "{}", dropped.stdout);
+    assert!(dropped.stderr.contains("IAM:DeleteRolePermissionsBoundary"), "{}", dropped.stderr);
+    assert_eq!(boundary(), None);
+    env.write_stack(&bounded(&arn, "[lists.write, lists.purge]"));
+    env.run_via(p, &["deploy", "--no-probe", "--max-rps", "0"]).ok();
+    assert_eq!(boundary().as_deref(), Some(BOUNDARY));
     env.run_via(p, &["plan", "--detailed-exitcode", "--max-rps", "0"]).code(0);
 
     // The function's refusals, as Lambda's Node.js runtime writes its console.log lines, are what `logs
@@ -206,4 +252,34 @@ fn function_groups(env: &Env) -> Vec<aws_sdk_cloudwatchlogs::types::LogGroup> {
             .send(),
     );
     out.unwrap().log_groups().to_vec()
+}
+
+#[test]
+fn on_an_adopted_api_the_endpoint_is_the_stacks_route_and_teardown_leaves_the_api() {
+    let env = Env::new();
+    let sdk = env.sdk();
+    let api_id = env.create_http_api("existing");
+    let text = format!(
+        "{}token_endpoint:\n  path: /auth/token\n",
+        stack_yaml("tokens", "tokens-adopted-issuer", &format!("id: {api_id}"), None)
+    );
+    env.write_stack(&text);
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--strict-conflict-rate", "0"]);
+    let p = &proxy.endpoint;
+    env.run_via(p, &["deploy", "--no-probe", "--max-rps", "0"]).ok();
+    let routes = env.block_on(sdk.apigw.get_routes().api_id(&api_id).send()).unwrap();
+    let route = routes.items().iter().find(|r| r.route_key() == Some("POST /auth/token")).unwrap();
+    assert_eq!(route.authorization_type().map(|a| a.as_str()), Some("NONE"));
+    let second = env.run_via(p, &["deploy", "--no-probe", "--max-rps", "0", "--stats"]).ok();
+    assert_eq!(second.writes(), 0, "{}", second.stderr);
+
+    env.run_via(p, &["teardown", "--yes", "--max-rps", "0"]).ok();
+    let routes = env.block_on(sdk.apigw.get_routes().api_id(&api_id).send()).unwrap();
+    assert!(
+        routes.items().iter().all(|r| r.route_key() != Some("POST /auth/token")),
+        "{routes:?}"
+    );
+    assert!(env.block_on(sdk.apigw.get_api().api_id(&api_id).send()).is_ok());
+    assert!(env.block_on(sdk.lambda.get_function().function_name(FUNCTION).send()).is_err());
+    assert_eq!(env.stack_parameters("tokens"), Vec::<String>::new());
 }

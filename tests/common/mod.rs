@@ -334,6 +334,21 @@ impl Env {
         }
     }
 
+    /// An HTTP API made by hand (someone else's, for a stack to adopt by id): its id.
+    pub fn create_http_api(&self, name: &str) -> String {
+        let api = self
+            .block_on(
+                self.sdk()
+                    .apigw
+                    .create_api()
+                    .name(name)
+                    .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+                    .send(),
+            )
+            .unwrap();
+        api.api_id().unwrap().to_string()
+    }
+
     /// Writes `lines` into a new stream of a log group, stamped now, as the service that owns the group would
     /// (the emulator runs neither API Gateway's access logging nor Lambda functions).
     pub fn put_log_lines(&self, group: &str, lines: &[String]) {

@@ -695,7 +695,8 @@ class Handler(BaseHTTPRequestHandler):
                 with strict.lock:
                     strict.settling[name] = (now + state.args.lambda_settle, what)
             return data
-        if status == 200 and self.command == "GET" and len(parts) in (4, 5):
+        # GetFunction and GetFunctionConfiguration (not GetPolicy, which shares the prefix).
+        if status == 200 and self.command == "GET" and (len(parts) == 4 or (len(parts) == 5 and parts[4] == "configuration")):
             name = urllib.parse.unquote(parts[3])
             with strict.lock:
                 until, what = strict.settling.get(name, (0, None))

@@ -39,7 +39,18 @@ pub async fn read_function(c: &Clients, name: &str, stack: &str) -> Result<Optio
         }
     };
     let Some(f) = out.configuration() else { return Ok(None) };
-    let owned = out.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack);
+    // GetFunction answers tags only to a caller allowed lambda:ListTags, and answers none otherwise (Lambda API
+    // Reference, GetFunction): they are asked for explicitly, so a missing permission is an error rather than
+    // a function that looks like someone else's.
+    let arn = f.function_arn().unwrap_or_default();
+    let tags = c
+        .lambda
+        .list_tags()
+        .resource(arn)
+        .send()
+        .await
+        .map_err(|e| classify(format!("reading the tags of Lambda function {name}"), e))?;
+    let owned = tags.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack);
     let environment = f
         .environment()
         .and_then(|e| e.variables())

@@ -87,6 +87,8 @@ modelled! {
     aws_sdk_iam::operation::delete_role_policy::DeleteRolePolicyError { is_no_such_entity_exception => NotFound }
     aws_sdk_iam::operation::get_role::GetRoleError { is_no_such_entity_exception => NotFound }
     aws_sdk_iam::operation::get_role_policy::GetRolePolicyError { is_no_such_entity_exception => NotFound }
+    aws_sdk_iam::operation::delete_role_permissions_boundary::DeleteRolePermissionsBoundaryError { is_no_such_entity_exception => NotFound }
+    aws_sdk_iam::operation::put_role_permissions_boundary::PutRolePermissionsBoundaryError { is_no_such_entity_exception => NotFound }
     aws_sdk_iam::operation::put_role_policy::PutRolePolicyError { is_no_such_entity_exception => NotFound }
     aws_sdk_iam::operation::update_assume_role_policy::UpdateAssumeRolePolicyError { is_no_such_entity_exception => NotFound }
     // kms
@@ -107,6 +109,7 @@ modelled! {
     aws_sdk_lambda::operation::update_function_code::UpdateFunctionCodeError { is_resource_not_found_exception => NotFound, is_resource_conflict_exception => Busy, is_too_many_requests_exception => Throttled }
     aws_sdk_lambda::operation::update_function_configuration::UpdateFunctionConfigurationError { is_resource_not_found_exception => NotFound, is_resource_conflict_exception => Busy, is_too_many_requests_exception => Throttled }
     aws_sdk_lambda::operation::get_function::GetFunctionError { is_resource_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_lambda::operation::list_tags::ListTagsError { is_resource_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_lambda::operation::get_policy::GetPolicyError { is_resource_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_lambda::operation::remove_permission::RemovePermissionError { is_resource_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     // route53

@@ -42,11 +42,16 @@ pub async fn read_role(c: &Clients, name: &str, stack: &str) -> Result<Option<Ro
         owned,
         trust: role.assume_role_policy_document().map(document).unwrap_or(Value::Null),
         policy,
+        boundary: role
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_string),
     }))
 }
 
-/// Makes the role, tagged, trusting what `trust` says (or finds the one an earlier attempt made).
-pub async fn create_role(c: &Clients, name: &str, trust: &Value, stack: &str) -> Result<(), AwsError> {
+/// Makes the role, tagged, trusting what `trust` says, within `boundary` (or finds the one an earlier attempt
+/// made).
+pub async fn create_role(c: &Clients, name: &str, trust: &Value, boundary: Option<&str>, stack: &str) -> Result<(), AwsError> {
     let tag = Tag::builder()
         .key(TAG_KEY)
         .value(stack)
@@ -61,6 +66,7 @@ pub async fn create_role(c: &Clients, name: &str, trust: &Value, stack: &str) ->
                 .description(format!("jwtstack stack {stack}: the token endpoint's function"))
                 .assume_role_policy_document(trust.to_string())
                 .tags(tag.clone())
+                .set_permissions_boundary(boundary.map(str::to_string))
                 .customize()
                 .config_override(aws_sdk_iam::config::Builder::default().retry_config(no_retry()))
                 .send()
@@ -96,6 +102,23 @@ pub async fn put_trust(c: &Clients, role: &str, trust: &Value) -> Result<(), Aws
         .await
         .map_err(|e| classify(format!("putting the trust policy of IAM role {role}"), e))?;
     Ok(())
+}
+
+/// Sets the role's permissions boundary, or removes it (`None`).
+pub async fn put_boundary(c: &Clients, role: &str, boundary: Option<&str>) -> Result<(), AwsError> {
+    let context = format!("setting the permissions boundary of IAM role {role}");
+    match boundary {
+        Some(arn) => c
+            .iam
+            .put_role_permissions_boundary()
+            .role_name(role)
+            .permissions_boundary(arn)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(context, e)),
+        None => ignore_missing(c.iam.delete_role_permissions_boundary().role_name(role).send().await, context),
+    }
 }
 
 /// Deletes the role's inline policy, then the role (IAM refuses to delete a role that has one: DeleteRole,

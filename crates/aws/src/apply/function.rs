@@ -14,14 +14,16 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &FunctionStep) -> Resu
             record,
             trust,
             policy,
+            boundary,
         } => {
             // Recorded first: a run that dies after making the role still leaves the stack able to find it.
             ssm::put_stack_record(c, name, record, role_name).await?;
-            role::create_role(c, role_name, trust, name).await?;
+            role::create_role(c, role_name, trust, boundary.as_deref(), name).await?;
             role::put_policy(c, role_name, policy).await?;
         }
         FunctionStep::Record { parameter, value } => ssm::put_stack_record(c, name, parameter, value).await?,
         FunctionStep::PutTrust { role: r, trust } => role::put_trust(c, r, trust).await?,
+        FunctionStep::PutBoundary { role: r, after, .. } => role::put_boundary(c, r, after.as_deref()).await?,
         FunctionStep::PutPolicy { role: r, policy, .. } => role::put_policy(c, r, policy).await?,
         FunctionStep::CreateLogGroup {
             name: group,

@@ -66,6 +66,8 @@ pub struct Stack {
 pub struct TokenEndpoint {
     pub path: String,
     pub ttl: u64,
+    /// The managed policy set as the permissions boundary of the function's role.
+    pub permissions_boundary: Option<String>,
 }
 
 /// API Gateway's CORS configuration, as the stack declares it (lists in the file's order).

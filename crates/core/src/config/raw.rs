@@ -78,6 +78,10 @@ pub struct RawTokenEndpoint {
     /// The lifetime of the tokens it issues: seconds, or 90s, 15m, 1h (default 15m; 60s to token_max_ttl).
     #[serde(default)]
     pub ttl: Option<RawDuration>,
+    /// An IAM managed policy (`arn:aws:iam::ACCOUNT:policy/NAME`) set as the permissions boundary of the
+    /// function's role: what the role may ever do, whatever its own policy says (docs/iam.md).
+    #[serde(default)]
+    pub permissions_boundary: Option<String>,
 }
 
 /// API Gateway's CORS configuration (`CorsConfiguration` of the HTTP API).

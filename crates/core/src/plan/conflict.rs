@@ -105,6 +105,10 @@ pub enum Conflict {
     )]
     TokenEndpointTaken { what: &'static str, name: String, stack: String },
     #[error(
+        "the token endpoint's function would have {bytes} bytes of environment variables (the issuer, audiences and the {scopes} scopes the routes grant), over the 4,096 Lambda allows: use fewer or shorter scopes or audiences, or remove token_endpoint"
+    )]
+    TokenEndpointEnvironmentTooLarge { bytes: usize, scopes: usize },
+    #[error(
         "the key timeline would be {chars} characters for {keys} keys, over the 4,096 an SSM standard parameter holds; publish fewer keys at once (retire previous keys with `jwtstack rotate finish`) or use shorter kids"
     )]
     KeyTimelineTooLarge { chars: usize, keys: usize },

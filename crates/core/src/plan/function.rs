@@ -16,10 +16,14 @@ use serde_json::{Value, json};
 
 use super::desired::Planner;
 use super::render::{ChangeJson, list, set};
+use super::role_policy::{normal_policy, role_policy, trust_policy};
 use super::{Action, Conflict, Diff, Inventory, KeyHome, KindStep, LogGroupInfo, Placement, Step};
 use crate::config::{KeyStore, Stack};
 use crate::names;
 use crate::oauth::package;
+
+/// Lambda's bound on a function's environment variables, in all.
+pub const ENVIRONMENT_MAX_BYTES: usize = 4096;
 
 /// The role as IAM has it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -31,6 +35,8 @@ pub struct RoleInfo {
     pub trust: Value,
     /// Its inline policy `jwtstack-token-endpoint`, parsed (`None`: it has none).
     pub policy: Option<Value>,
+    /// Its permissions boundary's ARN.
+    pub boundary: Option<String>,
 }
 
 /// What the function runs with, as Lambda reports it and as the stack wants it.
@@ -69,12 +75,20 @@ pub struct FunctionSlice {
 /// One change to the token endpoint's function, its role or its log group.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FunctionStep {
-    /// Writes `record` first, then makes the role (tagged, trusting Lambda) and puts its policy.
+    /// Writes `record` first, then makes the role (tagged, trusting Lambda, within `boundary`) and puts its
+    /// policy.
     CreateRole {
         name: String,
         record: String,
         trust: Value,
         policy: Value,
+        boundary: Option<String>,
+    },
+    /// Sets the role's permissions boundary (`after`), or removes it (`None`).
+    PutBoundary {
+        role: String,
+        before: Option<String>,
+        after: Option<String>,
     },
     /// Records a role of the stack that it had not recorded.
     Record {
@@ -146,11 +160,20 @@ impl KindStep for FunctionStep {
     fn lines(&self) -> Vec<ChangeJson> {
         let line = |action, resource, name: &str, diffs| ChangeJson::new(action, resource, name, diffs);
         vec![match self {
-            FunctionStep::CreateRole { name, .. } => line(
-                Action::Create,
+            FunctionStep::CreateRole { name, boundary, .. } => {
+                let mut diffs = vec![set("trusts", "lambda.amazonaws.com"), set("policy", names::TOKEN_POLICY_NAME)];
+                diffs.extend(boundary.as_deref().map(|b| set("permissions_boundary", b)));
+                line(Action::Create, "iam_role", name, diffs)
+            }
+            FunctionStep::PutBoundary { role, before, after } => line(
+                Action::Update,
                 "iam_role",
-                name,
-                vec![set("trusts", "lambda.amazonaws.com"), set("policy", names::TOKEN_POLICY_NAME)],
+                role,
+                vec![Diff::new(
+                    "permissions_boundary",
+                    before.as_deref().unwrap_or("none"),
+                    after.as_deref().unwrap_or("none"),
+                )],
             ),
             FunctionStep::Record { parameter, value } => {
                 line(Action::Create, "ssm_parameter", parameter, vec![set("value", value.as_str())])
@@ -220,113 +243,44 @@ fn role_arn(region: &str, account: &str, stack: &str) -> String {
     )
 }
 
-/// The role's trust policy: Lambda may assume it.
-pub fn trust_policy() -> Value {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }],
-    })
-}
-
-/// The role's policy: exactly what `index.mjs` calls. The client records are read whole
-/// (`ssm:GetParametersByPath` on their path, whose resource is the path itself) with each record's tag
-/// (`ssm:ListTagsForResource`); the signing key is read (`ssm:GetParameter`; a SecureString under SSM's
-/// AWS-managed key needs no `kms:Decrypt` grant) or used (`kms:Sign`, the stack's keys by their alias,
-/// `kms:ResourceAliases`); the function writes its own log group, which the stack made. The keys are the
-/// stack's keys, not the signing key alone: a rotation then changes which key signs without waiting for IAM
-/// to propagate a new policy.
-pub fn role_policy(stack: &Stack, region: &str, account: &str, store: KeyStore) -> Value {
-    let p = names::partition(region);
-    let parameter = |path: &str| format!("arn:{p}:ssm:{region}:{account}:parameter{path}");
-    let clients = names::client_prefix(&stack.name);
-    let key = match store {
-        KeyStore::Ssm => json!({
-            "Sid": "SigningKey",
-            "Effect": "Allow",
-            "Action": "ssm:GetParameter",
-            "Resource": parameter(&format!("{}*", names::key_parameter_prefix(&stack.name))),
-        }),
-        KeyStore::Kms => json!({
-            "Sid": "SigningKey",
-            "Effect": "Allow",
-            "Action": "kms:Sign",
-            "Resource": format!("arn:{p}:kms:{region}:{account}:key/*"),
-            "Condition": {"ForAnyValue:StringLike": {"kms:ResourceAliases": format!("{}*", names::kms_alias_prefix(&stack.name))}},
-        }),
-    };
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ClientRecords",
-                "Effect": "Allow",
-                "Action": "ssm:GetParametersByPath",
-                "Resource": parameter(clients.trim_end_matches('/')),
-            },
-            {
-                "Sid": "ClientRecordTags",
-                "Effect": "Allow",
-                "Action": "ssm:ListTagsForResource",
-                "Resource": parameter(&format!("{clients}*")),
-            },
-            key,
-            {
-                "Sid": "OwnLog",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": format!(
-                    "arn:{p}:logs:{region}:{account}:log-group:{}:*",
-                    names::token_function_log_group(&stack.name)
-                ),
-            },
-        ],
-    })
-}
-
-/// A policy document as IAM compares it: `Action`, `Resource` and their `Not` forms are a list whether
-/// written as one string or a list of one (IAM User Guide, "IAM JSON policy elements").
-pub fn normal_policy(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| {
-                    let v = match (k.as_str(), v) {
-                        ("Action" | "NotAction" | "Resource" | "NotResource", Value::String(_)) => Value::Array(vec![v.clone()]),
-                        _ => normal_policy(v),
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(normal_policy).collect()),
-        other => other.clone(),
-    }
-}
-
-/// Where the function signs: the signing key's store as found, else where a deploy makes it.
-fn signing_key(stack: &Stack, inv: &Inventory) -> Option<(KeyStore, String)> {
-    let h = stack.hosted()?;
-    let home = inv
-        .keys
+/// Where key `kid` is: its store as found, else where a deploy makes it.
+fn key_home(stack: &Stack, inv: &Inventory, kid: &str, store: KeyStore) -> KeyHome {
+    inv.keys
         .stored
-        .get(h.key_id.as_str())
+        .get(kid)
         .map(|k| k.home.clone())
-        .unwrap_or_else(|| KeyHome::new(stack, h.key_store, &h.key_id));
-    Some(match home {
-        KeyHome::Ssm { parameter, .. } => (KeyStore::Ssm, format!("ssm:{parameter}")),
-        KeyHome::Kms { alias, .. } => (KeyStore::Kms, format!("kms:{alias}")),
+        .unwrap_or_else(|| KeyHome::new(stack, store, kid))
+}
+
+/// Where the function signs (`JWTSTACK_KEY`): the signing key's home.
+fn signing_key(stack: &Stack, inv: &Inventory) -> Option<String> {
+    let h = stack.hosted()?;
+    Some(match key_home(stack, inv, &h.key_id, h.key_store) {
+        KeyHome::Ssm { parameter, .. } => format!("ssm:{parameter}"),
+        KeyHome::Kms { alias, .. } => format!("kms:{alias}"),
     })
+}
+
+/// The stores the published keys are in: the role may use a key in each.
+fn key_stores(stack: &Stack, inv: &Inventory) -> Vec<KeyStore> {
+    let Some(h) = stack.hosted() else { return Vec::new() };
+    let mut stores: Vec<KeyStore> = h
+        .published_keys()
+        .into_iter()
+        .map(|kid| match key_home(stack, inv, kid, h.key_store) {
+            KeyHome::Ssm { .. } => KeyStore::Ssm,
+            KeyHome::Kms { .. } => KeyStore::Kms,
+        })
+        .collect();
+    stores.dedup();
+    stores
 }
 
 /// The function's configuration for the stack.
 pub fn wanted_config(stack: &Stack, inv: &Inventory, account: &str) -> Option<FunctionConfig> {
     let te = stack.token_endpoint.as_ref()?;
     let h = stack.hosted()?;
-    let (_, key) = signing_key(stack, inv)?;
+    let key = signing_key(stack, inv)?;
     let region = inv.region.as_str();
     let environment = BTreeMap::from([
         ("JWTSTACK_STACK".to_string(), stack.name.clone()),
@@ -379,12 +333,20 @@ pub(super) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
     if p.d.is_teardown() || stack.token_endpoint.is_none() {
         return Ok(());
     }
-    let (Some(account), Some((store, _))) = (inv.account.as_deref(), signing_key(stack, inv)) else {
-        return Ok(());
-    };
+    let Some(account) = inv.account.as_deref() else { return Ok(()) };
     let Some(config) = wanted_config(stack, inv, account) else {
         return Ok(());
     };
+    // Lambda refuses a function whose environment variables are over 4 KB in all (Lambda Developer Guide,
+    // "Lambda quotas": "Function environment variables: 4 KB, for all environment variables associated with
+    // the function, in aggregate"), measured here as the JSON object Lambda is sent: refused before any change.
+    let bytes = serde_json::to_string(&config.environment).map_or(0, |t| t.len());
+    if bytes > ENVIRONMENT_MAX_BYTES {
+        return Err(Conflict::TokenEndpointEnvironmentTooLarge {
+            bytes,
+            scopes: stack.all_scopes().len(),
+        });
+    }
     let slice = &inv.function;
     let name = names::token_function(&stack.name);
     let taken = |what: &'static str, name: &str| Conflict::TokenEndpointTaken {
@@ -402,7 +364,8 @@ pub(super) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
     if slice.function.as_ref().is_some_and(|f| !f.owned) {
         return Err(taken("Lambda function", &name));
     }
-    let policy = role_policy(stack, &inv.region, account, store);
+    let policy = role_policy(stack, &inv.region, account, &key_stores(stack, inv));
+    let boundary = stack.token_endpoint.as_ref().and_then(|te| te.permissions_boundary.clone());
     let record = names::token_endpoint_record(&stack.name);
     match &slice.role {
         None => p.push(FunctionStep::CreateRole {
@@ -410,12 +373,20 @@ pub(super) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
             record,
             trust: trust_policy(),
             policy,
+            boundary: boundary.clone(),
         }),
         Some(role) => {
             if slice.record.as_deref() != Some(name.as_str()) {
                 p.push(FunctionStep::Record {
                     parameter: record,
                     value: name.clone(),
+                });
+            }
+            if role.boundary != boundary {
+                p.push(FunctionStep::PutBoundary {
+                    role: name.clone(),
+                    before: role.boundary.clone(),
+                    after: boundary.clone(),
                 });
             }
             if normal_policy(&role.trust) != normal_policy(&trust_policy()) {
@@ -499,15 +470,23 @@ impl FunctionStep {
         let account = inv.account.clone().unwrap_or_default();
         let arn = |kind: &str, name: &str| format!("arn:aws:{kind}::{account}:{name}");
         match self {
-            FunctionStep::CreateRole { name, trust, policy, .. } => {
+            FunctionStep::CreateRole {
+                name,
+                trust,
+                policy,
+                boundary,
+                ..
+            } => {
                 slice.record = Some(name.clone());
                 slice.role = Some(RoleInfo {
                     arn: arn("iam", &format!("role/{name}")),
                     owned: true,
                     trust: trust.clone(),
                     policy: Some(policy.clone()),
+                    boundary: boundary.clone(),
                 });
             }
+            FunctionStep::PutBoundary { after, .. } => slice.role.as_mut().expect("the role exists").boundary = after.clone(),
             FunctionStep::Record { value, .. } => slice.record = Some(value.clone()),
             FunctionStep::PutTrust { trust, .. } => slice.role.as_mut().expect("the role exists").trust = trust.clone(),
             FunctionStep::PutPolicy { policy, .. } => slice.role.as_mut().expect("the role exists").policy = Some(policy.clone()),

@@ -74,6 +74,36 @@ impl Validator<'_> {
                 }
             },
         };
-        TokenEndpoint { path, ttl }
+        let permissions_boundary = raw.permissions_boundary.clone();
+        if let Some(arn) = &permissions_boundary
+            && !is_policy_arn(arn)
+        {
+            self.at(
+                "token_endpoint.permissions_boundary",
+                format!("token_endpoint.permissions_boundary `{arn}` is not an IAM managed policy's ARN"),
+                Some("name a managed policy: arn:aws:iam::123456789012:policy/NAME (docs/iam.md has one to start from)".into()),
+            );
+        }
+        TokenEndpoint {
+            path,
+            ttl,
+            permissions_boundary,
+        }
     }
+}
+
+/// `arn:{partition}:iam::{account}:policy/{path}{name}`: IAM's managed-policy ARN (a permissions boundary is
+/// one: IAM API Reference, PutRolePermissionsBoundary), the account 12 digits or `aws` for an AWS managed policy.
+fn is_policy_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [arn_, partition, "iam", "", account, resource] = parts.as_slice() else {
+        return false;
+    };
+    let name = resource.strip_prefix("policy/").unwrap_or_default();
+    *arn_ == "arn"
+        && matches!(*partition, "aws" | "aws-cn" | "aws-us-gov")
+        && (*account == "aws" || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())))
+        && !name.is_empty()
+        && arn.len() <= 2048
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@-_/".contains(c))
 }

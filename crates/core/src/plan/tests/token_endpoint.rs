@@ -157,6 +157,40 @@ fn a_kms_stack_signs_with_kms_sign_on_its_own_keys_only() {
 }
 
 #[test]
+fn a_stack_moving_to_kms_may_sign_in_both_stores_until_the_ssm_key_is_retired() {
+    // The signing key in KMS, the previous one still published from SSM.
+    let s = stack(&format!("{STACK}token_endpoint: {{}}\nkey_store: kms\n").replace("key_id: k1\n", "key_id: k2\nprevious_keys: [k1]\n"));
+    let mut inv = account_inventory();
+    inv.keys.stored.insert(
+        "k1".into(),
+        KeyInfo {
+            home: KeyHome::Ssm {
+                parameter: "/jwtstack/grocery/keys/k1".into(),
+                record: "/jwtstack/grocery/public-keys/k1".into(),
+            },
+            public: Some(key_for("k1").public_jwk()),
+            recorded: true,
+            deletion: None,
+            bits: Some(2048),
+            created: None,
+        },
+    );
+    let p = plan(&s, &inv).unwrap();
+    let policy = p
+        .steps
+        .iter()
+        .find_map(|st| match st {
+            Step::Function(FunctionStep::CreateRole { policy, .. }) => Some(policy.to_string()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        policy.contains(r#""Sid":"SigningKeySsm""#) && policy.contains(r#""Sid":"SigningKeyKms""#),
+        "{policy}"
+    );
+}
+
+#[test]
 fn a_role_function_or_group_of_that_name_without_the_tag_is_refused() {
     let s = te_stack("");
     let inv = deployed_with_endpoint(&s);
@@ -195,4 +229,56 @@ fn teardown_and_a_stack_that_drops_the_endpoint_remove_it_after_what_names_it() 
     assert_eq!(dropped.function, FunctionSlice::default());
     assert!(!dropped.routes.iter().any(|r| r.key == "POST /oauth2/token"));
     assert!(plan(&stack(STACK), &dropped).unwrap().is_empty());
+}
+
+#[test]
+fn scopes_past_lambdas_environment_bound_are_refused_before_any_change() {
+    // 30 routes of 10 scopes each (API Gateway's bound per route): over 4 KB of scope names in all.
+    let mut text = format!("{STACK}token_endpoint: {{}}\n");
+    for r in 0..30 {
+        let scopes: Vec<String> = (0..10).map(|i| format!("area{r:02}.permission{i:02}")).collect();
+        text = text.replace(
+            "token_endpoint: {}\n",
+            &format!(
+                "  - route: GET /area{r}\n    scopes: [{}]\n    integration: {{http: \"https://example.com/a\"}}\ntoken_endpoint: {{}}\n",
+                scopes.join(", ")
+            ),
+        );
+    }
+    let err = plan(&stack(&text), &account_inventory()).unwrap_err();
+    assert!(
+        matches!(err, Conflict::TokenEndpointEnvironmentTooLarge { scopes, .. } if scopes > 300),
+        "{err}"
+    );
+    assert!(plan(&te_stack(""), &account_inventory()).is_ok());
+}
+
+#[test]
+fn the_roles_permissions_boundary_is_set_kept_and_removed_as_the_file_says() {
+    let arn = "arn:aws:iam::123456789012:policy/jwtstack-boundary";
+    let bounded = stack(&format!(
+        "{STACK}token_endpoint: {{path: /oauth2/token, ttl: 10m, permissions_boundary: \"{arn}\"}}\n"
+    ));
+    let inv = deployed_with_endpoint(&bounded);
+    assert_eq!(inv.function.role.as_ref().unwrap().boundary.as_deref(), Some(arn));
+    // The file drops it: the boundary alone is removed.
+    let p = plan(&te_stack(""), &inv).unwrap();
+    assert_eq!(
+        p.steps,
+        vec![Step::Function(FunctionStep::PutBoundary {
+            role: "jwtstack-grocery-token".into(),
+            before: Some(arn.into()),
+            after: None,
+        })]
+    );
+    // Set by hand to another policy: put back.
+    let mut drifted = inv.clone();
+    drifted.function.role.as_mut().unwrap().boundary = Some("arn:aws:iam::aws:policy/AdministratorAccess".into());
+    let text = lines(&plan(&bounded, &drifted).unwrap()).join("\n");
+    assert!(
+        text.contains(
+            "permissions_boundary: arn:aws:iam::aws:policy/AdministratorAccess -> arn:aws:iam::123456789012:policy/jwtstack-boundary"
+        ),
+        "{text}"
+    );
 }
