@@ -110,6 +110,26 @@ fn a_scope_a_kid_or_new_code_is_the_smallest_change_to_the_function() {
     assert!(text.contains("environment.JWTSTACK_ROUTE_SCOPES"), "{text}");
     assert!(!text.contains("code_sha256"), "{text}");
     assert!(!text.contains("iam_role"), "{text}");
+    // A rotation's activation: the function signs with the new kid, its role's policy unchanged.
+    let rotated = stack(
+        &format!("{STACK}token_endpoint: {{path: /oauth2/token, ttl: 10m}}\n").replace("key_id: k1\n", "key_id: k2\nprevious_keys: [k1]\n"),
+    );
+    let p = plan(&rotated, &inv).unwrap();
+    let change = p
+        .steps
+        .iter()
+        .find_map(|st| match st {
+            Step::Function(FunctionStep::UpdateConfiguration { diffs, .. }) => Some(diffs.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(change.contains(&Diff::new("environment.JWTSTACK_KID", "k1", "k2")), "{change:?}");
+    assert!(change.contains(&Diff::new(
+        "environment.JWTSTACK_KEY",
+        "ssm:/jwtstack/grocery/keys/k1",
+        "ssm:/jwtstack/grocery/keys/k2"
+    )));
+    assert!(!lines(&p).join("\n").contains("iam_role"));
     // Code that is not the package's: sent again, and nothing else.
     inv.function.function.as_mut().unwrap().code_sha256 = "b2xk".into();
     let p = plan(&s, &inv).unwrap();
