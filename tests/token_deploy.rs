@@ -184,6 +184,44 @@ fn the_token_endpoint_deploys_converges_and_tears_down_through_the_strict_proxy(
     assert_eq!(boundary().as_deref(), Some(BOUNDARY));
     env.run_via(p, &["plan", "--detailed-exitcode", "--max-rps", "0"]).code(0);
 
+    // Changed by hand: the role trusts another service, the function runs other code. Both are put back, and
+    // nothing else is written.
+    env.block_on(
+        sdk.iam
+            .update_assume_role_policy()
+            .role_name(FUNCTION)
+            .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+            .send(),
+    )
+    .unwrap();
+    env.block_on(
+        sdk.lambda
+            .update_function_code()
+            .function_name(FUNCTION)
+            .zip_file(aws_sdk_lambda::primitives::Blob::new(b"PK other code".to_vec()))
+            .send(),
+    )
+    .unwrap();
+    let drift = env.run_via(p, &["plan", "--max-rps", "0"]).ok();
+    assert!(
+        drift.stdout.contains("trust_policy: changed by hand -> lambda.amazonaws.com"),
+        "{}",
+        drift.stdout
+    );
+    assert!(drift.stdout.contains("code_sha256: "), "{}", drift.stdout);
+    assert!(drift.stdout.contains("0 to create, 2 to update, 0 to delete"), "{}", drift.stdout);
+    env.run_via(p, &["deploy", "--no-probe", "--max-rps", "0"]).ok();
+    let conf = env
+        .block_on(sdk.lambda.get_function_configuration().function_name(FUNCTION).send())
+        .unwrap();
+    assert_eq!(conf.code_sha256(), Some(package::code_sha256()));
+    let role = env.block_on(sdk.iam.get_role().role_name(FUNCTION).send()).unwrap().role.unwrap();
+    let trust = percent_encoding::percent_decode_str(role.assume_role_policy_document().unwrap())
+        .decode_utf8_lossy()
+        .into_owned();
+    assert!(trust.contains("lambda.amazonaws.com") && !trust.contains("ec2"), "{trust}");
+    env.run_via(p, &["plan", "--detailed-exitcode", "--max-rps", "0"]).code(0);
+
     // The function's refusals, as Lambda's Node.js runtime writes its console.log lines, are what `logs
     // --token-endpoint` shows (the emulator does not run the function: the lines are put as it would).
     env.put_log_lines(
