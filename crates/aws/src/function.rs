@@ -57,7 +57,7 @@ pub async fn read_function(c: &Clients, name: &str, stack: &str) -> Result<Optio
         .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
     Ok(Some(FunctionInfo {
-        arn: f.function_arn().unwrap_or_default().to_string(),
+        arn: arn.to_string(),
         owned,
         code_sha256: f.code_sha256().unwrap_or_default().to_string(),
         config: FunctionConfig {

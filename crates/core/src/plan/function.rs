@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::desired::Planner;
+use super::log_group::retention_change;
 use super::render::{ChangeJson, list, set};
 use super::role_policy::{normal_policy, role_policy, trust_policy};
 use super::{Action, Conflict, Diff, Inventory, KeyHome, KindStep, LogGroupInfo, Placement, Step};
@@ -200,16 +201,7 @@ impl KindStep for FunctionStep {
                 name,
                 vec![set("retention_days", retention_days.to_string())],
             ),
-            FunctionStep::PutRetention { name, before, after } => line(
-                Action::Update,
-                "logs_group",
-                name,
-                vec![Diff::new(
-                    "retention_days",
-                    before.map(|b| b.to_string()).unwrap_or_else(|| "never expire".into()),
-                    after.to_string(),
-                )],
-            ),
+            FunctionStep::PutRetention { name, before, after } => retention_change(name, *before, *after),
             FunctionStep::CreateFunction { name, config } => line(
                 Action::Create,
                 "lambda_function",

@@ -92,16 +92,7 @@ impl KindStep for LogGroupStep {
                 name.as_str(),
                 vec![set("retention_days", retention_days.to_string())],
             ),
-            LogGroupStep::PutRetention { name, before, after } => ChangeJson::new(
-                Action::Update,
-                "logs_group",
-                name.as_str(),
-                vec![Diff::new(
-                    "retention_days",
-                    before.map(|b| b.to_string()).unwrap_or_else(|| "never expire".into()),
-                    after.to_string(),
-                )],
-            ),
+            LogGroupStep::PutRetention { name, before, after } => retention_change(name, *before, *after),
             LogGroupStep::Record { parameter, value } => ChangeJson::new(
                 Action::Create,
                 "ssm_parameter",
@@ -112,6 +103,20 @@ impl KindStep for LogGroupStep {
             LogGroupStep::DeleteRecord { parameter } => ChangeJson::new(Action::Delete, "ssm_parameter", parameter.as_str(), vec![]),
         }]
     }
+}
+
+/// A log group's retention changing, as a plan line (the access log's group and the token endpoint's).
+pub(super) fn retention_change(group: &str, before: Option<u32>, after: u32) -> ChangeJson {
+    ChangeJson::new(
+        Action::Update,
+        "logs_group",
+        group,
+        vec![Diff::new(
+            "retention_days",
+            before.map(|b| b.to_string()).unwrap_or_else(|| "never expire".into()),
+            after.to_string(),
+        )],
+    )
 }
 
 /// The log group, before the stage that writes to it.
