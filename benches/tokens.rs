@@ -25,10 +25,7 @@ fn bench(c: &mut Criterion) {
             ttl_seconds: 900,
             ..Default::default()
         };
-        let cfg = AuthorizerConfig {
-            issuer: req.issuer.clone(),
-            audiences: req.audience.clone(),
-        };
+        let cfg = AuthorizerConfig::http(req.issuer.clone(), req.audience.clone());
         let jwks = Jwks {
             keys: vec![key.public_jwk()],
         };

@@ -227,10 +227,7 @@ mod tests {
         let jwks = Jwks {
             keys: vec![key.public_jwk()],
         };
-        let authorizer = AuthorizerConfig {
-            issuer: cfg.issuer.clone(),
-            audiences: vec![cfg.audience.clone()],
-        };
+        let authorizer = AuthorizerConfig::http(cfg.issuer.clone(), vec![cfg.audience.clone()]);
         let d = authorize(&authorizer, &jwks, Some(token), Some(&["lists.read".to_string()]), 1_800_000_100);
         assert!(d.allowed, "{}", d.reason);
     }

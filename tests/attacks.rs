@@ -44,10 +44,7 @@ fn sign(header: &Value, claims: &Value) -> String {
 }
 
 fn decide(token: &str) -> Decision {
-    let cfg = AuthorizerConfig {
-        issuer: ISS.into(),
-        audiences: vec!["grocery-api".into()],
-    };
+    let cfg = AuthorizerConfig::http(ISS, vec!["grocery-api".into()]);
     let jwks = Jwks {
         keys: vec![key().public_jwk()],
     };

@@ -28,6 +28,7 @@ mod output;
 mod probe;
 mod reference;
 mod refusals;
+mod rest_authorizer;
 mod rotation;
 mod serve;
 mod strict;

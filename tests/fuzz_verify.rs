@@ -35,10 +35,7 @@ fn valid_token() -> &'static str {
 }
 
 fn decide(identity: &str) -> jwtstack::crypto::token::Decision {
-    let cfg = AuthorizerConfig {
-        issuer: ISS.into(),
-        audiences: vec!["api".into()],
-    };
+    let cfg = AuthorizerConfig::http(ISS, vec!["api".into()]);
     let jwks = Jwks {
         keys: vec![key().public_jwk()],
     };

@@ -103,10 +103,7 @@ fn rfc_jwks() -> Jwks {
 }
 
 fn cfg() -> AuthorizerConfig {
-    AuthorizerConfig {
-        issuer: "joe".into(),
-        audiences: vec!["x".into()],
-    }
+    AuthorizerConfig::http("joe", vec!["x".into()])
 }
 
 #[test]

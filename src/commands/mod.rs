@@ -67,6 +67,15 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
             stack.name
         )));
     }
+    if stack.api_type == config::ApiType::Rest
+        && !matches!(
+            command,
+            Command::Validate | Command::Check { .. } | Command::Verify(_) | Command::Serve(_) | Command::Unlock { .. }
+        )
+        && !matches!(&command, Command::Token(a) if a.key_file.is_some())
+    {
+        return Err(rest_not_deployed(command.name()));
+    }
     match command {
         Command::Validate => {
             if g.json {
@@ -176,6 +185,16 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
             result
         }
     }
+}
+
+/// What a REST stack cannot do yet: everything that needs it deployed.
+fn rest_not_deployed(command: &str) -> Error {
+    Error::Usage(format!(
+        "`{command}` needs the stack deployed, and this version does not deploy REST APIs yet (api.type: rest).\n  \
+         What works now: validate, check, `verify` and `serve` decide as API Gateway's JWT authorizer for REST APIs \
+         (the stack's own keys given with --jwks FILE, the trusted issuers' read from their discovery documents), \
+         and `token --key-file`. See docs/rest-apis.md#what-is-not-done-yet, or set api.type: http to deploy an HTTP API"
+    ))
 }
 
 pub(crate) fn duration(text: &str) -> Result<std::time::Duration, Error> {

@@ -29,7 +29,7 @@ pub async fn serve(session: &Session<'_>, stack: &Stack, args: ServeArgs) -> Res
         .await
         .map_err(|e| Error::Failure(format!("reading the JWKS from {}: {e}", source.describe())))?;
     let n = jwks.keys.len();
-    let keys = Arc::new(Keys::new(jwks));
+    let keys = Arc::new(Keys::new(stack.api_type, jwks));
     let header_timeout = config::parse_duration_str(&args.header_timeout)
         .ok()
         .filter(|s| *s > 0)

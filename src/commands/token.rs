@@ -14,7 +14,7 @@ use jwtstack_aws::Clients;
 use jwtstack_aws::jwks::{JwksSource, KeySource, LoadError};
 use jwtstack_aws::signer::{SignerError, stack_signer};
 use jwtstack_core::clock::now_secs as now;
-use jwtstack_core::config::{Hosted, Issuer, Stack, parse_duration_str, route};
+use jwtstack_core::config::{ApiType, Hosted, Issuer, Stack, parse_duration_str, route};
 use jwtstack_core::crypto::keys::{Jwks, SigningKey};
 use jwtstack_core::crypto::token::{AuthorizerConfig, Decision, MintRequest, authorize, mint};
 use jwtstack_core::text::{printable, read_bounded_string};
@@ -219,16 +219,10 @@ pub(crate) async fn key_source(
     file: Option<&std::path::PathBuf>,
     url: Option<&String>,
 ) -> Result<(KeySource, String), Error> {
-    Ok(match (file, url, &stack.issuer) {
+    let (source, region) = match (file, url, &stack.issuer) {
         (Some(p), _, _) => (KeySource::File(p.clone()), local_region(session.g, stack)?),
         (None, Some(u), _) => (KeySource::Url(u.clone()), local_region(session.g, stack)?),
-        (None, None, Issuer::External { url }) => (
-            KeySource::External {
-                url: url.clone(),
-                tell: |findings| crate::err!("{findings}"),
-            },
-            String::new(),
-        ),
+        (None, None, Issuer::External { url }) => (external(url), String::new()),
         (None, None, Issuer::Hosted(h)) => {
             let c = session.clients(stack).await?;
             let region = c.region.clone();
@@ -239,7 +233,23 @@ pub(crate) async fn key_source(
             };
             (source, region)
         }
-    })
+    };
+    // A REST API's authorizer trusts more issuers: their keys are always their own, found as API Gateway
+    // finds them; `--jwks`/`--jwks-url` stand for the stack's own issuer's.
+    if stack.api_type == ApiType::Rest {
+        let mut parts = vec![(stack.issuer_url(&region), source)];
+        parts.extend(stack.trust.iter().map(|t| (t.issuer.clone(), external(&t.issuer))));
+        return Ok((KeySource::Issuers(parts), region));
+    }
+    Ok((source, region))
+}
+
+/// An identity provider's keys, through its discovery document; what the issuer check finds is said.
+fn external(url: &str) -> KeySource {
+    KeySource::External {
+        url: url.to_string(),
+        tell: |findings| crate::err!("{findings}"),
+    }
 }
 
 /// The JWKS `verify` decides against. An unreadable `--jwks` file is a usage error; anything else is a failure.
@@ -266,10 +276,7 @@ pub async fn verify(session: &Session<'_>, stack: &Stack, args: VerifyArgs) -> R
         args.token.clone()
     };
     let (jwks, region) = read_jwks(session, stack, &args).await?;
-    let cfg = AuthorizerConfig {
-        issuer: stack.issuer_url(&region),
-        audiences: stack.audience.clone(),
-    };
+    let cfg = AuthorizerConfig::of_stack(stack, stack.issuer_url(&region));
 
     let (decision, route_key, route_scopes) = match &args.route {
         None => (authorize(&cfg, &jwks, Some(&token), None, args.at.unwrap_or_else(now)), None, None),
@@ -285,40 +292,25 @@ pub async fn verify(session: &Session<'_>, stack: &Stack, args: VerifyArgs) -> R
                 // The same path rule as `serve`, which answers 400: the route matched is not the one a client
                 // that resolves the dot segment reaches.
                 (Some(why), _) => (
-                    Decision {
-                        allowed: false,
-                        status: 400,
-                        reason: format!("{why} of {req}: `serve` refuses it, and verify decides nothing for it"),
-                        www_authenticate: None,
-                        kid: None,
-                        claims: None,
-                    },
+                    Decision::local(
+                        false,
+                        400,
+                        format!("{why} of {req}: `serve` refuses it, and verify decides nothing for it"),
+                    ),
                     None,
                     None,
                 ),
                 (None, None) => (
-                    Decision {
-                        allowed: false,
-                        status: 404,
-                        reason: format!("no route of the stack matches {req}"),
-                        www_authenticate: None,
-                        kid: None,
-                        claims: None,
-                    },
+                    Decision::local(false, 404, format!("no route of the stack matches {req}")),
                     None,
                     None,
                 ),
                 (None, Some((key, _))) if stack.routes.iter().any(|r| &r.key == key && r.public) => (
-                    Decision {
-                        allowed: true,
-                        status: 200,
-                        reason: format!(
-                            "route `{key}` is public (auth: none): API Gateway lets every request through without reading a token"
-                        ),
-                        www_authenticate: None,
-                        kid: None,
-                        claims: None,
-                    },
+                    Decision::local(
+                        true,
+                        200,
+                        format!("route `{key}` is public (auth: none): API Gateway lets every request through without reading a token"),
+                    ),
                     Some(key.to_string()),
                     Some(Vec::new()),
                 ),
@@ -360,6 +352,9 @@ pub async fn verify(session: &Session<'_>, stack: &Stack, args: VerifyArgs) -> R
         }
         if let Some(k) = &decision.kid {
             crate::outln!("kid: {}", printable(k));
+        }
+        if let Some(i) = &decision.issuer {
+            crate::outln!("issuer: {}", printable(i));
         }
     }
     Ok(if decision.allowed { exit::OK } else { exit::DENIED })

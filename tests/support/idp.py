@@ -15,7 +15,7 @@ Each first path segment is a realm, and each realm is a provider with one fault 
   forbidden 403 for the discovery document (a bucket that is not public)
 The issuer of realm R is https://localhost:PORT/R.
 
-GET /R/token?sub=..&scope=..&aud=..&ttl=.. returns a token the realm's key signs (PyJWT), for realm `good`.
+GET /R/token?sub=..&scope=..&aud=..&ttl=..&claim_NAME=.. returns a token the realm's key signs (PyJWT), for realm `good`.
 
 Usage: idp.py --port N --dir DIR   (writes DIR/ca.pem, the certificate to trust, before listening)
 """
@@ -149,6 +149,8 @@ class Handler(BaseHTTPRequestHandler):
                 claims["client_id"] = q["client_id"]
             if "scope" in q:
                 claims["scope"] = q["scope"]
+            # claim_NAME=VALUE: any other string claim (a REST API's required claims).
+            claims.update({k[len("claim_"):]: v for k, v in q.items() if k.startswith("claim_")})
             token = jwt.encode(claims, SIGNING_KEY, algorithm="RS256", headers={"kid": KID})
             return self.send_json(token.encode(), "text/plain")
         self.send_json({"error": "not found"}, status=404)

@@ -25,6 +25,9 @@ pub enum KeySource {
         url: String,
         tell: fn(&str),
     },
+    /// A REST API authorizer's issuers, each with its own source: the keys are marked with the issuer whose
+    /// source gave them, so a token is checked with its own issuer's keys only.
+    Issuers(Vec<(String, KeySource)>),
 }
 
 impl JwksSource for KeySource {
@@ -34,6 +37,7 @@ impl JwksSource for KeySource {
             KeySource::Url(u) => format!("URL {u}"),
             KeySource::Deployed { bucket, key, .. } => format!("s3://{bucket}/{key}"),
             KeySource::External { url, .. } => format!("the issuer {url}"),
+            KeySource::Issuers(parts) => parts.iter().map(|(_, s)| s.describe()).collect::<Vec<_>>().join(" and "),
         }
     }
 
@@ -41,6 +45,8 @@ impl JwksSource for KeySource {
     fn interval(&self) -> Duration {
         match self {
             KeySource::File(_) => Duration::from_secs(1),
+            // Every source is read again each time: as often as the slowest (fetched) one.
+            KeySource::Issuers(parts) => parts.iter().map(|(_, s)| s.interval()).max().unwrap_or(Duration::from_secs(30)),
             _ => Duration::from_secs(30),
         }
     }
@@ -53,6 +59,23 @@ impl JwksSource for KeySource {
     }
 
     async fn load(&self) -> Result<Jwks, LoadError> {
+        let KeySource::Issuers(parts) = self else {
+            return self.load_one().await;
+        };
+        let mut keys = Vec::new();
+        for (issuer, source) in parts {
+            let jwks = source.load_one().await.map_err(|e| match e {
+                LoadError::Source(m) => LoadError::Source(format!("the keys of {issuer}: {m}")),
+                LoadError::Document(m) => LoadError::Document(format!("the keys of {issuer}: {m}")),
+            })?;
+            keys.extend(jwks.of_issuer(issuer).keys);
+        }
+        Ok(Jwks { keys })
+    }
+}
+
+impl KeySource {
+    async fn load_one(&self) -> Result<Jwks, LoadError> {
         use LoadError::{Document, Source};
         let bytes = match self {
             // API Gateway reads at most this much of a JWKS; a larger file is refused, not read whole.
@@ -78,6 +101,7 @@ impl JwksSource for KeySource {
                 }
                 body
             }
+            KeySource::Issuers(_) => return Err(Source("a list of issuers inside a list of issuers".into())),
             KeySource::External { url, tell } => {
                 let report = fetch::check(url, &jwtstack_core::issuer::Expect::default()).await;
                 tell(&report.render());

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use jwtstack_core::config::ApiType;
 use jwtstack_core::crypto::keys::Jwks;
 use jwtstack_core::crypto::token::{Decision, Verified, verify_token};
 pub use jwtstack_core::jwks::{Freshness, JwksSource};
@@ -14,6 +15,8 @@ type Checked = Arc<Result<Verified, Decision>>;
 /// the JWKS, so it is kept per token until the JWKS changes; the clock and the route are checked on every
 /// request.
 pub struct Keys {
+    /// Whose authorizer decides: a REST API's looks for a key among its token's issuer's keys only.
+    api: ApiType,
     current: RwLock<Arc<Jwks>>,
     cache: Mutex<HashMap<Box<str>, Checked>>,
     last_refresh_request: Mutex<Option<Instant>>,
@@ -27,8 +30,9 @@ const CACHE_ENTRIES: usize = 10_000;
 const REFRESH_ON_UNKNOWN_KID: Duration = Duration::from_secs(5);
 
 impl Keys {
-    pub fn new(jwks: Jwks) -> Keys {
+    pub fn new(api: ApiType, jwks: Jwks) -> Keys {
         Keys {
+            api,
             current: RwLock::new(Arc::new(jwks)),
             cache: Mutex::new(HashMap::new()),
             last_refresh_request: Mutex::new(None),
@@ -54,13 +58,13 @@ impl Keys {
     /// The signature check of an identity source value, from the cache when it was made before.
     pub fn check(&self, identity: Option<&str>) -> Checked {
         let Some(token) = identity.filter(|t| t.len() <= 16 * 1024) else {
-            return Arc::new(verify_token(&self.jwks(), identity));
+            return Arc::new(verify_token(self.api, &self.jwks(), identity));
         };
         if let Some(hit) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(token) {
             return hit.clone();
         }
         let jwks = self.jwks();
-        let result = Arc::new(verify_token(&jwks, Some(token)));
+        let result = Arc::new(verify_token(self.api, &jwks, Some(token)));
         if let Err(d) = result.as_ref()
             && d.reason.starts_with("unknown kid")
         {

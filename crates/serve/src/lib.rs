@@ -64,6 +64,10 @@ pub enum ServeError {
     Socket(std::io::Error),
     #[error("serve: the HTTP client for integrations: {0}")]
     Client(#[from] reqwest::Error),
+    #[error(
+        "route `{route}` is a Lambda integration of a REST API: a REST API sends its function payload format 1.0, which serve does not build yet (docs/rest-apis.md#what-is-not-done-yet); serve it with --integration '{route}=http://...' to an HTTP target"
+    )]
+    RestLambda { route: String },
 }
 
 impl ServeError {
@@ -75,6 +79,7 @@ impl ServeError {
                 | ServeError::OverrideUrl { .. }
                 | ServeError::OverrideScheme { .. }
                 | ServeError::UnknownRoute { .. }
+                | ServeError::RestLambda { .. }
         )
     }
 }
@@ -238,6 +243,10 @@ async fn reload_stack(file: PathBuf, region: String, overrides: Vec<(String, Str
             .map_err(|e| e.to_string())
             .and_then(|s| served(&s, &region, &overrides).map_err(|e| e.to_string()))
         {
+            Ok(s) if !s.same_keys(&state.served.read().unwrap_or_else(|e| e.into_inner())) => eprintln!(
+                "stack: {} changes the API type or the trusted issuers, whose keys serve read when it started: restart serve; still serving the previous routes",
+                file.display()
+            ),
             Ok(s) => {
                 let n = s.routes.len();
                 *state.served.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(s);

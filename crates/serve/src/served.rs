@@ -1,6 +1,6 @@
 //! What serve serves: the stack's routes with their local targets (`--integration` overrides).
 
-use jwtstack_core::config::{self, Integration, RouteKey, Stack};
+use jwtstack_core::config::{self, ApiType, Integration, RouteKey, Stack};
 use jwtstack_core::crypto::token::AuthorizerConfig;
 
 use crate::ServeError;
@@ -52,6 +52,14 @@ pub struct Served {
     pub token_endpoint: Option<ServedTokenEndpoint>,
 }
 
+impl Served {
+    /// Whether `self` decides with the same key sets as `other`: the same API type and trusted issuers.
+    pub fn same_keys(&self, other: &Served) -> bool {
+        let issuers = |s: &Served| s.authorizer.issuers.iter().map(|i| i.issuer.clone()).collect::<Vec<_>>();
+        self.authorizer.api == other.authorizer.api && issuers(self) == issuers(other)
+    }
+}
+
 /// Builds the served routes; an override naming no route of the stack is an error.
 pub fn served(stack: &Stack, region: &str, overrides: &[(String, String)]) -> Result<Served, ServeError> {
     for (route, _) in overrides {
@@ -69,30 +77,32 @@ pub fn served(stack: &Stack, region: &str, overrides: &[(String, String)]) -> Re
             .or_else(|| overrides.iter().find(|(r, _)| r == "*"))
             .map(|(_, u)| u.clone())
     };
-    let routes = stack
-        .routes
-        .iter()
-        .map(|r| {
-            let target = match (&r.integration, find(r.key.as_str())) {
-                (Integration::Http { .. }, Some(url)) => Target::Http(url),
-                (Integration::Http { url }, None) => Target::Http(url.clone()),
-                (Integration::Lambda { .. }, Some(url)) => Target::Lambda(url),
-                (Integration::Lambda { arn }, None) => Target::Missing(arn.clone()),
-            };
-            ServedRoute {
-                key: r.key.clone(),
-                scopes: r.scopes.clone(),
-                target,
-                public: r.public,
+    let mut routes = Vec::with_capacity(stack.routes.len());
+    for r in &stack.routes {
+        let target = match (&r.integration, find(r.key.as_str())) {
+            // On a REST API an --integration URL is an HTTP target (forwarded as an HTTP proxy, as REST and
+            // HTTP APIs do alike), even for a Lambda route: serve builds no REST Lambda event.
+            (_, Some(url)) if stack.api_type == ApiType::Rest => Target::Http(url),
+            (Integration::Lambda { .. }, None) if stack.api_type == ApiType::Rest => {
+                return Err(ServeError::RestLambda {
+                    route: r.key.as_str().to_string(),
+                });
             }
-        })
-        .collect();
+            (Integration::Http { .. }, Some(url)) => Target::Http(url),
+            (Integration::Http { url }, None) => Target::Http(url.clone()),
+            (Integration::Lambda { .. }, Some(url)) => Target::Lambda(url),
+            (Integration::Lambda { arn }, None) => Target::Missing(arn.clone()),
+        };
+        routes.push(ServedRoute {
+            key: r.key.clone(),
+            scopes: r.scopes.clone(),
+            target,
+            public: r.public,
+        });
+    }
     Ok(Served {
         routes,
-        authorizer: AuthorizerConfig {
-            issuer: stack.issuer_url(region),
-            audiences: stack.audience.clone(),
-        },
+        authorizer: AuthorizerConfig::of_stack(stack, stack.issuer_url(region)),
         cors: stack.cors.clone(),
         token_endpoint: stack.token_endpoint.as_ref().map(|t| ServedTokenEndpoint {
             path: t.path.clone(),

@@ -22,7 +22,7 @@ pub use route::{Method, RouteKey};
 pub use yaml::scalar as yaml_scalar;
 pub use yaml::{MAX_FILE_BYTES, Pos};
 
-pub use raw::{IpAddressType, KeyStore};
+pub use raw::{ApiType, IpAddressType, KeyStore, RestEndpoint};
 use raw::{RawDuration, RawStack};
 
 /// API Gateway quotas that bound a stack (HTTP API quotas page).
@@ -59,7 +59,36 @@ pub struct Stack {
     pub domain: Option<ApiDomain>,
     /// The OAuth 2.0 client-credentials endpoint.
     pub token_endpoint: Option<TokenEndpoint>,
+    /// An HTTP API (the default) or a REST API.
+    pub api_type: ApiType,
+    /// A REST API the stack creates: its endpoint type.
+    pub endpoint: Option<RestEndpoint>,
+    /// REST APIs: the claims a token of the stack's own issuer must carry.
+    pub require_claims: Vec<ClaimRule>,
+    /// REST APIs: the issuers trusted beside the stack's own.
+    pub trust: Vec<TrustedIssuer>,
 }
+
+/// An issuer a REST API's authorizer trusts beside the stack's own (`trust:`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TrustedIssuer {
+    pub issuer: String,
+    pub audience: Vec<String>,
+    pub require_claims: Vec<ClaimRule>,
+}
+
+/// A claim a REST API's authorizer requires: API Gateway's `JwtAdditionalClaim` (format SINGLE_STRING).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClaimRule {
+    pub name: String,
+    /// A token without the claim is refused.
+    pub required: bool,
+    /// Accepted values, exact and case-sensitive; empty: any string.
+    pub values: Vec<String>,
+}
+
+/// The claims API Gateway checks itself and refuses as additional claims (API reference, `JwtAdditionalClaim`).
+pub const RESERVED_CLAIMS: [&str; 7] = ["iss", "aud", "exp", "nbf", "iat", "scope", "scp"];
 
 /// Where the token endpoint answers, and how long its tokens live (seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]

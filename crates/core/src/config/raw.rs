@@ -67,6 +67,45 @@ pub struct RawStack {
     /// trade a client id and secret (`jwtstack clients add`) for a token signed by the stack's key.
     #[serde(default)]
     pub token_endpoint: Option<RawTokenEndpoint>,
+    /// REST APIs only: claims a token of the stack's own issuer must carry besides iss, aud and exp (the
+    /// authorizer's `additionalClaims`).
+    #[serde(default)]
+    pub require_claims: Option<Vec<RawClaim>>,
+    /// REST APIs only: more issuers the authorizer trusts beside the stack's own, each with its audiences (a
+    /// company's Auth0 or Cognito while services move to the stack's keys).
+    #[serde(default)]
+    pub trust: Option<Vec<RawTrust>>,
+}
+
+/// An issuer the REST API's authorizer trusts beside the stack's own.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrust {
+    /// The issuer URL exactly as in its tokens' `iss` (https, no query or fragment; a trailing slash counts).
+    #[schemars(regex(pattern = r"^https://"))]
+    pub issuer: String,
+    /// The audiences accepted from this issuer: 1 to 50.
+    #[schemars(length(min = 1, max = 50))]
+    pub audience: Vec<String>,
+    /// Claims this issuer's tokens must carry.
+    #[serde(default)]
+    pub require_claims: Option<Vec<RawClaim>>,
+}
+
+/// A claim the authorizer requires (API Gateway's `JwtAdditionalClaim`, format SINGLE_STRING).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawClaim {
+    /// The claim's name; not iss, aud, exp, nbf, iat, scope or scp, which the authorizer checks itself.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// The values accepted (exact, case-sensitive); without them any string value passes.
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
+    /// true (default): a token without the claim is refused. false: the claim is checked only when present
+    /// (then `values` is needed).
+    #[serde(default)]
+    pub required: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -257,19 +296,46 @@ pub struct RawApi {
     #[serde(default)]
     #[schemars(regex(pattern = r"^[a-z0-9]+$"))]
     pub id: Option<String>,
-    /// `http` (the default). `rest` is refused: this version deploys HTTP APIs only.
+    /// `http` (the default) or `rest`: a REST API with API Gateway's JWT authorizer for REST APIs (verify and
+    /// serve decide as it does; deploying it is not done yet).
     #[serde(default, rename = "type")]
     pub api_type: Option<ApiType>,
+    /// REST APIs the stack creates: `regional` (default), `edge` or `private`.
+    #[serde(default)]
+    pub endpoint: Option<RestEndpoint>,
 }
 
 /// The kind of API Gateway API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ApiType {
     /// An HTTP API (API Gateway v2), with its JWT authorizer.
+    #[default]
     Http,
-    /// A REST API: not deployed by this version.
+    /// A REST API (API Gateway v1), with the JWT authorizer for REST APIs: several issuers, claim rules.
     Rest,
+}
+
+impl ApiType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiType::Http => "http",
+            ApiType::Rest => "rest",
+        }
+    }
+}
+
+/// A REST API's endpoint type (`EndpointConfiguration.types`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RestEndpoint {
+    /// Served from the API's region.
+    #[default]
+    Regional,
+    /// Through CloudFront's edge locations.
+    Edge,
+    /// Only from VPCs, through an interface endpoint.
+    Private,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -7,6 +7,7 @@ use super::*;
 pub(super) mod api;
 mod cloudfront;
 mod issuer;
+mod rest;
 mod token_endpoint;
 
 /// Validates the typed stack against every rule; the problems are in no particular order.
@@ -51,7 +52,7 @@ impl Validator<'_> {
             }
         }
         let issuer = self.issuer(&raw);
-        self.audience(&raw.audience);
+        self.audience("audience", &raw.audience);
         let token_max_ttl = match &raw.token_max_ttl {
             None => DEFAULT_TOKEN_MAX_TTL,
             Some(d) => match parse_duration("token_max_ttl", d) {
@@ -91,8 +92,8 @@ impl Validator<'_> {
                 if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
                     self.at(
                         "api.id",
-                        format!("`{id}` is not an HTTP API id"),
-                        Some("an API id is lower-case letters and digits, as shown by `aws apigatewayv2 get-apis`".into()),
+                        format!("`{id}` is not an API id"),
+                        Some("an API id is lower-case letters and digits, as shown by `aws apigatewayv2 get-apis` (REST APIs: `aws apigateway get-rest-apis`)".into()),
                     );
                 }
                 ApiRef::Adopted { id }
@@ -114,13 +115,7 @@ impl Validator<'_> {
                 ApiRef::Owned { name: String::new() }
             }
         };
-        if raw.api.api_type == Some(raw::ApiType::Rest) {
-            self.at(
-                "api.type",
-                "REST APIs are not deployed by jwtstack yet: this version deploys HTTP APIs",
-                Some("remove `type: rest` to deploy an HTTP API; API Gateway's JWT authorizer for REST APIs is the next piece of work (README, Not implemented yet)".into()),
-            );
-        }
+        let rest = self.rest(&raw, &api, &issuer);
         let routes = self.routes(&raw.routes);
         let (cors, access_log, throttling, domain) = self.api_settings(&raw, &api, &routes);
         let token_endpoint = raw
@@ -140,6 +135,10 @@ impl Validator<'_> {
             throttling,
             domain,
             token_endpoint,
+            api_type: rest.api_type,
+            endpoint: rest.endpoint,
+            require_claims: rest.require_claims,
+            trust: rest.trust,
         }
     }
 
@@ -310,20 +309,17 @@ impl Validator<'_> {
         }
     }
 
-    fn audience(&mut self, audience: &[String]) {
+    /// An audience list at `at` (`audience`, `trust[0].audience`).
+    fn audience(&mut self, at: &str, audience: &[String]) {
         if audience.is_empty() || audience.len() > quota::AUDIENCES {
             self.at(
-                "audience",
-                format!(
-                    "audience has {} entries; API Gateway takes 1 to {}",
-                    audience.len(),
-                    quota::AUDIENCES
-                ),
+                at,
+                format!("{at} has {} entries; API Gateway takes 1 to {}", audience.len(), quota::AUDIENCES),
                 None,
             );
         }
         for (i, a) in audience.iter().enumerate() {
-            let path = format!("audience[{i}]");
+            let path = format!("{at}[{i}]");
             if a.trim().is_empty() {
                 self.at(&path, "an audience is empty", None);
             } else if audience[..i].contains(a) {

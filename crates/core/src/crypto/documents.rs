@@ -64,6 +64,7 @@ pub fn max_keys_in_jwks(bits: usize, kid_len: usize) -> usize {
         alg: Some("RS256".into()),
         n: "A".repeat((bits / 8 * 4).div_ceil(3)),
         e: "AQAB".into(),
+        issuer: None,
     };
     let one = jwks(std::slice::from_ref(&jwk)).len();
     let per_key = jwks(&[jwk.clone(), jwk]).len() - one;
@@ -145,6 +146,7 @@ mod tests {
             alg: Some("RS256".into()),
             n: "AQAB".into(),
             e: "AQAB".into(),
+            issuer: None,
         };
         let v: serde_json::Value = serde_json::from_slice(&jwks(&[jwk])).unwrap();
         let key = v["keys"][0].as_object().unwrap();

@@ -147,6 +147,10 @@ pub struct Jwk {
     pub n: String,
     #[serde(default)]
     pub e: String,
+    /// The issuer whose key set this key came from, when an authorizer trusts several (REST APIs): never
+    /// published or read from a document, set by whoever loaded the key set.
+    #[serde(skip)]
+    pub issuer: Option<String>,
 }
 
 impl Jwk {
@@ -158,6 +162,7 @@ impl Jwk {
             alg: Some("RS256".into()),
             n: URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
             e: URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+            issuer: None,
         }
     }
 
@@ -208,6 +213,14 @@ impl Jwks {
     pub fn find(&self, kid: &str) -> Option<&Jwk> {
         self.keys.iter().find(|k| k.kid == kid)
     }
+
+    /// The same keys, each marked as `issuer`'s.
+    pub fn of_issuer(mut self, issuer: &str) -> Jwks {
+        for k in &mut self.keys {
+            k.issuer = Some(issuer.to_string());
+        }
+        self
+    }
 }
 
 #[cfg(test)]
@@ -249,6 +262,7 @@ mod tests {
             alg: Some("RS256".into()),
             n: "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw".into(),
             e: "AQAB".into(),
+            issuer: None,
         };
         assert_eq!(jwk.thumbprint(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::keys::{Jwks, KeyError, SigningKey};
+use crate::config::{ApiType, ClaimRule, Stack};
 
 /// API Gateway's limit on the request line and headers bounds the token.
 pub const MAX_TOKEN_BYTES: usize = 10_240;
@@ -168,8 +169,51 @@ pub fn sign_rs256(key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, MintError
 /// The authorizer's configuration: what the stack deploys.
 #[derive(Debug, Clone)]
 pub struct AuthorizerConfig {
+    /// An HTTP API's JWT authorizer, or a REST API's: they decide differently (docs/tokens.md).
+    pub api: ApiType,
+    /// The issuers it trusts, the stack's own first; an HTTP API's trusts exactly one.
+    pub issuers: Vec<IssuerRule>,
+}
+
+/// One trusted issuer: its exact URL, the audiences accepted from it, and (REST APIs) the claims its tokens
+/// must carry.
+#[derive(Debug, Clone)]
+pub struct IssuerRule {
     pub issuer: String,
     pub audiences: Vec<String>,
+    pub claims: Vec<ClaimRule>,
+}
+
+impl AuthorizerConfig {
+    /// An HTTP API's authorizer: one issuer, its audiences.
+    pub fn http(issuer: impl Into<String>, audiences: Vec<String>) -> AuthorizerConfig {
+        AuthorizerConfig {
+            api: ApiType::Http,
+            issuers: vec![IssuerRule {
+                issuer: issuer.into(),
+                audiences,
+                claims: Vec::new(),
+            }],
+        }
+    }
+
+    /// The authorizer `stack` deploys, its own issuer being `issuer_url`.
+    pub fn of_stack(stack: &Stack, issuer_url: String) -> AuthorizerConfig {
+        let mut issuers = vec![IssuerRule {
+            issuer: issuer_url,
+            audiences: stack.audience.clone(),
+            claims: stack.require_claims.clone(),
+        }];
+        issuers.extend(stack.trust.iter().map(|t| IssuerRule {
+            issuer: t.issuer.clone(),
+            audiences: t.audience.clone(),
+            claims: t.require_claims.clone(),
+        }));
+        AuthorizerConfig {
+            api: stack.api_type,
+            issuers,
+        }
+    }
 }
 
 /// API Gateway's answer.
@@ -180,13 +224,19 @@ pub struct Decision {
     pub status: u16,
     /// The reason, in API Gateway's words where it has them.
     pub reason: String,
+    /// HTTP APIs only: AWS documents no such header for REST APIs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub www_authenticate: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
+    /// The trusted issuer the token's `iss` named, once its signature checked out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    // Boxed, so that a decision stays small where it is an error.
     /// The verified claims (only when the signature checked out).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub claims: Option<Map<String, Value>>,
+    #[schemars(with = "Option<Map<String, Value>>")]
+    pub claims: Option<Box<Map<String, Value>>>,
 }
 
 impl Decision {
@@ -201,18 +251,40 @@ impl Decision {
             )),
             reason,
             kid: None,
+            issuer: None,
             claims: None,
         }
+    }
+
+    /// A decision that is not API Gateway's (no route, an unsafe path): `status` and why.
+    pub fn local(allowed: bool, status: u16, reason: impl Into<String>) -> Decision {
+        Decision {
+            allowed,
+            status,
+            reason: reason.into(),
+            www_authenticate: None,
+            kid: None,
+            issuer: None,
+            claims: None,
+        }
+    }
+
+    /// As a REST API answers: no `WWW-Authenticate` header.
+    fn for_api(mut self, api: ApiType) -> Decision {
+        if api == ApiType::Rest {
+            self.www_authenticate = None;
+        }
+        self
     }
 }
 
 /// Decides on the identity source's value (bare token or `Bearer <token>`) for a route with `route_scopes`
 /// (`None`: no route given, so no scope check).
 pub fn authorize(cfg: &AuthorizerConfig, jwks: &Jwks, identity: Option<&str>, route_scopes: Option<&[String]>, now: u64) -> Decision {
-    match verify_token(jwks, identity) {
+    match verify_token(cfg.api, jwks, identity) {
         Ok(v) => {
             let mut d = decide(cfg, &v, route_scopes, now);
-            d.claims = Some(v.claims);
+            d.claims = Some(Box::new(v.claims));
             d
         }
         Err(d) => d,
@@ -224,13 +296,19 @@ pub fn authorize(cfg: &AuthorizerConfig, jwks: &Jwks, identity: Option<&str>, ro
 pub struct Verified {
     pub kid: String,
     pub claims: Map<String, Value>,
+    /// The issuer whose key set held the key (REST APIs, where each issuer has its own).
+    pub issuer: Option<String>,
 }
 
 /// The time- and route-independent half of [`authorize`]: the token's form, header and signature against the
 /// JWKS. Its result depends only on the token bytes and the JWKS, so a server may keep it per token.
-pub fn verify_token(jwks: &Jwks, identity: Option<&str>) -> Result<Verified, Decision> {
+///
+/// A REST API's authorizer trusts several issuers, each with its own key set (each key marked with its
+/// issuer, [`Jwks::of_issuer`]): the key is looked for only among the keys of the issuer the token names, so
+/// one issuer's key never vouches for another issuer's `iss`.
+pub fn verify_token(api: ApiType, jwks: &Jwks, identity: Option<&str>) -> Result<Verified, Decision> {
     let token = bare_token(identity)?;
-    verify_bare(jwks, token)
+    verify_bare(api, jwks, token).map_err(|d| d.for_api(api))
 }
 
 /// The token in an identity source value: the bare token, or what follows `Bearer `.
@@ -248,7 +326,15 @@ pub fn bare_token(identity: Option<&str>) -> Result<&str, Decision> {
     Ok(token)
 }
 
-fn verify_bare(jwks: &Jwks, token: &str) -> Result<Verified, Decision> {
+fn b64(s: &str) -> Option<Vec<u8>> {
+    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        URL_SAFE_NO_PAD.decode(s).ok()
+    } else {
+        None
+    }
+}
+
+fn verify_bare(api: ApiType, jwks: &Jwks, token: &str) -> Result<Verified, Decision> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(Decision::unauthorized(format!("token is over {MAX_TOKEN_BYTES} bytes")));
     }
@@ -259,13 +345,6 @@ fn verify_bare(jwks: &Jwks, token: &str) -> Result<Verified, Decision> {
             parts.len()
         )));
     }
-    let b64 = |s: &str| -> Option<Vec<u8>> {
-        if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            URL_SAFE_NO_PAD.decode(s).ok()
-        } else {
-            None
-        }
-    };
     let Some(header) = b64(parts[0]).and_then(|h| serde_json::from_slice::<Map<String, Value>>(&h).ok()) else {
         return Err(Decision::unauthorized("malformed token: header is not base64url JSON"));
     };
@@ -284,7 +363,17 @@ fn verify_bare(jwks: &Jwks, token: &str) -> Result<Verified, Decision> {
     let Some(kid) = header.get("kid").and_then(Value::as_str) else {
         return Err(Decision::unauthorized("token header has no kid"));
     };
-    let Some(jwk) = jwks.find(kid) else {
+    let jwk = match api {
+        ApiType::Http => jwks.find(kid),
+        ApiType::Rest => {
+            let iss = claims::unverified_issuer(parts[1])?;
+            if !jwks.keys.iter().any(|k| k.issuer.as_deref() == Some(iss.as_str())) {
+                return Err(Decision::unauthorized(format!("issuer {iss:?} is not one the authorizer trusts")));
+            }
+            jwks.keys.iter().find(|k| k.kid == kid && k.issuer.as_deref() == Some(iss.as_str()))
+        }
+    };
+    let Some(jwk) = jwk else {
         let mut d = Decision::unauthorized(format!("unknown kid {kid:?}: not in the JWKS"));
         d.kid = Some(kid.into());
         return Err(d);
@@ -317,90 +406,23 @@ fn verify_bare(jwks: &Jwks, token: &str) -> Result<Verified, Decision> {
     Ok(Verified {
         kid: kid.to_string(),
         claims,
+        issuer: jwk.issuer.clone(),
     })
 }
 
-/// The clock- and route-dependent half of [`authorize`]: issuer, audience, times and scopes. The decision
-/// names the kid; the claims stay in `v`.
+/// The clock- and route-dependent half of [`authorize`]: issuer, audience, times, (REST APIs) the required
+/// claims, and scopes. The decision names the kid and the issuer; the claims stay in `v`.
 pub fn decide(cfg: &AuthorizerConfig, v: &Verified, route_scopes: Option<&[String]>, now: u64) -> Decision {
-    let mut d = match check_claims(cfg, &v.claims, route_scopes, now) {
-        Ok(()) => Decision {
-            allowed: true,
-            status: 200,
-            reason: "allowed".into(),
-            www_authenticate: None,
-            kid: None,
-            claims: None,
-        },
+    let (result, issuer) = claims::check(cfg, v, route_scopes, now);
+    let mut d = match result {
+        Ok(()) => Decision::local(true, 200, "allowed"),
         Err(d) => d,
     };
     d.kid = Some(v.kid.clone());
-    d
+    d.issuer = issuer;
+    d.for_api(cfg.api)
 }
 
-fn check_claims(cfg: &AuthorizerConfig, claims: &Map<String, Value>, route_scopes: Option<&[String]>, now: u64) -> Result<(), Decision> {
-    if claims.get("iss").and_then(Value::as_str) != Some(cfg.issuer.as_str()) {
-        return Err(Decision::unauthorized("issuer does not match"));
-    }
-    let audience_ok = match claims.get("aud") {
-        Some(Value::String(a)) => cfg.audiences.contains(a),
-        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(|a| cfg.audiences.iter().any(|c| c == a)),
-        Some(_) => false,
-        None => claims
-            .get("client_id")
-            .and_then(Value::as_str)
-            .is_some_and(|c| cfg.audiences.iter().any(|a| a == c)),
-    };
-    if !audience_ok {
-        return Err(Decision::unauthorized("the token does not have a valid audience"));
-    }
-    let time = |name: &str| -> Result<Option<f64>, Decision> {
-        match claims.get(name) {
-            None => Ok(None),
-            Some(v) => v
-                .as_f64()
-                .map(Some)
-                .ok_or_else(|| Decision::unauthorized(format!("claim {name} is not a number"))),
-        }
-    };
-    let now_f = now as f64;
-    match time("exp")? {
-        None => return Err(Decision::unauthorized("token has no exp claim")),
-        Some(exp) if exp <= now_f => return Err(Decision::unauthorized("token is expired")),
-        Some(_) => {}
-    }
-    if time("nbf")?.is_some_and(|nbf| nbf > now_f) {
-        return Err(Decision::unauthorized("token is not valid yet (nbf is in the future)"));
-    }
-    if time("iat")?.is_some_and(|iat| iat > now_f) {
-        return Err(Decision::unauthorized("token was issued in the future (iat)"));
-    }
-    let Some(required) = route_scopes.filter(|s| !s.is_empty()) else {
-        return Ok(());
-    };
-    let mut held: Vec<&str> = Vec::new();
-    for claim in ["scope", "scp"] {
-        match claims.get(claim) {
-            Some(Value::String(s)) => held.extend(s.split(' ').filter(|x| !x.is_empty())),
-            Some(Value::Array(a)) => held.extend(a.iter().filter_map(Value::as_str)),
-            _ => {}
-        }
-    }
-    if required.iter().any(|r| held.contains(&r.as_str())) {
-        return Ok(());
-    }
-    let list = required.join(" ");
-    Err(Decision {
-        allowed: false,
-        status: 403,
-        reason: format!("insufficient scope: expected one of [{list}]"),
-        www_authenticate: Some(format!(
-            r#"Bearer scope="{list}" error="insufficient_scope" error_description="expected scopes: [{list}]""#
-        )),
-        kid: None,
-        claims: None,
-    })
-}
-
+mod claims;
 #[cfg(test)]
 mod tests;

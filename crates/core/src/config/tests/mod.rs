@@ -1,5 +1,6 @@
 mod api_settings;
 mod issuers;
+mod rest;
 
 use super::*;
 

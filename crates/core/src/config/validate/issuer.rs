@@ -7,24 +7,29 @@ impl Validator<'_> {
     /// An external issuer: https, a host, no query or fragment. A trailing slash is allowed (some providers'
     /// `iss` has one) but must match the provider's document, which deploy checks.
     pub(super) fn external_url(&mut self, url: &str) {
-        let path = "issuer.external";
+        self.provider_url("issuer.external", url);
+    }
+
+    /// An identity provider's issuer URL at `path`, as API Gateway takes one: https, a host, no credentials,
+    /// query or fragment, canonical (it is compared with `iss` byte for byte).
+    pub(super) fn provider_url(&mut self, path: &str, url: &str) {
         let hint = Some("the provider's issuer URL exactly as in its tokens' `iss`, e.g. https://idp.example.com/realms/main".to_string());
         match url::Url::parse(url) {
-            Err(e) => self.at(path, format!("issuer.external `{url}` is not a URL: {e}"), hint),
+            Err(e) => self.at(path, format!("{path} `{url}` is not a URL: {e}"), hint),
             Ok(u) if u.scheme() != "https" => self.at(
                 path,
-                format!("issuer.external `{url}` is not https"),
+                format!("{path} `{url}` is not https"),
                 Some("API Gateway fetches the issuer over https only".into()),
             ),
             Ok(u) if u.query().is_some() || u.fragment().is_some() => {
-                self.at(path, format!("issuer.external `{url}` has a query or fragment"), hint)
+                self.at(path, format!("{path} `{url}` has a query or fragment"), hint)
             }
             Ok(u) if !u.username().is_empty() || u.password().is_some() || u.host_str().is_none() => {
-                self.at(path, format!("issuer.external `{url}` must name a host and no credentials"), hint)
+                self.at(path, format!("{path} `{url}` must name a host and no credentials"), hint)
             }
             Ok(u) if u.as_str() != url && u.as_str() != format!("{url}/") => self.at(
                 path,
-                format!("issuer.external `{url}` is not in canonical form (`{}`)", u.as_str()),
+                format!("{path} `{url}` is not in canonical form (`{}`)", u.as_str()),
                 Some(
                     "write the host in lower case, without a default port or dot segments: API Gateway compares `iss` byte for byte".into(),
                 ),

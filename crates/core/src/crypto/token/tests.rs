@@ -24,10 +24,7 @@ fn jwks() -> Jwks {
 }
 
 fn cfg() -> AuthorizerConfig {
-    AuthorizerConfig {
-        issuer: ISS.into(),
-        audiences: vec!["grocery-api".into(), "other-api".into()],
-    }
+    AuthorizerConfig::http(ISS, vec!["grocery-api".into(), "other-api".into()])
 }
 
 fn request(scopes: &[&str]) -> MintRequest {
@@ -246,3 +243,5 @@ fn prepare_then_finish_is_mint() {
     let sig = sign_rs256(&k, unsigned.signing_input()).unwrap();
     assert_eq!(unsigned.finish(&sig).unwrap(), token(&["lists.read"]));
 }
+
+mod rest;

@@ -1,0 +1,47 @@
+//! `api.type: rest`, `trust` and `require_claims`.
+
+use super::*;
+
+#[test]
+fn a_rest_stack_trusts_more_issuers_and_requires_claims() {
+    let text = with("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n")
+        + "require_claims:\n  - name: tenant\n    values: [acme]\n\
+           trust:\n  - issuer: https://acme.eu.auth0.com/\n    audience: [https://grocery.example.com]\n    require_claims:\n      - name: org_id\n        values: [org_1]\n        required: false\n";
+    let s = parse_str("stack.yaml", &text).unwrap();
+    assert_eq!(s.api_type, ApiType::Rest);
+    assert_eq!(
+        s.endpoint,
+        Some(RestEndpoint::Regional),
+        "an owned REST API is regional unless it says"
+    );
+    assert_eq!(
+        s.require_claims,
+        [ClaimRule {
+            name: "tenant".into(),
+            required: true,
+            values: vec!["acme".into()],
+        }]
+    );
+    assert_eq!(s.trust.len(), 1);
+    assert_eq!(
+        s.trust[0].issuer, "https://acme.eu.auth0.com/",
+        "kept byte for byte, trailing slash included"
+    );
+    assert!(!s.trust[0].require_claims[0].required);
+    // The authorizer: the stack's issuer first, then the trusted ones.
+    let cfg = crate::crypto::token::AuthorizerConfig::of_stack(&s, "https://own".into());
+    let issuers: Vec<&str> = cfg.issuers.iter().map(|i| i.issuer.as_str()).collect();
+    assert_eq!(issuers, ["https://own", "https://acme.eu.auth0.com/"]);
+}
+
+#[test]
+fn an_http_stack_has_no_rest_fields_and_a_rest_stack_no_http_only_ones() {
+    let s = parse_str("stack.yaml", VALID).unwrap();
+    assert_eq!((s.api_type, s.endpoint), (ApiType::Http, None));
+    let p = problems(&with("  name: grocery-api\n", "  name: grocery-api\n  endpoint: private\n"));
+    assert_eq!(p, ["9:3: api.endpoint needs `api.type: rest`"]);
+    let p = problems(&(with("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n") + "throttling:\n  rate: 10\n  burst: 20\n"));
+    assert_eq!(p, ["19:1: throttling is not done for REST APIs yet"]);
+    let s = parse_str("stack.yaml", &with("  name: grocery-api\n", "  id: a1b2c3d4e5\n  type: rest\n")).unwrap();
+    assert_eq!(s.endpoint, None, "an adopted REST API keeps its own endpoint type");
+}

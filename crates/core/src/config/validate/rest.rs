@@ -1,0 +1,196 @@
+//! `api.type: rest` and what only a REST API's JWT authorizer has: `trust` (more issuers) and `require_claims`.
+//! The rules are API Gateway's (API reference: `JwtConfigurationInput`, `JwtIssuerInput`, `JwtAdditionalClaim`);
+//! what a REST API cannot do yet through jwtstack is refused at its position, never ignored.
+
+use super::super::raw::{RawClaim, RawStack};
+use super::Validator;
+use crate::config::{ApiRef, ApiType, ClaimRule, Issuer, RESERVED_CLAIMS, RestEndpoint, TrustedIssuer};
+
+/// What the REST fields of the stack file say.
+pub(super) struct Rest {
+    pub api_type: ApiType,
+    pub endpoint: Option<RestEndpoint>,
+    pub require_claims: Vec<ClaimRule>,
+    pub trust: Vec<TrustedIssuer>,
+}
+
+const NOT_YET: &str = "docs/rest-apis.md#what-is-not-done-yet";
+
+impl Validator<'_> {
+    pub(super) fn rest(&mut self, raw: &RawStack, api: &ApiRef, issuer: &Issuer) -> Rest {
+        let api_type = raw.api.api_type.unwrap_or_default();
+        let require_claims = raw
+            .require_claims
+            .as_ref()
+            .map(|c| self.claims("require_claims", c))
+            .unwrap_or_default();
+        let trust: Vec<TrustedIssuer> = raw
+            .trust
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, t)| {
+                let at = format!("trust[{i}]");
+                self.provider_url(&format!("{at}.issuer"), &t.issuer);
+                self.audience(&format!("{at}.audience"), &t.audience);
+                TrustedIssuer {
+                    issuer: t.issuer.clone(),
+                    audience: t.audience.clone(),
+                    require_claims: t
+                        .require_claims
+                        .as_ref()
+                        .map(|c| self.claims(&format!("{at}.require_claims"), c))
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        // Issuer URLs are unique within the authorizer's configuration (`JwtConfigurationInput`).
+        let own = match issuer {
+            Issuer::External { url } => Some(url.as_str()),
+            Issuer::Hosted(h) => h.url.as_deref(),
+        };
+        for (i, t) in trust.iter().enumerate() {
+            if own == Some(t.issuer.as_str()) {
+                self.at(
+                    &format!("trust[{i}].issuer"),
+                    format!("`{}` is the stack's own issuer", t.issuer),
+                    Some("the stack's issuer is trusted already, with `audience` and `require_claims`: remove this entry".into()),
+                );
+            } else if trust[..i].iter().any(|o| o.issuer == t.issuer) {
+                self.at(
+                    &format!("trust[{i}].issuer"),
+                    format!("issuer `{}` is listed twice", t.issuer),
+                    Some("API Gateway takes each issuer once: merge the two entries' audiences and claims".into()),
+                );
+            }
+        }
+        let endpoint = raw.api.endpoint;
+        match api_type {
+            ApiType::Http => self.http_only(raw),
+            ApiType::Rest => self.rest_only(raw, api),
+        }
+        let endpoint = match (api_type, api) {
+            (ApiType::Rest, ApiRef::Owned { .. }) => Some(endpoint.unwrap_or_default()),
+            _ => None,
+        };
+        Rest {
+            api_type,
+            endpoint,
+            require_claims,
+            trust,
+        }
+    }
+
+    /// The fields an HTTP API's authorizer has no place for.
+    fn http_only(&mut self, raw: &RawStack) {
+        let why = "an HTTP API's JWT authorizer trusts one issuer and checks iss, aud, exp, nbf, iat and scopes only";
+        for (path, present, what) in [
+            ("trust", raw.trust.is_some(), "trust (more issuers)"),
+            ("require_claims", raw.require_claims.is_some(), "require_claims"),
+            ("api.endpoint", raw.api.endpoint.is_some(), "api.endpoint"),
+        ] {
+            if present {
+                self.at_key(
+                    path,
+                    format!("{what} needs `api.type: rest`"),
+                    Some(if path == "api.endpoint" {
+                        "an HTTP API has one endpoint type (regional): remove api.endpoint, or set api.type: rest".to_string()
+                    } else {
+                        format!("{why}: set api.type: rest for API Gateway's JWT authorizer for REST APIs, or remove {path}")
+                    }),
+                );
+            }
+        }
+    }
+
+    /// What jwtstack does not do for a REST API yet, each refused where it is written.
+    fn rest_only(&mut self, raw: &RawStack, api: &ApiRef) {
+        if let (ApiRef::Adopted { .. }, Some(_)) = (api, raw.api.endpoint) {
+            self.at_key(
+                "api.endpoint",
+                "api.endpoint with api.id",
+                Some("an adopted REST API keeps the endpoint type it has: remove api.endpoint".into()),
+            );
+        }
+        for (path, present, instead) in [
+            (
+                "cors",
+                raw.cors.is_some(),
+                "a REST API has no API-wide CORS configuration: answer preflight requests (OPTIONS) from the integration, and remove cors",
+            ),
+            ("access_log", raw.access_log.is_some(), "remove access_log"),
+            ("throttling", raw.throttling.is_some(), "remove throttling"),
+            ("domain", raw.domain.is_some(), "remove domain"),
+            ("token_endpoint", raw.token_endpoint.is_some(), "remove token_endpoint"),
+        ] {
+            if present {
+                self.at_key(
+                    path,
+                    format!("{path} is not done for REST APIs yet"),
+                    Some(format!("{instead} ({NOT_YET})")),
+                );
+            }
+        }
+    }
+
+    /// `require_claims` at `at`: API Gateway's `JwtAdditionalClaim` rules.
+    fn claims(&mut self, at: &str, raw: &[RawClaim]) -> Vec<ClaimRule> {
+        let mut out: Vec<ClaimRule> = Vec::new();
+        for (i, c) in raw.iter().enumerate() {
+            let path = format!("{at}[{i}]");
+            if c.name.trim().is_empty() {
+                self.at(&format!("{path}.name"), "a claim name is empty", None);
+            } else if RESERVED_CLAIMS.contains(&c.name.as_str()) {
+                self.at(
+                    &format!("{path}.name"),
+                    format!("`{}` is checked by the authorizer itself and cannot be an additional claim", c.name),
+                    Some(format!(
+                        "API Gateway refuses {} as additional claims: use `audience` for aud, and route scopes for scope",
+                        RESERVED_CLAIMS.join(", ")
+                    )),
+                );
+            } else if c.name.chars().any(char::is_control) {
+                self.at(&format!("{path}.name"), "a claim name has a control character in it", None);
+            } else if out.iter().any(|o| o.name == c.name) {
+                self.at(
+                    &format!("{path}.name"),
+                    format!("claim `{}` is listed twice", c.name),
+                    Some("API Gateway takes each claim once per issuer: merge the two entries' values".into()),
+                );
+            }
+            let values = c.values.clone().unwrap_or_default();
+            if c.values.as_ref().is_some_and(Vec::is_empty) {
+                self.at_key(
+                    &format!("{path}.values"),
+                    "values is empty",
+                    Some("list the accepted values, or remove `values` to accept any string".into()),
+                );
+            }
+            for (j, v) in values.iter().enumerate() {
+                if v.is_empty() {
+                    self.at(
+                        &format!("{path}.values[{j}]"),
+                        "an expected value is empty",
+                        Some("API Gateway refuses empty values".into()),
+                    );
+                } else if values[..j].contains(v) {
+                    self.at(&format!("{path}.values[{j}]"), format!("value `{v}` is listed twice"), None);
+                }
+            }
+            let required = c.required.unwrap_or(true);
+            if !required && values.is_empty() {
+                self.at(
+                    &format!("{path}.required"),
+                    format!("claim `{}` is neither required nor limited to values, so it checks nothing", c.name),
+                    Some("remove `required: false`, or list the values a token that carries the claim must have".into()),
+                );
+            }
+            out.push(ClaimRule {
+                name: c.name.clone(),
+                required,
+                values,
+            });
+        }
+        out
+    }
+}
