@@ -1,7 +1,8 @@
 //! Mint and verify throughput (tokens per second on one core): `cargo bench --bench tokens`.
 //! Criterion reports time per token; tokens per second is its reciprocal. `sign_rsa_crate` and
 //! `verify_signature_rsa_crate` measure the `rsa` crate's implementation, which jwtstack used before aws-lc-rs.
-//! `token_endpoint/decide` is the token endpoint's work before the signature.
+//! `token_endpoint/decide` is the token endpoint's work before the signature; `rest/*` a REST API's authorizer
+//! deciding on a token of each of its two issuers (RS256 and ES256).
 
 use std::hint::black_box;
 
@@ -116,5 +117,94 @@ fn token_endpoint(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, keygen, token_endpoint);
+/// A REST API's authorizer trusting two issuers (the stack's RS256 key and an ES256 provider's): the whole
+/// decision for a token of each. `cargo bench --bench tokens -- rest`.
+fn rest(c: &mut Criterion) {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jwtstack::config::{ApiType, ClaimRule};
+    use jwtstack::crypto::keys::Jwk;
+    use jwtstack::crypto::token::IssuerRule;
+    const OWN: &str = "https://grocery-issuer-123.s3.us-east-1.amazonaws.com";
+    const OTHER: &str = "https://acme.eu.auth0.com/";
+    let key = SigningKey::generate("k1", 2048).unwrap();
+    let ec = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+    let point = ec.public_key().as_ref().to_vec();
+    let ec_jwk = Jwk {
+        kty: "EC".into(),
+        kid: "ec-1".into(),
+        use_: Some("sig".into()),
+        alg: Some("ES256".into()),
+        n: String::new(),
+        e: String::new(),
+        crv: Some("P-256".into()),
+        x: Some(URL_SAFE_NO_PAD.encode(&point[1..33])),
+        y: Some(URL_SAFE_NO_PAD.encode(&point[33..])),
+        issuer: None,
+    };
+    let mut keys = Jwks {
+        keys: vec![key.public_jwk()],
+    }
+    .of_issuer(OWN)
+    .keys;
+    keys.extend(Jwks { keys: vec![ec_jwk] }.of_issuer(OTHER).keys);
+    let jwks = Jwks { keys };
+    let tenant = ClaimRule {
+        name: "tenant".into(),
+        required: true,
+        values: vec!["acme".into()],
+    };
+    let cfg = AuthorizerConfig {
+        api: ApiType::Rest,
+        issuers: vec![
+            IssuerRule {
+                issuer: OWN.into(),
+                audiences: vec!["grocery-api".into()],
+                claims: vec![tenant.clone()],
+            },
+            IssuerRule {
+                issuer: OTHER.into(),
+                audiences: vec!["grocery-api".into()],
+                claims: vec![tenant],
+            },
+        ],
+    };
+    let mut extra = serde_json::Map::new();
+    extra.insert("tenant".into(), "acme".into());
+    let req = MintRequest {
+        issuer: OWN.into(),
+        audience: vec!["grocery-api".into()],
+        subject: "alice".into(),
+        scopes: vec!["lists.read".into()],
+        ttl_seconds: 900,
+        extra,
+    };
+    let ours = mint(&key, &req, NOW, &mut StdRng::seed_from_u64(1)).unwrap();
+    let claims =
+        serde_json::json!({"iss": OTHER, "aud": "grocery-api", "sub": "svc", "exp": NOW + 900, "scope": "lists.read", "tenant": "acme"});
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"ES256","kid":"ec-1","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let sig = ec.sign(&aws_lc_rs::rand::SystemRandom::new(), input.as_bytes()).unwrap();
+    let theirs = format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref()));
+    let scopes = vec!["lists.read".to_string()];
+    for token in [&ours, &theirs] {
+        let d = authorize(&cfg, &jwks, Some(token), Some(&scopes), NOW + 1);
+        assert!(d.allowed, "{d:?}");
+    }
+    let mut group = c.benchmark_group("rest");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("verify_rs256_two_issuers", |b| {
+        b.iter(|| authorize(black_box(&cfg), black_box(&jwks), Some(black_box(&ours)), Some(&scopes), NOW + 1))
+    });
+    group.bench_function("verify_es256_two_issuers", |b| {
+        b.iter(|| authorize(black_box(&cfg), black_box(&jwks), Some(black_box(&theirs)), Some(&scopes), NOW + 1))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, keygen, token_endpoint, rest);
 criterion_main!(benches);

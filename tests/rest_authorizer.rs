@@ -12,14 +12,16 @@ use jwtstack::crypto::keys::SigningKey;
 
 const OWN: &str = "https://issuer.shop.example.com";
 
-fn stack(provider: &str) -> String {
+/// A REST stack trusting `provider` (with a required claim) and an ES256 provider beside its own issuer.
+fn stack(provider: &str, es256: &str) -> String {
     format!(
         "name: shop\nregion: us-east-1\nissuer:\n  bucket: shop-issuer-123\n  url: {OWN}\nkey_id: shop-k1\naudience: [shop-api]\n\
          api:\n  name: shop-api\n  type: rest\nroutes:\n\
          \x20 - route: GET /orders/{{id}}\n    scopes: [orders.read]\n    integration:\n      http: https://example.com/orders/{{id}}\n\
          \x20 - route: POST /orders\n    scopes: [orders.write]\n    integration:\n      lambda: arn:aws:lambda:us-east-1:123456789012:function:orders\n\
          require_claims:\n  - name: tenant\n    values: [acme]\n\
-         trust:\n  - issuer: {provider}\n    audience: [shop-api]\n    require_claims:\n      - name: org\n        values: [org_1]\n"
+         trust:\n  - issuer: {provider}\n    audience: [shop-api]\n    require_claims:\n      - name: org\n        values: [org_1]\n\
+         \x20 - issuer: {es256}\n    audience: [shop-api]\n"
     )
 }
 
@@ -31,7 +33,7 @@ struct Dir {
 impl Dir {
     fn new(idp: &Idp) -> Dir {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("stack.yaml"), stack(&idp.issuer("good"))).unwrap();
+        std::fs::write(dir.path().join("stack.yaml"), stack(&idp.issuer("good"), &idp.issuer("ec"))).unwrap();
         let key = SigningKey::generate("shop-k1", 2048).unwrap();
         std::fs::write(dir.path().join("k1.pem"), key.to_pem().unwrap().as_bytes()).unwrap();
         std::fs::write(dir.path().join("jwks.json"), jwtstack::crypto::documents::jwks(&[key.public_jwk()])).unwrap();
@@ -68,6 +70,11 @@ impl Dir {
     }
 }
 
+fn b64(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
 #[test]
 fn verify_accepts_each_trusted_issuer_and_refuses_a_missing_required_claim() {
     let idp = Idp::start();
@@ -85,6 +92,22 @@ fn verify_accepts_each_trusted_issuer_and_refuses_a_missing_required_claim() {
     let ok = d.verify(&theirs, "GET /orders/7", 0);
     assert_eq!(ok["issuer"], provider.as_str(), "{ok}");
     assert_eq!(ok["kid"], "idp-k1");
+    // ES256, signed by PyJWT: the authorizer's algorithms are its keys'.
+    let es = idp.token_of("ec", "sub=svc&scope=orders.read&aud=shop-api");
+    let ok = d.verify(&es, "GET /orders/7", 0);
+    assert_eq!(
+        (ok["issuer"].as_str(), ok["kid"].as_str()),
+        (Some(idp.issuer("ec").as_str()), Some("ec-1")),
+        "{ok}"
+    );
+    // An algorithm no trusted key has: refused before any key is looked at.
+    let hs = format!(
+        "{}.{}.sig",
+        b64(r#"{"alg":"HS256","kid":"idp-k1"}"#),
+        b64(&format!(r#"{{"iss":"{provider}"}}"#))
+    );
+    let no = d.verify(&hs, "GET /orders/7", 3);
+    assert_eq!(no["reason"], "unsupported algorithm \"HS256\": the authorizer accepts RS256, ES256");
 
     // Each issuer's own rules: the stack's required claim, the provider's expected value, the provider's
     // audiences; a wrong scope is the only 403, and no WWW-Authenticate header is named for a REST API.
@@ -111,6 +134,27 @@ fn verify_accepts_each_trusted_issuer_and_refuses_a_missing_required_claim() {
     );
     let scope = d.verify(&ours, "POST /orders", 3);
     assert_eq!(scope["status"], 403);
+
+    // check reads each trusted issuer as the REST authorizer would: the ES256 provider's EC key is usable.
+    // (The stack's own issuer URL is not served here, so check fails on it.)
+    let report = json(&d.run(&["check", "--json"]).code(1).stdout);
+    let trusted = report["trusted"].as_array().unwrap();
+    assert_eq!(trusted.len(), 2, "{report}");
+    assert_eq!(trusted[0]["kids"], serde_json::json!(["idp-k1"]));
+    assert_eq!(trusted[1]["kids"], serde_json::json!(["ec-1"]));
+    assert!(trusted.iter().all(|t| t["findings"].as_array().unwrap().is_empty()), "{report}");
+
+    // A trusted issuer whose discovery document names another issuer: API Gateway would refuse it, and its
+    // keys are not used.
+    std::fs::write(d.dir.path().join("stack.yaml"), stack(&idp.issuer("mismatch"), &idp.issuer("ec"))).unwrap();
+    let out = d.run(&["verify", &ours, "--jwks", "jwks.json"]).code(1);
+    assert!(out.stderr.contains("error[issuer_mismatch]"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("API Gateway would refuse this issuer, so its keys are not used"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -166,11 +210,17 @@ fn serve(d: &Dir, upstream: u16) -> (Child, String) {
     (child, line.trim().trim_start_matches("http://").to_string())
 }
 
+/// A request with `Authorization: Bearer {token}`, or none when `token` is empty.
 fn request(addr: &str, method: &str, path: &str, token: &str) -> String {
     let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let auth = if token.is_empty() {
+        String::new()
+    } else {
+        format!("Authorization: Bearer {token}\r\n")
+    };
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut out = String::new();
@@ -189,10 +239,14 @@ fn serve_lets_each_trusted_issuers_token_through_and_answers_as_a_rest_api() {
     let theirs = idp.token("sub=svc&scope=orders.read&aud=shop-api&claim_org=org_1");
     assert!(request(&addr, "GET", "/orders/7", &ours).starts_with("HTTP/1.1 200"));
     assert!(request(&addr, "GET", "/orders/7", &theirs).starts_with("HTTP/1.1 200"));
-    let refused = request(&addr, "GET", "/orders/7", &d.mint(&[]));
-    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
-    assert!(refused.ends_with(r#"{"message":"Unauthorized"}"#), "{refused}");
-    assert!(!refused.to_ascii_lowercase().contains("www-authenticate"), "{refused}");
+    let es = idp.token_of("ec", "sub=svc&scope=orders.read&aud=shop-api");
+    assert!(request(&addr, "GET", "/orders/7", &es).starts_with("HTTP/1.1 200"));
+    for token in [d.mint(&[]), String::new()] {
+        let refused = request(&addr, "GET", "/orders/7", &token);
+        assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+        assert!(refused.ends_with(r#"{"message":"Unauthorized"}"#), "{refused}");
+        assert!(!refused.to_ascii_lowercase().contains("www-authenticate"), "{refused}");
+    }
     let forbidden = request(&addr, "POST", "/orders", &ours);
     assert!(forbidden.starts_with("HTTP/1.1 403"), "{forbidden}");
     assert!(forbidden.ends_with(r#"{"message":"Forbidden"}"#), "{forbidden}");

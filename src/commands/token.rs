@@ -222,7 +222,7 @@ pub(crate) async fn key_source(
     let (source, region) = match (file, url, &stack.issuer) {
         (Some(p), _, _) => (KeySource::File(p.clone()), local_region(session.g, stack)?),
         (None, Some(u), _) => (KeySource::Url(u.clone()), local_region(session.g, stack)?),
-        (None, None, Issuer::External { url }) => (external(url), String::new()),
+        (None, None, Issuer::External { url }) => (external(url, stack.api_type == ApiType::Rest), String::new()),
         (None, None, Issuer::Hosted(h)) => {
             let c = session.clients(stack).await?;
             let region = c.region.clone();
@@ -238,17 +238,19 @@ pub(crate) async fn key_source(
     // finds them; `--jwks`/`--jwks-url` stand for the stack's own issuer's.
     if stack.api_type == ApiType::Rest {
         let mut parts = vec![(stack.issuer_url(&region), source)];
-        parts.extend(stack.trust.iter().map(|t| (t.issuer.clone(), external(&t.issuer))));
+        parts.extend(stack.trust.iter().map(|t| (t.issuer.clone(), external(&t.issuer, true))));
         return Ok((KeySource::Issuers(parts), region));
     }
     Ok((source, region))
 }
 
-/// An identity provider's keys, through its discovery document; what the issuer check finds is said.
-fn external(url: &str) -> KeySource {
+/// An identity provider's keys, through its discovery document; what the issuer check finds is said, and for
+/// a REST API's authorizer (`rest`) an error in it refuses the keys.
+fn external(url: &str, rest: bool) -> KeySource {
     KeySource::External {
         url: url.to_string(),
         tell: |findings| crate::err!("{findings}"),
+        rest,
     }
 }
 
@@ -257,6 +259,12 @@ async fn read_jwks(session: &Session<'_>, stack: &Stack, args: &VerifyArgs) -> R
     let (source, region) = key_source(session, stack, args.jwks.as_ref(), args.jwks_url.as_ref()).await?;
     let jwks = source.load().await.map_err(|e| match (&source, e) {
         (KeySource::File(_), LoadError::Source(e)) => Error::Usage(format!("--jwks {e}")),
+        // A REST API's first key set is the stack's own: `--jwks FILE` when given.
+        (KeySource::Issuers(parts), LoadError::Source(e))
+            if matches!(parts.first(), Some((own, KeySource::File(_))) if e.starts_with(&format!("the keys of {own}:"))) =>
+        {
+            Error::Usage(format!("--jwks {e}"))
+        }
         (KeySource::Url(_), LoadError::Source(e)) => Error::Failure(format!("fetching the JWKS: {e}")),
         (_, e) => Error::Failure(e.to_string()),
     })?;

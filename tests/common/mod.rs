@@ -120,10 +120,15 @@ impl Idp {
 
     /// A token the provider signs (realm `good`), with these query parameters (`sub`, `scope`, `aud`, `ttl`).
     pub fn token(&self, query: &str) -> String {
+        self.token_of("good", query)
+    }
+
+    /// A token of `realm`'s key (`good`: RS256, `ec`: ES256).
+    pub fn token_of(&self, realm: &str, query: &str) -> String {
         let script = "import ssl,sys,urllib.request\n\
                       ctx = ssl.create_default_context(cafile=sys.argv[1])\n\
                       print(urllib.request.urlopen(sys.argv[2], context=ctx).read().decode())";
-        let url = format!("{}/token?{query}", self.issuer("good"));
+        let url = format!("{}/token?{query}", self.issuer(realm));
         let out = Command::new(python())
             .args(["-c", script])
             .arg(&self.ca_file)

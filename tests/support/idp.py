@@ -15,7 +15,8 @@ Each first path segment is a realm, and each realm is a provider with one fault 
   forbidden 403 for the discovery document (a bucket that is not public)
 The issuer of realm R is https://localhost:PORT/R.
 
-GET /R/token?sub=..&scope=..&aud=..&ttl=..&claim_NAME=.. returns a token the realm's key signs (PyJWT), for realm `good`.
+GET /R/token?sub=..&scope=..&aud=..&ttl=..&claim_NAME=.. returns a token the realm's key signs (PyJWT): RS256 with
+`idp-k1`, or ES256 with `ec-1` for realm `ec`.
 
 Usage: idp.py --port N --dir DIR   (writes DIR/ca.pem, the certificate to trust, before listening)
 """
@@ -82,6 +83,7 @@ def make_certs(directory):
 
 
 SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+EC_KEY = ec.generate_private_key(ec.SECP256R1())
 
 
 def rsa_jwk(key, kid=KID):
@@ -130,8 +132,7 @@ class Handler(BaseHTTPRequestHandler):
             if realm == "nokid":
                 keys = [rsa_jwk(SIGNING_KEY, kid=None)]
             elif realm == "ec":
-                pub = ec.generate_private_key(ec.SECP256R1()).public_key()
-                keys = [dict(json.loads(jwt.algorithms.ECAlgorithm.to_jwk(pub)), kid="ec-1", alg="ES256")]
+                keys = [dict(json.loads(jwt.algorithms.ECAlgorithm.to_jwk(EC_KEY.public_key())), kid="ec-1", alg="ES256")]
             elif realm == "private":
                 keys = [dict(json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(SIGNING_KEY)), kid=KID)]
             elif realm == "big":
@@ -151,7 +152,10 @@ class Handler(BaseHTTPRequestHandler):
                 claims["scope"] = q["scope"]
             # claim_NAME=VALUE: any other string claim (a REST API's required claims).
             claims.update({k[len("claim_"):]: v for k, v in q.items() if k.startswith("claim_")})
-            token = jwt.encode(claims, SIGNING_KEY, algorithm="RS256", headers={"kid": KID})
+            if realm == "ec":
+                token = jwt.encode(claims, EC_KEY, algorithm="ES256", headers={"kid": "ec-1"})
+            else:
+                token = jwt.encode(claims, SIGNING_KEY, algorithm="RS256", headers={"kid": KID})
             return self.send_json(token.encode(), "text/plain")
         self.send_json({"error": "not found"}, status=404)
 

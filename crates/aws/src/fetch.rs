@@ -89,6 +89,7 @@ pub async fn check(issuer: &str, expect: &Expect) -> Report {
         jwks_uri: None,
         kids: Vec::new(),
         findings: Vec::new(),
+        trusted: Vec::new(),
         jwks: None,
     };
     let (jwks_uri, findings) = analyze_discovery(issuer, &discovery_url, get_document(&discovery_url).await, expect);

@@ -24,6 +24,10 @@ pub enum KeySource {
     External {
         url: String,
         tell: fn(&str),
+        /// A REST API's authorizer trusts it: an error of the check (a discovery document naming another
+        /// issuer...) refuses the keys, as API Gateway refuses such an issuer when the authorizer is made, and
+        /// EC keys are usable. Otherwise usable keys are used whatever the warnings.
+        rest: bool,
     },
     /// A REST API authorizer's issuers, each with its own source: the keys are marked with the issuer whose
     /// source gave them, so a token is checked with its own issuer's keys only.
@@ -54,6 +58,17 @@ impl JwksSource for KeySource {
     fn freshness(&self) -> Freshness {
         match self {
             KeySource::File(p) => Freshness::Modified(std::fs::metadata(p).and_then(|m| m.modified()).ok()),
+            // Files only: the latest change of any (one unreadable: loaded, to say why).
+            KeySource::Issuers(parts) if parts.iter().all(|(_, s)| matches!(s, KeySource::File(_))) => {
+                let times: Option<Vec<_>> = parts
+                    .iter()
+                    .map(|(_, s)| match s.freshness() {
+                        Freshness::Modified(t) => t,
+                        Freshness::Unknown => None,
+                    })
+                    .collect();
+                Freshness::Modified(times.and_then(|t| t.into_iter().max()))
+            }
             _ => Freshness::Unknown,
         }
     }
@@ -102,9 +117,18 @@ impl KeySource {
                 body
             }
             KeySource::Issuers(_) => return Err(Source("a list of issuers inside a list of issuers".into())),
-            KeySource::External { url, tell } => {
-                let report = fetch::check(url, &jwtstack_core::issuer::Expect::default()).await;
+            KeySource::External { url, tell, rest } => {
+                let expect = jwtstack_core::issuer::Expect {
+                    rest: *rest,
+                    ..Default::default()
+                };
+                let report = fetch::check(url, &expect).await;
                 tell(&report.render());
+                if *rest && !report.ok() {
+                    return Err(Source(format!(
+                        "the issuer check of {url} found errors (see above): API Gateway would refuse this issuer, so its keys are not used"
+                    )));
+                }
                 return report.jwks.filter(|j| !j.keys.is_empty()).ok_or_else(|| {
                     Source(format!(
                         "no usable key from the issuer {url} (see above); pass --jwks FILE or --jwks-url URL to decide anyway"

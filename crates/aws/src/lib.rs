@@ -26,6 +26,7 @@ pub mod logs;
 mod modelled;
 pub mod pace;
 pub mod probe;
+pub mod rest_jwt;
 pub mod retry;
 pub mod role;
 pub mod route53;
@@ -102,6 +103,8 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub kms: aws_sdk_kms::Client,
     pub apigw: aws_sdk_apigatewayv2::Client,
+    /// API Gateway's REST APIs (v1), paced with `apigw`: the account's control-plane quota is one for both.
+    pub apigw_rest: aws_sdk_apigateway::Client,
     pub lambda: aws_sdk_lambda::Client,
     pub iam: aws_sdk_iam::Client,
     pub sts: aws_sdk_sts::Client,
@@ -175,13 +178,16 @@ impl Clients {
         }
         let s3_conf = counted!(aws_sdk_s3).force_path_style(custom_endpoint).build();
         let mut apigw_conf = counted!(aws_sdk_apigatewayv2);
+        let mut apigw_rest_conf = counted!(aws_sdk_apigateway);
         {
             // A hair under the rate and burst asked for, so that network jitter does not push a call over.
             let rate = conn.max_rps * 0.98;
             let burst = (pace::QUOTA_BURST.min(conn.max_rps * 4.0) - 1.0).max(1.0);
             let pacer = pace::Pacer::new(rate, burst, conn.max_concurrency);
             let http = shared.http_client().unwrap_or_else(pace::default_http_client);
-            apigw_conf = apigw_conf.http_client(pace::PacedClient::new(http, std::sync::Arc::new(pacer)));
+            let paced = pace::PacedClient::new(http, std::sync::Arc::new(pacer));
+            apigw_rest_conf = apigw_rest_conf.http_client(paced.clone());
+            apigw_conf = apigw_conf.http_client(paced);
         }
         let mut s3control_conf = counted!(aws_sdk_s3control);
         if let Some(endpoint) = endpoint {
@@ -201,6 +207,7 @@ impl Clients {
             ssm: aws_sdk_ssm::Client::from_conf(counted!(aws_sdk_ssm).build()),
             kms: aws_sdk_kms::Client::from_conf(counted!(aws_sdk_kms).build()),
             apigw: aws_sdk_apigatewayv2::Client::from_conf(apigw_conf.build()),
+            apigw_rest: aws_sdk_apigateway::Client::from_conf(apigw_rest_conf.build()),
             lambda: aws_sdk_lambda::Client::from_conf(counted!(aws_sdk_lambda).build()),
             iam: aws_sdk_iam::Client::from_conf(counted!(aws_sdk_iam).build()),
             sts: aws_sdk_sts::Client::from_conf(counted!(aws_sdk_sts).build()),

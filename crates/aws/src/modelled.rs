@@ -27,6 +27,10 @@ macro_rules! modelled {
 modelled! {
     // acm
     aws_sdk_acm::operation::describe_certificate::DescribeCertificateError { is_resource_not_found_exception => NotFound }
+    // apigateway (REST APIs)
+    aws_sdk_apigateway::operation::create_authorizer::CreateAuthorizerError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::get_authorizers::GetAuthorizersError { is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::update_authorizer::UpdateAuthorizerError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     // apigatewayv2
     aws_sdk_apigatewayv2::operation::create_api::CreateApiError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_apigatewayv2::operation::create_api_mapping::CreateApiMappingError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }

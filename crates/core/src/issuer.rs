@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::crypto::jws::Alg;
 use crate::crypto::keys::{Jwk, Jwks};
 
 /// API Gateway's timeout for the discovery document and for the JWKS.
@@ -83,6 +84,9 @@ pub struct Report {
     /// The kids of the usable keys (RSA, with a kid).
     pub kids: Vec<String>,
     pub findings: Vec<Finding>,
+    /// A REST API's authorizer: the report of each issuer it trusts beside this one (`trust:`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted: Vec<Report>,
     /// The usable keys, for `verify`.
     #[serde(skip)]
     pub jwks: Option<Jwks>,
@@ -106,12 +110,14 @@ impl Report {
             jwks_uri: None,
             kids: Vec::new(),
             findings: vec![why],
+            trusted: Vec::new(),
             jwks: None,
         }
     }
 
+    /// No error, in this issuer's findings or a trusted issuer's.
     pub fn ok(&self) -> bool {
-        !self.findings.iter().any(|f| f.level == Level::Error)
+        !self.findings.iter().any(|f| f.level == Level::Error) && self.trusted.iter().all(Report::ok)
     }
 
     /// The findings as text, one per line with its fix under it. A finding quotes what the issuer served (its
@@ -147,6 +153,8 @@ pub struct Expect {
     pub hosted: bool,
     /// The stack already makes the bucket public (`issuer.public: true`).
     pub public: bool,
+    /// A REST API's authorizer reads it: EC keys (ES256/384/512) and RSA keys for RS384/RS512 are usable too.
+    pub rest: bool,
 }
 
 impl Expect {
@@ -159,8 +167,12 @@ impl Expect {
                 hosted_on_s3: h.url.is_none(),
                 hosted: true,
                 public: h.public,
+                rest: stack.api_type == crate::config::ApiType::Rest,
             },
-            None => Expect::default(),
+            None => Expect {
+                rest: stack.api_type == crate::config::ApiType::Rest,
+                ..Expect::default()
+            },
         }
     }
 }
@@ -343,13 +355,13 @@ pub fn analyze_jwks(url: &str, fetched: Result<Fetched, FetchError>, expect: &Ex
                 "remove the key from the JWKS at once, stop using it, and publish public members only (kty, kid, use, alg, n, e)",
             ));
         }
-        if kty != "RSA" {
+        if kty != "RSA" && !(expect.rest && kty == "EC") {
             continue;
         }
         if kid.is_none_or(str::is_empty) {
             out.push(error(
                 "jwks_key_without_kid",
-                format!("{name} (RSA) has no `kid`"),
+                format!("{name} ({kty}) has no `kid`"),
                 "give every key a kid, and put the same kid in the header of the tokens it signs",
             ));
             continue;
@@ -357,7 +369,7 @@ pub fn analyze_jwks(url: &str, fetched: Result<Fetched, FetchError>, expect: &Ex
         if let Some(alg) = k
             .get("alg")
             .and_then(Value::as_str)
-            .filter(|a| !a.starts_with("RS") && !a.starts_with("PS"))
+            .filter(|a| kty == "RSA" && !a.starts_with("RS") && !a.starts_with("PS"))
         {
             out.push(warning(
                 "jwks_key_alg",
@@ -375,7 +387,20 @@ pub fn analyze_jwks(url: &str, fetched: Result<Fetched, FetchError>, expect: &Ex
             ));
         }
         match serde_json::from_value::<Jwk>(k.clone()) {
-            Ok(jwk) if jwk.to_public_key().is_ok() => usable.push(jwk),
+            // A REST API's authorizer: any key of an algorithm it accepts (RSA keys' members are read as
+            // the signature is checked).
+            Ok(jwk) if expect.rest && kty == "EC" => match Alg::of_key(&jwk) {
+                Some(_) => usable.push(jwk),
+                None => out.push(warning(
+                    "jwks_key_alg",
+                    format!(
+                        "{name} is EC with curve {:?} and alg {:?}, which API Gateway does not accept",
+                        jwk.crv, jwk.alg
+                    ),
+                    "use P-256 (ES256), P-384 (ES384) or P-521 (ES512)",
+                )),
+            },
+            Ok(jwk) if jwk.to_public_key().is_ok() && (!expect.rest || Alg::of_key(&jwk).is_some()) => usable.push(jwk),
             _ => out.push(error(
                 "jwks_key_invalid",
                 format!("{name} is not a usable RSA public key (n and e must be unpadded base64url)"),
@@ -386,17 +411,23 @@ pub fn analyze_jwks(url: &str, fetched: Result<Fetched, FetchError>, expect: &Ex
     if usable.is_empty() {
         let (code, message) = if keys.is_empty() {
             ("jwks_no_keys", format!("{url} holds no keys"))
+        } else if expect.rest {
+            (
+                "jwks_no_usable_key",
+                format!("{url} holds no usable RSA or EC key (kty: {})", kinds.join(", ")),
+            )
         } else {
             (
                 "jwks_no_rsa_key",
                 format!("{url} holds no usable RSA key (kty: {})", kinds.join(", ")),
             )
         };
-        out.push(error(
-            code,
-            message,
-            "API Gateway accepts RSA-signed tokens only: have the provider publish an RSA key (RS256) with a kid",
-        ));
+        let fix = if expect.rest {
+            "API Gateway accepts RS256/384/512 and ES256/384/512 tokens for a REST API: have the provider publish such a key with a kid"
+        } else {
+            "API Gateway accepts RSA-signed tokens only: have the provider publish an RSA key (RS256) with a kid"
+        };
+        out.push(error(code, message, fix));
     }
     let mut seen = Vec::new();
     for k in &usable {

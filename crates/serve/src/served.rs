@@ -53,8 +53,12 @@ pub struct Served {
 }
 
 impl Served {
-    /// Whether `self` decides with the same key sets as `other`: the same API type and trusted issuers.
+    /// Whether `self` decides with the same key sets as `other`: the same API type and, for a REST API, the
+    /// same trusted issuers (an HTTP API's one key set does not depend on its issuer URL).
     pub fn same_keys(&self, other: &Served) -> bool {
+        if self.authorizer.api == ApiType::Http && other.authorizer.api == ApiType::Http {
+            return true;
+        }
         let issuers = |s: &Served| s.authorizer.issuers.iter().map(|i| i.issuer.clone()).collect::<Vec<_>>();
         self.authorizer.api == other.authorizer.api && issuers(self) == issuers(other)
     }
@@ -112,4 +116,34 @@ pub fn served(stack: &Stack, region: &str, overrides: &[(String, String)]) -> Re
             kid: stack.hosted().map(|h| h.key_id.clone()).unwrap_or_default(),
         }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack(api: &str, extra: &str) -> Stack {
+        let text = format!(
+            "name: shop\nregion: us-east-1\nissuer:\n  external: https://idp.example.com\naudience: [shop-api]\napi:\n  name: shop-api\n{api}\
+             routes:\n  - route: GET /orders\n    integration:\n      lambda: arn:aws:lambda:us-east-1:123456789012:function:orders\n{extra}"
+        );
+        config::parse_str("stack.yaml", &text).unwrap()
+    }
+
+    #[test]
+    fn a_reload_keeps_the_key_sets_it_was_started_with() {
+        let http = served(&stack("", ""), "us-east-1", &[]).unwrap();
+        let trust = "trust:\n  - issuer: https://acme.eu.auth0.com/\n    audience: [shop-api]\n";
+        let over = [("*".to_string(), "http://127.0.0.1:9/".to_string())];
+        let rest = served(&stack("  type: rest\n", trust), "us-east-1", &over).unwrap();
+        let fewer = served(&stack("  type: rest\n", ""), "us-east-1", &over).unwrap();
+        assert!(http.same_keys(&http));
+        assert!(rest.same_keys(&rest));
+        assert!(!http.same_keys(&rest), "another API type");
+        assert!(!rest.same_keys(&fewer), "another list of issuers");
+        // A REST API's Lambda route has no local event yet: only an HTTP target serves it.
+        let e = served(&stack("  type: rest\n", trust), "us-east-1", &[]).err().unwrap();
+        assert!(matches!(e, ServeError::RestLambda { .. }), "{e}");
+        assert!(matches!(rest.routes[0].target, Target::Http(_)));
+    }
 }

@@ -117,7 +117,11 @@ impl Validator<'_> {
         };
         let rest = self.rest(&raw, &api, &issuer);
         let routes = self.routes(&raw.routes);
-        let (cors, access_log, throttling, domain) = self.api_settings(&raw, &api, &routes);
+        // A REST stack's API settings are refused by `rest` (not done yet), and not read as an HTTP API's.
+        let (cors, access_log, throttling, domain) = match rest.api_type {
+            ApiType::Http => self.api_settings(&raw, &api, &routes),
+            ApiType::Rest => (None, None, None, None),
+        };
         let token_endpoint = raw
             .token_endpoint
             .as_ref()
@@ -312,9 +316,15 @@ impl Validator<'_> {
     /// An audience list at `at` (`audience`, `trust[0].audience`).
     fn audience(&mut self, at: &str, audience: &[String]) {
         if audience.is_empty() || audience.len() > quota::AUDIENCES {
+            let takes = if at == "audience" {
+                "API Gateway takes"
+            } else {
+                // AWS documents no quota for a REST API's issuers: the HTTP API's is kept.
+                "jwtstack takes"
+            };
             self.at(
                 at,
-                format!("{at} has {} entries; API Gateway takes 1 to {}", audience.len(), quota::AUDIENCES),
+                format!("{at} has {} entries; {takes} 1 to {}", audience.len(), quota::AUDIENCES),
                 None,
             );
         }

@@ -64,6 +64,9 @@ pub fn max_keys_in_jwks(bits: usize, kid_len: usize) -> usize {
         alg: Some("RS256".into()),
         n: "A".repeat((bits / 8 * 4).div_ceil(3)),
         e: "AQAB".into(),
+        crv: None,
+        x: None,
+        y: None,
         issuer: None,
     };
     let one = jwks(std::slice::from_ref(&jwk)).len();
@@ -146,6 +149,9 @@ mod tests {
             alg: Some("RS256".into()),
             n: "AQAB".into(),
             e: "AQAB".into(),
+            crv: None,
+            x: None,
+            y: None,
             issuer: None,
         };
         let v: serde_json::Value = serde_json::from_slice(&jwks(&[jwk])).unwrap();

@@ -147,6 +147,14 @@ pub struct Jwk {
     pub n: String,
     #[serde(default)]
     pub e: String,
+    /// An EC key's curve (`P-256`, `P-384`, `P-521`) and point: a REST API's authorizer accepts ES256/384/512
+    /// from a trusted issuer. jwtstack's own keys are RSA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
     /// The issuer whose key set this key came from, when an authorizer trusts several (REST APIs): never
     /// published or read from a document, set by whoever loaded the key set.
     #[serde(skip)]
@@ -162,6 +170,9 @@ impl Jwk {
             alg: Some("RS256".into()),
             n: URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
             e: URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+            crv: None,
+            x: None,
+            y: None,
             issuer: None,
         }
     }
@@ -262,6 +273,9 @@ mod tests {
             alg: Some("RS256".into()),
             n: "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw".into(),
             e: "AQAB".into(),
+            crv: None,
+            x: None,
+            y: None,
             issuer: None,
         };
         assert_eq!(jwk.thumbprint(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");

@@ -12,12 +12,12 @@ use rsa::traits::PublicKeyParts;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::jws::{Alg, MIN_RSA_BITS, algorithms_of};
 use super::keys::{Jwks, KeyError, SigningKey};
 use crate::config::{ApiType, ClaimRule, Stack};
 
 /// API Gateway's limit on the request line and headers bounds the token.
 pub const MAX_TOKEN_BYTES: usize = 10_240;
-const MIN_RSA_BITS: usize = 2048;
 
 /// What goes into a minted token besides the registered claims.
 #[derive(Debug, Clone, Default)]
@@ -307,7 +307,7 @@ pub struct Verified {
 /// issuer, [`Jwks::of_issuer`]): the key is looked for only among the keys of the issuer the token names, so
 /// one issuer's key never vouches for another issuer's `iss`.
 pub fn verify_token(api: ApiType, jwks: &Jwks, identity: Option<&str>) -> Result<Verified, Decision> {
-    let token = bare_token(identity)?;
+    let token = bare_token(identity).map_err(|d| d.for_api(api))?;
     verify_bare(api, jwks, token).map_err(|d| d.for_api(api))
 }
 
@@ -324,6 +324,18 @@ pub fn bare_token(identity: Option<&str>) -> Result<&str, Decision> {
         return Err(Decision::unauthorized("missing: token not provided"));
     }
     Ok(token)
+}
+
+/// The RSA public key of an HTTP API's JWKS key, or why it signs no token the authorizer accepts.
+fn http_key(kid: &str, jwk: &super::keys::Jwk) -> Result<rsa::RsaPublicKey, String> {
+    if jwk.alg.as_deref().is_some_and(|a| a != "RS256") || jwk.use_.as_deref().is_some_and(|u| u != "sig") {
+        return Err(format!("the JWKS key {kid:?} is not an RS256 signing key"));
+    }
+    match jwk.to_public_key() {
+        Ok(k) if k.size() * 8 >= MIN_RSA_BITS => Ok(k),
+        Ok(_) => Err(format!("the JWKS key {kid:?} is shorter than {MIN_RSA_BITS} bits")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 fn b64(s: &str) -> Option<Vec<u8>> {
@@ -348,15 +360,29 @@ fn verify_bare(api: ApiType, jwks: &Jwks, token: &str) -> Result<Verified, Decis
     let Some(header) = b64(parts[0]).and_then(|h| serde_json::from_slice::<Map<String, Value>>(&h).ok()) else {
         return Err(Decision::unauthorized("malformed token: header is not base64url JSON"));
     };
-    match header.get("alg").and_then(Value::as_str) {
-        Some("RS256") => {}
-        Some(alg) => {
+    let alg = match (api, header.get("alg").and_then(Value::as_str)) {
+        (_, None) => return Err(Decision::unauthorized("malformed token: header has no alg")),
+        (ApiType::Http, Some("RS256")) => Alg::RS256,
+        (ApiType::Http, Some(alg)) => {
             return Err(Decision::unauthorized(format!(
                 "unsupported algorithm {alg:?}: only RS256 is accepted"
             )));
         }
-        None => return Err(Decision::unauthorized("malformed token: header has no alg")),
-    }
+        // The authorizer's `defaultAlgorithms`: those of the keys it trusts.
+        (ApiType::Rest, Some(name)) => {
+            let accepted = algorithms_of(jwks);
+            match Alg::parse(name).filter(|a| accepted.contains(a)) {
+                Some(a) => a,
+                None => {
+                    let list: Vec<&str> = accepted.iter().map(|a| a.as_str()).collect();
+                    return Err(Decision::unauthorized(format!(
+                        "unsupported algorithm {name:?}: the authorizer accepts {}",
+                        list.join(", ")
+                    )));
+                }
+            }
+        }
+    };
     if header.contains_key("crit") {
         return Err(Decision::unauthorized("token header has a crit parameter, which is not supported"));
     }
@@ -382,23 +408,26 @@ fn verify_bare(api: ApiType, jwks: &Jwks, token: &str) -> Result<Verified, Decis
         d.kid = Some(kid.into());
         Err(d)
     };
-    if jwk.alg.as_deref().is_some_and(|a| a != "RS256") || jwk.use_.as_deref().is_some_and(|u| u != "sig") {
-        return with_kid(Decision::unauthorized(format!("the JWKS key {kid:?} is not an RS256 signing key")));
-    }
-    let public = match jwk.to_public_key() {
-        Ok(k) if k.size() * 8 >= MIN_RSA_BITS => k,
-        Ok(_) => {
-            return with_kid(Decision::unauthorized(format!(
-                "the JWKS key {kid:?} is shorter than {MIN_RSA_BITS} bits"
-            )));
-        }
-        Err(e) => return with_kid(Decision::unauthorized(e.to_string())),
+    // An HTTP API's key: RSA, RS256, 2048 bits or more, checked before the token's other segments.
+    let rs256 = match api {
+        ApiType::Http => match http_key(kid, jwk) {
+            Ok(k) => Some(k),
+            Err(why) => return with_kid(Decision::unauthorized(why)),
+        },
+        ApiType::Rest => None,
     };
     let (Some(sig), Some(payload)) = (b64(parts[2]), b64(parts[1])) else {
         return with_kid(Decision::unauthorized("malformed token: payload or signature is not base64url"));
     };
-    if !verify_rs256(&public, format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig) {
-        return with_kid(Decision::unauthorized("signature verification failed"));
+    let signed = format!("{}.{}", parts[0], parts[1]);
+    let checked = match &rs256 {
+        Some(public) => verify_rs256(public, signed.as_bytes(), &sig)
+            .then_some(())
+            .ok_or_else(|| "signature verification failed".to_string()),
+        None => alg.verify(jwk, signed.as_bytes(), &sig),
+    };
+    if let Err(why) = checked {
+        return with_kid(Decision::unauthorized(why));
     }
     let Ok(claims) = serde_json::from_slice::<Map<String, Value>>(&payload) else {
         return with_kid(Decision::unauthorized("malformed token: payload is not a JSON object"));

@@ -138,8 +138,33 @@ fn jwks_problems_each_have_their_own_finding() {
         hosted_on_s3: true,
         hosted: true,
         public: true,
+        rest: false,
     };
     let (_, f) = analyze_jwks("u", doc(json!({"keys": [good]})), &expect);
     assert_eq!(codes(&f), ["jwks_missing_kid"]);
     assert!(f[0].message.contains("`k2`"));
+}
+
+#[test]
+fn a_rest_apis_authorizer_takes_ec_keys_and_rsa_keys_of_its_algorithms() {
+    let rest = Expect {
+        rest: true,
+        ..Expect::default()
+    };
+    let ec = json!({"kty": "EC", "kid": "ec-1", "crv": "P-256", "alg": "ES256", "use": "sig",
+                    "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"});
+    let odd = json!({"kty": "EC", "kid": "k256", "crv": "secp256k1", "x": "AA", "y": "AA"});
+    let mut rs512 = rsa_jwk("rs512");
+    rs512["alg"] = json!("RS512");
+    let body = json!({"keys": [ec.clone(), odd, rs512]});
+    let (jwks, f) = analyze_jwks("u", doc(body.clone()), &rest);
+    let kids: Vec<String> = jwks.unwrap().keys.into_iter().map(|k| k.kid).collect();
+    assert_eq!(kids, ["ec-1", "rs512"]);
+    assert_eq!(codes(&f), ["jwks_key_alg"], "the secp256k1 key is said and skipped");
+    // An HTTP API's authorizer: EC keys are not keys at all.
+    let (jwks, f) = analyze_jwks("u", doc(json!({"keys": [ec]})), &Expect::default());
+    assert!(jwks.unwrap().keys.is_empty());
+    assert_eq!(codes(&f), ["jwks_no_rsa_key"]);
+    let (_, f) = analyze_jwks("u", doc(json!({"keys": [{"kty": "oct", "kid": "h", "k": "c2VjcmV0"}]})), &rest);
+    assert!(codes(&f).contains(&"jwks_no_usable_key"), "{f:?}");
 }

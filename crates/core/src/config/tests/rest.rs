@@ -45,3 +45,15 @@ fn an_http_stack_has_no_rest_fields_and_a_rest_stack_no_http_only_ones() {
     let s = parse_str("stack.yaml", &with("  name: grocery-api\n", "  id: a1b2c3d4e5\n  type: rest\n")).unwrap();
     assert_eq!(s.endpoint, None, "an adopted REST API keeps its own endpoint type");
 }
+
+#[test]
+fn the_stacks_own_bucket_url_and_empty_lists_are_refused_in_trust() {
+    let rest = with("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n");
+    let p = problems(&(rest.clone() + "trust:\n  - issuer: https://grocery-issuer-123.s3.us-east-1.amazonaws.com\n    audience: [x]\n"));
+    assert_eq!(
+        p,
+        ["20:13: `https://grocery-issuer-123.s3.us-east-1.amazonaws.com` is the stack's own issuer"]
+    );
+    let p = problems(&(rest + "trust: []\nrequire_claims: []\n"));
+    assert_eq!(p, ["19:1: `trust` is an empty list", "20:1: `require_claims` is an empty list"]);
+}

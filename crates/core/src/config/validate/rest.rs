@@ -46,11 +46,28 @@ impl Validator<'_> {
             .collect();
         // Issuer URLs are unique within the authorizer's configuration (`JwtConfigurationInput`).
         let own = match issuer {
-            Issuer::External { url } => Some(url.as_str()),
-            Issuer::Hosted(h) => h.url.as_deref(),
+            Issuer::External { url } => Some(url.clone()),
+            Issuer::Hosted(h) => h.url.clone(),
         };
+        // A hosted issuer without `url` is its bucket's regional URL, whatever the region.
+        let bucket_url = match issuer {
+            Issuer::Hosted(h) if h.url.is_none() && h.cloudfront.is_none() => Some(format!("https://{}.s3.", h.bucket)),
+            _ => None,
+        };
+        for (list, present) in [
+            ("trust", raw.trust.as_ref().is_some_and(Vec::is_empty)),
+            ("require_claims", raw.require_claims.as_ref().is_some_and(Vec::is_empty)),
+        ] {
+            if present {
+                self.at_key(
+                    list,
+                    format!("`{list}` is an empty list"),
+                    Some(format!("list at least one entry, or remove `{list}`")),
+                );
+            }
+        }
         for (i, t) in trust.iter().enumerate() {
-            if own == Some(t.issuer.as_str()) {
+            if own.as_deref() == Some(t.issuer.as_str()) || bucket_url.as_deref().is_some_and(|b| t.issuer.starts_with(b)) {
                 self.at(
                     &format!("trust[{i}].issuer"),
                     format!("`{}` is the stack's own issuer", t.issuer),
@@ -162,7 +179,7 @@ impl Validator<'_> {
             if c.values.as_ref().is_some_and(Vec::is_empty) {
                 self.at_key(
                     &format!("{path}.values"),
-                    "values is empty",
+                    "`values` is an empty list",
                     Some("list the accepted values, or remove `values` to accept any string".into()),
                 );
             }

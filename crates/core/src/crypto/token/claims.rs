@@ -88,13 +88,16 @@ fn times(claims: &Map<String, Value>, now: u64) -> Result<(), Decision> {
 }
 
 /// API Gateway's `JwtAdditionalClaim` with format SINGLE_STRING: a required claim must be there; a present
-/// one must be a string, and one of the expected values when there are some (exact, case-sensitive). A
-/// claim of another type is refused: SINGLE_STRING is the only format AWS offers, and it says nothing of
+/// one must be a non-empty string, and one of the expected values when there are some (exact,
+/// case-sensitive). A claim of another type is refused: SINGLE_STRING is the only format AWS offers, and it says nothing of
 /// lists or numbers, so we take the strict reading.
 fn additional_claim(rule: &ClaimRule, claims: &Map<String, Value>) -> Result<(), Decision> {
     match claims.get(&rule.name) {
         None if rule.required => Err(Decision::unauthorized(format!("required claim {:?} is missing", rule.name))),
         None => Ok(()),
+        // An empty string is no value: AWS refuses one as an expected value, and says nothing of it in a
+        // token, so it passes no rule.
+        Some(Value::String(s)) if s.is_empty() => Err(Decision::unauthorized(format!("claim {:?} is empty", rule.name))),
         Some(Value::String(s)) if rule.values.is_empty() || rule.values.contains(s) => Ok(()),
         Some(Value::String(_)) => Err(Decision::unauthorized(format!(
             "claim {:?} does not have an expected value",
@@ -134,7 +137,8 @@ pub(super) fn unverified_issuer(payload: &str) -> Result<String, Decision> {
     };
     match claims.get("iss") {
         Some(Value::String(s)) => Ok(s.clone()),
-        _ => Err(Decision::unauthorized(
+        Some(_) => Err(Decision::unauthorized("claim iss is not a string")),
+        None => Err(Decision::unauthorized(
             "token has no iss claim: the authorizer cannot tell whose keys to check it with",
         )),
     }

@@ -166,3 +166,37 @@ fn an_http_api_ignores_issuer_marks_and_keeps_its_answers() {
     assert!(d.www_authenticate.unwrap().contains("insufficient_scope"));
     assert_eq!(d.issuer.as_deref(), Some(ISS));
 }
+
+#[test]
+fn a_missing_token_and_odd_claims_are_refused_without_www_authenticate() {
+    let d = authorize(&rest_cfg(), &keys(), None, None, NOW + 1);
+    assert_eq!(
+        (d.status, d.reason.as_str(), d.www_authenticate),
+        (401, "missing: token not provided", None)
+    );
+    let d = authorize(&rest_cfg(), &keys(), Some("Bearer "), None, NOW + 1);
+    assert_eq!((d.status, d.www_authenticate), (401, None));
+    // An empty string is no value, even for a claim with no expected values.
+    let mut cfg = rest_cfg();
+    cfg.issuers[0].claims[0].values.clear();
+    let d = authorize(&cfg, &keys(), Some(&ours(json!({"tenant": ""}))), None, NOW + 1);
+    assert_eq!(d.reason, "claim \"tenant\" is empty");
+    let d = rest(&ours(json!({"iss": 7})), None);
+    assert_eq!(d.reason, "claim iss is not a string");
+}
+
+#[test]
+fn a_verification_by_another_issuers_keys_is_never_decided_for_this_one() {
+    // What verify_token never gives (the key set is chosen by iss), decide refuses anyway.
+    let mut c = claims();
+    c["tenant"] = json!("acme");
+    let v = Verified {
+        kid: "k1".into(),
+        claims: c.as_object().unwrap().clone(),
+        issuer: Some(OTHER.into()),
+    };
+    let d = crate::crypto::token::decide(&rest_cfg(), &v, None, NOW + 1);
+    assert_eq!((d.status, d.reason.as_str(), d.issuer), (401, "issuer does not match", None));
+    let v = Verified { issuer: None, ..v };
+    assert_eq!(crate::crypto::token::decide(&rest_cfg(), &v, None, NOW + 1).status, 401);
+}
