@@ -257,3 +257,24 @@ fn serve_lets_each_trusted_issuers_token_through_and_answers_as_a_rest_api() {
     let _ = up.kill();
     let _ = up.wait();
 }
+
+#[test]
+fn a_deployed_http_stack_switched_to_rest_is_refused_and_left_as_it_is() {
+    let env = common::Env::new();
+    let http = common::stack_yaml("grocery", "grocery-switch-issuer", "name: grocery-api", None);
+    env.write_stack(&http);
+    env.run(&["deploy", "--no-probe"]).ok();
+    // A stack a REST API could hold (no `$default`, one variable child per resource): not deployed so yet.
+    env.write_stack(&http.replace("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n"));
+    for args in [&["plan"][..], &["deploy"], &["teardown", "--yes"]] {
+        let out = env.run(args).code(64);
+        assert!(
+            out.stderr.contains("an HTTP API this stack deployed stays as it is"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    env.write_stack(&http);
+    env.run(&["plan", "--detailed-exitcode"]).code(0);
+    env.run(&["teardown", "--yes"]).ok();
+}

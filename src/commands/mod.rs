@@ -193,7 +193,8 @@ fn rest_not_deployed(command: &str) -> Error {
         "`{command}` needs the stack deployed, and this version does not deploy REST APIs yet (api.type: rest).\n  \
          What works now: validate, check, `verify` and `serve` decide as API Gateway's JWT authorizer for REST APIs \
          (the stack's own keys given with --jwks FILE, the trusted issuers' read from their discovery documents), \
-         and `token --key-file`. See docs/rest-apis.md#what-is-not-done-yet, or set api.type: http to deploy an HTTP API"
+         and `token --key-file`. Nothing was read or changed: an HTTP API this stack deployed stays as it is, and \
+         `api.type: http` plans, changes or tears it down again. See docs/rest-apis.md#what-is-not-done-yet"
     ))
 }
 

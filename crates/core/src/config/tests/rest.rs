@@ -57,3 +57,45 @@ fn the_stacks_own_bucket_url_and_empty_lists_are_refused_in_trust() {
     let p = problems(&(rest + "trust: []\nrequire_claims: []\n"));
     assert_eq!(p, ["19:1: `trust` is an empty list", "20:1: `require_claims` is an empty list"]);
 }
+
+#[test]
+fn routes_a_rest_apis_resource_tree_cannot_hold_are_refused_at_their_position() {
+    let rest = |routes: &str| {
+        format!(
+            "name: grocery\nregion: us-east-1\nissuer:\n  bucket: grocery-issuer-123\nkey_id: k1\naudience: [grocery-api]\n\
+             api:\n  name: grocery-api\n  type: rest\nroutes:\n{routes}"
+        )
+    };
+    let route = |key: &str| format!("  - route: {key}\n    integration:\n      http: https://example.com/x\n");
+    let ok = rest(
+        &[
+            route("GET /items/{id}"),
+            route("POST /items/{id}/reviews"),
+            route("ANY /{proxy+}"),
+            route("GET /"),
+        ]
+        .concat(),
+    );
+    assert_eq!(problems(&ok), Vec::<String>::new());
+    let p = problems(&rest(
+        &[
+            route("$default"),
+            route("GET /items/{id}"),
+            route("GET /items/{itemId}/reviews"),
+            route("GET /items/{proxy+}"),
+        ]
+        .concat(),
+    ));
+    assert_eq!(
+        p,
+        [
+            "11:12: a REST API has no `$default` route",
+            "17:12: `/items/{itemId}/reviews` puts {itemId} under /items beside {id} of routes[1]: a REST API resource has one variable child",
+            "20:12: `/items/{proxy+}` puts {proxy+} under /items beside {id} of routes[1]: a REST API resource has one variable child",
+        ]
+    );
+    // An HTTP API takes them.
+    let http =
+        rest(&[route("$default"), route("GET /items/{id}"), route("GET /items/{itemId}/reviews")].concat()).replace("  type: rest\n", "");
+    assert_eq!(problems(&http), Vec::<String>::new());
+}

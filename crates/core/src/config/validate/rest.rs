@@ -4,7 +4,7 @@
 
 use super::super::raw::{RawClaim, RawStack};
 use super::Validator;
-use crate::config::{ApiRef, ApiType, ClaimRule, Issuer, RESERVED_CLAIMS, RestEndpoint, TrustedIssuer};
+use crate::config::{ApiRef, ApiType, ClaimRule, Issuer, RESERVED_CLAIMS, RestEndpoint, Route, TrustedIssuer};
 
 /// What the REST fields of the stack file say.
 pub(super) struct Rest {
@@ -146,6 +146,45 @@ impl Validator<'_> {
                     format!("{path} is not done for REST APIs yet"),
                     Some(format!("{instead} ({NOT_YET})")),
                 );
+            }
+        }
+    }
+
+    /// What a REST API's resource tree cannot hold, found before any change: a REST API has no `$default`
+    /// route, and a resource has at most one variable child ("A sibling ({id}) of this resource already has a
+    /// variable path part -- only one is allowed", API Gateway's CreateResource), so `/items/{id}` and
+    /// `/items/{itemId}/reviews` cannot both be made, nor `/items/{id}` beside `/items/{proxy+}`.
+    pub(super) fn rest_routes(&mut self, routes: &[Route]) {
+        // Each variable segment seen: its parent path and its name, with the route that made it.
+        let mut variables: Vec<(String, String, usize)> = Vec::new();
+        for (i, r) in routes.iter().enumerate() {
+            let at = format!("routes[{i}].route");
+            let Some(path) = r.key.path() else {
+                self.at(
+                    &at,
+                    "a REST API has no `$default` route",
+                    Some("route every method and path to the integration with `ANY /{proxy+}` (and `ANY /` for the root)".into()),
+                );
+                continue;
+            };
+            let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+            for (depth, segment) in segments.iter().enumerate() {
+                let parent = format!("/{}", segments[..depth].join("/"));
+                if !(segment.starts_with('{') && segment.ends_with('}')) {
+                    continue;
+                }
+                let name = segment.trim_start_matches('{').trim_end_matches('}');
+                match variables.iter().find(|(p, _, _)| *p == parent) {
+                    Some((_, other, j)) if other != name => self.at(
+                        &at,
+                        format!(
+                            "`{path}` puts {{{name}}} under {parent} beside {{{other}}} of routes[{j}]: a REST API resource has one variable child"
+                        ),
+                        Some(format!("name the parameter {{{other}}} in both routes")),
+                    ),
+                    Some(_) => {}
+                    None => variables.push((parent, name.to_string(), i)),
+                }
             }
         }
     }
