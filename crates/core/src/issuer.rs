@@ -369,7 +369,7 @@ pub fn analyze_jwks(url: &str, fetched: Result<Fetched, FetchError>, expect: &Ex
         if let Some(alg) = k
             .get("alg")
             .and_then(Value::as_str)
-            .filter(|a| kty == "RSA" && !a.starts_with("RS") && !a.starts_with("PS"))
+            .filter(|a| !expect.rest && kty == "RSA" && !a.starts_with("RS") && !a.starts_with("PS"))
         {
             out.push(warning(
                 "jwks_key_alg",
@@ -387,20 +387,26 @@ pub fn analyze_jwks(url: &str, fetched: Result<Fetched, FetchError>, expect: &Ex
             ));
         }
         match serde_json::from_value::<Jwk>(k.clone()) {
-            // A REST API's authorizer: any key of an algorithm it accepts (RSA keys' members are read as
-            // the signature is checked).
-            Ok(jwk) if expect.rest && kty == "EC" => match Alg::of_key(&jwk) {
-                Some(_) => usable.push(jwk),
+            // A REST API's authorizer: any key of an algorithm it accepts, RSA of 2048 to 8192 bits (its
+            // members are checked as a signature is); another key (an encryption key, PS256) is skipped, as
+            // API Gateway skips it.
+            Ok(jwk) if expect.rest => match Alg::of_key(&jwk) {
+                Some(_) if kty == "EC" || jwk.bits().is_some_and(|b| (2048..=8192).contains(&b)) => usable.push(jwk),
+                Some(_) => out.push(error(
+                    "jwks_key_invalid",
+                    format!("{name} is not a usable RSA public key of 2048 to 8192 bits (n and e unpadded base64url)"),
+                    "publish n and e as unpadded base64url of the big-endian integers",
+                )),
                 None => out.push(warning(
                     "jwks_key_alg",
                     format!(
-                        "{name} is EC with curve {:?} and alg {:?}, which API Gateway does not accept",
-                        jwk.crv, jwk.alg
+                        "{name} ({kty}, alg {:?}, use {:?}, curve {:?}) signs no algorithm API Gateway accepts, and is skipped",
+                        jwk.alg, jwk.use_, jwk.crv
                     ),
-                    "use P-256 (ES256), P-384 (ES384) or P-521 (ES512)",
+                    "sign with RS256/384/512 or ES256/384/512 (P-256, P-384, P-521) keys",
                 )),
             },
-            Ok(jwk) if jwk.to_public_key().is_ok() && (!expect.rest || Alg::of_key(&jwk).is_some()) => usable.push(jwk),
+            Ok(jwk) if jwk.to_public_key().is_ok() => usable.push(jwk),
             _ => out.push(error(
                 "jwks_key_invalid",
                 format!("{name} is not a usable RSA public key (n and e must be unpadded base64url)"),

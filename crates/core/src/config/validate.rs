@@ -118,7 +118,7 @@ impl Validator<'_> {
         let rest = self.rest(&raw, &api, &issuer);
         let routes = self.routes(&raw.routes);
         if rest.api_type == ApiType::Rest {
-            self.rest_routes(&routes);
+            self.rest_routes(&raw.routes, &routes);
         }
         // A REST stack's API settings are refused by `rest` (not done yet), and not read as an HTTP API's.
         let (cors, access_log, throttling, domain) = match rest.api_type {

@@ -62,7 +62,12 @@ impl Alg {
         }
         let by_type = match jwk.kty.as_str() {
             "RSA" => Alg::RS256,
-            "EC" => Alg::ALL.into_iter().find(|a| a.curve().map(|c| c.0) == jwk.crv.as_deref())?,
+            "EC" => match jwk.crv.as_deref()? {
+                "P-256" => Alg::ES256,
+                "P-384" => Alg::ES384,
+                "P-521" => Alg::ES512,
+                _ => return None,
+            },
             _ => return None,
         };
         match jwk.alg.as_deref() {

@@ -156,11 +156,19 @@ fn a_rest_apis_authorizer_takes_ec_keys_and_rsa_keys_of_its_algorithms() {
     let odd = json!({"kty": "EC", "kid": "k256", "crv": "secp256k1", "x": "AA", "y": "AA"});
     let mut rs512 = rsa_jwk("rs512");
     rs512["alg"] = json!("RS512");
-    let body = json!({"keys": [ec.clone(), odd, rs512]});
+    // Keycloak publishes an encryption key beside its signing key: skipped, not an error.
+    let mut enc = rsa_jwk("enc");
+    enc["use"] = json!("enc");
+    enc["alg"] = json!("RSA-OAEP");
+    let body = json!({"keys": [ec.clone(), odd, rs512, enc]});
     let (jwks, f) = analyze_jwks("u", doc(body.clone()), &rest);
     let kids: Vec<String> = jwks.unwrap().keys.into_iter().map(|k| k.kid).collect();
     assert_eq!(kids, ["ec-1", "rs512"]);
-    assert_eq!(codes(&f), ["jwks_key_alg"], "the secp256k1 key is said and skipped");
+    assert_eq!(
+        codes(&f),
+        ["jwks_key_alg", "jwks_key_alg"],
+        "the secp256k1 and encryption keys are said and skipped"
+    );
     // An HTTP API's authorizer: EC keys are not keys at all.
     let (jwks, f) = analyze_jwks("u", doc(json!({"keys": [ec]})), &Expect::default());
     assert!(jwks.unwrap().keys.is_empty());

@@ -94,6 +94,14 @@ fn routes_a_rest_apis_resource_tree_cannot_hold_are_refused_at_their_position() 
             "20:12: `/items/{proxy+}` puts {proxy+} under /items beside {id} of routes[1]: a REST API resource has one variable child",
         ]
     );
+    // A literal part of other characters, and a key that does not parse (said once, not as `$default`).
+    let p = problems(&rest(&[route("GET /v1:batch"), route("GET lists")].concat()));
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(
+        p[0].ends_with("`/v1:batch`: a REST API's path part takes a-z, A-Z, 0-9, `.`, `_` and `-`, not `:`"),
+        "{p:?}"
+    );
+    assert!(!p[1].contains("$default"), "{p:?}");
     // An HTTP API takes them.
     let http =
         rest(&[route("$default"), route("GET /items/{id}"), route("GET /items/{itemId}/reviews")].concat()).replace("  type: rest\n", "");

@@ -2,7 +2,7 @@
 //! The rules are API Gateway's (API reference: `JwtConfigurationInput`, `JwtIssuerInput`, `JwtAdditionalClaim`);
 //! what a REST API cannot do yet through jwtstack is refused at its position, never ignored.
 
-use super::super::raw::{RawClaim, RawStack};
+use super::super::raw::{RawClaim, RawRoute, RawStack};
 use super::Validator;
 use crate::config::{ApiRef, ApiType, ClaimRule, Issuer, RESERVED_CLAIMS, RestEndpoint, Route, TrustedIssuer};
 
@@ -154,11 +154,17 @@ impl Validator<'_> {
     /// route, and a resource has at most one variable child ("A sibling ({id}) of this resource already has a
     /// variable path part -- only one is allowed", API Gateway's CreateResource), so `/items/{id}` and
     /// `/items/{itemId}/reviews` cannot both be made, nor `/items/{id}` beside `/items/{proxy+}`.
-    pub(super) fn rest_routes(&mut self, routes: &[Route]) {
+    /// A literal path part holds only `a-zA-Z0-9._-` ("Resource's path part only allow a-zA-Z0-9._- and curly
+    /// braces at the beginning and the end and an optional plus sign before the closing brace", CreateResource).
+    pub(super) fn rest_routes(&mut self, raw: &[RawRoute], routes: &[Route]) {
         // Each variable segment seen: its parent path and its name, with the route that made it.
         let mut variables: Vec<(String, String, usize)> = Vec::new();
         for (i, r) in routes.iter().enumerate() {
             let at = format!("routes[{i}].route");
+            // A key that did not parse is said already (and stands here as `$default`).
+            if r.key.is_default() && raw.get(i).is_some_and(|raw| raw.route.trim() != "$default") {
+                continue;
+            }
             let Some(path) = r.key.path() else {
                 self.at(
                     &at,
@@ -171,17 +177,33 @@ impl Validator<'_> {
             for (depth, segment) in segments.iter().enumerate() {
                 let parent = format!("/{}", segments[..depth].join("/"));
                 if !(segment.starts_with('{') && segment.ends_with('}')) {
+                    if let Some(c) = segment.chars().find(|c| !(c.is_ascii_alphanumeric() || "._-".contains(*c))) {
+                        self.at(
+                            &at,
+                            format!("`{path}`: a REST API's path part takes a-z, A-Z, 0-9, `.`, `_` and `-`, not `{c}`"),
+                            Some("rename the path part: API Gateway's CreateResource refuses it".into()),
+                        );
+                    }
                     continue;
                 }
                 let name = segment.trim_start_matches('{').trim_end_matches('}');
                 match variables.iter().find(|(p, _, _)| *p == parent) {
-                    Some((_, other, j)) if other != name => self.at(
-                        &at,
-                        format!(
-                            "`{path}` puts {{{name}}} under {parent} beside {{{other}}} of routes[{j}]: a REST API resource has one variable child"
-                        ),
-                        Some(format!("name the parameter {{{other}}} in both routes")),
-                    ),
+                    Some((_, other, j)) if other != name => {
+                        let hint = if other.ends_with('+') || name.ends_with('+') {
+                            format!(
+                                "a greedy parameter takes every path under {parent}: route both through it, or move one route elsewhere"
+                            )
+                        } else {
+                            format!("name the parameter {{{other}}} in both routes")
+                        };
+                        self.at(
+                            &at,
+                            format!(
+                                "`{path}` puts {{{name}}} under {parent} beside {{{other}}} of routes[{j}]: a REST API resource has one variable child"
+                            ),
+                            Some(hint),
+                        )
+                    }
                     Some(_) => {}
                     None => variables.push((parent, name.to_string(), i)),
                 }

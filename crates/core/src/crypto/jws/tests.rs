@@ -91,6 +91,12 @@ fn a_key_signs_one_algorithm_and_odd_keys_none() {
     let mut curve = ec.clone();
     curve.crv = Some("secp256k1".into());
     assert_eq!(Alg::of_key(&curve), None);
+    // An EC key without a curve is no key at all (never an RSA one).
+    let mut no_curve = ec.clone();
+    no_curve.crv = None;
+    assert_eq!(Alg::of_key(&no_curve), None);
+    no_curve.alg = Some("RS256".into());
+    assert_eq!(Alg::of_key(&no_curve), None);
     let mut short = ec.clone();
     short.x = Some("AQAB".into());
     assert!(
