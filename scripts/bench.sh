@@ -8,6 +8,11 @@
 # and a Route 53 zone in the emulator), through the strict proxy too.
 # TOKEN_ENDPOINT=1 adds `token_endpoint` (its role, log group, function, permission and route), through the
 # strict proxy (a new role not assumable by Lambda for 2 s, a function Pending or InProgress for 1 s).
+# API_TYPE=rest deploys the same routes as a REST API (`api.type: rest`: resources, methods, the JWT authorizer
+# for REST APIs, one deployment), through the strict proxy (REST's per-account quotas on creates, deletes and
+# deployments, AWS's own intervals).
+# STRICT=1 runs any of them through the strict proxy (30 ms per call), for a comparison with those that need it;
+# PROXY_ARGS adds arguments to the proxy (`--strict-conflict-rate 0`: no random 409, only overlapping writes').
 # Not a test: it asserts nothing about time. Figures go into the README and issue notes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +31,7 @@ if [ "${KEY_STORE:-ssm}" = kms ]; then
   sed 's/^key_id: \(.*\)$/key_id: \1\nkey_store: kms/' stack.yaml >"$stack"
 fi
 strict=no
+[ "${STRICT:-0}" = 1 ] && strict=yes
 if [ "${ISSUER:-public}" = cloudfront ]; then
   sed 's/^  public: true$/  cloudfront: true/' "$stack" >"$out/cloudfront.yaml"
   stack=$out/cloudfront.yaml
@@ -54,8 +60,14 @@ if [ "${TOKEN_ENDPOINT:-0}" = 1 ]; then
   stack=$out/token-endpoint.yaml
   strict=yes
 fi
+if [ "${API_TYPE:-http}" = rest ]; then
+  sed 's/^  name: grocery-api .*$/  name: grocery-api\n  type: rest/' "$stack" >"$out/rest.yaml"
+  stack=$out/rest.yaml
+  strict=yes
+fi
 if [ "$strict" = yes ]; then  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  .venv-test/bin/python tests/support/aws_proxy.py --port "$port" --target "$AWS_ENDPOINT_URL" --strict \
+  # shellcheck disable=SC2086
+  .venv-test/bin/python tests/support/aws_proxy.py --port "$port" --target "$AWS_ENDPOINT_URL" --strict ${PROXY_ARGS:-} \
     --latency-ms 30 >target/proxy.log 2>&1 &
   PROXY_PID=$!
   trap 'kill $PROXY_PID 2>/dev/null; moto_stop' EXIT
@@ -82,10 +94,10 @@ for _ in $(seq 1 "$runs"); do
   measure token token --sub alice --scope lists.read
   measure teardown teardown --yes
 done
-printf '%-14s %-40s %s\n' command "AWS calls (writes)" "median wall ms (of $runs)"
+printf '%-14s %-40s %-28s %s\n' command "AWS calls (writes)" "median wall ms (of $runs)" "each run, ms"
 for name in deploy-first deploy-noop plan-noop token teardown; do
   median=$(sort -n "$out/$name.ms" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  printf '%-14s %-40s %s\n' "$name" "$(sed 's/AWS calls: //' "$out/$name.calls")" "$median"
+  printf '%-14s %-40s %-28s %s\n' "$name" "$(sed 's/AWS calls: //' "$out/$name.calls")" "$median" "$(paste -sd' ' "$out/$name.ms")"
 done
 echo
 for name in deploy-first deploy-noop plan-noop token teardown; do

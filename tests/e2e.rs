@@ -29,6 +29,7 @@ mod probe;
 mod reference;
 mod refusals;
 mod rest_authorizer;
+mod rest_deploy;
 mod rest_jwt_calls;
 mod rotation;
 mod serve;

@@ -67,14 +67,17 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
             stack.name
         )));
     }
-    if stack.api_type == config::ApiType::Rest
-        && !matches!(
+    if stack.api_type == config::ApiType::Rest {
+        let offline = matches!(
             command,
             Command::Validate | Command::Check { .. } | Command::Verify(_) | Command::Serve(_) | Command::Unlock { .. }
-        )
-        && !matches!(&command, Command::Token(a) if a.key_file.is_some())
-    {
-        return Err(rest_not_deployed(command.name()));
+        ) || matches!(&command, Command::Token(a) if a.key_file.is_some());
+        if matches!(stack.api, config::ApiRef::Adopted { .. }) && !offline {
+            return Err(rest_not_done(command.name(), "deploy an adopted REST API (api.id) yet"));
+        }
+        if matches!(command, Command::Probe(_)) {
+            return Err(rest_not_done(command.name(), "probe REST APIs yet"));
+        }
     }
     match command {
         Command::Validate => {
@@ -187,14 +190,12 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
     }
 }
 
-/// What a REST stack cannot do yet: everything that needs it deployed.
-fn rest_not_deployed(command: &str) -> Error {
+/// What a REST stack cannot do yet.
+fn rest_not_done(command: &str, what: &str) -> Error {
     Error::Usage(format!(
-        "`{command}` needs the stack deployed, and this version does not deploy REST APIs yet (api.type: rest).\n  \
-         What works now: validate, check, `verify` and `serve` decide as API Gateway's JWT authorizer for REST APIs \
-         (the stack's own keys given with --jwks FILE, the trusted issuers' read from their discovery documents), \
-         and `token --key-file`. Nothing was read or changed: an HTTP API this stack deployed stays as it is, and \
-         `api.type: http` plans, changes or tears it down again. See docs/rest-apis.md#what-is-not-done-yet"
+        "`{command}`: this version does not {what} (api.type: rest).\n  \
+         What works now: deploy, plan and teardown of a REST API the stack creates (api.name), and `token`, `verify`, \
+         `serve` and `check` for it. Nothing was read or changed. See docs/rest-apis.md#what-is-not-done-yet"
     ))
 }
 

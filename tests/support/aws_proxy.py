@@ -25,7 +25,9 @@ It forwards every request to --target and, as told:
                             invalidation is InProgress at first, OAC names are unique, an OAC in use stays, an
                             alias (CNAME) is on one distribution only; Route 53's CNAME that allows no other
                             record beside it; API Gateway's one custom domain change per
-                            --domain-call-interval seconds per account (AWS: 30); the account's log delivery
+                            --domain-call-interval seconds per account (AWS: 30); REST API creates, deletes
+                            and deployments at most one per 3, 30 and 5 seconds per account (times
+                            --rest-quota-scale); the account's log delivery
                             policy, 5,120 characters with an entry per access log group outside /aws/vendedlogs/;
                             an IAM role Lambda cannot assume for --role-propagation seconds after it is made, and a
                             Lambda function Pending after it is made and InProgress after each update for
@@ -90,9 +92,12 @@ class Strict:
                        "public_policy_refused": 0, "cloudfront_in_progress": 0, "cloudfront_refused": 0,
                        "import_issuer_unreadable": 0, "route53_refused": 0, "domain_quota_refused": 0,
                        "log_policy_refused": 0, "role_not_assumable": 0, "lambda_settling": 0,
-                       "lambda_update_refused": 0}
+                       "lambda_update_refused": 0, "rest_create_quota_refused": 0, "rest_delete_quota_refused": 0,
+                       "rest_deployment_quota_refused": 0}
         # When the account last changed a custom domain name (monotonic seconds).
         self.domain_call = None
+        # When the account last made each REST API call with a quota of its own (_strict_rest_quota), by name.
+        self.rest_calls = {}
         # The log group ARNs the account's log delivery policy names, and the characters it has used.
         self.log_policy_groups = set()
         self.log_policy_used = 0
@@ -203,7 +208,7 @@ def service_of(handler):
     scope = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request", handler.headers.get("Authorization", ""))
     if scope and scope.group(1) in ("iam", "sts"):
         return scope.group(1)
-    if handler.path.startswith("/v2/"):
+    if handler.path.startswith("/v2/") or handler.path.startswith("/restapis"):
         return "apigateway"
     if handler.path.startswith("/2020-05-31/"):
         return "cloudfront"
@@ -244,12 +249,15 @@ CONFLICT = (409, {"x-amzn-ErrorType": "ConflictException", "Content-Type": "appl
 
 
 def api_of(path):
-    """The API id a management API call writes to (`/v2/apis/{id}/...`), or None (CreateApi, tags...).
+    """The API id a management API call writes to (`/v2/apis/{id}/...`, a REST API's `/restapis/{id}/...`), or None
+    (CreateApi, CreateRestApi, tags...).
 
     ReimportApi (PUT /v2/apis/{id}) is a write to that API like any other: serialised, and refused with 409 when
     another write to it is in flight. ImportApi (PUT /v2/apis) creates a new API, as CreateApi does, so no other
     write can be under way on it."""
     parts = urllib.parse.urlsplit(path).path.split("/")
+    if len(parts) > 2 and parts[1] == "restapis" and parts[2]:
+        return parts[2]
     return parts[3] if len(parts) > 3 and parts[1] == "v2" and parts[2] == "apis" and parts[3] else None
 
 
@@ -562,6 +570,35 @@ class Handler(BaseHTTPRequestHandler):
             strict.domain_call = now
         return None
 
+    # REST API calls with a per-account quota of their own, none raisable ("Amazon API Gateway quotas", quotas for
+    # creating, deploying and managing an API): method, path pattern, seconds between two calls. CreateRestApi is
+    # one every 3 seconds for a regional or private API (30 for an edge-optimized one: the body says which).
+    REST_QUOTAS = [
+        ("POST", re.compile(r"/restapis"), "rest_create", 3.0),
+        ("DELETE", re.compile(r"/restapis/[^/]+"), "rest_delete", 30.0),
+        ("POST", re.compile(r"/restapis/[^/]+/deployments"), "rest_deployment", 5.0),
+    ]
+
+    def _strict_rest_quota(self, state, body):
+        """CreateRestApi, DeleteRestApi and CreateDeployment past their quota: 429 TooManyRequestsException, as for
+        the custom domain quota. moto takes any number. --rest-quota-scale shortens the intervals (1: AWS's)."""
+        path = urllib.parse.urlsplit(self.path).path
+        for method, pattern, name, seconds in self.REST_QUOTAS:
+            if self.command != method or not pattern.fullmatch(path):
+                continue
+            if name == "rest_create" and b'"EDGE"' in (body or b""):
+                seconds = 30.0
+            strict = state.strict
+            with strict.lock:
+                now = time.monotonic()
+                last = strict.rest_calls.get(name)
+                if last is not None and now - last < seconds * state.args.rest_quota_scale:
+                    strict.counts[name + "_quota_refused"] += 1
+                    return 429, {"Content-Type": "application/json", "x-amzn-ErrorType": "TooManyRequestsException"}, \
+                        json.dumps({"message": "Too Many Requests"}).encode()
+                strict.rest_calls[name] = now
+        return None
+
     def _strict_import(self, state, body):
         """ImportApi/ReimportApi read every JWT authorizer's issuer (loige.co, "Debugging API Gateway HTTP OIDC
         JWT authorizer"): an issuer served by a distribution still deploying cannot be read yet (CloudFront
@@ -819,7 +856,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._forward_with_faults(state, service, body)
         if state.strict and service == "apigateway":
             refusal = (self._strict_import(state, body) or self._strict_domain_quota(state)
-                       or self._strict_log_delivery(state, body))
+                       or self._strict_rest_quota(state, body) or self._strict_log_delivery(state, body))
             if refusal:
                 return self._answer(*refusal)
         if state.strict and service == "route53":
@@ -928,6 +965,7 @@ def main():
     p.add_argument("--strict", action="store_true")
     p.add_argument("--strict-conflict-rate", type=float, default=0.03)
     p.add_argument("--domain-call-interval", type=float, default=30.0)
+    p.add_argument("--rest-quota-scale", type=float, default=1.0)
     p.add_argument("--no-model-check", action="store_true")
     p.add_argument("--log-policy-used", type=int, default=400)
     p.add_argument("--account-public-access-block", action="store_true")

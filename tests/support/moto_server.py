@@ -12,6 +12,9 @@ Emulator gaps filled here, and only here:
 - KMS Sign with MessageType DIGEST hashes the digest again: `moto_kms` signs it as a digest (`test_moto_kms.py`).
 - The REST API's CreateAuthorizer refuses type JWT and no authorizer has a jwtConfiguration: `moto_rest_jwt` creates,
   returns and updates JWT authorizers by AWS's documented rules (`test_moto_rest_jwt.py`).
+- The REST API's methods and resources: moto has no UpdateMethod, replaces an existing method on PutMethod, keeps a
+  mapping of an undeclared parameter and makes duplicate or second variable siblings; `moto_rest_methods` answers
+  as AWS does (`test_moto_rest_methods.py`).
 
 Usage: python moto_server.py -H 127.0.0.1 -p PORT
 """
@@ -28,6 +31,7 @@ import moto_cloudfront  # noqa: E402
 import moto_kms  # noqa: E402
 import moto_openapi  # noqa: E402
 import moto_rest_jwt  # noqa: E402
+import moto_rest_methods  # noqa: E402
 
 
 def get_authorizers(self):
@@ -42,6 +46,7 @@ moto_openapi.install(ApiGatewayV2Response)
 moto_cloudfront.install()
 moto_kms.install()
 moto_rest_jwt.install()
+moto_rest_methods.install()
 moto_apigw_stages_domains.install(ApiGatewayV2Response)
 
 from moto.server import main  # noqa: E402  (after the patch, so the server serves it)

@@ -18,7 +18,7 @@ use crate::stats::CallStats;
 pub fn actions(service: &str, operation: &str, method: &str) -> Vec<String> {
     let own = |prefix: &str| vec![format!("{prefix}:{operation}")];
     match (service, operation) {
-        ("ApiGatewayV2", _) => vec![format!("apigateway:{method}")],
+        ("ApiGatewayV2" | "API Gateway", _) => vec![format!("apigateway:{method}")],
         ("STS", "GetCallerIdentity") => vec![],
         ("S3", "HeadBucket" | "ListObjectsV2") => vec!["s3:ListBucket".into()],
         ("S3", "HeadObject") => vec!["s3:GetObject".into()],
@@ -95,6 +95,7 @@ mod tests {
     #[test]
     fn aws_names_the_exceptions() {
         assert_eq!(actions("ApiGatewayV2", "ReimportApi", "PUT"), ["apigateway:PUT"]);
+        assert_eq!(actions("API Gateway", "UpdateMethod", "PATCH"), ["apigateway:PATCH"]);
         assert_eq!(actions("S3", "HeadBucket", "HEAD"), ["s3:ListBucket"]);
         assert_eq!(
             actions("S3 Control", "GetPublicAccessBlock", "GET"),

@@ -2,13 +2,16 @@
 
 use std::collections::BTreeSet;
 
-use super::{AwsError, Clients, account, acm, apigw, cloudfront, function, kms, lambda, logs, role, route53, s3, ssm};
-use jwtstack_core::config::{ApiRef, Integration, KeyStore, Stack};
+use super::{AwsError, Clients, account, acm, apigw, apigw_rest, cloudfront, function, kms, lambda, logs, role, route53, s3, ssm};
+use jwtstack_core::config::{ApiRef, ApiType, Integration, KeyStore, Stack};
+use jwtstack_core::crypto::jws::algorithms_of;
+use jwtstack_core::names::REST_STAGE_NAME;
 use jwtstack_core::names::{integration_marker, permission_id, token_function, token_function_log_group};
 use jwtstack_core::plan::{
     ApiDomainInfo, BucketSlice, DistributionId, DistributionSlice, DomainDns, DomainSlice, FunctionSlice, IntegrationSpec, Inventory,
     KeySlice, LockState, LogGroupInfo, LogGroupSlice,
 };
+use jwtstack_core::plan::{ApiInfo, RestAuthorizerInfo, RestSlice, TrustedKeys};
 
 /// Everything the stack may own, as it is now. No private key is decrypted (see [`read_for_deploy`]).
 pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
@@ -20,8 +23,13 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
             None => Ok(Default::default()),
         }
     };
-    let api_fut = read_api(c, stack);
-    let (mut params, (bucket, objects), api_part) = tokio::try_join!(params_fut, bucket_fut, api_fut)?;
+    let api_fut = async {
+        match stack.api_type {
+            ApiType::Http => Ok((read_api(c, stack).await?, None)),
+            ApiType::Rest => Ok((None, read_rest(c, stack).await?)),
+        }
+    };
+    let (mut params, (bucket, objects), (api_part, rest_part)) = tokio::try_join!(params_fut, bucket_fut, api_fut)?;
     // KMS is read when the stack keeps its keys there, or names a key that SSM does not hold (a stack that
     // moved its keys from KMS back to SSM): an SSM-only stack needs no KMS permission.
     let named: Vec<String> = stack
@@ -91,6 +99,10 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
         inv.routes = routes;
         inv.stage = stage;
     }
+    if let Some((api, rest)) = rest_part {
+        inv.api = api;
+        inv.rest = rest;
+    }
     // Functions whose statement may be the stack's: the declared ones and those behind the stack's integrations.
     let api_owned = inv.api.as_ref().is_some_and(|a| a.owned);
     let declared: BTreeSet<String> = stack
@@ -158,6 +170,75 @@ async fn read_api(c: &Clients, stack: &Stack) -> Result<Option<ApiPart>, AwsErro
         apigw::find_default_stage(c, &api.id, &stack.name),
     )?;
     Ok(Some((api, authorizer, integrations, routes, stage)))
+}
+
+/// A REST API the stack owns (an adopted one is refused before any read): the API, its resources with their
+/// methods, the stack's authorizer and stage; and what each trusted issuer's keys sign with, read as API
+/// Gateway reads it (its discovery document, then its JWKS).
+async fn read_rest(c: &Clients, stack: &Stack) -> Result<Option<(Option<ApiInfo>, RestSlice)>, AwsError> {
+    let trusted = async {
+        let expect = jwtstack_core::issuer::Expect {
+            rest: true,
+            ..Default::default()
+        };
+        let mut all = Vec::new();
+        for t in &stack.trust {
+            let report = crate::fetch::check(&t.issuer, &expect).await;
+            let error = report.findings.iter().find(|f| f.level == jwtstack_core::issuer::Level::Error);
+            let algorithms = match (error, &report.jwks) {
+                (Some(f), _) => Err(f.message.clone()),
+                (None, Some(jwks)) => Ok(algorithms_of(jwks).into_iter().map(|a| a.as_str().to_string()).collect()),
+                (None, None) => Err("its JWKS could not be read".to_string()),
+            };
+            all.push(TrustedKeys {
+                issuer: t.issuer.clone(),
+                algorithms,
+            });
+        }
+        Ok::<_, AwsError>(all)
+    };
+    let api = async {
+        let Some((api, endpoint)) = apigw_rest::find_owned_api(c, &stack.name).await? else {
+            return Ok((None, RestSlice::default()));
+        };
+        let name = stack.authorizer_name();
+        let (resources, authorizers, stage) = tokio::try_join!(
+            apigw_rest::read_resources(c, &api.id),
+            crate::rest_jwt::list(&c.apigw_rest, &api.id),
+            apigw_rest::read_stage(c, &api.id, REST_STAGE_NAME),
+        )?;
+        let ours: Vec<_> = authorizers.into_iter().filter(|a| a.name == name).collect();
+        if ours.len() > 1 {
+            let ids: Vec<&str> = ours.iter().map(|a| a.id.as_str()).collect();
+            let mut e = AwsError::new(
+                format!("reading the authorizers of REST API {}", api.id),
+                crate::ErrorKind::Conflict,
+                format!("{} authorizers are named {name}: {}", ours.len(), ids.join(", ")),
+            );
+            e.hint = Some("delete the duplicates so that one remains, then deploy again".into());
+            return Err(e);
+        }
+        let authorizer = ours.into_iter().next().map(|a| RestAuthorizerInfo {
+            id: a.id.into(),
+            jwt: a.jwt.as_ref().map(crate::rest_jwt::JwtConfiguration::to_plan),
+            identity_source: a.identity_source,
+        });
+        Ok((
+            Some(api),
+            RestSlice {
+                resources,
+                authorizer,
+                stage,
+                endpoint,
+                ..RestSlice::default()
+            },
+        ))
+    };
+    let http_api = async { Ok(apigw::find_owned_api(c, &stack.name).await?.map(|a| a.id)) };
+    let ((api, mut rest), trusted, http_api) = tokio::try_join!(api, trusted, http_api)?;
+    rest.trusted = trusted;
+    rest.http_api = http_api;
+    Ok(Some((api, rest)))
 }
 
 /// The distribution, its origin access control, the custom domain's certificate and alias records: read when

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod acm;
 pub mod apigw;
+pub mod apigw_rest;
 pub mod apply;
 mod bounded;
 pub mod clients;
@@ -122,6 +123,8 @@ pub struct Clients {
     pub stats: CallStats,
     /// The custom domain name changes of this run, spaced by API Gateway's per-account quota.
     pub domain_calls: std::sync::Arc<pace::Interval>,
+    /// The REST API creates, deletes and deployments of this run, spaced by their per-account quotas.
+    pub rest_quotas: std::sync::Arc<pace::RestQuotas>,
 }
 
 impl Clients {
@@ -215,6 +218,7 @@ impl Clients {
             region,
             stats,
             domain_calls: std::sync::Arc::new(pace::Interval::new(conn.domain_call_interval.unwrap_or(pace::DOMAIN_CALL_INTERVAL))),
+            rest_quotas: Default::default(),
         })
     }
 }

@@ -29,8 +29,23 @@ modelled! {
     aws_sdk_acm::operation::describe_certificate::DescribeCertificateError { is_resource_not_found_exception => NotFound }
     // apigateway (REST APIs)
     aws_sdk_apigateway::operation::create_authorizer::CreateAuthorizerError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::create_deployment::CreateDeploymentError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::create_resource::CreateResourceError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::create_rest_api::CreateRestApiError { is_conflict_exception => Conflict, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::delete_integration::DeleteIntegrationError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::delete_method::DeleteMethodError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::delete_resource::DeleteResourceError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::delete_rest_api::DeleteRestApiError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_apigateway::operation::get_authorizers::GetAuthorizersError { is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::get_deployment::GetDeploymentError { is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::get_resources::GetResourcesError { is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::get_rest_apis::GetRestApisError { is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::get_stage::GetStageError { is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::put_integration::PutIntegrationError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::put_method::PutMethodError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_apigateway::operation::update_authorizer::UpdateAuthorizerError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::update_method::UpdateMethodError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::update_rest_api::UpdateRestApiError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     // apigatewayv2
     aws_sdk_apigatewayv2::operation::create_api::CreateApiError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_apigatewayv2::operation::create_api_mapping::CreateApiMappingError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }

@@ -120,6 +120,34 @@ impl HttpConnector for PacedConnector {
 /// TooManyRequestsException past it).
 pub const DOMAIN_CALL_INTERVAL: Duration = Duration::from_secs(30);
 
+/// REST API calls with a per-account quota of their own, none raisable ("Amazon API Gateway quotas", quotas
+/// for creating, deploying and managing an API): CreateRestApi one request every 3 seconds (every 30 seconds
+/// for an edge-optimized API), DeleteRestApi one every 30 seconds, CreateDeployment one every 5 seconds.
+pub const REST_CREATE_INTERVAL: Duration = Duration::from_secs(3);
+pub const REST_EDGE_CREATE_INTERVAL: Duration = Duration::from_secs(30);
+pub const REST_DELETE_INTERVAL: Duration = Duration::from_secs(30);
+pub const REST_DEPLOYMENT_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The REST API calls of one run that have a quota of their own, each spaced by it.
+#[derive(Debug)]
+pub struct RestQuotas {
+    pub creates: Interval,
+    pub edge_creates: Interval,
+    pub deletes: Interval,
+    pub deployments: Interval,
+}
+
+impl Default for RestQuotas {
+    fn default() -> RestQuotas {
+        RestQuotas {
+            creates: Interval::new(REST_CREATE_INTERVAL),
+            edge_creates: Interval::new(REST_EDGE_CREATE_INTERVAL),
+            deletes: Interval::new(REST_DELETE_INTERVAL),
+            deployments: Interval::new(REST_DEPLOYMENT_INTERVAL),
+        }
+    }
+}
+
 /// Calls spaced `interval` apart: the first goes at once, each next one an interval after the one before.
 #[derive(Debug)]
 pub struct Interval {
@@ -141,11 +169,26 @@ impl Interval {
 
     /// Takes the next slot; returns how long to wait for it.
     pub fn reserve(&self) -> Duration {
+        self.take_slot().1
+    }
+
+    /// Takes the next slot: when it is, and how long to wait for it.
+    pub fn take_slot(&self) -> (Instant, Duration) {
         let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         let at = next.map_or(now, |t| t.max(now));
         *next = Some(at + self.interval);
-        at - now
+        (at, at - now)
+    }
+
+    /// The call of the slot at `at` was refused before it counted (a 409, a 5xx): the slot is given back, unless
+    /// a later one was taken meanwhile. Should AWS have counted it, the next call is refused for the quota and
+    /// waits as [`pushed_back`](Self::pushed_back) says.
+    pub fn give_back(&self, at: Instant) {
+        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+        if *next == Some(at + self.interval) {
+            *next = Some(at);
+        }
     }
 
     /// Someone else in the account made such a call just now (AWS answered TooManyRequests): the next slot
@@ -196,5 +239,16 @@ mod tests {
         assert_eq!(i.reserve(), Duration::ZERO);
         i.pushed_back();
         assert_eq!(i.reserve(), Duration::from_secs(30));
+        // A slot given back is the next one again; one given back after a later was taken is not.
+        tokio::time::sleep(Duration::from_secs(100)).await;
+        let (at, wait) = i.take_slot();
+        assert_eq!(wait, Duration::ZERO);
+        i.give_back(at);
+        assert_eq!(i.reserve(), Duration::ZERO);
+        // (Slots at 30 s and 60 s from now are taken; the one at 30 s stays taken.)
+        let (at, _) = i.take_slot();
+        i.reserve();
+        i.give_back(at);
+        assert_eq!(i.reserve(), Duration::from_secs(90));
     }
 }

@@ -24,6 +24,8 @@ use serde_json::{Map, Value};
 
 use crate::error::classify;
 use crate::{AwsError, ErrorKind};
+use jwtstack_core::config::ClaimRule;
+use jwtstack_core::plan::{RestIssuer, RestJwt};
 
 /// `JwtConfigurationInput` when sent, `JwtConfiguration` when read: the issuers and the algorithms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +33,59 @@ use crate::{AwsError, ErrorKind};
 pub struct JwtConfiguration {
     pub issuers: Vec<JwtIssuer>,
     pub default_algorithms: Vec<String>,
+}
+
+impl JwtConfiguration {
+    /// What the planner wants, as API Gateway takes it: every claim rule says whether it is required (AWS's
+    /// default, when it is left out, is false).
+    pub fn of(jwt: &RestJwt) -> JwtConfiguration {
+        JwtConfiguration {
+            issuers: jwt
+                .issuers
+                .iter()
+                .map(|i| JwtIssuer {
+                    issuer: i.issuer.clone(),
+                    audiences: i.audiences.clone(),
+                    additional_claims: i
+                        .claims
+                        .iter()
+                        .map(|c| JwtAdditionalClaim {
+                            claim_name: c.name.clone(),
+                            format: SINGLE_STRING.into(),
+                            required: Some(c.required),
+                            expected_values: c.values.clone(),
+                        })
+                        .collect(),
+                    jwks_uri: None,
+                })
+                .collect(),
+            default_algorithms: jwt.algorithms.clone(),
+        }
+    }
+
+    /// As the planner compares it.
+    pub fn to_plan(&self) -> RestJwt {
+        RestJwt {
+            issuers: self
+                .issuers
+                .iter()
+                .map(|i| RestIssuer {
+                    issuer: i.issuer.clone(),
+                    audiences: i.audiences.clone(),
+                    claims: i
+                        .additional_claims
+                        .iter()
+                        .map(|c| ClaimRule {
+                            name: c.claim_name.clone(),
+                            required: c.required.unwrap_or(false),
+                            values: c.expected_values.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            algorithms: self.default_algorithms.clone(),
+        }
+    }
 }
 
 /// `JwtIssuerInput` / `JwtIssuer`.
@@ -105,6 +160,9 @@ pub async fn create(
         .r#type(AuthorizerType::from(JWT))
         .identity_source(identity_source)
         .customize()
+        // Not retried by the SDK: a create whose answer was lost is looked for (by name) before it is tried
+        // again, or the API would hold two authorizers of one name.
+        .config_override(aws_sdk_apigateway::config::Config::builder().retry_config(crate::retry::no_retry()))
         .interceptor(AddMember {
             name: "jwtConfiguration",
             value: member,

@@ -9,6 +9,7 @@ use rand::Rng;
 use rand::rngs::OsRng;
 
 use super::{AwsError, ErrorKind};
+use crate::event::{Event, Report};
 
 /// Attempts per call, the first included. Throttling, 5xx and connection errors are retried with
 /// exponential backoff and full jitter (the SDK's standard retry mode), bounded by these and by the timeouts.
@@ -78,7 +79,27 @@ where
 /// progress ([`ErrorKind::Busy`]: API Gateway's 409 "concurrent modification", S3's `OperationAborted`). Nothing
 /// happened on such an answer, so an update or a delete may simply be sent again; creates go through
 /// [`create_once`], which looks for what an earlier attempt made first.
-pub async fn when_busy<T, C, CF>(mut call: C) -> Result<T, AwsError>
+pub async fn when_busy<T, C, CF>(call: C) -> Result<T, AwsError>
+where
+    C: FnMut() -> CF,
+    CF: Future<Output = Result<T, AwsError>>,
+{
+    again_while(|e| e.kind == ErrorKind::Busy, call).await
+}
+
+/// Runs an idempotent call the SDK does not retry (a delete whose quota [`spaced`] waits out) again, after a
+/// pause, when it fails in a way that may pass: another change in progress, no answer, a 5xx. Throttling is
+/// returned to the caller.
+pub async fn idempotent<T, C, CF>(call: C) -> Result<T, AwsError>
+where
+    C: FnMut() -> CF,
+    CF: Future<Output = Result<T, AwsError>>,
+{
+    again_while(|e| e.is_transient() && e.kind != ErrorKind::Throttled, call).await
+}
+
+/// The call, again after a backoff while its error is one `again` accepts, up to [`MAX_ATTEMPTS`] in all.
+async fn again_while<T, C, CF>(again: impl Fn(&AwsError) -> bool, mut call: C) -> Result<T, AwsError>
 where
     C: FnMut() -> CF,
     CF: Future<Output = Result<T, AwsError>>,
@@ -86,12 +107,70 @@ where
     let mut attempt = 1;
     loop {
         match call().await {
-            Err(e) if e.kind == ErrorKind::Busy && attempt < MAX_ATTEMPTS => {
-                tracing::info!(attempt, error = %e, "AWS is busy with another change to this resource; trying again");
+            Err(e) if again(&e) && attempt < MAX_ATTEMPTS => {
+                tracing::info!(attempt, error = %e, "trying again");
                 tokio::time::sleep(backoff(attempt).max(Duration::from_millis(100))).await;
                 attempt += 1;
             }
             other => return other,
+        }
+    }
+}
+
+/// Tries of one call that API Gateway refuses for a per-account quota (each an interval after the last).
+const QUOTA_TRIES: u32 = 5;
+
+/// A call API Gateway allows once per `interval` per account (custom domain changes, REST API creates,
+/// deletes and deployments; "Amazon API Gateway quotas", not raisable): spaced from this run's others, and
+/// tried again an interval later when AWS refuses it for the quota (another run or tool of the account made
+/// one). The SDK does not retry these: its backoff gives up within seconds. A wait is said; `quota` names
+/// the quota ("custom domain"), `calls` the calls it limits ("custom domain changes").
+pub(crate) async fn spaced<T, F, Fut>(
+    interval: &crate::pace::Interval,
+    (quota, calls): (&str, &str),
+    report: Report<'_>,
+    mut call: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let mut tries = 1;
+    loop {
+        let (slot, wait) = interval.take_slot();
+        if !wait.is_zero() {
+            let what = format!(
+                "API Gateway's {quota} quota (one per {} s per account)",
+                interval.interval().as_secs()
+            );
+            report(Event::Waiting {
+                what: what.clone(),
+                waited: Duration::ZERO,
+            });
+            tokio::time::sleep(wait).await;
+            report(Event::Waited { what, took: wait });
+        }
+        match call().await {
+            Err(e) if e.kind == ErrorKind::Throttled && tries < QUOTA_TRIES => {
+                interval.pushed_back();
+                tries += 1;
+            }
+            Err(e) if e.kind != ErrorKind::Throttled => {
+                // Refused for another reason (a 409 while another change is in progress, a 5xx): the caller may
+                // try again at once; should AWS have counted this one, that try is refused for the quota and waits.
+                interval.give_back(slot);
+                return Err(e);
+            }
+            Err(mut e) => {
+                // Not to be retried again by a caller: the quota is the account's, and someone else uses it.
+                e.kind = ErrorKind::Other;
+                e.hint = Some(format!(
+                    "API Gateway refused this {tries} times for its quota on {calls} (one per {} s per account): another run or tool of the account is making them; run the command again when it is done",
+                    interval.interval().as_secs()
+                ));
+                return Err(e);
+            }
+            ok => return ok,
         }
     }
 }

@@ -10,8 +10,38 @@ pub const TAG_KEY: &str = "jwtstack:stack";
 /// The JWT authorizer's identity source: the bearer token in the `Authorization` header.
 pub const IDENTITY_SOURCE: &str = "$request.header.Authorization";
 
+/// The header that header carries the token in (a REST API's identity source is
+/// `method.request.header.Authorization`).
+pub const IDENTITY_HEADER: &str = "Authorization";
+
 /// The stage the stack creates (auto-deploy on), so route changes go live.
 pub const STAGE_NAME: &str = "$default";
+
+/// The stage a REST API the stack owns is deployed to (REST APIs have no `$default` stage): its invoke URL
+/// is `https://{api}.execute-api.{region}.amazonaws.com/live`.
+pub const REST_STAGE_NAME: &str = "live";
+
+/// A REST API's invoke URL on its stage.
+pub fn rest_invoke_url(api_id: &str, region: &str) -> String {
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("https://{api_id}.execute-api.{region}.{suffix}/{REST_STAGE_NAME}")
+}
+
+/// The description of a REST API deployment the stack made: it names what was deployed (a digest of the
+/// methods, integrations and authorizer), so that a deploy cut off between a change and its deployment
+/// deploys on the next run, and a run with nothing new deploys nothing.
+pub fn rest_deployment_description(stack: &str, digest: &str) -> String {
+    format!("jwtstack {stack} {digest}")
+}
+
+/// The digest a deployment's description names, when the stack made it.
+pub fn rest_deployed_digest<'a>(stack: &str, description: &'a str) -> Option<&'a str> {
+    description.strip_prefix("jwtstack ")?.strip_prefix(stack)?.strip_prefix(' ')
+}
 
 /// The marker in the description of every integration the stack creates.
 pub fn integration_marker(stack: &str) -> String {

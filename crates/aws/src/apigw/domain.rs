@@ -9,53 +9,18 @@ use jwtstack_core::names::{STAGE_NAME, TAG_KEY};
 use jwtstack_core::plan::{AliasTarget, ApiDomainInfo, ApiMappingInfo};
 
 use super::{PAGE, all_pages, tags};
-use crate::event::{Event, Report};
-use crate::retry::no_retry;
-use crate::{AwsError, Clients, ErrorKind, classify, ignore_missing};
+use crate::event::Report;
+use crate::retry::{no_retry, spaced};
+use crate::{AwsError, Clients, classify, ignore_missing};
 
-/// Tries of one custom domain change that API Gateway refuses for its quota (each an interval after the last).
-const DOMAIN_CALL_TRIES: u32 = 5;
-
-/// A custom domain change (CreateDomainName, UpdateDomainName, DeleteDomainName), spaced from this run's
-/// others by API Gateway's quota, one per 30 s per account, and tried again an interval later when AWS
-/// refuses it for the quota (another run or tool of the account made one). The SDK does not retry these:
-/// its backoff gives up within seconds. A wait is said.
-async fn paced<T, F, Fut>(c: &Clients, report: Report<'_>, mut call: F) -> Result<T, AwsError>
+/// A custom domain change (CreateDomainName, UpdateDomainName, DeleteDomainName), spaced by API Gateway's
+/// quota, one per 30 s per account.
+async fn paced<T, F, Fut>(c: &Clients, report: Report<'_>, call: F) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, AwsError>>,
 {
-    let mut tries = 1;
-    loop {
-        let wait = c.domain_calls.reserve();
-        if !wait.is_zero() {
-            let what = format!(
-                "API Gateway's custom domain quota (one change per {} s per account)",
-                c.domain_calls.interval().as_secs()
-            );
-            report(Event::Waiting {
-                what: what.clone(),
-                waited: std::time::Duration::ZERO,
-            });
-            tokio::time::sleep(wait).await;
-            report(Event::Waited { what, took: wait });
-        }
-        match call().await {
-            Err(e) if e.kind == ErrorKind::Throttled && tries < DOMAIN_CALL_TRIES => {
-                c.domain_calls.pushed_back();
-                tries += 1;
-            }
-            Err(mut e) if e.kind == ErrorKind::Throttled => {
-                // Not to be retried again by a caller: the quota is the account's, and someone else uses it.
-                e.kind = ErrorKind::Other;
-                e.hint = Some(format!(
-                    "API Gateway refused this {tries} times for its quota on custom domain changes (one per 30 s per account): another run or tool of the account is changing custom domains; run the command again when it is done"
-                ));
-                return Err(e);
-            }
-            other => return other,
-        }
-    }
+    spaced(&c.domain_calls, ("custom domain", "custom domain changes"), report, call).await
 }
 
 fn domain_info(d: &DomainName, stack: &str, mappings: Vec<ApiMappingInfo>) -> ApiDomainInfo {

@@ -14,6 +14,7 @@ mod integration;
 mod key;
 mod log_group;
 mod permission;
+mod rest;
 mod route;
 mod stage;
 
@@ -26,7 +27,7 @@ use jwtstack_core::config::Stack;
 use jwtstack_core::crypto::keys::Jwk;
 use jwtstack_core::plan::{
     AliasTarget, ApiId, AuthorizerId, DistributionId, IntegrationId, IntegrationSpec, Inventory, Kid, Lane, OriginAccessControlId, Plan,
-    Ref, Step,
+    Ref, ResourceId, Step,
 };
 
 use crate::event::{Event, Report};
@@ -50,6 +51,8 @@ pub struct Made {
     pub log_group_arn: Option<String>,
     /// The custom domains created, by name, with the endpoint their records point at.
     pub domains: BTreeMap<String, AliasTarget>,
+    /// A REST API's resources created, by path (a new API's root `/` among them).
+    pub resources: BTreeMap<String, ResourceId>,
 }
 
 /// An id a step refers to but no earlier step made: the plan is inconsistent.
@@ -81,6 +84,13 @@ impl Made {
                 self.keys.insert(kid, *jwk);
             }
             Effect::Api { id, endpoint } => self.api = Some((id, endpoint)),
+            Effect::RestApi { id, endpoint, root } => {
+                self.api = Some((id, endpoint));
+                self.resources.insert("/".into(), root);
+            }
+            Effect::Resource { path, id } => {
+                self.resources.insert(path, id);
+            }
             Effect::Imported { id, endpoint, authorizer } => {
                 self.api = Some((id, endpoint));
                 self.authorizer = authorizer;
@@ -110,6 +120,17 @@ enum Effect {
     Api {
         id: ApiId,
         endpoint: String,
+    },
+    /// A REST API, and its root resource.
+    RestApi {
+        id: ApiId,
+        endpoint: String,
+        root: ResourceId,
+    },
+    /// A REST API's resource, by its path.
+    Resource {
+        path: String,
+        id: ResourceId,
     },
     /// An import: the API, and the authorizer its definition made.
     Imported {
@@ -359,5 +380,6 @@ async fn run_step(c: &Clients, stack: &Stack, step: &Step, made: &Made, report: 
         Step::Domain(s) => domain::run(c, stack, s, made, report).await,
         Step::Permission(s) => permission::run(c, stack, s, made).await,
         Step::Function(s) => function::run(c, stack, s).await.map(|()| Effect::None),
+        Step::Rest(s) => rest::run(c, stack, s, made, report).await,
     }
 }

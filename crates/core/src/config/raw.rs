@@ -296,11 +296,11 @@ pub struct RawApi {
     #[serde(default)]
     #[schemars(regex(pattern = r"^[a-z0-9]+$"))]
     pub id: Option<String>,
-    /// `http` (the default) or `rest`: a REST API with API Gateway's JWT authorizer for REST APIs (verify and
-    /// serve decide as it does; deploying it is not done yet).
+    /// `http` (the default) or `rest`: a REST API with API Gateway's JWT authorizer for REST APIs, deployed
+    /// call by call to the stage `live` (an adopted one is not deployed yet).
     #[serde(default, rename = "type")]
     pub api_type: Option<ApiType>,
-    /// REST APIs the stack creates: `regional` (default), `edge` or `private`.
+    /// REST APIs the stack creates: `regional` (default) or `edge` (`private` is not done yet).
     #[serde(default)]
     pub endpoint: Option<RestEndpoint>,
 }
@@ -334,7 +334,7 @@ pub enum RestEndpoint {
     Regional,
     /// Through CloudFront's edge locations.
     Edge,
-    /// Only from VPCs, through an interface endpoint.
+    /// Only from VPCs, through an interface endpoint (not done yet: it needs a resource policy).
     Private,
 }
 

@@ -121,6 +121,19 @@ pub enum Conflict {
         "the JWKS would be {bytes} bytes with {keys} keys, over API Gateway's 150,000-byte limit; retire previous keys with `jwtstack rotate finish`"
     )]
     JwksTooLarge { bytes: usize, keys: usize },
+    #[error(
+        "the REST API's authorizer trusts {issuer}, and API Gateway reads it when it makes or changes the authorizer, but it cannot be read: {why}. Run `jwtstack check` for the details, fix the issuer or remove it from trust"
+    )]
+    TrustedIssuerUnreadable { issuer: String, why: String },
+    #[error(
+        "stack `{stack}` has an HTTP API ({id}, its jwtstack:stack tag), and the stack file now says api.type: rest: jwtstack does not replace an API in one deploy, which would leave clients of the HTTP API without it. Nothing was changed. To move: tear the HTTP API down with api.type: http (`jwtstack teardown --keep-keys` keeps the signing keys), then deploy with api.type: rest; or deploy the REST API as another stack"
+    )]
+    ApiTypeSwitch { stack: String, id: String },
+    #[error(
+        "REST API {id} is {found}, and the stack file says endpoint: {}: changing a REST API's endpoint type is not done yet. Nothing was changed. Put endpoint back, or change it in the API Gateway console (it takes effect after some minutes) and deploy again",
+        wanted.to_ascii_lowercase()
+    )]
+    RestEndpointChange { id: String, found: String, wanted: &'static str },
 }
 
 /// What a CNAME in the way is, when it points where the alias will.

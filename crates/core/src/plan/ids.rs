@@ -82,6 +82,8 @@ id! {
     IntegrationId,
     /// A route's id within its API.
     RouteId,
+    /// A REST API resource's id within its API (a path of the resource tree).
+    ResourceId,
     /// An API mapping's id within its custom domain name.
     MappingId,
     /// A CloudFront distribution's id (`E2QWRUHEXAMPLE`).

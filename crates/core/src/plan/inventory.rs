@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{
     ApiInfo, AuthorizerInfo, BucketSlice, DistributionSlice, DomainDns, DomainSlice, FunctionSlice, IntegrationInfo, KeySlice,
-    LogGroupSlice, ObjectInfo, OtherAuthorizer, PermissionSlice, RouteInfo, StageInfo,
+    LogGroupSlice, ObjectInfo, OtherAuthorizer, PermissionSlice, RestSlice, RouteInfo, StageInfo,
 };
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -39,6 +39,8 @@ pub struct Inventory {
     pub account: Option<String>,
     /// The token endpoint's function, role and log group.
     pub function: FunctionSlice,
+    /// A REST API's resources, methods, authorizer and stage (`api` is the REST API itself).
+    pub rest: RestSlice,
 }
 
 /// The stack's run lock, as SSM has it.

@@ -36,6 +36,7 @@ mod permission;
 mod planner;
 mod policy;
 mod render;
+mod rest;
 mod role_policy;
 mod route;
 mod stage;
@@ -54,7 +55,7 @@ pub use dns::{AliasRecordInfo, AliasTarget, CLOUDFRONT_ZONE_ID, CertificateInfo,
 pub use document::{Body, Document, DocumentStep, ObjectInfo};
 pub use domain::{ApiDomainInfo, ApiMappingInfo, DomainSlice, DomainStep, ENDPOINT_TYPE, SECURITY_POLICY};
 pub use function::{FunctionConfig, FunctionInfo, FunctionSlice, FunctionStep, RoleInfo};
-pub use ids::{ApiId, AuthorizerId, DistributionId, IntegrationId, Kid, MappingId, OriginAccessControlId, RouteId};
+pub use ids::{ApiId, AuthorizerId, DistributionId, IntegrationId, Kid, MappingId, OriginAccessControlId, ResourceId, RouteId};
 pub use integration::{DEFAULT_TIMEOUT_MS, IntegrationInfo, IntegrationSettings, IntegrationSpec, IntegrationStep, IntegrationType};
 pub use inventory::{Inventory, LockState};
 pub use key::{KeyDeleteRefused, KeyHome, KeyInfo, KeySlice, KeyStep, plan_key_delete};
@@ -62,6 +63,10 @@ pub use log_group::{LogGroupInfo, LogGroupSlice, LogGroupStep, group_of_arn};
 pub use permission::{PermissionInfo, PermissionSlice, PermissionStep};
 pub use planner::{plan, plan_teardown, plan_towards};
 pub use render::{Action, ChangeJson, PlanJson, Summary, render_markdown, render_text};
+pub use rest::{
+    MethodAuth, MethodInfo, ResourceInfo, RestAuthorizerInfo, RestIntegration, RestIssuer, RestJwt, RestSlice, RestStageInfo, RestStep,
+    TrustedKeys, endpoint_name,
+};
 pub use role_policy::{normal_policy, role_policy, trust_policy};
 pub use route::{AuthorizationType, RouteAuth, RouteInfo, RouteStep};
 pub use stage::{AccessLogSettings, AccessLogTarget, StageInfo, StageSettings, StageStep};
@@ -218,6 +223,7 @@ pub enum Step {
     Domain(DomainStep),
     Permission(PermissionStep),
     Function(FunctionStep),
+    Rest(RestStep),
 }
 
 /// `$step` as its kind's step, bound to `$s`.
@@ -238,6 +244,7 @@ macro_rules! each_kind {
             Step::Domain($s) => $e,
             Step::Permission($s) => $e,
             Step::Function($s) => $e,
+            Step::Rest($s) => $e,
         }
     };
 }
@@ -284,6 +291,7 @@ impl Step {
         match self {
             Step::Authorizer(a) => a.reads_issuer(),
             Step::Api(ApiStep::Import { .. }) => true,
+            Step::Rest(RestStep::CreateAuthorizer { .. } | RestStep::UpdateAuthorizer { .. }) => true,
             _ => false,
         }
     }

@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::desired::{Desired, Planner};
-use super::integration::Integrations;
 use super::render::{ChangeJson, set};
 use super::{Action, ApiId, Conflict, Diff, Group, Inventory, KindStep, Placement, Ref, Step};
 use crate::config::Integration;
@@ -97,9 +96,9 @@ pub(super) fn missing_functions(d: &Desired<'_>, inv: &Inventory) -> Result<(), 
 }
 
 /// One invoke permission per function, for this stack's API.
-pub(super) fn plan(p: &mut Planner<'_>, integrations: &Integrations<'_>) {
+pub(super) fn plan(p: &mut Planner<'_>, functions: &BTreeSet<&str>) {
     let inv = p.inv;
-    for f in integrations.functions() {
+    for &f in functions {
         let wanted_source = inv.api.as_ref().map(|a| source_arn(f, &inv.region, a.id.as_str()));
         let api = p.api();
         match inv.permissions.statements.get(f) {
@@ -118,8 +117,7 @@ pub(super) fn plan(p: &mut Planner<'_>, integrations: &Integrations<'_>) {
 }
 
 /// The stack's statements in functions no route invokes any more.
-pub(super) fn remove(p: &mut Planner<'_>, integrations: &Integrations<'_>) {
-    let wanted = integrations.functions();
+pub(super) fn remove(p: &mut Planner<'_>, wanted: &BTreeSet<&str>) {
     let gone: Vec<String> = p
         .inv
         .permissions

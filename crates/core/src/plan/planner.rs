@@ -6,8 +6,9 @@
 use super::desired::{Desired, Planner};
 use super::integration::{self, Integrations};
 use super::{Barrier, Conflict, DistributionStep, Inventory, Plan, Step, api, authorizer, bucket, distribution, document, domain};
-use super::{function, key, log_group, permission, route, stage};
-use crate::config::Stack;
+use super::{function, key, log_group, permission, rest, route, stage};
+use crate::config::{ApiType, Integration, Stack};
+use std::collections::BTreeSet;
 
 /// What deploy would do. Pure and deterministic.
 pub fn plan(stack: &Stack, inv: &Inventory) -> Result<Plan, Conflict> {
@@ -25,6 +26,10 @@ pub fn plan_towards(d: &Desired<'_>, inv: &Inventory) -> Result<Plan, Conflict> 
     permission::missing_functions(d, inv)?;
     let mut p = Planner::new(d, inv);
     plan_issuer(&mut p)?;
+    if d.stack.api_type == ApiType::Rest {
+        plan_rest(&mut p)?;
+        return Ok(finish(d, inv, p));
+    }
     function::plan(&mut p)?;
     api::plan(&mut p);
     authorizer::plan(&mut p);
@@ -33,8 +38,43 @@ pub fn plan_towards(d: &Desired<'_>, inv: &Inventory) -> Result<Plan, Conflict> 
     log_group::plan(&mut p)?;
     stage::plan(&mut p);
     domain::plan(&mut p)?;
-    permission::plan(&mut p, &integrations);
+    permission::plan(&mut p, &integrations.functions());
     remove(&mut p, &integrations);
+    Ok(finish(d, inv, p))
+}
+
+/// A REST API (the stack owns it: an adopted one is refused before planning): its content, the Lambda
+/// permissions, the deployment once both are in place; then what is removed.
+fn plan_rest(p: &mut Planner<'_>) -> Result<(), Conflict> {
+    if let Some(id) = &p.inv.rest.http_api {
+        return Err(Conflict::ApiTypeSwitch {
+            stack: p.d.stack.name.clone(),
+            id: id.to_string(),
+        });
+    }
+    rest::plan(p)?;
+    let functions = rest_functions(p);
+    permission::plan(p, &functions);
+    rest::deploy(p);
+    rest::remove(p);
+    permission::remove(p, &functions);
+    remove_issuer(p);
+    Ok(())
+}
+
+/// The functions a REST stack's routes invoke.
+fn rest_functions<'a>(p: &Planner<'a>) -> BTreeSet<&'a str> {
+    p.d.routes()
+        .iter()
+        .filter_map(|r| match &r.integration {
+            Integration::Lambda { arn } => Some(arn.as_str()),
+            Integration::Http { .. } => None,
+        })
+        .collect()
+}
+
+/// Notes on the lock, the import folded in, the wait for the issuer.
+fn finish(d: &Desired<'_>, inv: &Inventory, mut p: Planner<'_>) -> Plan {
     if let Some(holder) = &inv.lock.holder {
         p.note(format!("the stack is locked by {holder}"));
     }
@@ -50,7 +90,7 @@ pub fn plan_towards(d: &Desired<'_>, inv: &Inventory) -> Result<Plan, Conflict> 
     }
     let mut plan = super::import::fold_into_import(d, inv, p.into_plan());
     wait_for_the_issuer(&mut plan);
-    Ok(plan)
+    plan
 }
 
 /// API Gateway reads the issuer when it makes or changes the authorizer (an import makes it anew): with
@@ -111,9 +151,14 @@ fn remove(p: &mut Planner<'_>, integrations: &Integrations<'_>) {
     authorizer::remove(p);
     stage::remove(p);
     api::remove(p);
-    permission::remove(p, integrations);
+    permission::remove(p, &integrations.functions());
     function::remove(p);
     log_group::remove(p);
+    remove_issuer(p);
+}
+
+/// The distribution before the bucket it reads, the documents before their bucket, keys last.
+fn remove_issuer(p: &mut Planner<'_>) {
     distribution::remove(p);
     document::remove(p);
     bucket::remove(p);

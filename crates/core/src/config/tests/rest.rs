@@ -42,6 +42,20 @@ fn an_http_stack_has_no_rest_fields_and_a_rest_stack_no_http_only_ones() {
     assert_eq!(p, ["9:3: api.endpoint needs `api.type: rest`"]);
     let p = problems(&(with("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n") + "throttling:\n  rate: 10\n  burst: 20\n"));
     assert_eq!(p, ["19:1: throttling is not done for REST APIs yet"]);
+    let p = problems(&with(
+        "  name: grocery-api\n",
+        "  name: grocery-api\n  type: rest\n  endpoint: private\n",
+    ));
+    assert_eq!(
+        p,
+        ["10:3: endpoint: private is not done yet: a private REST API needs a resource policy naming the VPC endpoints that may call it"]
+    );
+    let s = parse_str(
+        "stack.yaml",
+        &with("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n  endpoint: edge\n"),
+    )
+    .unwrap();
+    assert_eq!(s.endpoint, Some(RestEndpoint::Edge));
     let s = parse_str("stack.yaml", &with("  name: grocery-api\n", "  id: a1b2c3d4e5\n  type: rest\n")).unwrap();
     assert_eq!(s.endpoint, None, "an adopted REST API keeps its own endpoint type");
 }

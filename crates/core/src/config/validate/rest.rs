@@ -122,12 +122,20 @@ impl Validator<'_> {
 
     /// What jwtstack does not do for a REST API yet, each refused where it is written.
     fn rest_only(&mut self, raw: &RawStack, api: &ApiRef) {
-        if let (ApiRef::Adopted { .. }, Some(_)) = (api, raw.api.endpoint) {
-            self.at_key(
+        match (api, raw.api.endpoint) {
+            (ApiRef::Adopted { .. }, Some(_)) => self.at_key(
                 "api.endpoint",
                 "api.endpoint with api.id",
                 Some("an adopted REST API keeps the endpoint type it has: remove api.endpoint".into()),
-            );
+            ),
+            // A private API serves nothing without a resource policy naming who may call it, and CreateDeployment
+            // refuses one without ("Private REST API doesn't have a resource policy attached to it").
+            (_, Some(RestEndpoint::Private)) => self.at_key(
+                "api.endpoint",
+                "endpoint: private is not done yet: a private REST API needs a resource policy naming the VPC endpoints that may call it",
+                Some("use endpoint: regional (the default) or edge".into()),
+            ),
+            _ => {}
         }
         for (path, present, instead) in [
             (

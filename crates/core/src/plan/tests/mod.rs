@@ -9,6 +9,7 @@ mod deploy;
 mod dns;
 mod import;
 mod keys;
+mod rest;
 mod token_endpoint;
 
 use std::collections::BTreeMap;
@@ -100,6 +101,7 @@ pub(super) fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
             Step::Domain(s) => s.simulate(inv, &mut sim),
             Step::Permission(s) => s.simulate(inv),
             Step::Function(s) => s.simulate(inv),
+            Step::Rest(s) => s.simulate(inv, &mut sim),
         }
     }
     inv.read_at = CLOCK.fetch_add(3600, std::sync::atomic::Ordering::SeqCst) + 3600;

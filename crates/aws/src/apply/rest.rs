@@ -1,0 +1,207 @@
+//! The REST API steps: the API created (or found again by its tag after a lost answer), renamed, deleted; its
+//! JWT authorizer; its resources, methods and integrations; the deployment to the stack's stage. Creates
+//! whose answer was lost are found again before they are tried again; writes that API Gateway refuses while
+//! another change to the API is in progress are sent again.
+
+use jwtstack_core::config::{RestEndpoint, Stack};
+use jwtstack_core::names::IDENTITY_HEADER;
+use jwtstack_core::plan::{ApiId, AuthorizerId, Ref, ResourceId, RestStep, RouteAuth};
+
+use super::{Effect, Made, resolve};
+use crate::apigw_rest::{self, At};
+use crate::event::Report;
+use crate::rest_jwt::{self, JwtConfiguration};
+use crate::retry::{create_once, idempotent, spaced, when_busy};
+use crate::{AwsError, Clients};
+
+/// The REST identity source of the stack's authorizer: the bearer token in the `Authorization` header.
+fn identity_source() -> String {
+    format!("method.request.header.{IDENTITY_HEADER}")
+}
+
+fn resource(r: &Ref<ResourceId>, path: &str, made: &Made) -> Result<ResourceId, AwsError> {
+    resolve(r, made.resources.get(path), &format!("the id of resource {path}"))
+}
+
+pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made, report: Report<'_>) -> Result<Effect, AwsError> {
+    match step {
+        RestStep::CreateApi { name, endpoint } => {
+            let interval = match endpoint {
+                RestEndpoint::Edge => &c.rest_quotas.edge_creates,
+                RestEndpoint::Regional | RestEndpoint::Private => &c.rest_quotas.creates,
+            };
+            let (api, root) = create_once(
+                name,
+                || {
+                    spaced(interval, ("REST API create", "REST API creates"), report, || {
+                        apigw_rest::create_api(c, name, *endpoint, &stack.name)
+                    })
+                },
+                || async {
+                    match apigw_rest::find_owned_api(c, &stack.name).await? {
+                        Some((api, _)) => {
+                            let root = apigw_rest::root_of(c, &api.id).await?;
+                            Ok(Some((api, root)))
+                        }
+                        None => Ok(None),
+                    }
+                },
+            )
+            .await?;
+            return Ok(Effect::RestApi {
+                id: api.id,
+                endpoint: api.endpoint,
+                root,
+            });
+        }
+        RestStep::Rename { id, after, .. } => when_busy(|| apigw_rest::rename_api(c, id, after)).await?,
+        RestStep::CreateAuthorizer { api, name, jwt } => {
+            let api = made.api(api)?;
+            let config = JwtConfiguration::of(jwt);
+            let source = identity_source();
+            let id = create_once(
+                name,
+                || async { Ok(rest_jwt::create(&c.apigw_rest, &api, name, &source, &config).await?.id) },
+                || async {
+                    Ok(rest_jwt::list(&c.apigw_rest, &api)
+                        .await?
+                        .into_iter()
+                        .find(|a| &a.name == name)
+                        .map(|a| a.id))
+                },
+            )
+            .await?;
+            return Ok(Effect::Authorizer(AuthorizerId::from(id)));
+        }
+        RestStep::UpdateAuthorizer { api, id, after, .. } => {
+            let config = JwtConfiguration::of(after);
+            when_busy(|| rest_jwt::replace_configuration(&c.apigw_rest, api, id, &config)).await?;
+        }
+        RestStep::CreateResource {
+            api,
+            parent,
+            parent_path,
+            path,
+            part,
+        } => {
+            let (api, parent) = (made.api(api)?, resource(parent, parent_path, made)?);
+            let id = create_once(
+                path,
+                || apigw_rest::create_resource(c, &api, &parent, part),
+                || async {
+                    Ok(apigw_rest::read_resources(c, &api)
+                        .await?
+                        .into_iter()
+                        .find(|r| &r.path == path)
+                        .map(|r| r.id))
+                },
+            )
+            .await?;
+            return Ok(Effect::Resource { path: path.clone(), id });
+        }
+        RestStep::PutMethod {
+            api,
+            resource: r,
+            path,
+            method,
+            auth,
+            scopes,
+            request_parameters,
+            integration,
+        } => {
+            let (api, r) = (made.api(api)?, resource(r, path, made)?);
+            let authorizer = authorizer(auth, made)?;
+            let at = At {
+                api: &api,
+                resource: &r,
+                method,
+            };
+            create_once(
+                &format!("{method} {path}"),
+                || apigw_rest::put_method(c, at, authorizer.as_deref(), scopes, request_parameters),
+                || async {
+                    let resources = apigw_rest::read_resources(c, &api).await?;
+                    Ok(resources
+                        .iter()
+                        .find(|x| &x.path == path)
+                        .is_some_and(|x| x.methods.contains_key(method))
+                        .then_some(()))
+                },
+            )
+            .await?;
+            when_busy(|| apigw_rest::put_integration(c, at, integration, false)).await?;
+        }
+        RestStep::UpdateMethod {
+            api,
+            resource,
+            method,
+            before,
+            after,
+            authorizer: wanted,
+            ..
+        } => {
+            let authorizer = match wanted {
+                Some(r) => Some(resolve(r, made.authorizer.as_ref(), "the authorizer id")?),
+                None => None,
+            };
+            let ops = apigw_rest::method_patch(before, after, authorizer.as_deref());
+            let at = At { api, resource, method };
+            // A parameter the integration maps cannot go while it does: the integration goes first, and the
+            // plan's PutIntegration puts the new one (nothing is live before the deployment).
+            if before.request_parameters.keys().any(|k| !after.request_parameters.contains_key(k)) {
+                when_busy(|| apigw_rest::delete_integration(c, at)).await?;
+            }
+            when_busy(|| apigw_rest::update_method(c, at, ops.clone())).await?;
+        }
+        RestStep::PutIntegration {
+            api,
+            resource,
+            method,
+            before,
+            after,
+            ..
+        } => {
+            let at = At { api, resource, method };
+            when_busy(|| apigw_rest::put_integration(c, at, after, before.is_some())).await?;
+        }
+        RestStep::DeleteMethod { api, resource, method, .. } => {
+            when_busy(|| apigw_rest::delete_method(c, At { api, resource, method })).await?
+        }
+        RestStep::DeleteResource { api, id, .. } => when_busy(|| apigw_rest::delete_resource(c, api, id)).await?,
+        RestStep::Deploy {
+            api, stage, description, ..
+        } => {
+            let api: ApiId = made.api(api)?;
+            create_once(
+                &format!("the deployment to stage {stage}"),
+                || {
+                    spaced(&c.rest_quotas.deployments, ("deployment", "deployments"), report, || async {
+                        apigw_rest::create_deployment(c, &api, stage, description).await.map(|_| ())
+                    })
+                },
+                || async {
+                    let stage = apigw_rest::read_stage(c, &api, stage).await?;
+                    Ok(stage
+                        .is_some_and(|s| s.description.as_deref() == Some(description.as_str()))
+                        .then_some(()))
+                },
+            )
+            .await?;
+        }
+        RestStep::DeleteApi { id, .. } => {
+            spaced(&c.rest_quotas.deletes, ("REST API delete", "REST API deletes"), report, || {
+                idempotent(|| apigw_rest::delete_api(c, id))
+            })
+            .await?
+        }
+    }
+    Ok(Effect::None)
+}
+
+/// The authorizer a method uses (`None`: public).
+fn authorizer(auth: &RouteAuth, made: &Made) -> Result<Option<AuthorizerId>, AwsError> {
+    match auth {
+        RouteAuth::Public => Ok(None),
+        RouteAuth::Jwt(r) => resolve(r, made.authorizer.as_ref(), "the authorizer id").map(Some),
+    }
+}

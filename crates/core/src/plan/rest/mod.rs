@@ -1,0 +1,465 @@
+//! A REST API (`api.type: rest`) the stack owns, call by call: the API, its resource tree, one method per
+//! route with its integration, the JWT authorizer for REST APIs, and the deployment that makes them live.
+//!
+//! REST changes take effect only through a deployment to a stage. A deployment the stack makes names what it
+//! deployed in its description (a digest of the methods, integrations and authorizer): a deploy creates one
+//! when it changed the API, or when the stage's deployment is not of what the stack declares (a run cut off
+//! between a change and its deployment, a deployment made by hand), and only then.
+//!
+//! AWS's REST import cannot express the JWT authorizer for REST APIs (the OpenAPI extension documents it for
+//! HTTP APIs only), so an owned REST API is never imported: every change is its own call.
+
+mod plan;
+
+pub(super) use plan::{deploy, plan, remove};
+
+use std::collections::BTreeMap;
+
+use super::render::{ChangeJson, list, set};
+use super::{Action, ApiId, AuthorizationType, AuthorizerId, Diff, IntegrationType, KindStep, Placement, Ref, ResourceId, RouteAuth, Step};
+use crate::config::{ClaimRule, RestEndpoint};
+
+/// What AWS holds of the stack's REST API beside the API itself (`Inventory.api`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RestSlice {
+    /// The API's resources, root first.
+    pub resources: Vec<ResourceInfo>,
+    /// The stack's authorizer (found by its name).
+    pub authorizer: Option<RestAuthorizerInfo>,
+    /// The stage the stack deploys to.
+    pub stage: Option<RestStageInfo>,
+    /// The API's endpoint type as AWS has it (`REGIONAL`, `EDGE`, `PRIVATE`).
+    pub endpoint: Option<String>,
+    /// An HTTP API carrying the stack's tag: the stack was deployed with `api.type: http`.
+    pub http_api: Option<ApiId>,
+    /// The signing algorithms of each trusted issuer's keys, read from its JWKS as API Gateway reads it, or
+    /// why it could not be read.
+    pub trusted: Vec<TrustedKeys>,
+}
+
+/// One trusted issuer's keys, as read when the inventory was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedKeys {
+    pub issuer: String,
+    pub algorithms: Result<Vec<String>, String>,
+}
+
+/// A resource of the tree: a path, and the methods on it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResourceInfo {
+    pub id: ResourceId,
+    /// `/`, `/items`, `/items/{id}`.
+    pub path: String,
+    pub methods: BTreeMap<String, MethodInfo>,
+}
+
+/// A method as API Gateway holds it: who may call it, and its integration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MethodInfo {
+    pub authorization_type: AuthorizationType,
+    pub authorizer_id: Option<AuthorizerId>,
+    pub scopes: Vec<String>,
+    /// `method.request.path.{name}` → required.
+    pub request_parameters: BTreeMap<String, bool>,
+    pub integration: Option<RestIntegration>,
+}
+
+/// A method's integration, as the stack makes it and compares it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct RestIntegration {
+    pub integration_type: IntegrationType,
+    /// The method the integration calls with: the route's for HTTP_PROXY, POST for a Lambda function.
+    pub http_method: String,
+    /// The URL, or the function's invocation URI.
+    pub uri: String,
+    /// `integration.request.path.{name}` → `method.request.path.{name}`: the path parameters the URL names.
+    pub request_parameters: BTreeMap<String, String>,
+}
+
+impl RestIntegration {
+    pub fn describe(&self) -> String {
+        match self.integration_type {
+            IntegrationType::HttpProxy => format!("HTTP_PROXY {} {}", self.http_method, self.uri),
+            _ => format!("{} {}", self.integration_type.as_str(), self.uri),
+        }
+    }
+}
+
+/// The JWT configuration of a REST API's authorizer: API Gateway's `JwtConfiguration`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct RestJwt {
+    pub issuers: Vec<RestIssuer>,
+    /// `defaultAlgorithms`.
+    pub algorithms: Vec<String>,
+}
+
+/// `JwtIssuer`: one issuer, its audiences and the claims its tokens must carry.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct RestIssuer {
+    pub issuer: String,
+    pub audiences: Vec<String>,
+    pub claims: Vec<ClaimRule>,
+}
+
+impl RestJwt {
+    fn describe(&self) -> String {
+        let issuers: Vec<String> = self
+            .issuers
+            .iter()
+            .map(|i| {
+                let claims: Vec<String> = i
+                    .claims
+                    .iter()
+                    .map(|c| match (c.required, c.values.is_empty()) {
+                        (true, true) => format!("{} required", c.name),
+                        (true, false) => format!("{} required in {}", c.name, list(&c.values)),
+                        (false, true) => format!("{} any", c.name),
+                        (false, false) => format!("{} in {}", c.name, list(&c.values)),
+                    })
+                    .collect();
+                if claims.is_empty() {
+                    format!("{} {}", i.issuer, list(&i.audiences))
+                } else {
+                    format!("{} {} claims {}", i.issuer, list(&i.audiences), list(&claims))
+                }
+            })
+            .collect();
+        format!("issuers {} algorithms {}", list(&issuers), list(&self.algorithms))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RestAuthorizerInfo {
+    pub id: AuthorizerId,
+    /// `None`: not a JWT authorizer.
+    pub jwt: Option<RestJwt>,
+    pub identity_source: Option<String>,
+}
+
+/// The stage the stack deploys to, and the description of the deployment it serves.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RestStageInfo {
+    pub deployment_id: String,
+    pub description: Option<String>,
+}
+
+/// A method's authorization, before and after: what `UpdateMethod` patches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodAuth {
+    pub authorization_type: AuthorizationType,
+    pub authorizer_id: Option<AuthorizerId>,
+    pub scopes: Vec<String>,
+    pub request_parameters: BTreeMap<String, bool>,
+}
+
+/// One change to the stack's REST API.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RestStep {
+    CreateApi {
+        name: String,
+        endpoint: RestEndpoint,
+    },
+    Rename {
+        id: ApiId,
+        before: String,
+        after: String,
+    },
+    /// The stack's JWT authorizer: API Gateway reads every issuer's discovery document when it makes it.
+    CreateAuthorizer {
+        api: Ref<ApiId>,
+        name: String,
+        jwt: RestJwt,
+    },
+    /// The whole configuration replaced (API Gateway keeps nothing of the previous one).
+    UpdateAuthorizer {
+        api: ApiId,
+        id: AuthorizerId,
+        before: Option<RestJwt>,
+        after: RestJwt,
+    },
+    /// A resource under its parent (known, or created by an earlier step of this plan: found by its path).
+    CreateResource {
+        api: Ref<ApiId>,
+        parent: Ref<ResourceId>,
+        parent_path: String,
+        path: String,
+        part: String,
+    },
+    /// A method and its integration.
+    PutMethod {
+        api: Ref<ApiId>,
+        resource: Ref<ResourceId>,
+        path: String,
+        method: String,
+        auth: RouteAuth,
+        scopes: Vec<String>,
+        request_parameters: BTreeMap<String, bool>,
+        integration: RestIntegration,
+    },
+    /// A method's authorization, scopes or parameters, patched in place. When a parameter goes, the method's
+    /// integration (which maps it) is deleted first, and the `PutIntegration` that follows puts the new one.
+    UpdateMethod {
+        api: ApiId,
+        resource: ResourceId,
+        path: String,
+        method: String,
+        before: MethodAuth,
+        after: MethodAuth,
+        /// The stack's authorizer, for `after` (known, or created by this plan).
+        authorizer: Option<Ref<AuthorizerId>>,
+        diffs: Vec<Diff>,
+    },
+    /// A method's integration, replaced whole.
+    PutIntegration {
+        api: ApiId,
+        resource: ResourceId,
+        path: String,
+        method: String,
+        before: Option<RestIntegration>,
+        after: RestIntegration,
+    },
+    DeleteMethod {
+        api: ApiId,
+        resource: ResourceId,
+        path: String,
+        method: String,
+    },
+    /// A resource and its methods (its children are deleted before it).
+    DeleteResource {
+        api: ApiId,
+        id: ResourceId,
+        path: String,
+    },
+    /// One deployment of the API as it now is to the stack's stage (created with it when it does not exist).
+    Deploy {
+        api: Ref<ApiId>,
+        stage: String,
+        description: String,
+        why: &'static str,
+    },
+    /// The API with everything in it.
+    DeleteApi {
+        id: ApiId,
+        name: String,
+    },
+}
+
+impl From<RestStep> for Step {
+    fn from(s: RestStep) -> Step {
+        Step::Rest(s)
+    }
+}
+
+impl KindStep for RestStep {
+    /// One after another, in plan order: API Gateway serialises the changes to one API (409 to overlapping
+    /// writes), and none goes live before the deployment at the end.
+    fn placement(&self) -> Placement {
+        match self {
+            RestStep::CreateApi { .. }
+            | RestStep::Rename { .. }
+            | RestStep::CreateAuthorizer { .. }
+            | RestStep::UpdateAuthorizer { .. }
+            | RestStep::CreateResource { .. }
+            | RestStep::PutMethod { .. }
+            | RestStep::UpdateMethod { .. }
+            | RestStep::PutIntegration { .. }
+            | RestStep::DeleteMethod { .. }
+            | RestStep::DeleteResource { .. }
+            | RestStep::Deploy { .. }
+            | RestStep::DeleteApi { .. } => Placement::MAIN,
+        }
+    }
+
+    fn lines(&self) -> Vec<ChangeJson> {
+        let line = |action, kind: &'static str, name: String, diffs| vec![ChangeJson::new(action, kind, name, diffs)];
+        match self {
+            RestStep::CreateApi { name, endpoint } => line(
+                Action::Create,
+                "apigw_rest_api",
+                name.clone(),
+                vec![set("endpoint", endpoint_name(*endpoint))],
+            ),
+            RestStep::Rename { id, before, after } => line(
+                Action::Update,
+                "apigw_rest_api",
+                id.to_string(),
+                vec![Diff::new("name", before.as_str(), after.as_str())],
+            ),
+            RestStep::CreateAuthorizer { name, jwt, .. } => line(
+                Action::Create,
+                "apigw_rest_authorizer",
+                name.clone(),
+                vec![set("jwt_configuration", jwt.describe())],
+            ),
+            RestStep::UpdateAuthorizer { id, before, after, .. } => line(
+                Action::Update,
+                "apigw_rest_authorizer",
+                id.to_string(),
+                vec![Diff::new(
+                    "jwt_configuration",
+                    before.as_ref().map_or("none".into(), RestJwt::describe),
+                    after.describe(),
+                )],
+            ),
+            RestStep::CreateResource { path, .. } => line(Action::Create, "apigw_rest_resource", path.clone(), vec![]),
+            RestStep::PutMethod {
+                path,
+                method,
+                auth,
+                scopes,
+                integration,
+                ..
+            } => line(
+                Action::Create,
+                "apigw_rest_method",
+                format!("{method} {path}"),
+                match auth {
+                    RouteAuth::Public => vec![set("authorization", "none (public)"), set("integration", integration.describe())],
+                    RouteAuth::Jwt(_) => vec![set("scopes", list(scopes)), set("integration", integration.describe())],
+                },
+            ),
+            RestStep::UpdateMethod { path, method, diffs, .. } => {
+                line(Action::Update, "apigw_rest_method", format!("{method} {path}"), diffs.clone())
+            }
+            RestStep::PutIntegration {
+                path,
+                method,
+                before,
+                after,
+                ..
+            } => line(
+                Action::Update,
+                "apigw_rest_integration",
+                format!("{method} {path}"),
+                vec![Diff::new(
+                    "integration",
+                    before.as_ref().map_or("none".into(), RestIntegration::describe),
+                    after.describe(),
+                )],
+            ),
+            RestStep::DeleteMethod { path, method, .. } => line(Action::Delete, "apigw_rest_method", format!("{method} {path}"), vec![]),
+            RestStep::DeleteResource { path, .. } => line(Action::Delete, "apigw_rest_resource", path.clone(), vec![]),
+            RestStep::Deploy { stage, why, .. } => line(
+                Action::Create,
+                "apigw_rest_deployment",
+                format!("stage {stage}"),
+                vec![set("why", *why)],
+            ),
+            RestStep::DeleteApi { id, name } => line(
+                Action::Delete,
+                "apigw_rest_api",
+                format!("{name} ({id}) with its resources, methods, authorizer, stage and deployments"),
+                vec![],
+            ),
+        }
+    }
+}
+
+pub fn endpoint_name(e: RestEndpoint) -> &'static str {
+    match e {
+        RestEndpoint::Regional => "REGIONAL",
+        RestEndpoint::Edge => "EDGE",
+        RestEndpoint::Private => "PRIVATE",
+    }
+}
+
+#[cfg(test)]
+impl RestStep {
+    pub(super) fn simulate(&self, inv: &mut super::Inventory, sim: &mut super::tests::Sim) {
+        let rest = &mut inv.rest;
+        let find = |rest: &mut RestSlice, path: &str| -> usize {
+            rest.resources.iter().position(|r| r.path == path).expect("the resource exists")
+        };
+        match self {
+            RestStep::CreateApi { name, endpoint } => {
+                inv.rest.endpoint = Some(endpoint_name(*endpoint).to_string());
+                let id = sim.next_id();
+                inv.api = Some(super::ApiInfo {
+                    endpoint: crate::names::rest_invoke_url(&id, &inv.region),
+                    id: id.into(),
+                    name: name.clone(),
+                    owned: true,
+                    cors: None,
+                    execute_api_disabled: false,
+                });
+                inv.rest.resources = vec![ResourceInfo {
+                    id: sim.next_id().into(),
+                    path: "/".into(),
+                    methods: BTreeMap::new(),
+                }];
+            }
+            RestStep::Rename { after, .. } => inv.api.as_mut().expect("the API exists").name = after.clone(),
+            RestStep::CreateAuthorizer { jwt, .. } | RestStep::UpdateAuthorizer { after: jwt, .. } => {
+                let id = rest.authorizer.as_ref().map_or_else(|| sim.next_id().into(), |a| a.id.clone());
+                rest.authorizer = Some(RestAuthorizerInfo {
+                    id,
+                    jwt: Some(jwt.clone()),
+                    identity_source: Some("method.request.header.Authorization".into()),
+                });
+            }
+            RestStep::CreateResource { path, .. } => rest.resources.push(ResourceInfo {
+                id: sim.next_id().into(),
+                path: path.clone(),
+                methods: BTreeMap::new(),
+            }),
+            RestStep::PutMethod {
+                path,
+                method,
+                auth,
+                scopes,
+                request_parameters,
+                integration,
+                ..
+            } => {
+                let authorizer = rest.authorizer.as_ref().map(|a| a.id.clone());
+                let at = find(rest, path);
+                rest.resources[at].methods.insert(
+                    method.clone(),
+                    MethodInfo {
+                        authorization_type: if auth.is_public() {
+                            AuthorizationType::None
+                        } else {
+                            AuthorizationType::Jwt
+                        },
+                        authorizer_id: if auth.is_public() { None } else { authorizer },
+                        scopes: scopes.clone(),
+                        request_parameters: request_parameters.clone(),
+                        integration: Some(integration.clone()),
+                    },
+                );
+            }
+            RestStep::UpdateMethod { path, method, after, .. } => {
+                let authorizer = rest.authorizer.as_ref().map(|a| a.id.clone());
+                let at = find(rest, path);
+                let m = rest.resources[at].methods.get_mut(method).expect("the method exists");
+                m.authorization_type = after.authorization_type.clone();
+                m.authorizer_id = if after.authorization_type == AuthorizationType::Jwt {
+                    authorizer
+                } else {
+                    None
+                };
+                m.scopes = after.scopes.clone();
+                m.request_parameters = after.request_parameters.clone();
+            }
+            RestStep::PutIntegration { path, method, after, .. } => {
+                let at = find(rest, path);
+                rest.resources[at].methods.get_mut(method).expect("the method exists").integration = Some(after.clone());
+            }
+            RestStep::DeleteMethod { path, method, .. } => {
+                let at = find(rest, path);
+                rest.resources[at].methods.remove(method);
+            }
+            RestStep::DeleteResource { path, .. } => rest.resources.retain(|r| r.path != *path),
+            RestStep::Deploy { description, .. } => {
+                rest.stage = Some(RestStageInfo {
+                    deployment_id: sim.next_id(),
+                    description: Some(description.clone()),
+                })
+            }
+            RestStep::DeleteApi { .. } => {
+                inv.api = None;
+                inv.rest = RestSlice::default();
+            }
+        }
+    }
+}
