@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, IntegrationType as SdkIntegrationType, Op, PatchOperation};
 
+use crate::apigw::{all_pages, one_tagged};
 use crate::retry::no_retry;
 use crate::{AwsError, Clients, ErrorKind, classify, ignore_missing};
 use jwtstack_core::config::RestEndpoint;
@@ -35,44 +36,37 @@ fn api_info(id: &str, name: &str, region: &str) -> ApiInfo {
 /// The REST API the stack owns (the one tagged with the stack), with its endpoint type. More than one is a
 /// conflict.
 pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<(ApiInfo, Option<String>)>, AwsError> {
-    let mut found = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
+    let apis = all_pages(|position| async move {
         let out = c
             .apigw_rest
             .get_rest_apis()
             .limit(PAGE)
-            .set_position(position.take())
+            .set_position(position)
             .send()
             .await
             .map_err(|e| classify("listing REST APIs", e))?;
-        for api in out.items() {
-            if api.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack) {
-                let mut info = api_info(api.id().unwrap_or_default(), api.name().unwrap_or_default(), &c.region);
-                info.execute_api_disabled = api.disable_execute_api_endpoint();
-                let endpoint = api
-                    .endpoint_configuration()
-                    .and_then(|e| e.types().first())
-                    .map(|t| t.as_str().to_string());
-                found.push((info, endpoint));
-            }
-        }
-        position = out.position().filter(|p| !p.is_empty()).map(str::to_string);
-        if position.is_none() {
-            break;
-        }
-    }
-    if found.len() > 1 {
-        let ids: Vec<&str> = found.iter().map(|(a, _)| a.id.as_str()).collect();
-        let mut e = AwsError::new(
-            format!("finding the REST API of stack {stack}"),
-            ErrorKind::Conflict,
-            format!("{} REST APIs carry the tag {TAG_KEY}={stack}: {}", found.len(), ids.join(", ")),
-        );
-        e.hint = Some("delete the duplicates (or remove their tag) so that one remains, then deploy again".into());
-        return Err(e);
-    }
-    Ok(found.pop())
+        Ok((out.items().to_vec(), next(out.position())))
+    })
+    .await?;
+    let found = apis
+        .iter()
+        .filter(|api| api.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack))
+        .map(|api| {
+            let mut info = api_info(api.id().unwrap_or_default(), api.name().unwrap_or_default(), &c.region);
+            info.execute_api_disabled = api.disable_execute_api_endpoint();
+            let endpoint = api
+                .endpoint_configuration()
+                .and_then(|e| e.types().first())
+                .map(|t| t.as_str().to_string());
+            (info, endpoint)
+        })
+        .collect();
+    one_tagged(found, "REST", stack, |(a, _)| &a.id)
+}
+
+/// The next page's `position` (none, or an empty one: the last page).
+pub(crate) fn next(position: Option<&str>) -> Option<String> {
+    position.filter(|p| !p.is_empty()).map(str::to_string)
 }
 
 /// Creates the API, tagged with the stack; the API and its root resource. Not retried by the SDK: a create
@@ -139,7 +133,7 @@ pub async fn delete_api(c: &Clients, id: &str) -> Result<(), AwsError> {
     )
 }
 
-fn patch(op: Op, path: &str, value: Option<&str>) -> PatchOperation {
+pub(crate) fn patch(op: Op, path: &str, value: Option<&str>) -> PatchOperation {
     PatchOperation::builder()
         .op(op)
         .path(path)
@@ -149,35 +143,31 @@ fn patch(op: Op, path: &str, value: Option<&str>) -> PatchOperation {
 
 /// The API's resources with their methods and integrations (`embed=methods`).
 pub async fn read_resources(c: &Clients, api_id: &str) -> Result<Vec<ResourceInfo>, AwsError> {
-    let mut all = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
+    let resources = all_pages(|position| async move {
         let out = c
             .apigw_rest
             .get_resources()
             .rest_api_id(api_id)
             .embed("methods")
             .limit(PAGE)
-            .set_position(position.take())
+            .set_position(position)
             .send()
             .await
             .map_err(|e| classify(format!("listing the resources of REST API {api_id}"), e))?;
-        for r in out.items() {
-            let methods = r
+        Ok((out.items().to_vec(), next(out.position())))
+    })
+    .await?;
+    let mut all: Vec<ResourceInfo> = resources
+        .iter()
+        .map(|r| ResourceInfo {
+            id: r.id().unwrap_or_default().into(),
+            path: r.path().unwrap_or_default().to_string(),
+            methods: r
                 .resource_methods()
                 .map(|m| m.iter().map(|(verb, m)| (verb.clone(), method_info(m))).collect())
-                .unwrap_or_default();
-            all.push(ResourceInfo {
-                id: r.id().unwrap_or_default().into(),
-                path: r.path().unwrap_or_default().to_string(),
-                methods,
-            });
-        }
-        position = out.position().filter(|p| !p.is_empty()).map(str::to_string);
-        if position.is_none() {
-            break;
-        }
-    }
+                .unwrap_or_default(),
+        })
+        .collect();
     all.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(all)
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::{AwsError, Clients, account, acm, apigw, apigw_rest, cloudfront, function, kms, lambda, logs, role, route53, s3, ssm};
-use jwtstack_core::config::{ApiRef, ApiType, Integration, KeyStore, Stack};
+use jwtstack_core::config::{ApiRef, ApiType, KeyStore, Stack};
 use jwtstack_core::crypto::jws::algorithms_of;
 use jwtstack_core::names::REST_STAGE_NAME;
 use jwtstack_core::names::{integration_marker, permission_id, token_function, token_function_log_group};
@@ -108,10 +108,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
     let declared: BTreeSet<String> = stack
         .routes
         .iter()
-        .filter_map(|r| match &r.integration {
-            Integration::Lambda { arn } => Some(arn.clone()),
-            Integration::Http { .. } => None,
-        })
+        .filter_map(|r| r.integration.function().map(str::to_string))
         .collect();
     let mut functions = declared.clone();
     functions.extend(
@@ -221,7 +218,6 @@ async fn read_rest(c: &Clients, stack: &Stack) -> Result<Option<(Option<ApiInfo>
         let authorizer = ours.into_iter().next().map(|a| RestAuthorizerInfo {
             id: a.id.into(),
             jwt: a.jwt.as_ref().map(crate::rest_jwt::JwtConfiguration::to_plan),
-            identity_source: a.identity_source,
         });
         Ok((
             Some(api),

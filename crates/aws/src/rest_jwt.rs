@@ -185,21 +185,20 @@ pub async fn create(
 /// Every authorizer of the API, each JWT one with its configuration.
 pub async fn list(client: &Client, api_id: &str) -> Result<Vec<RestAuthorizer>, AwsError> {
     let context = || format!("listing the authorizers of REST API {api_id}");
-    let mut all = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
+    let pages = crate::apigw::all_pages(|position| async move {
         let answer = Answer::default();
         let out = client
             .get_authorizers()
             .rest_api_id(api_id)
             .limit(500)
-            .set_position(position.clone())
+            .set_position(position)
             .customize()
             .interceptor(answer.clone())
             .send()
             .await
             .map_err(|e| classify(context(), e))?;
         let raw = answer.items(&context())?;
+        let mut page = Vec::new();
         for a in out.items() {
             let id = a.id().unwrap_or_default();
             let jwt = raw
@@ -209,16 +208,15 @@ pub async fn list(client: &Client, api_id: &str) -> Result<Vec<RestAuthorizer>, 
                 .map(|v| serde_json::from_value::<JwtConfiguration>(v.clone()))
                 .transpose()
                 .map_err(|e| AwsError::new(context(), ErrorKind::Other, format!("jwtConfiguration of {id}: {e}")))?;
-            all.push(RestAuthorizer::read(
+            page.push(RestAuthorizer::read(
                 [Some(id), a.name(), a.r#type().map(AuthorizerType::as_str), a.identity_source()],
                 jwt,
             ));
         }
-        position = out.position().filter(|p| !p.is_empty()).map(str::to_string);
-        if position.is_none() {
-            return Ok(all);
-        }
-    }
+        Ok((page, crate::apigw_rest::next(out.position())))
+    })
+    .await?;
+    Ok(pages)
 }
 
 /// Replaces an authorizer's JWT configuration whole: "a single `replace` operation on the
@@ -238,13 +236,11 @@ pub async fn replace_configuration(
         .update_authorizer()
         .rest_api_id(api_id)
         .authorizer_id(authorizer_id)
-        .patch_operations(
-            aws_sdk_apigateway::types::PatchOperation::builder()
-                .op(aws_sdk_apigateway::types::Op::Replace)
-                .path("/jwtConfiguration")
-                .value(text)
-                .build(),
-        )
+        .patch_operations(crate::apigw_rest::patch(
+            aws_sdk_apigateway::types::Op::Replace,
+            "/jwtConfiguration",
+            Some(&text),
+        ))
         .customize()
         .interceptor(answer.clone())
         .send()

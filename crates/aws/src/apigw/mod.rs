@@ -24,15 +24,16 @@ use super::retry::no_retry;
 use super::{AwsError, Clients, ErrorKind, classify, ignore_missing};
 use jwtstack_core::names::{IDENTITY_SOURCE, TAG_KEY};
 use jwtstack_core::plan::{
-    ApiInfo, AuthorizationType, AuthorizerId, AuthorizerInfo, IntegrationId, IntegrationInfo, IntegrationSettings, IntegrationSpec,
+    ApiId, ApiInfo, AuthorizationType, AuthorizerId, AuthorizerInfo, IntegrationId, IntegrationInfo, IntegrationSettings, IntegrationSpec,
     IntegrationType, OtherAuthorizer, RouteInfo,
 };
 
 /// List calls use the largest page API Gateway accepts.
 const PAGE: &str = "500";
 
-/// Every item of a paginated list: `page(token)` fetches one page and returns its items and the next token.
-async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, AwsError>
+/// Every item of a paginated list: `page(token)` fetches one page and returns its items and the next token
+/// (`nextToken` of HTTP APIs, `position` of REST APIs).
+pub(crate) async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, AwsError>
 where
     F: FnMut(Option<String>) -> Fut,
     Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
@@ -63,7 +64,7 @@ pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<ApiInfo>,
         Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
     })
     .await?;
-    let mut found: Vec<ApiInfo> = apis
+    let found: Vec<ApiInfo> = apis
         .iter()
         .filter(|api| {
             api.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack) && api.protocol_type() == Some(&ProtocolType::Http)
@@ -77,12 +78,17 @@ pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<ApiInfo>,
             execute_api_disabled: api.disable_execute_api_endpoint().unwrap_or(false),
         })
         .collect();
+    one_tagged(found, "HTTP", stack, |a| &a.id)
+}
+
+/// The one API of `kind` (HTTP, REST) tagged with the stack, if any: more than one is a conflict.
+pub(crate) fn one_tagged<A>(mut found: Vec<A>, kind: &str, stack: &str, id: impl Fn(&A) -> &ApiId) -> Result<Option<A>, AwsError> {
     if found.len() > 1 {
-        let ids: Vec<&str> = found.iter().map(|a| a.id.as_str()).collect();
+        let ids: Vec<&str> = found.iter().map(|a| id(a).as_str()).collect();
         let mut e = AwsError::new(
-            format!("finding the HTTP API of stack {stack}"),
+            format!("finding the {kind} API of stack {stack}"),
             ErrorKind::Conflict,
-            format!("{} HTTP APIs carry the tag {TAG_KEY}={stack}: {}", found.len(), ids.join(", ")),
+            format!("{} {kind} APIs carry the tag {TAG_KEY}={stack}: {}", found.len(), ids.join(", ")),
         );
         e.hint = Some("delete the duplicates (or remove their tag) so that one remains, then deploy again".into());
         return Err(e);

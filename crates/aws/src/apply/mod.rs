@@ -27,7 +27,7 @@ use jwtstack_core::config::Stack;
 use jwtstack_core::crypto::keys::Jwk;
 use jwtstack_core::plan::{
     AliasTarget, ApiId, AuthorizerId, DistributionId, IntegrationId, IntegrationSpec, Inventory, Kid, Lane, OriginAccessControlId, Plan,
-    Ref, ResourceId, Step,
+    Ref, ResourceId, RouteAuth, Step,
 };
 
 use crate::event::{Event, Report};
@@ -75,6 +75,14 @@ fn resolve<T: Clone>(r: &Ref<T>, made: Option<&T>, what: &str) -> Result<T, AwsE
 impl Made {
     fn api(&self, r: &Ref<ApiId>) -> Result<ApiId, AwsError> {
         resolve(r, self.api.as_ref().map(|a| &a.0), "the API id")
+    }
+
+    /// The authorizer a route or method uses (`None`: public).
+    fn authorizer_of(&self, auth: &RouteAuth) -> Result<Option<AuthorizerId>, AwsError> {
+        match auth {
+            RouteAuth::Public => Ok(None),
+            RouteAuth::Jwt(r) => resolve(r, self.authorizer.as_ref(), "the authorizer id").map(Some),
+        }
     }
 
     fn record(&mut self, effect: Effect) {

@@ -5,7 +5,7 @@
 
 use jwtstack_core::config::{RestEndpoint, Stack};
 use jwtstack_core::names::IDENTITY_HEADER;
-use jwtstack_core::plan::{ApiId, AuthorizerId, Ref, ResourceId, RestStep, RouteAuth};
+use jwtstack_core::plan::{ApiId, AuthorizerId, Ref, ResourceId, RestStep};
 
 use super::{Effect, Made, resolve};
 use crate::apigw_rest::{self, At};
@@ -110,7 +110,7 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made
             integration,
         } => {
             let (api, r) = (made.api(api)?, resource(r, path, made)?);
-            let authorizer = authorizer(auth, made)?;
+            let authorizer = made.authorizer_of(auth)?;
             let at = At {
                 api: &api,
                 resource: &r,
@@ -137,13 +137,10 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made
             method,
             before,
             after,
-            authorizer: wanted,
+            auth,
             ..
         } => {
-            let authorizer = match wanted {
-                Some(r) => Some(resolve(r, made.authorizer.as_ref(), "the authorizer id")?),
-                None => None,
-            };
+            let authorizer = made.authorizer_of(auth)?;
             let ops = apigw_rest::method_patch(before, after, authorizer.as_deref());
             let at = At { api, resource, method };
             // A parameter the integration maps cannot go while it does: the integration goes first, and the
@@ -196,12 +193,4 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made
         }
     }
     Ok(Effect::None)
-}
-
-/// The authorizer a method uses (`None`: public).
-fn authorizer(auth: &RouteAuth, made: &Made) -> Result<Option<AuthorizerId>, AwsError> {
-    match auth {
-        RouteAuth::Public => Ok(None),
-        RouteAuth::Jwt(r) => resolve(r, made.authorizer.as_ref(), "the authorizer id").map(Some),
-    }
 }

@@ -2,19 +2,11 @@
 //! deleted. A route key found after a lost answer is the route made.
 
 use jwtstack_core::config::Stack;
-use jwtstack_core::plan::{AuthorizerId, IntegrationId, IntegrationSpec, Ref, RouteAuth, RouteStep};
+use jwtstack_core::plan::{IntegrationId, IntegrationSpec, Ref, RouteStep};
 
 use super::{Effect, Made, resolve};
 use crate::retry::{create_once, when_busy};
 use crate::{AwsError, Clients, apigw};
-
-/// The authorizer a route uses (`None`: public).
-fn authorizer(auth: &RouteAuth, made: &Made) -> Result<Option<AuthorizerId>, AwsError> {
-    match auth {
-        RouteAuth::Public => Ok(None),
-        RouteAuth::Jwt(r) => resolve(r, made.authorizer.as_ref(), "the authorizer id").map(Some),
-    }
-}
 
 fn target(r: &Ref<IntegrationId>, spec: &IntegrationSpec, made: &Made) -> Result<IntegrationId, AwsError> {
     resolve(r, made.integrations.get(spec), "the integration id")
@@ -31,7 +23,7 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RouteStep, made: &Mad
             target: t,
             auth,
         } => {
-            let (api, auth, target) = (made.api(api)?, authorizer(auth, made)?, target(t, integration, made)?);
+            let (api, auth, target) = (made.api(api)?, made.authorizer_of(auth)?, target(t, integration, made)?);
             let key = key.as_str();
             create_once(
                 key,
@@ -50,7 +42,7 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RouteStep, made: &Mad
             auth,
             ..
         } => {
-            let (api, auth, target) = (made.api(api)?, authorizer(auth, made)?, target(t, integration, made)?);
+            let (api, auth, target) = (made.api(api)?, made.authorizer_of(auth)?, target(t, integration, made)?);
             when_busy(|| apigw::update_route(c, &api, id, key.as_str(), auth.as_deref(), scopes, &target, name)).await?
         }
         RouteStep::Delete { api, id, .. } => {

@@ -299,6 +299,16 @@ pub enum Integration {
     Lambda { arn: String },
 }
 
+impl Integration {
+    /// The Lambda function it invokes, if it is one.
+    pub fn function(&self) -> Option<&str> {
+        match self {
+            Integration::Lambda { arn } => Some(arn),
+            Integration::Http { .. } => None,
+        }
+    }
+}
+
 impl Stack {
     /// The SSM parameter that holds the private key named `kid`.
     pub fn key_parameter(&self, kid: &str) -> String {

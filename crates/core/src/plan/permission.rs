@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::desired::{Desired, Planner};
 use super::render::{ChangeJson, set};
 use super::{Action, ApiId, Conflict, Diff, Group, Inventory, KindStep, Placement, Ref, Step};
-use crate::config::Integration;
 use crate::names::source_arn;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -82,7 +81,7 @@ pub(super) fn missing_functions(d: &Desired<'_>, inv: &Inventory) -> Result<(), 
     let routes_to = |function: &str| -> Vec<String> {
         d.routes()
             .iter()
-            .filter(|r| matches!(&r.integration, Integration::Lambda { arn } if arn == function))
+            .filter(|r| r.integration.function() == Some(function))
             .map(|r| r.key.as_str().to_string())
             .collect()
     };

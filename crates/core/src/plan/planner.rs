@@ -7,7 +7,7 @@ use super::desired::{Desired, Planner};
 use super::integration::{self, Integrations};
 use super::{Barrier, Conflict, DistributionStep, Inventory, Plan, Step, api, authorizer, bucket, distribution, document, domain};
 use super::{function, key, log_group, permission, rest, route, stage};
-use crate::config::{ApiType, Integration, Stack};
+use crate::config::{ApiType, Stack};
 use std::collections::BTreeSet;
 
 /// What deploy would do. Pure and deterministic.
@@ -52,25 +52,16 @@ fn plan_rest(p: &mut Planner<'_>) -> Result<(), Conflict> {
             id: id.to_string(),
         });
     }
-    rest::plan(p)?;
-    let functions = rest_functions(p);
+    let planned = rest::plan(p)?;
+    let functions: BTreeSet<&str> = p.d.routes().iter().filter_map(|r| r.integration.function()).collect();
     permission::plan(p, &functions);
-    rest::deploy(p);
+    if let Some(planned) = &planned {
+        rest::deploy(p, planned);
+    }
     rest::remove(p);
     permission::remove(p, &functions);
     remove_issuer(p);
     Ok(())
-}
-
-/// The functions a REST stack's routes invoke.
-fn rest_functions<'a>(p: &Planner<'a>) -> BTreeSet<&'a str> {
-    p.d.routes()
-        .iter()
-        .filter_map(|r| match &r.integration {
-            Integration::Lambda { arn } => Some(arn.as_str()),
-            Integration::Http { .. } => None,
-        })
-        .collect()
 }
 
 /// Notes on the lock, the import folded in, the wait for the issuer.

@@ -133,7 +133,6 @@ pub struct RestAuthorizerInfo {
     pub id: AuthorizerId,
     /// `None`: not a JWT authorizer.
     pub jwt: Option<RestJwt>,
-    pub identity_source: Option<String>,
 }
 
 /// The stage the stack deploys to, and the description of the deployment it serves.
@@ -205,8 +204,8 @@ pub enum RestStep {
         method: String,
         before: MethodAuth,
         after: MethodAuth,
-        /// The stack's authorizer, for `after` (known, or created by this plan).
-        authorizer: Option<Ref<AuthorizerId>>,
+        /// Who may call it after: the stack's authorizer (known, or created by this plan), or anyone.
+        auth: RouteAuth,
         diffs: Vec<Diff>,
     },
     /// A method's integration, replaced whole.
@@ -394,7 +393,6 @@ impl RestStep {
                 rest.authorizer = Some(RestAuthorizerInfo {
                     id,
                     jwt: Some(jwt.clone()),
-                    identity_source: Some("method.request.header.Authorization".into()),
                 });
             }
             RestStep::CreateResource { path, .. } => rest.resources.push(ResourceInfo {

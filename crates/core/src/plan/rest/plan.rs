@@ -126,10 +126,16 @@ fn normal(jwt: &RestJwt) -> RestJwt {
     j
 }
 
+/// What the stack's REST API is to hold, as [`plan`] planned it: the deployment ([`deploy`]) names its digest.
+pub(in crate::plan) struct Planned {
+    wanted: Vec<Wanted>,
+    jwt: RestJwt,
+}
+
 /// The API, its authorizer, resources, methods and integrations; what no route needs any more. The
-/// deployment follows the Lambda permissions ([`deploy`]).
-pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
-    let Some(ApiRef::Owned { name }) = p.d.api() else { return Ok(()) };
+/// deployment follows the Lambda permissions ([`deploy`]). `None`: the stack declares no API it owns (teardown).
+pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<Option<Planned>, Conflict> {
+    let Some(ApiRef::Owned { name }) = p.d.api() else { return Ok(None) };
     let (stack, inv) = (p.d.stack, p.inv);
     let jwt = wanted_jwt(p)?;
     let api = p.api();
@@ -177,13 +183,14 @@ pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
         }
     };
     let wanted: Vec<Wanted> = p.routes().iter().filter_map(|r| Wanted::of(r, &inv.region)).collect();
+    let needed: BTreeSet<String> = wanted.iter().flat_map(|w| ancestors(&w.path)).collect();
     // What no route needs goes first: a path parameter renamed (`/items/{id}` to `/items/{itemId}`) is a new
     // variable child of the parent, which CreateResource refuses while the old one is there. Nothing is live
     // before the deployment at the end.
-    remove_unwanted(p, &api, &wanted);
-    plan_resources(p, &api, &wanted);
+    remove_unwanted(p, &api, &wanted, &needed);
+    plan_resources(p, &api, &needed);
     plan_methods(p, &api, &wanted, authorizer.as_ref());
-    Ok(())
+    Ok(Some(Planned { wanted, jwt }))
 }
 
 /// The API's id once it exists (the steps that need a known id are planned only for an API that does).
@@ -195,9 +202,8 @@ fn resource_id(p: &Planner<'_>, path: &str) -> Ref<ResourceId> {
     Ref::from_option(p.inv.rest.resources.iter().find(|r| r.path == path).map(|r| r.id.clone()))
 }
 
-/// Every resource on the way to a method's path, parents first.
-fn plan_resources(p: &mut Planner<'_>, api: &Ref<ApiId>, wanted: &[Wanted]) {
-    let needed: BTreeSet<String> = wanted.iter().flat_map(|w| ancestors(&w.path)).collect();
+/// Every resource on the way to a method's path (`needed`), parents first.
+fn plan_resources(p: &mut Planner<'_>, api: &Ref<ApiId>, needed: &BTreeSet<String>) {
     // Shallower first: a parent before its children.
     let mut ordered: Vec<&String> = needed.iter().collect();
     ordered.sort_by_key(|path| (depth(path), path.to_string()));
@@ -319,7 +325,7 @@ fn method_update(api: &Ref<ApiId>, resource: &ResourceId, w: &Wanted, m: &Method
             method: w.method.clone(),
             before,
             after,
-            authorizer,
+            auth: auth.clone(),
             diffs,
         })
     })
@@ -328,9 +334,8 @@ fn method_update(api: &Ref<ApiId>, resource: &ResourceId, w: &Wanted, m: &Method
 /// Methods no route makes, and resources no method needs, deepest first: whether DeleteResource takes a
 /// resource's children with it is not documented (the API Reference says "Deletes a Resource resource"), so
 /// each goes by its own call, children before their parent, which holds either way.
-fn remove_unwanted(p: &mut Planner<'_>, api: &Ref<ApiId>, wanted: &[Wanted]) {
+fn remove_unwanted(p: &mut Planner<'_>, api: &Ref<ApiId>, wanted: &[Wanted], needed: &BTreeSet<String>) {
     let Some(api) = api.known().cloned() else { return };
-    let needed: BTreeSet<String> = wanted.iter().flat_map(|w| ancestors(&w.path)).collect();
     let methods: BTreeSet<(&str, &str)> = wanted.iter().map(|w| (w.path.as_str(), w.method.as_str())).collect();
     let mut steps = Vec::new();
     let mut resources: Vec<_> = p.inv.rest.resources.iter().collect();
@@ -360,13 +365,11 @@ fn remove_unwanted(p: &mut Planner<'_>, api: &Ref<ApiId>, wanted: &[Wanted]) {
 
 /// The deployment, when the API changed or the stage does not serve what the stack declares. A stack with no
 /// route has nothing to deploy (API Gateway refuses a deployment of an API without methods).
-pub(in crate::plan) fn deploy(p: &mut Planner<'_>) {
-    let Some(ApiRef::Owned { .. }) = p.d.api() else { return };
-    let wanted: Vec<Wanted> = p.routes().iter().filter_map(|r| Wanted::of(r, &p.inv.region)).collect();
-    if wanted.is_empty() {
+pub(in crate::plan) fn deploy(p: &mut Planner<'_>, planned: &Planned) {
+    if planned.wanted.is_empty() {
         return;
     }
-    let digest = digest(&wanted, wanted_jwt(p).ok().as_ref());
+    let digest = digest(&planned.wanted, &planned.jwt);
     let description = rest_deployment_description(&p.d.stack.name, &digest);
     let deployed = p
         .inv
@@ -393,7 +396,7 @@ pub(in crate::plan) fn deploy(p: &mut Planner<'_>) {
 
 /// What a deployment of the stack holds, in 16 hex digits: the methods, their integrations and the
 /// authorizer's configuration (not the ids AWS gave them).
-fn digest(wanted: &[Wanted], jwt: Option<&RestJwt>) -> String {
+fn digest(wanted: &[Wanted], jwt: &RestJwt) -> String {
     // In one order whatever the stack file's: routes by path and method, scopes as a set.
     let mut canonical: Vec<Wanted> = wanted.to_vec();
     canonical.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
@@ -401,7 +404,7 @@ fn digest(wanted: &[Wanted], jwt: Option<&RestJwt>) -> String {
         w.scopes.sort();
         w.scopes.dedup();
     }
-    let text = serde_json::to_string(&(canonical, jwt.map(normal))).unwrap_or_default();
+    let text = serde_json::to_string(&(canonical, normal(jwt))).unwrap_or_default();
     let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes());
     d.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
