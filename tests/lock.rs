@@ -292,3 +292,59 @@ fn a_takeover_mark_left_by_a_dead_run_is_said_and_removed_by_teardown() {
             .is_err()
     );
 }
+
+/// Writes a takeover mark as a run of this machine (pid `pid`, gone) would have left it at `parameter`.
+fn plant_mark(env: &Env, parameter: &str, nonce: &str) {
+    let taker = serde_json::json!({
+        "who": "ci", "host": hostname(), "pid": free_pid(), "command": "deploy", "since": 1_700_000_000u64,
+        "nonce": nonce, "pid_space": pid_space(),
+    });
+    let mark = serde_json::json!({"stale": "0123456789abcdef", "by": taker});
+    let sdk = env.sdk();
+    env.block_on(
+        sdk.ssm
+            .put_parameter()
+            .name(parameter)
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .value(mark.to_string())
+            .send(),
+    )
+    .unwrap();
+}
+
+fn parameter_exists(env: &Env, parameter: &str) -> bool {
+    let sdk = env.sdk();
+    env.block_on(sdk.ssm.get_parameter().name(parameter).send()).is_ok()
+}
+
+#[test]
+fn a_run_killed_while_taking_over_a_dead_runs_lock_leaves_nothing_the_next_run_cannot_clear() {
+    let env = Env::new();
+    stack(&env, "killed");
+    // Three runs died: the first holding the lock, the second holding the takeover mark, the third clearing
+    // that mark. Only then is the stack left to `unlock`, which clears all three.
+    plant_lock(&env, "killed", &hostname(), free_pid(), Some(&pid_space()));
+    plant_mark(&env, "/jwtstack/killed/lock-takeover", "fedcba9876543210");
+    plant_mark(&env, "/jwtstack/killed/lock-takeover-clear", "00112233445566ff");
+    let refused = env.run(&["deploy", "--lock-timeout", "0s"]).code(1);
+    assert!(refused.stderr.contains("clearing a takeover mark"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("jwtstack unlock --yes"), "{}", refused.stderr);
+    assert!(lock_value(&env, "killed").is_some());
+    env.run(&["unlock", "--yes"]).ok();
+    for parameter in ["lock", "lock-takeover", "lock-takeover-clear"] {
+        assert!(!parameter_exists(&env, &format!("/jwtstack/killed/{parameter}")), "{parameter}");
+    }
+
+    // Two runs died: the first holding the lock, the second holding the takeover mark, before it removed the
+    // lock. The next run clears the mark, takes the lock over and deploys.
+    plant_lock(&env, "killed", &hostname(), free_pid(), Some(&pid_space()));
+    plant_mark(&env, "/jwtstack/killed/lock-takeover", "fedcba9876543210");
+    let out = env.run(&["deploy"]).ok();
+    assert!(out.stderr.contains("cleared its mark"), "{}", out.stderr);
+    assert!(out.stderr.contains("took it over"), "{}", out.stderr);
+    assert!(out.stdout.starts_with("Deployed"), "{}", out.stdout);
+    for parameter in ["lock", "lock-takeover", "lock-takeover-clear"] {
+        assert!(!parameter_exists(&env, &format!("/jwtstack/killed/{parameter}")), "{parameter}");
+    }
+    env.run(&["plan", "--detailed-exitcode"]).ok();
+}

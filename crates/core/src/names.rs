@@ -140,6 +140,12 @@ pub fn lock_takeover(stack: &str) -> String {
     format!("/jwtstack/{stack}/lock-takeover")
 }
 
+/// `/jwtstack/{name}/lock-takeover-clear`: held by the one run that clears the takeover mark of a run that died
+/// holding it.
+pub fn lock_takeover_clear(stack: &str) -> String {
+    format!("/jwtstack/{stack}/lock-takeover-clear")
+}
+
 /// The AWS partition of a region (aws, aws-cn, aws-us-gov).
 pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {

@@ -8,6 +8,9 @@
 //! wins it), reads the lock again, and deletes it only if it is still the one judged stale; then it removes the
 //! mark. Only a holder of the mark deletes a stale lock, and a stale lock, once deleted, never comes back (its
 //! nonce was its dead run's), so a run that wins the mark later finds the lock changed and leaves it alone.
+//! A run killed while it held the mark leaves the mark, and the stale lock, behind; the mark of a run known to
+//! be gone is cleared by the same procedure under a second mark (`lock-takeover-clear`), and the lock is then
+//! taken over as before.
 //!
 //! Every delete of the lock or the mark is sent once, without the SDK's retries: a retry sent after a lost answer
 //! could delete the lock another run took in between. After a failed attempt the parameter is read again and
@@ -172,9 +175,9 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration)
     }
 }
 
-/// How an attempt to remove a stale lock ended.
+/// How an attempt to remove a stale lock (or a dead run's takeover mark) ended.
 enum Taken {
-    /// It was still the stale lock, and is deleted.
+    /// It was still the stale one, and is deleted.
     Removed,
     /// It had changed (another run took it over, or it was released): nothing deleted.
     Changed,
@@ -182,49 +185,112 @@ enum Taken {
     Busy(String),
 }
 
+/// What one guarded removal found.
+enum Attempt {
+    Ended(Taken),
+    /// The mark is held by a run that is gone: nobody removes the stale one until the mark is cleared.
+    MarkOfTheGone(Takeover),
+}
+
 /// Removes the lock of `stale`'s run, under the takeover mark, if it is still that run's (see the module's note).
+///
+/// A run that died holding the mark leaves it behind, and with it a lock nobody may remove. Such a mark is
+/// cleared by the same procedure one level up: under `/jwtstack/{name}/lock-takeover-clear`, created without
+/// overwrite, the mark is deleted only if it is still the dead run's (a dead run's mark, once deleted, never
+/// comes back); then the lock is tried again. Only a run that died holding that second mark too leaves the stack
+/// to `jwtstack unlock --yes`.
 async fn take_over(c: &Clients, stack: &str, stale: &Holder, me: &Holder) -> Result<Taken, AwsError> {
     let parameter = jwtstack_core::names::lock(stack);
     let mark = jwtstack_core::names::lock_takeover(stack);
-    let value = encode(&Takeover {
-        stale: stale.nonce.clone(),
-        by: me.clone(),
-    })?;
-    match ssm::put_lock(c, &mark, &value).await {
-        Ok(()) => {}
-        Err(e) if e.kind == ErrorKind::Conflict || e.is_transient() => {
-            match ssm::get_string(c, &mark).await?.as_deref().map(serde_json::from_str::<Takeover>) {
-                Some(Ok(t)) if t.by.nonce == me.nonce => {}
-                Some(Ok(t)) => {
-                    let dead = if t.by.is_gone() {
-                        format!(" (that run is gone: run `jwtstack unlock --yes` to clear {mark})")
-                    } else {
-                        String::new()
-                    };
-                    return Ok(Taken::Busy(format!("{}, taking over a stale lock{dead}", t.by.describe())));
+    let lock = Guarded {
+        parameter: &parameter,
+        mark: &mark,
+        doing: "taking over a stale lock",
+        nonce_of: |v| read_holder(v).map(|h| h.nonce),
+    };
+    let dead = match lock.remove(c, &stale.nonce, me).await? {
+        Attempt::MarkOfTheGone(dead) => dead,
+        Attempt::Ended(taken) => return Ok(taken),
+    };
+    let clear = jwtstack_core::names::lock_takeover_clear(stack);
+    let marked = Guarded {
+        parameter: &mark,
+        mark: &clear,
+        doing: "clearing the takeover mark of a run that is gone",
+        nonce_of: |v| serde_json::from_str::<Takeover>(v).ok().map(|t| t.by.nonce),
+    };
+    Ok(match marked.remove(c, &dead.by.nonce, me).await? {
+        Attempt::Ended(Taken::Removed) => {
+            tracing::warn!(
+                "the lock of stack {stack} was being taken over by a run that is gone ({}); cleared its mark",
+                dead.by.describe()
+            );
+            Taken::Changed
+        }
+        Attempt::Ended(taken) => taken,
+        Attempt::MarkOfTheGone(t) => Taken::Busy(format!(
+            "{}, clearing a takeover mark (that run is gone: run `jwtstack unlock --yes` to clear {clear})",
+            t.by.describe()
+        )),
+    })
+}
+
+/// A parameter that only the holder of `mark` deletes, and only while it holds the value of the run with a
+/// given nonce (`nonce_of` reads a value's).
+struct Guarded<'a> {
+    parameter: &'a str,
+    mark: &'a str,
+    /// What a holder of the mark is doing, in words.
+    doing: &'a str,
+    nonce_of: fn(&str) -> Option<String>,
+}
+
+impl Guarded<'_> {
+    /// Deletes the parameter if it still holds the value of `stale`'s run, holding the mark meanwhile.
+    async fn remove(&self, c: &Clients, stale: &str, me: &Holder) -> Result<Attempt, AwsError> {
+        let value = encode(&Takeover {
+            stale: stale.to_string(),
+            by: me.clone(),
+        })?;
+        match ssm::put_lock(c, self.mark, &value).await {
+            Ok(()) => {}
+            Err(e) if e.kind == ErrorKind::Conflict || e.is_transient() => {
+                match ssm::get_string(c, self.mark)
+                    .await?
+                    .as_deref()
+                    .map(serde_json::from_str::<Takeover>)
+                {
+                    Some(Ok(t)) if t.by.nonce == me.nonce => {}
+                    Some(Ok(t)) if t.by.is_gone() => return Ok(Attempt::MarkOfTheGone(t)),
+                    Some(Ok(t)) => {
+                        return Ok(Attempt::Ended(Taken::Busy(format!("{}, {}", t.by.describe(), self.doing))));
+                    }
+                    Some(Err(_)) => {
+                        return Ok(Attempt::Ended(Taken::Busy(format!("unreadable takeover mark in {}", self.mark))));
+                    }
+                    None if e.is_transient() => return Err(e),
+                    None => return Ok(Attempt::Ended(Taken::Changed)),
                 }
-                Some(Err(_)) => return Ok(Taken::Busy(format!("unreadable takeover mark in {mark}"))),
-                None if e.is_transient() => return Err(e),
-                None => return Ok(Taken::Changed),
             }
+            Err(e) => return Err(e),
         }
-        Err(e) => return Err(e),
-    }
-    // Holding the mark: nobody else deletes a stale lock until it is removed.
-    let is_stale = |v: &str| read_holder(v).is_some_and(|h| h.nonce == stale.nonce);
-    let removed = async {
-        let still = ssm::get_string(c, &parameter).await?.as_deref().is_some_and(is_stale);
-        if still {
-            delete_while(c, &parameter, is_stale).await?;
+        // Holding the mark: nobody else deletes the parameter until it is removed.
+        let nonce_of = self.nonce_of;
+        let is_stale = |v: &str| nonce_of(v).is_some_and(|n| n == stale);
+        let removed = async {
+            let still = ssm::get_string(c, self.parameter).await?.as_deref().is_some_and(is_stale);
+            if still {
+                delete_while(c, self.parameter, is_stale).await?;
+            }
+            Ok::<bool, AwsError>(still)
         }
-        Ok::<bool, AwsError>(still)
+        .await;
+        // The mark goes whatever happened to the parameter.
+        let unmarked = delete_while(c, self.mark, |v| marked_by(v, &me.nonce)).await;
+        let still = removed?;
+        unmarked?;
+        Ok(Attempt::Ended(if still { Taken::Removed } else { Taken::Changed }))
     }
-    .await;
-    // The mark goes whatever happened to the lock.
-    let unmarked = delete_while(c, &mark, |v| marked_by(v, &me.nonce)).await;
-    let still = removed?;
-    unmarked?;
-    Ok(if still { Taken::Removed } else { Taken::Changed })
 }
 
 /// Whether a takeover mark is the run's with `nonce`.
@@ -333,9 +399,13 @@ pub async fn force_unlock(c: &Clients, stack: &str) -> Result<Option<String>, Aw
     if current.is_some() {
         ssm::delete_lock(c, &parameter).await?;
     }
-    let mark = jwtstack_core::names::lock_takeover(stack);
-    if ssm::get_string(c, &mark).await?.is_some() {
-        ssm::delete_lock(c, &mark).await?;
+    for mark in [
+        jwtstack_core::names::lock_takeover(stack),
+        jwtstack_core::names::lock_takeover_clear(stack),
+    ] {
+        if ssm::get_string(c, &mark).await?.is_some() {
+            ssm::delete_lock(c, &mark).await?;
+        }
     }
     Ok(current.map(|v| read_holder(&v).map(|h| h.describe()).unwrap_or(v)))
 }
