@@ -10,7 +10,8 @@
 # strict proxy (a new role not assumable by Lambda for 2 s, a function Pending or InProgress for 1 s).
 # API_TYPE=rest deploys the same routes as a REST API (`api.type: rest`: resources, methods, the JWT authorizer
 # for REST APIs, one deployment), through the strict proxy (REST's per-account quotas on creates, deletes and
-# deployments, AWS's own intervals).
+# deployments, AWS's own intervals). API_TYPE=rest-adopted adds them to an existing REST API of one method of its
+# own, deployed to its stage `prod` (`api.id`, `stage: prod`), through the strict proxy too.
 # STRICT=1 runs any of them through the strict proxy (30 ms per call), for a comparison with those that need it;
 # PROXY_ARGS adds arguments to the proxy (`--strict-conflict-rate 0`: no random 409, only overlapping writes').
 # Not a test: it asserts nothing about time. Figures go into the README and issue notes.
@@ -62,6 +63,22 @@ if [ "${TOKEN_ENDPOINT:-0}" = 1 ]; then
 fi
 if [ "${API_TYPE:-http}" = rest ]; then
   sed 's/^  name: grocery-api .*$/  name: grocery-api\n  type: rest/' "$stack" >"$out/rest.yaml"
+  stack=$out/rest.yaml
+  strict=yes
+fi
+if [ "${API_TYPE:-http}" = rest-adopted ]; then
+  api=$(.venv-test/bin/python - "$AWS_ENDPOINT_URL" <<'PY'
+import sys, boto3
+gw = boto3.client("apigateway", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+api = gw.create_rest_api(name="legacy")
+gw.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", authorizationType="NONE")
+gw.put_integration(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="HTTP_PROXY",
+                   integrationHttpMethod="GET", uri="https://legacy.example.com/")
+gw.create_deployment(restApiId=api["id"], stageName="prod", description="release 1")
+print(api["id"])
+PY
+)
+  sed "s/^  name: grocery-api .*\$/  id: $api\n  type: rest\n  stage: prod/" "$stack" >"$out/rest.yaml"
   stack=$out/rest.yaml
   strict=yes
 fi

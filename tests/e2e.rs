@@ -28,6 +28,7 @@ mod output;
 mod probe;
 mod reference;
 mod refusals;
+mod rest_adopted;
 mod rest_authorizer;
 mod rest_deploy;
 mod rest_jwt_calls;

@@ -1,6 +1,7 @@
 //! `api.type: rest`: verify and serve decide as API Gateway's JWT authorizer for REST APIs, trusting the
 //! stack's own issuer and a second one (the local HTTPS provider of the external tests), with required
-//! claims; what is not done for REST APIs yet (an adopted one, the probe) is refused before any AWS call.
+//! claims; `probe` proves serve answers as that authorizer must; what is not done for REST APIs yet is refused
+//! before any AWS call.
 
 use std::io::{BufRead, Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -161,31 +162,6 @@ fn verify_accepts_each_trusted_issuer_and_refuses_a_missing_required_claim() {
 fn what_is_not_done_for_rest_apis_yet_is_refused_before_any_aws_call() {
     let idp = Idp::start();
     let d = Dir::new(&idp);
-    let out = d.run(&["probe"]).code(64);
-    assert!(out.stderr.contains("does not probe REST APIs yet"), "{}", out.stderr);
-    assert!(out.stderr.contains("docs/rest-apis.md#what-is-not-done-yet"), "{}", out.stderr);
-    let owned = std::fs::read_to_string(d.dir.path().join("stack.yaml")).unwrap();
-    std::fs::write(
-        d.dir.path().join("stack.yaml"),
-        owned.replace("  name: shop-api\n", "  id: a1b2c3d4e5\n"),
-    )
-    .unwrap();
-    for args in [
-        &["plan"][..],
-        &["deploy"],
-        &["teardown", "--yes"],
-        &["outputs"],
-        &["rotate", "start"],
-        &["token", "--sub", "alice"],
-    ] {
-        let out = d.run(args).code(64);
-        assert!(
-            out.stderr.contains("does not deploy an adopted REST API (api.id) yet"),
-            "{args:?}: {}",
-            out.stderr
-        );
-    }
-    std::fs::write(d.dir.path().join("stack.yaml"), owned).unwrap();
     // A Lambda route: a REST API's event is not built by serve yet, so it is said before listening.
     let out = d.run(&["serve", "--port", "0", "--jwks", "jwks.json"]).code(64);
     assert!(
@@ -260,6 +236,27 @@ fn serve_lets_each_trusted_issuers_token_through_and_answers_as_a_rest_api() {
     assert!(forbidden.starts_with("HTTP/1.1 403"), "{forbidden}");
     assert!(forbidden.ends_with(r#"{"message":"Forbidden"}"#), "{forbidden}");
     assert!(!forbidden.to_ascii_lowercase().contains("www-authenticate"), "{forbidden}");
+
+    // The probe, against serve, as it would run against the deployed REST API: its tokens carry the required
+    // claim; one without it, and one of the stack's key naming a trusted issuer, must be refused.
+    let probe = d.run(&["probe", "--endpoint", &format!("http://{addr}"), "--key-file", "k1.pem", "--json"]);
+    let report = json(&probe.stdout);
+    assert_eq!(probe.code, 0, "{report}\n{}", probe.stderr);
+    let cases: Vec<&str> = report["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["route"] == "GET /orders/{id}")
+        .map(|r| r["case"].as_str().unwrap())
+        .collect();
+    for case in ["missing_claim", "trusted_issuer_own_key", "missing_scope", "forged_signature"] {
+        assert!(cases.contains(&case), "{case}: {report}");
+    }
+    assert_eq!(
+        cases.iter().filter(|c| **c == "trusted_issuer_own_key").count(),
+        2,
+        "one per trusted issuer: {report}"
+    );
 
     let _ = server.kill();
     let _ = server.wait();

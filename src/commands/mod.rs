@@ -67,18 +67,6 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
             stack.name
         )));
     }
-    if stack.api_type == config::ApiType::Rest {
-        let offline = matches!(
-            command,
-            Command::Validate | Command::Check { .. } | Command::Verify(_) | Command::Serve(_) | Command::Unlock { .. }
-        ) || matches!(&command, Command::Token(a) if a.key_file.is_some());
-        if matches!(stack.api, config::ApiRef::Adopted { .. }) && !offline {
-            return Err(rest_not_done(command.name(), "deploy an adopted REST API (api.id) yet"));
-        }
-        if matches!(command, Command::Probe(_)) {
-            return Err(rest_not_done(command.name(), "probe REST APIs yet"));
-        }
-    }
     match command {
         Command::Validate => {
             if g.json {
@@ -188,15 +176,6 @@ pub async fn run(mut cli: Cli) -> Result<u8, Error> {
             result
         }
     }
-}
-
-/// What a REST stack cannot do yet.
-fn rest_not_done(command: &str, what: &str) -> Error {
-    Error::Usage(format!(
-        "`{command}`: this version does not {what} (api.type: rest).\n  \
-         What works now: deploy, plan and teardown of a REST API the stack creates (api.name), and `token`, `verify`, \
-         `serve` and `check` for it. Nothing was read or changed. See docs/rest-apis.md#what-is-not-done-yet"
-    ))
 }
 
 pub(crate) fn duration(text: &str) -> Result<std::time::Duration, Error> {

@@ -121,6 +121,7 @@ async fn probe_with(
         kid: stack.hosted().map(|h| h.key_id.clone()),
         issuer: stack.issuer_url(region),
         audience: stack.audience[0].clone(),
+        claims: probe::required_claims(stack),
     };
     Ok(run(&plan, endpoint, &keys, patience).await)
 }

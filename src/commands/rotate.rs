@@ -108,6 +108,7 @@ async fn next_key_on_the_gateway(
         kid: Some(next.kid.clone()),
         issuer: stack.issuer_url(&c.region),
         audience: stack.audience[0].clone(),
+        claims: jwtstack_core::probe::required_claims(stack),
     };
     let report = jwtstack_aws::probe::run(&plan, &endpoint, &keys, jwtstack_aws::probe::Patience::NONE).await;
     let r = report.results.first()?;

@@ -208,9 +208,6 @@ fn probe_skip_reason(
     if no_probe {
         return Some("--no-probe".into());
     }
-    if stack.api_type == jwtstack_core::config::ApiType::Rest {
-        return Some("this version does not probe REST APIs yet (docs/rest-apis.md#what-is-not-done-yet)".into());
-    }
     if g.on_emulator() && endpoint.is_none() {
         return Some(
             "--endpoint-url sends AWS calls to an emulator, which serves no API; `--probe-endpoint URL` (or `jwtstack probe --endpoint URL`) probes a gateway you name (`jwtstack serve`, say)"

@@ -20,6 +20,9 @@
   "A sibling ({part}) of this resource already has a variable path part -- only one is allowed" (the messages
   SAM and Terraform users report: aws/serverless-application-model#1860, hashicorp/terraform-provider-aws#5364);
   moto makes both.
+- DeleteAuthorizer of an authorizer a method still uses: AWS answers 409 ConflictException "Cannot delete
+  authorizer '{name}', is referenced in method: GET//test" (hashicorp/terraform#6731, an acceptance test's output;
+  hashicorp/terraform-provider-aws#14812, from CloudTrail); moto deletes it.
 """
 
 import json
@@ -91,6 +94,7 @@ def install():
     moto_put_method = APIGatewayResponse.put_method
     moto_put_integration = models.APIGatewayBackend.put_integration
     moto_create_resource = models.APIGatewayBackend.create_resource
+    moto_delete_authorizer = models.APIGatewayBackend.delete_authorizer
 
     def update_method(self):
         parts = self.path.split("/")
@@ -132,7 +136,19 @@ def install():
                         % variable.path_part)
         return moto_create_resource(self, function_id, parent_resource_id, path_part)
 
+    def delete_authorizer(self, restapi_id, authorizer_id):
+        api = self.get_rest_api(restapi_id)
+        authorizer = api.authorizers.get(authorizer_id)
+        for resource in api.resources.values():
+            for verb, method in sorted(resource.resource_methods.items()):
+                if authorizer is not None and method.authorizer_id == authorizer_id:
+                    raise ConflictException(
+                        "Cannot delete authorizer '%s', is referenced in method: %s/%s"
+                        % (authorizer.name, verb, resource.get_path()))
+        return moto_delete_authorizer(self, restapi_id, authorizer_id)
+
     APIGatewayResponse.update_method = update_method
     APIGatewayResponse.put_method = put_method
     models.APIGatewayBackend.put_integration = put_integration
     models.APIGatewayBackend.create_resource = create_resource
+    models.APIGatewayBackend.delete_authorizer = delete_authorizer

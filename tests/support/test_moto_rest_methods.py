@@ -103,6 +103,17 @@ class Case(unittest.TestCase):
                      "BadRequestException", "A sibling ({id}) of this resource already has a variable path part")
         self.gw.create_resource(restApiId=self.api, parentId=self.items, pathPart="new")
 
+    def test_delete_authorizer_used_by_a_method_is_a_conflict(self):
+        authorizer = self.gw.create_authorizer(restApiId=self.api, name="shop-auth", type="TOKEN",
+                                               authorizerUri="arn:aws:apigateway:us-east-1:lambda:path/x",
+                                               identitySource="method.request.header.Authorization")["id"]
+        self.put(authorizationType="CUSTOM", authorizerId=authorizer)
+        self.refused(lambda: self.gw.delete_authorizer(restApiId=self.api, authorizerId=authorizer),
+                     "ConflictException", "Cannot delete authorizer 'shop-auth', is referenced in method: GET//items")
+        self.gw.delete_method(restApiId=self.api, resourceId=self.items, httpMethod="GET")
+        self.gw.delete_authorizer(restApiId=self.api, authorizerId=authorizer)
+        self.assertEqual(self.gw.get_authorizers(restApiId=self.api)["items"], [])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -3,7 +3,8 @@
 //!
 //! Ownership without a state file: the API carries the stack tag, and everything in it is the stack's; the
 //! authorizer is found by its name `{stack}-jwt`; a deployment the stack made names the stack in its
-//! description.
+//! description. In an adopted API, a method the stack made carries its marker as its operation name, and a
+//! stage it created carries its tag.
 
 use std::collections::BTreeMap;
 
@@ -13,10 +14,10 @@ use crate::apigw::{all_pages, one_tagged};
 use crate::retry::no_retry;
 use crate::{AwsError, Clients, ErrorKind, classify, ignore_missing};
 use jwtstack_core::config::RestEndpoint;
-use jwtstack_core::names::{TAG_KEY, rest_invoke_url};
+use jwtstack_core::names::{REST_STAGE_NAME, TAG_KEY, rest_invoke_url};
 use jwtstack_core::plan::{
-    ApiInfo, AuthorizationType, AuthorizerId, IntegrationType, MethodAuth, MethodInfo, ResourceId, ResourceInfo, RestIntegration,
-    RestStageInfo,
+    ApiInfo, AuthorizationType, AuthorizerId, DeploymentInfo, IntegrationType, MethodAuth, MethodInfo, ResourceId, ResourceInfo,
+    RestIntegration, RestStageInfo,
 };
 
 /// The largest page GetRestApis and GetResources give (API Reference: "The maximum value is 500").
@@ -26,7 +27,7 @@ fn api_info(id: &str, name: &str, region: &str) -> ApiInfo {
     ApiInfo {
         id: id.into(),
         name: name.into(),
-        endpoint: rest_invoke_url(id, region),
+        endpoint: rest_invoke_url(id, region, REST_STAGE_NAME),
         owned: true,
         cors: None,
         execute_api_disabled: false,
@@ -62,6 +63,29 @@ pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<(ApiInfo,
         })
         .collect();
     one_tagged(found, "REST", stack, |(a, _)| &a.id)
+}
+
+/// The REST API `api.id` names (`stage`: the stage the stack deploys to, in its invoke URL), with its endpoint
+/// type. Not the stack's.
+pub async fn get_adopted_api(c: &Clients, id: &str, stage: &str) -> Result<(ApiInfo, Option<String>), AwsError> {
+    let out = c.apigw_rest.get_rest_api().rest_api_id(id).send().await.map_err(|e| {
+        let mut err = classify(format!("reading REST API {id}"), e);
+        if err.is_not_found() {
+            err.hint = Some(
+                "api.id names an existing REST API (`aws apigateway get-rest-apis`); use api.name to have the stack create one".into(),
+            );
+        }
+        err
+    })?;
+    let mut info = api_info(id, out.name().unwrap_or_default(), &c.region);
+    info.endpoint = rest_invoke_url(id, &c.region, stage);
+    info.owned = false;
+    info.execute_api_disabled = out.disable_execute_api_endpoint();
+    let endpoint = out
+        .endpoint_configuration()
+        .and_then(|e| e.types().first())
+        .map(|t| t.as_str().to_string());
+    Ok((info, endpoint))
 }
 
 /// The next page's `position` (none, or an empty one: the last page).
@@ -190,6 +214,7 @@ fn method_info(m: &aws_sdk_apigateway::types::Method) -> MethodInfo {
                 .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                 .unwrap_or_default(),
         }),
+        operation_name: m.operation_name().map(str::to_string),
     }
 }
 
@@ -233,13 +258,15 @@ impl At<'_> {
     }
 }
 
-/// A method: its authorization (the stack's authorizer and scopes, or none) and its path parameters.
+/// A method: its authorization (the stack's authorizer and scopes, or none), its path parameters, and the
+/// stack's marker as its operation name.
 pub async fn put_method(
     c: &Clients,
     at: At<'_>,
     authorizer: Option<&str>,
     scopes: &[String],
     request_parameters: &BTreeMap<String, bool>,
+    marker: &str,
 ) -> Result<(), AwsError> {
     let kind = if authorizer.is_some() {
         AuthorizationType::Jwt
@@ -255,6 +282,7 @@ pub async fn put_method(
         .set_authorizer_id(authorizer.map(str::to_string))
         .set_authorization_scopes((authorizer.is_some() && !scopes.is_empty()).then(|| scopes.to_vec()))
         .set_request_parameters((!request_parameters.is_empty()).then(|| request_parameters.clone().into_iter().collect()))
+        .operation_name(marker)
         .customize()
         .config_override(aws_sdk_apigateway::config::Config::builder().retry_config(no_retry()))
         .send()
@@ -365,8 +393,9 @@ pub async fn delete_method(c: &Clients, at: At<'_>) -> Result<(), AwsError> {
     )
 }
 
-/// The stage and the description of the deployment it serves (`None`: no such stage).
-pub async fn read_stage(c: &Clients, api_id: &str, stage: &str) -> Result<Option<RestStageInfo>, AwsError> {
+/// The stage, the description of the deployment it serves and when that was made, and whether it carries the
+/// stack's tag (`None`: no such stage).
+pub async fn read_stage(c: &Clients, api_id: &str, stage: &str, stack: &str) -> Result<Option<RestStageInfo>, AwsError> {
     let out = match c.apigw_rest.get_stage().rest_api_id(api_id).stage_name(stage).send().await {
         Ok(out) => out,
         Err(e) => {
@@ -374,8 +403,12 @@ pub async fn read_stage(c: &Clients, api_id: &str, stage: &str) -> Result<Option
             return if err.is_not_found() { Ok(None) } else { Err(err) };
         }
     };
+    let owned = out.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack);
     let Some(deployment_id) = out.deployment_id().filter(|d| !d.is_empty()) else {
-        return Ok(Some(RestStageInfo::default()));
+        return Ok(Some(RestStageInfo {
+            owned,
+            ..RestStageInfo::default()
+        }));
     };
     let deployment = c
         .apigw_rest
@@ -388,21 +421,79 @@ pub async fn read_stage(c: &Clients, api_id: &str, stage: &str) -> Result<Option
     Ok(Some(RestStageInfo {
         deployment_id: deployment_id.to_string(),
         description: deployment.description().map(str::to_string),
+        created: deployment.created_date().map(|d| d.secs()),
+        owned,
     }))
 }
 
-/// One deployment of the API to the stage, which it creates when it does not exist.
-pub async fn create_deployment(c: &Clients, api_id: &str, stage: &str, description: &str) -> Result<String, AwsError> {
+/// The API's deployments: their descriptions and when they were made.
+pub async fn read_deployments(c: &Clients, api_id: &str) -> Result<Vec<DeploymentInfo>, AwsError> {
+    let items = all_pages(|position| async move {
+        let out = c
+            .apigw_rest
+            .get_deployments()
+            .rest_api_id(api_id)
+            .limit(PAGE)
+            .set_position(position)
+            .send()
+            .await
+            .map_err(|e| classify(format!("listing the deployments of REST API {api_id}"), e))?;
+        Ok((out.items().to_vec(), next(out.position())))
+    })
+    .await?;
+    Ok(items
+        .iter()
+        .map(|d| DeploymentInfo {
+            id: d.id().unwrap_or_default().to_string(),
+            description: d.description().map(str::to_string),
+            created: d.created_date().map(|t| t.secs()),
+        })
+        .collect())
+}
+
+/// A stage serving `deployment`, tagged with the stack (the stage of an adopted API the stack creates).
+pub async fn create_stage(c: &Clients, api_id: &str, stage: &str, deployment: &str, stack: &str) -> Result<(), AwsError> {
+    c.apigw_rest
+        .create_stage()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .deployment_id(deployment)
+        .tags(TAG_KEY, stack)
+        .customize()
+        .config_override(aws_sdk_apigateway::config::Config::builder().retry_config(no_retry()))
+        .send()
+        .await
+        .map_err(|e| classify(format!("creating stage {stage} of REST API {api_id}"), e))?;
+    Ok(())
+}
+
+pub async fn delete_stage(c: &Clients, api_id: &str, stage: &str) -> Result<(), AwsError> {
+    ignore_missing(
+        c.apigw_rest.delete_stage().rest_api_id(api_id).stage_name(stage).send().await,
+        format!("deleting stage {stage} of REST API {api_id}"),
+    )
+}
+
+pub async fn delete_authorizer(c: &Clients, api_id: &str, id: &str) -> Result<(), AwsError> {
+    ignore_missing(
+        c.apigw_rest.delete_authorizer().rest_api_id(api_id).authorizer_id(id).send().await,
+        format!("deleting authorizer {id} of REST API {api_id}"),
+    )
+}
+
+/// One deployment of the API to the stage, which it creates when it does not exist (`None`: to no stage
+/// yet); its id.
+pub async fn create_deployment(c: &Clients, api_id: &str, stage: Option<&str>, description: &str) -> Result<String, AwsError> {
     let out = c
         .apigw_rest
         .create_deployment()
         .rest_api_id(api_id)
-        .stage_name(stage)
+        .set_stage_name(stage.map(str::to_string))
         .description(description)
         .customize()
         .config_override(aws_sdk_apigateway::config::Config::builder().retry_config(no_retry()))
         .send()
         .await
-        .map_err(|e| classify(format!("deploying REST API {api_id} to stage {stage}"), e))?;
+        .map_err(|e| classify(format!("deploying REST API {api_id} to stage {}", stage.unwrap_or("(none yet)")), e))?;
     Ok(out.id().unwrap_or_default().to_string())
 }

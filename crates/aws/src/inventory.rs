@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use super::{AwsError, Clients, account, acm, apigw, apigw_rest, cloudfront, function, kms, lambda, logs, role, route53, s3, ssm};
 use jwtstack_core::config::{ApiRef, ApiType, KeyStore, Stack};
 use jwtstack_core::crypto::jws::algorithms_of;
-use jwtstack_core::names::REST_STAGE_NAME;
 use jwtstack_core::names::{integration_marker, permission_id, token_function, token_function_log_group};
 use jwtstack_core::plan::{
     ApiDomainInfo, BucketSlice, DistributionId, DistributionSlice, DomainDns, DomainSlice, FunctionSlice, IntegrationSpec, Inventory,
@@ -102,6 +101,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
     if let Some((api, rest)) = rest_part {
         inv.api = api;
         inv.rest = rest;
+        inv.rest.record = params.rest_resources.as_deref().and_then(|v| serde_json::from_str(v).ok());
     }
     // Functions whose statement may be the stack's: the declared ones and those behind the stack's integrations.
     let api_owned = inv.api.as_ref().is_some_and(|a| a.owned);
@@ -169,9 +169,9 @@ async fn read_api(c: &Clients, stack: &Stack) -> Result<Option<ApiPart>, AwsErro
     Ok(Some((api, authorizer, integrations, routes, stage)))
 }
 
-/// A REST API the stack owns (an adopted one is refused before any read): the API, its resources with their
-/// methods, the stack's authorizer and stage; and what each trusted issuer's keys sign with, read as API
-/// Gateway reads it (its discovery document, then its JWKS).
+/// The stack's REST API (the one tagged with the stack, or the one `api.id` names): the API, its resources
+/// with their methods, the stack's authorizer and stage (and an adopted API's deployments); and what each
+/// trusted issuer's keys sign with, read as API Gateway reads it (its discovery document, then its JWKS).
 async fn read_rest(c: &Clients, stack: &Stack) -> Result<Option<(Option<ApiInfo>, RestSlice)>, AwsError> {
     let trusted = async {
         let expect = jwtstack_core::issuer::Expect {
@@ -195,14 +195,26 @@ async fn read_rest(c: &Clients, stack: &Stack) -> Result<Option<(Option<ApiInfo>
         Ok::<_, AwsError>(all)
     };
     let api = async {
-        let Some((api, endpoint)) = apigw_rest::find_owned_api(c, &stack.name).await? else {
+        let found = match &stack.api {
+            ApiRef::Owned { .. } => apigw_rest::find_owned_api(c, &stack.name).await?,
+            ApiRef::Adopted { id } => Some(apigw_rest::get_adopted_api(c, id, stack.rest_stage()).await?),
+        };
+        let Some((api, endpoint)) = found else {
             return Ok((None, RestSlice::default()));
         };
         let name = stack.authorizer_name();
-        let (resources, authorizers, stage) = tokio::try_join!(
+        let deployments = async {
+            if api.owned {
+                Ok(Vec::new())
+            } else {
+                apigw_rest::read_deployments(c, &api.id).await
+            }
+        };
+        let (resources, authorizers, stage, deployments) = tokio::try_join!(
             apigw_rest::read_resources(c, &api.id),
             crate::rest_jwt::list(&c.apigw_rest, &api.id),
-            apigw_rest::read_stage(c, &api.id, REST_STAGE_NAME),
+            apigw_rest::read_stage(c, &api.id, stack.rest_stage(), &stack.name),
+            deployments,
         )?;
         let ours: Vec<_> = authorizers.into_iter().filter(|a| a.name == name).collect();
         if ours.len() > 1 {
@@ -226,6 +238,7 @@ async fn read_rest(c: &Clients, stack: &Stack) -> Result<Option<(Option<ApiInfo>
                 authorizer,
                 stage,
                 endpoint,
+                deployments,
                 ..RestSlice::default()
             },
         ))

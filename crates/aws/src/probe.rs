@@ -35,6 +35,8 @@ pub struct ProbeKeys<'a> {
     pub kid: Option<String>,
     pub issuer: String,
     pub audience: String,
+    /// The claims a valid token of the stack carries beside the registered ones (a REST API's required ones).
+    pub claims: Vec<(String, String)>,
 }
 
 /// How long to keep asking while a gateway that is still taking a change answers 404 (the route is not
@@ -131,7 +133,11 @@ async fn token_for(token: &Token, keys: &ProbeKeys<'_>, unknown: Option<&Signing
         subject: PROBE_SUBJECT.into(),
         scopes: Vec::new(),
         ttl_seconds: PROBE_TTL_SECONDS + CLOCK_SKEW_SECONDS,
-        extra: Default::default(),
+        extra: keys
+            .claims
+            .iter()
+            .map(|(name, value)| (name.clone(), serde_json::Value::String(value.clone())))
+            .collect(),
     };
     let mut at = now;
     let own_key = || unknown.ok_or("could not generate the probe's own key");
@@ -153,6 +159,10 @@ async fn token_for(token: &Token, keys: &ProbeKeys<'_>, unknown: Option<&Signing
         Token::OtherAudience => req.audience = vec![OTHER_AUDIENCE.into()],
         Token::OtherIssuer => req.issuer = OTHER_ISSUER.into(),
         Token::IssuerWithSlash => req.issuer = format!("{}/", keys.issuer),
+        Token::MissingClaim { name } => {
+            req.extra.remove(name);
+        }
+        Token::TrustedIssuer { issuer } => req.issuer = issuer.clone(),
         Token::WithoutScopes { scope } => req.scopes = vec![scope.clone()],
         Token::WithScopes { scopes } => req.scopes = scopes.clone(),
     }

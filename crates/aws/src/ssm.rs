@@ -35,6 +35,8 @@ pub struct StackParameters {
     pub api_domain: Option<String>,
     /// `/jwtstack/{name}/token-endpoint`: the token endpoint's function the stack made.
     pub token_endpoint: Option<String>,
+    /// The resources the stack made in an adopted REST API (when the record carries the stack's tag).
+    pub rest_resources: Option<String>,
     /// The token endpoint's client records that carry the stack's tag: (parameter, client name).
     pub clients: Vec<(String, String)>,
 }
@@ -151,6 +153,10 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
             out.token_endpoint = p.value().map(str::to_string);
             continue;
         }
+        if name == names::rest_resources_record(stack) {
+            out.rest_resources = p.value().map(str::to_string);
+            continue;
+        }
         if name == names::api_domain_record(stack) {
             out.api_domain = p.value().map(str::to_string);
             continue;
@@ -199,6 +205,11 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
         );
     }
     refuse_unless_made_for(c, stack, &out.key_infos, &not_secure).await?;
+    // A record of resources names what teardown deletes in an API the stack does not own: one without the
+    // stack's tag is not the stack's.
+    if out.rest_resources.is_some() && !has_stack_tag(c, stack, &names::rest_resources_record(stack)).await? {
+        out.rest_resources = None;
+    }
     // Only the records jwtstack made (tagged when created) are the stack's: teardown removes those alone.
     for (parameter, client) in client_records {
         if has_stack_tag(c, stack, &parameter).await? {

@@ -22,13 +22,13 @@ pub const STAGE_NAME: &str = "$default";
 pub const REST_STAGE_NAME: &str = "live";
 
 /// A REST API's invoke URL on its stage.
-pub fn rest_invoke_url(api_id: &str, region: &str) -> String {
+pub fn rest_invoke_url(api_id: &str, region: &str, stage: &str) -> String {
     let suffix = if region.starts_with("cn-") {
         "amazonaws.com.cn"
     } else {
         "amazonaws.com"
     };
-    format!("https://{api_id}.execute-api.{region}.{suffix}/{REST_STAGE_NAME}")
+    format!("https://{api_id}.execute-api.{region}.{suffix}/{stage}")
 }
 
 /// The description of a REST API deployment the stack made: it names what was deployed (a digest of the
@@ -146,6 +146,12 @@ pub fn lock_takeover_clear(stack: &str) -> String {
     format!("/jwtstack/{stack}/lock-takeover-clear")
 }
 
+/// `/jwtstack/{name}/rest-resources`: the resources the stack made in an adopted REST API (which cannot tag
+/// them), so that teardown removes those and no other.
+pub fn rest_resources_record(stack: &str) -> String {
+    format!("/jwtstack/{stack}/rest-resources")
+}
+
 /// The AWS partition of a region (aws, aws-cn, aws-us-gov).
 pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
@@ -185,7 +191,8 @@ pub fn well_known_arn(region: &str, bucket: &str, prefix: &str) -> String {
     format!("arn:{}:s3:::{bucket}/{prefix}.well-known/*", partition(region))
 }
 
-/// The operation name of a public route the stack adds to an adopted API: how the stack finds it again.
+/// The operation name of a public route the stack adds to an adopted HTTP API, and of every method it adds to
+/// a REST API: how the stack finds it again.
 pub fn route_marker(stack: &str) -> String {
     format!("jwtstack:{stack}")
 }

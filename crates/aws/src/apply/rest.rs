@@ -1,10 +1,11 @@
 //! The REST API steps: the API created (or found again by its tag after a lost answer), renamed, deleted; its
-//! JWT authorizer; its resources, methods and integrations; the deployment to the stack's stage. Creates
+//! JWT authorizer; its resources, methods and integrations; the deployment to the stack's stage; in an adopted
+//! API, the record of the resources the stack made, and at teardown its stage and authorizer. Creates
 //! whose answer was lost are found again before they are tried again; writes that API Gateway refuses while
 //! another change to the API is in progress are sent again.
 
 use jwtstack_core::config::{RestEndpoint, Stack};
-use jwtstack_core::names::IDENTITY_HEADER;
+use jwtstack_core::names::{IDENTITY_HEADER, route_marker};
 use jwtstack_core::plan::{ApiId, AuthorizerId, Ref, ResourceId, RestStep};
 
 use super::{Effect, Made, resolve};
@@ -12,7 +13,7 @@ use crate::apigw_rest::{self, At};
 use crate::event::Report;
 use crate::rest_jwt::{self, JwtConfiguration};
 use crate::retry::{create_once, idempotent, spaced, when_busy};
-use crate::{AwsError, Clients};
+use crate::{AwsError, Clients, ssm};
 
 /// The REST identity source of the stack's authorizer: the bearer token in the `Authorization` header.
 fn identity_source() -> String {
@@ -116,9 +117,10 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made
                 resource: &r,
                 method,
             };
+            let marker = route_marker(&stack.name);
             create_once(
                 &format!("{method} {path}"),
-                || apigw_rest::put_method(c, at, authorizer.as_deref(), scopes, request_parameters),
+                || apigw_rest::put_method(c, at, authorizer.as_deref(), scopes, request_parameters, &marker),
                 || async {
                     let resources = apigw_rest::read_resources(c, &api).await?;
                     Ok(resources
@@ -166,18 +168,29 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made
         }
         RestStep::DeleteResource { api, id, .. } => when_busy(|| apigw_rest::delete_resource(c, api, id)).await?,
         RestStep::Deploy {
-            api, stage, description, ..
+            api,
+            stage,
+            description,
+            tag_stage,
+            ..
         } => {
             let api: ApiId = made.api(api)?;
             create_once(
                 &format!("the deployment to stage {stage}"),
                 || {
                     spaced(&c.rest_quotas.deployments, ("deployment", "deployments"), report, || async {
-                        apigw_rest::create_deployment(c, &api, stage, description).await.map(|_| ())
+                        if !*tag_stage {
+                            return apigw_rest::create_deployment(c, &api, Some(stage), description).await.map(|_| ());
+                        }
+                        // The stage the stack creates in an adopted API carries its tag from its first moment:
+                        // a deployment to no stage, then the stage, tagged, serving it. A run cut off in
+                        // between leaves a deployment no stage serves, and the next run deploys again.
+                        let deployment = apigw_rest::create_deployment(c, &api, None, description).await?;
+                        when_busy(|| apigw_rest::create_stage(c, &api, stage, &deployment, &stack.name)).await
                     })
                 },
                 || async {
-                    let stage = apigw_rest::read_stage(c, &api, stage).await?;
+                    let stage = apigw_rest::read_stage(c, &api, stage, &stack.name).await?;
                     Ok(stage
                         .is_some_and(|s| s.description.as_deref() == Some(description.as_str()))
                         .then_some(()))
@@ -185,6 +198,14 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made
             )
             .await?;
         }
+        RestStep::Record { parameter, record } => {
+            let value = serde_json::to_string(record)
+                .map_err(|e| AwsError::new(format!("recording {parameter}"), crate::ErrorKind::Other, e.to_string()))?;
+            ssm::put_stack_record(c, &stack.name, parameter, &value).await?
+        }
+        RestStep::DeleteRecord { parameter } => ssm::delete_key(c, parameter).await?,
+        RestStep::DeleteAuthorizer { api, id, .. } => when_busy(|| apigw_rest::delete_authorizer(c, api, id)).await?,
+        RestStep::DeleteStage { api, stage } => when_busy(|| apigw_rest::delete_stage(c, api, stage)).await?,
         RestStep::DeleteApi { id, .. } => {
             spaced(&c.rest_quotas.deletes, ("REST API delete", "REST API deletes"), report, || {
                 idempotent(|| apigw_rest::delete_api(c, id))

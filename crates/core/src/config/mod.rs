@@ -67,6 +67,8 @@ pub struct Stack {
     pub require_claims: Vec<ClaimRule>,
     /// REST APIs: the issuers trusted beside the stack's own.
     pub trust: Vec<TrustedIssuer>,
+    /// REST APIs: the stage deploy deploys to (`live` for an API the stack creates).
+    pub stage: Option<String>,
 }
 
 /// An issuer a REST API's authorizer trusts beside the stack's own (`trust:`).
@@ -322,6 +324,11 @@ impl Stack {
 
     pub fn authorizer_name(&self) -> String {
         crate::names::authorizer_name(&self.name)
+    }
+
+    /// The stage a REST API is deployed to: `live`, or an adopted API's `api.stage`.
+    pub fn rest_stage(&self) -> &str {
+        self.stage.as_deref().unwrap_or(crate::names::REST_STAGE_NAME)
     }
 
     /// The issuer URL, byte for byte as it appears in the discovery document, the authorizer and every token.

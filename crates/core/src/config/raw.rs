@@ -292,17 +292,23 @@ pub struct RawApi {
     /// An HTTP API the stack creates and owns.
     #[serde(default)]
     pub name: Option<String>,
-    /// An existing HTTP API: the stack adds its authorizer, routes and integrations, and removes only those.
+    /// An existing API: the stack adds its authorizer, routes (REST: resources and methods) and integrations,
+    /// and removes only those.
     #[serde(default)]
     #[schemars(regex(pattern = r"^[a-z0-9]+$"))]
     pub id: Option<String>,
     /// `http` (the default) or `rest`: a REST API with API Gateway's JWT authorizer for REST APIs, deployed
-    /// call by call to the stage `live` (an adopted one is not deployed yet).
+    /// call by call to a stage (`live`, or `stage` for an adopted one).
     #[serde(default, rename = "type")]
     pub api_type: Option<ApiType>,
     /// REST APIs the stack creates: `regional` (default) or `edge` (`private` is not done yet).
     #[serde(default)]
     pub endpoint: Option<RestEndpoint>,
+    /// An adopted REST API (`api.id`): the stage deploy deploys to (default `live`; created, and tagged, when
+    /// the API has none of that name).
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_-]{1,128}$"))]
+    pub stage: Option<String>,
 }
 
 /// The kind of API Gateway API.

@@ -146,6 +146,7 @@ impl Validator<'_> {
             endpoint: rest.endpoint,
             require_claims: rest.require_claims,
             trust: rest.trust,
+            stage: rest.stage,
         }
     }
 

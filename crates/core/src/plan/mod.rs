@@ -64,8 +64,8 @@ pub use permission::{PermissionInfo, PermissionSlice, PermissionStep};
 pub use planner::{plan, plan_teardown, plan_towards};
 pub use render::{Action, ChangeJson, PlanJson, Summary, render_markdown, render_text};
 pub use rest::{
-    MethodAuth, MethodInfo, ResourceInfo, RestAuthorizerInfo, RestIntegration, RestIssuer, RestJwt, RestSlice, RestStageInfo, RestStep,
-    TrustedKeys, endpoint_name,
+    DeploymentInfo, MethodAuth, MethodInfo, ResourceInfo, RestAuthorizerInfo, RestIntegration, RestIssuer, RestJwt, RestRecord, RestSlice,
+    RestStageInfo, RestStep, TrustedKeys, endpoint_name,
 };
 pub use role_policy::{normal_policy, role_policy, trust_policy};
 pub use route::{AuthorizationType, RouteAuth, RouteInfo, RouteStep};

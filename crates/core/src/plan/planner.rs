@@ -43,7 +43,7 @@ pub fn plan_towards(d: &Desired<'_>, inv: &Inventory) -> Result<Plan, Conflict> 
     Ok(finish(d, inv, p))
 }
 
-/// A REST API (the stack owns it: an adopted one is refused before planning): its content, the Lambda
+/// A REST API (owned or adopted): its content, the Lambda
 /// permissions, the deployment once both are in place; then what is removed.
 fn plan_rest(p: &mut Planner<'_>) -> Result<(), Conflict> {
     if let Some(id) = &p.inv.rest.http_api {
@@ -72,7 +72,7 @@ fn finish(d: &Desired<'_>, inv: &Inventory, mut p: Planner<'_>) -> Plan {
     if let Some((taker, gone)) = &inv.lock.takeover {
         p.note(if *gone {
             format!(
-                "{taker} died taking over a stale lock and left /jwtstack/{}/lock-takeover: until `jwtstack unlock --yes` (or a teardown) clears it, a stale lock is not taken over",
+                "{taker} died taking over a stale lock and left /jwtstack/{}/lock-takeover: the next deploy or teardown on this machine clears it (elsewhere: `jwtstack unlock --yes`)",
                 d.stack.name
             )
         } else {

@@ -9,13 +9,19 @@
 //! expiry were accepted, without the request reaching the integration. Public routes must answer without a
 //! token; preflights must answer as `cors` says. Probe tokens are short-lived, name themselves in `sub`, and
 //! carry a scope no route grants, unless a route is asked for (`through`).
+//!
+//! On a REST API (`api.type: rest`) the stack's tokens also carry the claims its issuer requires
+//! (`require_claims`), and two more tokens must be refused with 401: one without a required claim, and one
+//! signed by the stack's key that names another issuer the authorizer trusts (whose keys alone vouch for it).
+//! A REST API's refusals carry no `www-authenticate` (AWS documents none), so a public route's 401 or 403
+//! cannot be told from the authorizer's and counts against the gateway.
 
 pub mod report;
 
 pub use report::{CaseResult, ProbeReport};
 
 use crate::config::route::{self, Method};
-use crate::config::{Cors, Route, RouteKey, Stack};
+use crate::config::{ApiType, Cors, Route, RouteKey, Stack};
 
 /// The `sub` of every probe token.
 pub const PROBE_SUBJECT: &str = "jwtstack-probe";
@@ -49,6 +55,15 @@ pub enum Token {
     OtherAudience,
     /// Signed by the stack's key, with another `iss`.
     OtherIssuer,
+    /// REST: signed by the stack's key, valid, without a claim the stack's issuer requires.
+    MissingClaim {
+        name: String,
+    },
+    /// REST: signed by the stack's key, `iss` another issuer the authorizer trusts (`trust:`), whose keys
+    /// alone may vouch for its tokens.
+    TrustedIssuer {
+        issuer: String,
+    },
     /// Signed by the stack's key, `iss` the issuer with a trailing slash (API Gateway compares exactly).
     IssuerWithSlash,
     /// Signed by the stack's key, valid, with only `scope` (a scope no route grants).
@@ -71,6 +86,8 @@ impl Token {
                 | Token::OtherAudience
                 | Token::OtherIssuer
                 | Token::IssuerWithSlash
+                | Token::MissingClaim { .. }
+                | Token::TrustedIssuer { .. }
                 | Token::WithoutScopes { .. }
                 | Token::WithScopes { .. }
         )
@@ -88,6 +105,8 @@ impl Token {
             Token::OtherAudience => format!("a token for another audience ({OTHER_AUDIENCE})"),
             Token::OtherIssuer => format!("a token from another issuer ({OTHER_ISSUER})"),
             Token::IssuerWithSlash => "a token whose issuer has a trailing slash".into(),
+            Token::MissingClaim { name } => format!("a valid token of the stack without the required claim `{name}`"),
+            Token::TrustedIssuer { issuer } => format!("a token signed by the stack's key naming the trusted issuer {issuer}"),
             Token::WithoutScopes { scope } => format!("a valid token of the stack without the route's scopes (scope `{scope}`)"),
             Token::WithScopes { scopes } => format!("a valid token with the route's scopes ({})", scopes.join(" ")),
         }
@@ -105,6 +124,8 @@ impl Token {
             Token::OtherAudience => "other_audience",
             Token::OtherIssuer => "other_issuer",
             Token::IssuerWithSlash => "issuer_with_slash",
+            Token::MissingClaim { .. } => "missing_claim",
+            Token::TrustedIssuer { .. } => "trusted_issuer_own_key",
             Token::WithoutScopes { .. } => "missing_scope",
             Token::WithScopes { .. } => "through",
         }
@@ -122,6 +143,9 @@ pub enum Expect {
     /// the authorizer (a public route, `through`). A 404 is taken as the integration's: API Gateway's own 404
     /// cannot be told from it without reading the body.
     Answered,
+    /// REST: neither 401 nor 403. Its authorizer's refusals carry no `www-authenticate`, so an integration's
+    /// own 401 or 403 cannot be told from them, and counts against the gateway.
+    NotRefused,
     /// A preflight: answered by API Gateway with `Access-Control-Allow-Origin` for an allowed origin, and
     /// without it for another.
     Preflight { allowed: bool },
@@ -132,7 +156,7 @@ impl Expect {
         match self {
             Expect::Unauthorized => "401",
             Expect::Forbidden => "403",
-            Expect::Answered => "an answer past the authorizer (not 401 or 403)",
+            Expect::Answered | Expect::NotRefused => "an answer past the authorizer (not 401 or 403)",
             Expect::Preflight { allowed: true } => "a preflight answer allowing the origin",
             Expect::Preflight { allowed: false } => "a preflight answer that does not allow the origin",
         }
@@ -198,6 +222,8 @@ pub fn plan(stack: &Stack, opts: &Options) -> Result<ProbePlan, String> {
     let mut p = ProbePlan::default();
     let keys: Vec<&RouteKey> = stack.routes.iter().map(|r| &r.key).collect();
     let scope = unused_scope(stack);
+    let rest = stack.api_type == ApiType::Rest;
+    let answered = if rest { Expect::NotRefused } else { Expect::Answered };
     for r in &stack.routes {
         if !opts.routes.is_empty() && !opts.routes.iter().any(|n| r.key == n.as_str()) {
             continue;
@@ -220,7 +246,7 @@ pub fn plan(stack: &Stack, opts: &Options) -> Result<ProbePlan, String> {
         };
         if r.public {
             if through || matches!(method.as_str(), "GET" | "HEAD") {
-                p.cases.push(case(Token::None, Expect::Answered));
+                p.cases.push(case(Token::None, answered.clone()));
             } else {
                 p.unproven.push(format!(
                     "public route `{}`: not probed, as a request reaches its integration (`--through '{}'` probes it)",
@@ -247,6 +273,16 @@ pub fn plan(stack: &Stack, opts: &Options) -> Result<ProbePlan, String> {
         for token in [Token::Expired, Token::OtherAudience, Token::OtherIssuer, Token::IssuerWithSlash] {
             p.cases.push(case(token, Expect::Unauthorized));
         }
+        if rest {
+            if let Some(c) = stack.require_claims.iter().find(|c| c.required) {
+                p.cases
+                    .push(case(Token::MissingClaim { name: c.name.clone() }, Expect::Unauthorized));
+            }
+            for t in &stack.trust {
+                p.cases
+                    .push(case(Token::TrustedIssuer { issuer: t.issuer.clone() }, Expect::Unauthorized));
+            }
+        }
         if r.scopes.is_empty() {
             p.unproven.push(format!(
                 "route `{}` has no scopes: any valid token reaches its integration, so that the stack's tokens are accepted is not probed there (`--through '{}'` probes it)",
@@ -260,7 +296,7 @@ pub fn plan(stack: &Stack, opts: &Options) -> Result<ProbePlan, String> {
                 Token::WithScopes {
                     scopes: r.scopes.iter().take(1).cloned().collect(),
                 },
-                Expect::Answered,
+                answered.clone(),
             ));
         }
     }
@@ -287,6 +323,25 @@ pub fn key_check(stack: &Stack) -> Option<Case> {
             expect: Expect::Forbidden,
         })
     })
+}
+
+/// The claims a valid token of the stack carries beside the registered ones: on a REST API, each claim its
+/// issuer requires or limits (`require_claims`), with its first expected value, or a string when any will do.
+pub fn required_claims(stack: &Stack) -> Vec<(String, String)> {
+    if stack.api_type != ApiType::Rest {
+        return Vec::new();
+    }
+    stack
+        .require_claims
+        .iter()
+        .filter(|c| c.required || !c.values.is_empty())
+        .map(|c| {
+            (
+                c.name.clone(),
+                c.values.first().cloned().unwrap_or_else(|| PROBE_SUBJECT.to_string()),
+            )
+        })
+        .collect()
 }
 
 /// A scope no route grants (so a probe token reaches no protected integration).
@@ -456,6 +511,7 @@ pub fn judge(case: &Case, answer: &Answer) -> Verdict {
         Expect::Unauthorized => answer.status == 401,
         Expect::Forbidden => answer.status == 403,
         Expect::Answered => !refused_by_authorizer(answer),
+        Expect::NotRefused => !matches!(answer.status, 401 | 403),
         Expect::Preflight { allowed } => {
             let origin = case.preflight.as_ref().map_or("", |p| p.origin.as_str());
             let allows = answer.allow_origin.as_deref().is_some_and(|a| a == "*" || a == origin);

@@ -277,6 +277,12 @@ fn the_verdicts() {
     bearer.www_authenticate = Some(r#"Bearer scope="" error="invalid_token""#.into());
     assert_eq!(judge(&case(Expect::Answered), &bearer), Verdict::Misbehaves { open: false });
     assert_eq!(judge(&case(Expect::Answered), &answer(401, None)), Verdict::Behaves);
+    // A REST API's refusals say nothing of Bearer: any 401 or 403 on a public route counts against it.
+    assert_eq!(
+        judge(&case(Expect::NotRefused), &answer(401, None)),
+        Verdict::Misbehaves { open: false }
+    );
+    assert_eq!(judge(&case(Expect::NotRefused), &answer(200, None)), Verdict::Behaves);
     let allowed = Expect::Preflight { allowed: true };
     assert_eq!(
         judge(&case(allowed.clone()), &answer(204, Some("https://app.example.com"))),
@@ -331,4 +337,44 @@ fn a_wildcard_origin_is_probed_with_an_origin_it_takes_and_one_it_does_not() {
     assert!(origins.contains(&("https://app.jwtstack-probe.example", &Expect::Preflight { allowed: true })));
     assert!(origins.contains(&("http://jwtstack-probe.invalid", &Expect::Preflight { allowed: false })));
     assert!(!origins.iter().any(|(o, _)| *o == "https://*"));
+}
+
+#[test]
+fn a_rest_stack_is_probed_with_its_required_claims_and_two_refusals_more() {
+    // A REST resource has one variable child: the greedy route goes.
+    let greedy =
+        "  - route: GET /lists/{proxy+}\n    scopes: [lists.read]\n    integration: {http: \"https://example.com/lists/{proxy}\"}\n";
+    let text = STACK.replace(greedy, "").replace("api: {name: grocery-api}", "api: {name: grocery-api, type: rest}").replace(
+        "routes:\n",
+        "require_claims:\n  - {name: tenant, values: [acme, globex]}\n  - {name: org_id, required: false, values: [o1]}\n  - {name: dept}\n\
+         trust:\n  - {issuer: \"https://acme.eu.auth0.com/\", audience: [grocery-api]}\nroutes:\n",
+    );
+    let s = stack(&text);
+    assert_eq!(
+        required_claims(&s),
+        [
+            ("tenant".to_string(), "acme".to_string()),
+            ("org_id".to_string(), "o1".to_string()),
+            ("dept".to_string(), PROBE_SUBJECT.to_string())
+        ]
+    );
+    let p = plan(
+        &s,
+        &Options {
+            can_sign: true,
+            kid: Some("k1".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let lists = cases_of(&p, "POST /lists");
+    let tokens: Vec<&str> = lists.iter().map(|c| c.token.name()).collect();
+    assert!(
+        tokens.ends_with(&["missing_claim", "trusted_issuer_own_key", "missing_scope"]),
+        "{tokens:?}"
+    );
+    assert_eq!(lists[tokens.len() - 3].token, Token::MissingClaim { name: "tenant".into() });
+    assert_eq!(cases_of(&p, "GET /status")[0].expect, Expect::NotRefused);
+    // An HTTP stack's tokens carry no claims of their own.
+    assert!(required_claims(&stack(STACK)).is_empty());
 }

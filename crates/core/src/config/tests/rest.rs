@@ -58,6 +58,28 @@ fn an_http_stack_has_no_rest_fields_and_a_rest_stack_no_http_only_ones() {
     assert_eq!(s.endpoint, Some(RestEndpoint::Edge));
     let s = parse_str("stack.yaml", &with("  name: grocery-api\n", "  id: a1b2c3d4e5\n  type: rest\n")).unwrap();
     assert_eq!(s.endpoint, None, "an adopted REST API keeps its own endpoint type");
+    assert_eq!(s.rest_stage(), "live");
+}
+
+#[test]
+fn an_adopted_rest_api_names_its_stage_which_only_it_may() {
+    let adopted = |stage: &str| {
+        with(
+            "  name: grocery-api\n",
+            &format!("  id: a1b2c3d4e5\n  type: rest\n  stage: {stage}\n"),
+        )
+    };
+    let s = parse_str("stack.yaml", &adopted("prod_v2-eu")).unwrap();
+    assert_eq!(s.rest_stage(), "prod_v2-eu");
+    assert_eq!(problems(&adopted("'prod stage'")), ["10:10: `prod stage` is not a stage name"]);
+    assert_eq!(
+        problems(&with("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n  stage: prod\n")),
+        ["10:3: api.stage with api.name"]
+    );
+    assert_eq!(
+        problems(&with("  name: grocery-api\n", "  id: a1b2c3d4e5\n  stage: prod\n")),
+        ["9:3: api.stage needs `api.type: rest`"]
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub(super) struct Rest {
     pub endpoint: Option<RestEndpoint>,
     pub require_claims: Vec<ClaimRule>,
     pub trust: Vec<TrustedIssuer>,
+    pub stage: Option<String>,
 }
 
 const NOT_YET: &str = "docs/rest-apis.md#what-is-not-done-yet";
@@ -90,12 +91,35 @@ impl Validator<'_> {
             (ApiType::Rest, ApiRef::Owned { .. }) => Some(endpoint.unwrap_or_default()),
             _ => None,
         };
+        let stage = match (api_type, api) {
+            (ApiType::Rest, ApiRef::Owned { .. }) => Some(crate::names::REST_STAGE_NAME.to_string()),
+            (ApiType::Rest, ApiRef::Adopted { .. }) => Some(self.stage(raw.api.stage.as_deref())),
+            (ApiType::Http, _) => None,
+        };
         Rest {
             api_type,
             endpoint,
             require_claims,
             trust,
+            stage,
         }
+    }
+
+    /// An adopted REST API's stage (CreateStage: "Stage names can only contain alphanumeric characters,
+    /// hyphens, and underscores. Maximum length is 128 characters").
+    fn stage(&mut self, stage: Option<&str>) -> String {
+        let Some(stage) = stage else {
+            return crate::names::REST_STAGE_NAME.to_string();
+        };
+        let valid = (1..=128).contains(&stage.len()) && stage.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            self.at(
+                "api.stage",
+                format!("`{stage}` is not a stage name"),
+                Some("a stage name is 1 to 128 letters, digits, hyphens and underscores, as `aws apigateway get-stages` shows it".into()),
+            );
+        }
+        stage.to_string()
     }
 
     /// The fields an HTTP API's authorizer has no place for.
@@ -105,6 +129,7 @@ impl Validator<'_> {
             ("trust", raw.trust.is_some(), "trust (more issuers)"),
             ("require_claims", raw.require_claims.is_some(), "require_claims"),
             ("api.endpoint", raw.api.endpoint.is_some(), "api.endpoint"),
+            ("api.stage", raw.api.stage.is_some(), "api.stage"),
         ] {
             if present {
                 self.at_key(
@@ -112,6 +137,8 @@ impl Validator<'_> {
                     format!("{what} needs `api.type: rest`"),
                     Some(if path == "api.endpoint" {
                         "an HTTP API has one endpoint type (regional): remove api.endpoint, or set api.type: rest".to_string()
+                    } else if path == "api.stage" {
+                        "jwtstack deploys an HTTP API's routes to its $default stage: remove api.stage".to_string()
                     } else {
                         format!("{why}: set api.type: rest for API Gateway's JWT authorizer for REST APIs, or remove {path}")
                     }),
@@ -122,6 +149,16 @@ impl Validator<'_> {
 
     /// What jwtstack does not do for a REST API yet, each refused where it is written.
     fn rest_only(&mut self, raw: &RawStack, api: &ApiRef) {
+        if matches!(api, ApiRef::Owned { .. }) && raw.api.stage.is_some() {
+            self.at_key(
+                "api.stage",
+                "api.stage with api.name",
+                Some(
+                    "a REST API the stack creates is deployed to the stage `live`: remove api.stage (it is for an adopted API, api.id)"
+                        .into(),
+                ),
+            );
+        }
         match (api, raw.api.endpoint) {
             (ApiRef::Adopted { .. }, Some(_)) => self.at_key(
                 "api.endpoint",

@@ -8,7 +8,15 @@
 //!
 //! AWS's REST import cannot express the JWT authorizer for REST APIs (the OpenAPI extension documents it for
 //! HTTP APIs only), so an owned REST API is never imported: every change is its own call.
+//!
+//! An adopted REST API (`api.id`) holds the stack's authorizer (found by its name), its methods (each carries
+//! the stack's marker as its operation name), and the resources the stack made for them, which API Gateway
+//! cannot tag: they are recorded in `/jwtstack/{name}/rest-resources` before they are made, and teardown
+//! removes a recorded resource only when no method of anyone else's remains on it or under it. The stack
+//! deploys to the stage `api.stage` names (`live`); one it created carries its tag and goes at teardown; one
+//! it did not is deployed once more at teardown, so that it no longer serves the stack's methods.
 
+mod adopted;
 mod plan;
 
 pub(super) use plan::{deploy, plan, remove};
@@ -35,6 +43,25 @@ pub struct RestSlice {
     /// The signing algorithms of each trusted issuer's keys, read from its JWKS as API Gateway reads it, or
     /// why it could not be read.
     pub trusted: Vec<TrustedKeys>,
+    /// An adopted API: the resources the stack recorded as made by it (for this API), and the API's
+    /// deployments (to tell whether one made after the stack's last holds what the stack declares).
+    pub record: Option<RestRecord>,
+    pub deployments: Vec<DeploymentInfo>,
+}
+
+/// `/jwtstack/{name}/rest-resources`: the paths of the resources the stack made in an adopted REST API.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RestRecord {
+    pub api: String,
+    pub paths: Vec<String>,
+}
+
+/// A deployment of the API: its description and when it was made (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeploymentInfo {
+    pub id: String,
+    pub description: Option<String>,
+    pub created: Option<i64>,
 }
 
 /// One trusted issuer's keys, as read when the inventory was.
@@ -62,6 +89,8 @@ pub struct MethodInfo {
     /// `method.request.path.{name}` → required.
     pub request_parameters: BTreeMap<String, bool>,
     pub integration: Option<RestIntegration>,
+    /// The stack's marker on a method it made (an adopted API's methods are told apart by it).
+    pub operation_name: Option<String>,
 }
 
 /// A method's integration, as the stack makes it and compares it.
@@ -140,6 +169,10 @@ pub struct RestAuthorizerInfo {
 pub struct RestStageInfo {
     pub deployment_id: String,
     pub description: Option<String>,
+    /// When the deployment it serves was made (Unix seconds).
+    pub created: Option<i64>,
+    /// It carries the stack's tag: the stack created it (in an adopted API).
+    pub owned: bool,
 }
 
 /// A method's authorization, before and after: what `UpdateMethod` patches.
@@ -229,12 +262,33 @@ pub enum RestStep {
         id: ResourceId,
         path: String,
     },
-    /// One deployment of the API as it now is to the stack's stage (created with it when it does not exist).
+    /// One deployment of the API as it now is to the stack's stage (created with it when it does not exist;
+    /// in an adopted API, created with the stack's tag: `tag_stage`).
     Deploy {
         api: Ref<ApiId>,
         stage: String,
         description: String,
         why: &'static str,
+        tag_stage: bool,
+    },
+    /// The resources the stack made in an adopted API, written before it makes more and after it removed some.
+    Record {
+        parameter: String,
+        record: RestRecord,
+    },
+    DeleteRecord {
+        parameter: String,
+    },
+    /// The stack's authorizer in an adopted API, once no method of the stack uses it.
+    DeleteAuthorizer {
+        api: ApiId,
+        id: AuthorizerId,
+        name: String,
+    },
+    /// The stage the stack created in an adopted API, with its deployments' history of it.
+    DeleteStage {
+        api: ApiId,
+        stage: String,
     },
     /// The API with everything in it.
     DeleteApi {
@@ -265,6 +319,10 @@ impl KindStep for RestStep {
             | RestStep::DeleteMethod { .. }
             | RestStep::DeleteResource { .. }
             | RestStep::Deploy { .. }
+            | RestStep::Record { .. }
+            | RestStep::DeleteRecord { .. }
+            | RestStep::DeleteAuthorizer { .. }
+            | RestStep::DeleteStage { .. }
             | RestStep::DeleteApi { .. } => Placement::MAIN,
         }
     }
@@ -344,6 +402,15 @@ impl KindStep for RestStep {
                 format!("stage {stage}"),
                 vec![set("why", *why)],
             ),
+            RestStep::Record { record, .. } => line(
+                Action::Update,
+                "apigw_rest_resource_record",
+                format!("resources made in {}", record.api),
+                vec![set("paths", list(&record.paths))],
+            ),
+            RestStep::DeleteRecord { parameter } => line(Action::Delete, "apigw_rest_resource_record", parameter.clone(), vec![]),
+            RestStep::DeleteAuthorizer { id, name, .. } => line(Action::Delete, "apigw_rest_authorizer", format!("{name} ({id})"), vec![]),
+            RestStep::DeleteStage { stage, .. } => line(Action::Delete, "apigw_rest_stage", stage.clone(), vec![]),
             RestStep::DeleteApi { id, name } => line(
                 Action::Delete,
                 "apigw_rest_api",
@@ -374,7 +441,7 @@ impl RestStep {
                 inv.rest.endpoint = Some(endpoint_name(*endpoint).to_string());
                 let id = sim.next_id();
                 inv.api = Some(super::ApiInfo {
-                    endpoint: crate::names::rest_invoke_url(&id, &inv.region),
+                    endpoint: crate::names::rest_invoke_url(&id, &inv.region, crate::names::REST_STAGE_NAME),
                     id: id.into(),
                     name: name.clone(),
                     owned: true,
@@ -423,6 +490,7 @@ impl RestStep {
                         scopes: scopes.clone(),
                         request_parameters: request_parameters.clone(),
                         integration: Some(integration.clone()),
+                        operation_name: Some(sim.marker.clone()),
                     },
                 );
             }
@@ -448,12 +516,27 @@ impl RestStep {
                 rest.resources[at].methods.remove(method);
             }
             RestStep::DeleteResource { path, .. } => rest.resources.retain(|r| r.path != *path),
-            RestStep::Deploy { description, .. } => {
-                rest.stage = Some(RestStageInfo {
-                    deployment_id: sim.next_id(),
+            RestStep::Deploy {
+                description, tag_stage, ..
+            } => {
+                let id = sim.next_id();
+                let owned = *tag_stage || rest.stage.as_ref().is_some_and(|s| s.owned);
+                rest.deployments.push(DeploymentInfo {
+                    id: id.clone(),
                     description: Some(description.clone()),
+                    created: Some(sim.tick()),
+                });
+                rest.stage = Some(RestStageInfo {
+                    created: rest.deployments.last().and_then(|d| d.created),
+                    deployment_id: id,
+                    description: Some(description.clone()),
+                    owned,
                 })
             }
+            RestStep::Record { record, .. } => rest.record = Some(record.clone()),
+            RestStep::DeleteRecord { .. } => rest.record = None,
+            RestStep::DeleteAuthorizer { .. } => rest.authorizer = None,
+            RestStep::DeleteStage { .. } => rest.stage = None,
             RestStep::DeleteApi { .. } => {
                 inv.api = None;
                 inv.rest = RestSlice::default();

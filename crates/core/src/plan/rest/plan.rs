@@ -1,14 +1,15 @@
-//! Planning a REST API the stack owns: the API, its authorizer, the resource tree the routes need, one method
-//! and integration per route, what no route needs any more, and the deployment that makes it live.
+//! Planning a REST API, owned or adopted: the API (owned), its authorizer, the resource tree the routes need,
+//! one method and integration per route, what no route needs any more, and the deployment that makes it live.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::super::desired::Planner;
 use super::super::openapi::lambda_invocation_uri;
 use super::super::{ApiId, AuthorizationType, AuthorizerId, Conflict, Diff, IntegrationType, Ref, ResourceId, RouteAuth, Step};
+use super::adopted::{is_stacks, is_under, record_resources, recorded, refuse_taken_methods, serves_a_later_one};
 use super::{MethodAuth, MethodInfo, RestIntegration, RestIssuer, RestJwt, RestStep, endpoint_name};
 use crate::config::{ApiRef, Integration, Method, Route};
-use crate::names::{REST_STAGE_NAME, rest_deployed_digest, rest_deployment_description};
+use crate::names::{rest_deployed_digest, rest_deployment_description, rest_resources_record};
 
 /// The signing algorithm of the stack's own keys (RSA, PKCS#1 v1.5 with SHA-256).
 const OWN_ALGORITHM: &str = "RS256";
@@ -133,31 +134,34 @@ pub(in crate::plan) struct Planned {
 }
 
 /// The API, its authorizer, resources, methods and integrations; what no route needs any more. The
-/// deployment follows the Lambda permissions ([`deploy`]). `None`: the stack declares no API it owns (teardown).
+/// deployment follows the Lambda permissions ([`deploy`]). `None`: the stack declares no API (teardown).
 pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<Option<Planned>, Conflict> {
-    let Some(ApiRef::Owned { name }) = p.d.api() else { return Ok(None) };
+    let Some(api_ref) = p.d.api() else { return Ok(None) };
     let (stack, inv) = (p.d.stack, p.inv);
     let jwt = wanted_jwt(p)?;
     let api = p.api();
-    match &inv.api {
-        None => p.push(RestStep::CreateApi {
-            name: name.clone(),
-            endpoint: stack.endpoint.unwrap_or_default(),
-        }),
-        Some(a) if &a.name != name => p.push(RestStep::Rename {
-            id: a.id.clone(),
-            before: a.name.clone(),
-            after: name.clone(),
-        }),
-        Some(_) => {}
-    }
-    let wanted_endpoint = endpoint_name(stack.endpoint.unwrap_or_default());
-    if let Some(found) = inv.rest.endpoint.as_deref().filter(|e| *e != wanted_endpoint) {
-        return Err(Conflict::RestEndpointChange {
-            id: inv.api.as_ref().map(|a| a.id.to_string()).unwrap_or_default(),
-            found: found.to_string(),
-            wanted: wanted_endpoint,
-        });
+    // An adopted API is read by its id (the read fails when there is none): it is never created or renamed.
+    if let ApiRef::Owned { name } = api_ref {
+        match &inv.api {
+            None => p.push(RestStep::CreateApi {
+                name: name.clone(),
+                endpoint: stack.endpoint.unwrap_or_default(),
+            }),
+            Some(a) if &a.name != name => p.push(RestStep::Rename {
+                id: a.id.clone(),
+                before: a.name.clone(),
+                after: name.clone(),
+            }),
+            Some(_) => {}
+        }
+        let wanted_endpoint = endpoint_name(stack.endpoint.unwrap_or_default());
+        if let Some(found) = inv.rest.endpoint.as_deref().filter(|e| *e != wanted_endpoint) {
+            return Err(Conflict::RestEndpointChange {
+                id: inv.api.as_ref().map(|a| a.id.to_string()).unwrap_or_default(),
+                found: found.to_string(),
+                wanted: wanted_endpoint,
+            });
+        }
     }
     let any_protected = p.routes().iter().any(|r| !r.public);
     let authorizer = match &inv.rest.authorizer {
@@ -183,12 +187,15 @@ pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<Option<Planned>, Conf
         }
     };
     let wanted: Vec<Wanted> = p.routes().iter().filter_map(|r| Wanted::of(r, &inv.region)).collect();
+    refuse_taken_methods(p, wanted.iter().map(|w| (w.path.as_str(), w.method.as_str())))?;
     let needed: BTreeSet<String> = wanted.iter().flat_map(|w| ancestors(&w.path)).collect();
     // What no route needs goes first: a path parameter renamed (`/items/{id}` to `/items/{itemId}`) is a new
     // variable child of the parent, which CreateResource refuses while the old one is there. Nothing is live
     // before the deployment at the end.
-    remove_unwanted(p, &api, &wanted, &needed);
-    plan_resources(p, &api, &needed);
+    let removed = remove_unwanted(p, &api, &wanted, &needed);
+    let missing = missing_resources(p, &needed);
+    record_resources(p, &removed, &missing);
+    plan_resources(p, &api, missing);
     plan_methods(p, &api, &wanted, authorizer.as_ref());
     Ok(Some(Planned { wanted, jwt }))
 }
@@ -202,22 +209,27 @@ fn resource_id(p: &Planner<'_>, path: &str) -> Ref<ResourceId> {
     Ref::from_option(p.inv.rest.resources.iter().find(|r| r.path == path).map(|r| r.id.clone()))
 }
 
-/// Every resource on the way to a method's path (`needed`), parents first.
-fn plan_resources(p: &mut Planner<'_>, api: &Ref<ApiId>, needed: &BTreeSet<String>) {
-    // Shallower first: a parent before its children.
-    let mut ordered: Vec<&String> = needed.iter().collect();
+/// The resources on the way to a method's path (`needed`) that do not exist yet, parents first.
+fn missing_resources(p: &Planner<'_>, needed: &BTreeSet<String>) -> Vec<String> {
+    let mut ordered: Vec<String> = needed
+        .iter()
+        .filter(|path| *path != "/" && resource_id(p, path).known().is_none())
+        .cloned()
+        .collect();
     ordered.sort_by_key(|path| (depth(path), path.to_string()));
-    for path in ordered {
-        if path == "/" || resource_id(p, path).known().is_some() {
-            continue;
-        }
-        let (parent_path, part) = split(path);
+    ordered
+}
+
+/// Creates the missing resources, shallower first: a parent before its children.
+fn plan_resources(p: &mut Planner<'_>, api: &Ref<ApiId>, missing: Vec<String>) {
+    for path in missing {
+        let (parent_path, part) = split(&path);
         let parent = resource_id(p, &parent_path);
         p.push(RestStep::CreateResource {
             api: api.clone(),
             parent,
             parent_path,
-            path: path.clone(),
+            path,
             part,
         });
     }
@@ -333,23 +345,38 @@ fn method_update(api: &Ref<ApiId>, resource: &ResourceId, w: &Wanted, m: &Method
 
 /// Methods no route makes, and resources no method needs, deepest first: whether DeleteResource takes a
 /// resource's children with it is not documented (the API Reference says "Deletes a Resource resource"), so
-/// each goes by its own call, children before their parent, which holds either way.
-fn remove_unwanted(p: &mut Planner<'_>, api: &Ref<ApiId>, wanted: &[Wanted], needed: &BTreeSet<String>) {
-    let Some(api) = api.known().cloned() else { return };
+/// each goes by its own call, children before their parent, which holds either way. In an adopted API, only
+/// the stack's methods go, and a resource only when the stack recorded it as its own and nothing of anyone
+/// else's remains on it or under it. The paths of the resources removed.
+fn remove_unwanted(p: &mut Planner<'_>, api: &Ref<ApiId>, wanted: &[Wanted], needed: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut removed = BTreeSet::new();
+    let Some(api) = api.known().cloned() else { return removed };
     let methods: BTreeSet<(&str, &str)> = wanted.iter().map(|w| (w.path.as_str(), w.method.as_str())).collect();
+    let owned = p.api_owned();
+    let recorded = recorded(p);
     let mut steps = Vec::new();
     let mut resources: Vec<_> = p.inv.rest.resources.iter().collect();
     resources.sort_by_key(|r| (std::cmp::Reverse(depth(&r.path)), r.path.clone()));
+    // Deepest first, so a resource's children are decided before it: it goes only when all of them do.
+    let mut kept: BTreeSet<&str> = BTreeSet::new();
     for r in resources {
-        if !needed.contains(&r.path) {
+        let children_go = !kept.iter().any(|k| is_under(k, &r.path));
+        let foreign = r.methods.values().any(|m| !is_stacks(p, m));
+        if !needed.contains(&r.path) && r.path != "/" && (owned || (recorded.contains(&r.path) && !foreign && children_go)) {
             steps.push(RestStep::DeleteResource {
                 api: api.clone(),
                 id: r.id.clone(),
                 path: r.path.clone(),
             });
+            removed.insert(r.path.clone());
             continue;
         }
-        for method in r.methods.keys().filter(|m| !methods.contains(&(r.path.as_str(), m.as_str()))) {
+        kept.insert(&r.path);
+        let gone = r
+            .methods
+            .iter()
+            .filter(|(m, info)| !methods.contains(&(r.path.as_str(), m.as_str())) && is_stacks(p, info));
+        for (method, _) in gone {
             steps.push(RestStep::DeleteMethod {
                 api: api.clone(),
                 resource: r.id.clone(),
@@ -361,6 +388,7 @@ fn remove_unwanted(p: &mut Planner<'_>, api: &Ref<ApiId>, wanted: &[Wanted], nee
     for s in steps {
         p.push(s);
     }
+    removed
 }
 
 /// The deployment, when the API changed or the stage does not serve what the stack declares. A stack with no
@@ -371,26 +399,34 @@ pub(in crate::plan) fn deploy(p: &mut Planner<'_>, planned: &Planned) {
     }
     let digest = digest(&planned.wanted, &planned.jwt);
     let description = rest_deployment_description(&p.d.stack.name, &digest);
-    let deployed = p
-        .inv
-        .rest
-        .stage
-        .as_ref()
-        .map(|s| s.description.as_deref().and_then(|d| rest_deployed_digest(&p.d.stack.name, d)));
-    let changed = p.steps().any(|s| matches!(s, Step::Rest(_)));
+    let stage = p.inv.rest.stage.as_ref();
+    let deployed = stage.map(|s| s.description.as_deref().and_then(|d| rest_deployed_digest(&p.d.stack.name, d)));
+    let changed = p
+        .steps()
+        .any(|s| matches!(s, Step::Rest(r) if !matches!(r, RestStep::Record { .. } | RestStep::DeleteRecord { .. })));
     let why = match deployed {
         _ if changed => "the API changed",
         None => "the stage does not exist yet",
+        Some(Some(d)) if d == digest => return,
+        _ if !p.api_owned() && stage.is_some_and(|s| serves_a_later_one(p, s, &digest)) => return,
         Some(None) => "the stage serves a deployment the stack did not make",
-        Some(Some(d)) if d != digest => "the stage serves an earlier deployment",
-        Some(Some(_)) => return,
+        Some(Some(_)) => "the stage serves an earlier deployment",
     };
     let api = p.api();
+    let tag_stage = !p.api_owned() && stage.is_none();
+    if let Some(a) = p.inv.api.as_ref().filter(|a| !a.owned) {
+        p.note(format!(
+            "the deployment to stage {} snapshots the whole REST API {}: its own changes not deployed yet go live with the stack's",
+            p.d.stack.rest_stage(),
+            a.id
+        ));
+    }
     p.push(RestStep::Deploy {
         api,
-        stage: REST_STAGE_NAME.into(),
+        stage: p.d.stack.rest_stage().to_string(),
         description,
         why,
+        tag_stage,
     });
 }
 
@@ -409,7 +445,7 @@ fn digest(wanted: &[Wanted], jwt: &RestJwt) -> String {
     d.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Teardown: the API goes whole.
+/// Teardown: an owned API goes whole; of an adopted one, what the stack made.
 pub(in crate::plan) fn remove(p: &mut Planner<'_>) {
     if p.d.api().is_some() {
         return;
@@ -419,7 +455,7 @@ pub(in crate::plan) fn remove(p: &mut Planner<'_>) {
             id: api.id.clone(),
             name: api.name.clone(),
         }),
-        Some(api) => p.note(format!("REST API {} was adopted (api.id): it is left as it is", api.id)),
+        Some(api) => remove_adopted(p, api.id.clone()),
         None => {}
     }
 }
@@ -438,4 +474,57 @@ fn ancestors(path: &str) -> Vec<String> {
 fn split(path: &str) -> (String, String) {
     let (parent, part) = path.rsplit_once('/').unwrap_or(("", path));
     (if parent.is_empty() { "/".into() } else { parent.into() }, part.into())
+}
+
+/// Teardown of an adopted API: the stack's methods and the resources it made, then its stage (one it
+/// created) or one more deployment of the stage it did not (which would serve the stack's methods until the
+/// API's next deployment), then its authorizer, which a method still using it would keep.
+fn remove_adopted(p: &mut Planner<'_>, id: ApiId) {
+    let api = Ref::Known(id.clone());
+    let removed = remove_unwanted(p, &api, &[], &BTreeSet::new());
+    let changed = p.steps().any(|s| matches!(s, Step::Rest(_)));
+    if p.inv.rest.record.is_some() {
+        let existing: BTreeSet<&str> = p.inv.rest.resources.iter().map(|r| r.path.as_str()).collect();
+        let kept: Vec<String> = recorded(p)
+            .into_iter()
+            .filter(|path| existing.contains(path.as_str()) && !removed.contains(path))
+            .collect();
+        if !kept.is_empty() {
+            p.note(format!(
+                "the resources {} that the stack made stay in REST API {id}: methods it did not make are on them or under them",
+                super::list(&kept)
+            ));
+        }
+        p.push(RestStep::DeleteRecord {
+            parameter: rest_resources_record(&p.d.stack.name),
+        });
+    }
+    let stack = &p.d.stack.name;
+    let stage = p.d.stack.rest_stage().to_string();
+    // Whether a method remains once the stack's go: API Gateway refuses a deployment of an API without one.
+    let remains =
+        p.inv.rest.resources.iter().any(|r| {
+            !removed.iter().any(|gone| *gone == r.path || is_under(&r.path, gone)) && r.methods.values().any(|m| !is_stacks(p, m))
+        });
+    match &p.inv.rest.stage {
+        Some(s) if s.owned => p.push(RestStep::DeleteStage { api: id.clone(), stage }),
+        Some(_) if changed && remains => p.push(RestStep::Deploy {
+            api,
+            stage,
+            description: rest_deployment_description(stack, "teardown"),
+            why: "the stage no longer serves the stack's methods",
+            tag_stage: false,
+        }),
+        Some(_) if changed => p.note(format!(
+            "stage {stage} of REST API {id} serves the stack's methods until the API's next deployment: no other method remains, and API Gateway refuses a deployment without one"
+        )),
+        _ => {}
+    }
+    if let Some(a) = &p.inv.rest.authorizer {
+        p.push(RestStep::DeleteAuthorizer {
+            api: id,
+            id: a.id.clone(),
+            name: p.d.stack.authorizer_name(),
+        });
+    }
 }

@@ -72,9 +72,16 @@ static CLOCK: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1
 #[derive(Default)]
 pub(super) struct Sim {
     n: usize,
+    /// The stack's marker on what it adds to an adopted API.
+    pub(super) marker: String,
 }
 
 impl Sim {
+    /// A moment later than every one before (Unix seconds).
+    pub(super) fn tick(&mut self) -> i64 {
+        CLOCK.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub(super) fn next_id(&mut self) -> String {
         self.n += 1;
         format!("id{:03}", self.n)
@@ -84,7 +91,10 @@ impl Sim {
 /// Plays the plan onto the inventory, each step as its kind says AWS would, with ids made up in order; the
 /// next read of AWS is an hour later.
 pub(super) fn simulate(stack: &Stack, inv: &mut Inventory, plan: &Plan) {
-    let mut sim = Sim::default();
+    let mut sim = Sim {
+        marker: crate::names::route_marker(&stack.name),
+        ..Sim::default()
+    };
     for step in &plan.steps {
         match step {
             Step::Key(s) => s.simulate(inv, &mut sim),
