@@ -282,3 +282,42 @@ fn under_faults_409s_kills_and_the_quotas_a_rest_stack_converges_with_one_deploy
     run(&["teardown", "--yes"]).ok();
     assert!(ours(&env, &gw, "shelf").is_empty());
 }
+
+#[test]
+fn a_rest_apis_custom_domain_maps_its_stage_once_the_deployment_made_it() {
+    let env = Env::new();
+    let sdk = env.sdk();
+    let zone = env
+        .block_on(sdk.route53.create_hosted_zone().name("example.com").caller_reference("rest").send())
+        .unwrap();
+    let zone = zone.hosted_zone().unwrap().id().trim_start_matches("/hostedzone/").to_string();
+    let cert = env.certificate("us-east-1", "books.example.com", "import");
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict"]);
+    env.write_stack(&format!(
+        "{}domain:\n  name: books.example.com\n  certificate_arn: {cert}\n  hosted_zone_id: {zone}\n",
+        plain("books.read")
+    ));
+    let first = env.run_via(&proxy.endpoint, &["deploy", "--no-probe"]).ok();
+    let deployment = first.stderr.find("+ apigw_rest_deployment stage live").unwrap();
+    let mapping = first.stderr.find("+ apigw_api_mapping books.example.com/").unwrap();
+    assert!(
+        deployment < mapping,
+        "the mapping names the stage the deployment makes: {}",
+        first.stderr
+    );
+    let gw = rest_client(&env, &env.moto.endpoint);
+    let api_id = ours(&env, &gw, "shelf")[0].0.clone();
+    let mappings = env
+        .block_on(sdk.apigw.get_api_mappings().domain_name("books.example.com").send())
+        .unwrap();
+    let mapped: Vec<_> = mappings.items().iter().map(|m| (m.api_id(), m.stage())).collect();
+    assert_eq!(mapped, [(Some(api_id.as_str()), Some("live"))]);
+    assert!(env.alias_records(&zone).iter().any(|(t, _)| t == "A"));
+    env.run_via(&proxy.endpoint, &["plan", "--detailed-exitcode"]).code(0);
+    env.run_via(&proxy.endpoint, &["teardown", "--yes"]).ok();
+    let domains = env.block_on(sdk.apigw.get_domain_names().send()).unwrap();
+    assert!(domains.items().is_empty(), "{domains:?}");
+    assert!(env.alias_records(&zone).is_empty());
+    assert!(ours(&env, &gw, "shelf").is_empty());
+    assert!(env.stack_parameters("shelf").is_empty(), "{:?}", env.stack_parameters("shelf"));
+}

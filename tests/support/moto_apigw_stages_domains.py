@@ -17,14 +17,20 @@ AWS's documented behaviour (the API Reference of Amazon API Gateway Version 2). 
   domain's, keeping the endpoint AWS gave it (so one sent without IpAddressType makes the domain ipv4 again).
 - DeleteDomainName deletes the domain's API mappings while iterating over them, which fails for a domain that
   has one ("dictionary changed size during iteration"); AWS deletes the mappings with the domain.
+- CreateApiMapping knows only API Gateway v2's APIs. AWS maps a custom domain name to a REST API's stage through
+  the same call ("a Regional custom domain can be associated with REST APIs and HTTP APIs", AWS Knowledge Center,
+  custom-domain-name-amazon-api-gateway; ApiMapping's ApiId and Stage in the v2 API Reference): a REST API of the
+  account and region is taken here, its stage must exist (NotFoundException, "The resource specified in the
+  request was not found", the API Reference's answer for an unknown resource).
 """
 
 import hashlib
 import json
 from urllib.parse import unquote
 
+from moto.apigateway.models import apigateway_backends
 from moto.apigatewayv2 import models, urls
-from moto.apigatewayv2.exceptions import DomainNameNotFound
+from moto.apigatewayv2.exceptions import DomainNameNotFound, ApiNotFound
 
 # API Gateway's regional hosted zones (AWS General Reference, "Amazon API Gateway endpoints and quotas").
 REGIONAL_ZONES = {
@@ -121,5 +127,24 @@ def install(response_class):
             del self.api_mappings[mapping_id]
         del self.domain_names[domain_name]
 
+    original_mapping = models.ApiGatewayV2Backend.create_api_mapping
+
+    def create_api_mapping(self, api_id, api_mapping_key, domain_name, stage):
+        if api_id in self.apis:
+            return original_mapping(self, api_id, api_mapping_key, domain_name, stage)
+        rest = apigateway_backends[self.account_id][self.region_name].apis.get(api_id)
+        if rest is None:
+            return original_mapping(self, api_id, api_mapping_key, domain_name, stage)
+        if stage not in rest.stages:
+            raise ApiNotFound("The resource specified in the request was not found.")
+        if domain_name not in self.domain_names:
+            raise DomainNameNotFound
+        mapping_id = self._generate_api_maping_id(api_mapping_key=api_mapping_key, stage=stage, domain_name=domain_name)
+        mapping = models.ApiMapping(domain_name=domain_name, api_id=api_id, api_mapping_key=api_mapping_key,
+                                    api_mapping_id=mapping_id, stage=stage)
+        self.api_mappings[mapping_id] = mapping
+        return mapping
+
     models.ApiGatewayV2Backend.create_domain_name = create_domain_name
     models.ApiGatewayV2Backend.delete_domain_name = delete_domain_name
+    models.ApiGatewayV2Backend.create_api_mapping = create_api_mapping

@@ -72,6 +72,27 @@ class DomainName(unittest.TestCase):
             gw.delete_domain_name(DomainName="api.example.com")
             self.assertEqual(gw.get_domain_names()["Items"], [])
 
+    def test_a_rest_apis_stage_is_mapped_once_it_exists(self):
+        with mock_aws():
+            gw = boto3.client("apigatewayv2", region_name="eu-west-1")
+            rest = boto3.client("apigateway", region_name="eu-west-1")
+            api = rest.create_rest_api(name="shop")
+            rest.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET",
+                            authorizationType="NONE")
+            rest.put_integration(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET",
+                                 type="MOCK")
+            conf = {"CertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/a",
+                    "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2"}
+            gw.create_domain_name(DomainName="api.example.com", DomainNameConfigurations=[conf])
+            with self.assertRaises(gw.exceptions.NotFoundException):
+                gw.create_api_mapping(DomainName="api.example.com", ApiId=api["id"], Stage="live")
+            rest.create_deployment(restApiId=api["id"], stageName="live")
+            gw.create_api_mapping(DomainName="api.example.com", ApiId=api["id"], Stage="live")
+            mappings = gw.get_api_mappings(DomainName="api.example.com")["Items"]
+            self.assertEqual([(m["ApiId"], m["Stage"]) for m in mappings], [(api["id"], "live")])
+            with self.assertRaises(gw.exceptions.NotFoundException):
+                gw.create_api_mapping(DomainName="api.example.com", ApiId="nosuchapi", Stage="live")
+
 
 if __name__ == "__main__":
     unittest.main()

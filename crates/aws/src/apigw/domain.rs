@@ -5,7 +5,7 @@ use std::future::Future;
 
 use aws_sdk_apigatewayv2::types::{DomainName, DomainNameConfiguration, EndpointType, IpAddressType as AwsIpAddressType, SecurityPolicy};
 use jwtstack_core::config::IpAddressType;
-use jwtstack_core::names::{STAGE_NAME, TAG_KEY};
+use jwtstack_core::names::TAG_KEY;
 use jwtstack_core::plan::{AliasTarget, ApiDomainInfo, ApiMappingInfo};
 
 use super::{PAGE, all_pages, tags};
@@ -165,13 +165,14 @@ pub async fn delete_domain(c: &Clients, report: Report<'_>, name: &str) -> Resul
     .await
 }
 
-/// Maps the domain's root to the API's `$default` stage.
-pub async fn create_mapping(c: &Clients, domain: &str, api_id: &str) -> Result<(), AwsError> {
+/// Maps the domain's root to the API's stage (an HTTP API's `$default`, a REST API's own: API mappings serve
+/// both).
+pub async fn create_mapping(c: &Clients, domain: &str, api_id: &str, stage: &str) -> Result<(), AwsError> {
     c.apigw
         .create_api_mapping()
         .domain_name(domain)
         .api_id(api_id)
-        .stage(STAGE_NAME)
+        .stage(stage)
         .send()
         .await
         .map_err(|e| classify(format!("mapping {domain} to API {api_id}"), e))?;

@@ -2,7 +2,6 @@
 //! answer); its certificate changed; its root mapped to the `$default` stage; mappings and the domain deleted.
 
 use jwtstack_core::config::Stack;
-use jwtstack_core::names::STAGE_NAME;
 use jwtstack_core::plan::DomainStep;
 
 use super::{Effect, Made};
@@ -40,17 +39,17 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &DomainStep, made: &Ma
             ip_address_type,
             ..
         } => when_busy(|| apigw::update_domain(c, report, domain, certificate_arn, *ip_address_type)).await?,
-        DomainStep::CreateMapping { api, domain } => {
+        DomainStep::CreateMapping { api, domain, stage } => {
             let api = made.api(api)?;
             create_once(
                 &format!("the API mapping of {domain}"),
-                || apigw::create_mapping(c, domain, &api),
+                || apigw::create_mapping(c, domain, &api, stage),
                 || async {
                     let found = apigw::stack_domains(c, name, Some(domain)).await?;
                     Ok(found
                         .iter()
                         .flat_map(|d| &d.mappings)
-                        .any(|m| m.api_id == api && m.stage == STAGE_NAME && m.key.is_empty())
+                        .any(|m| m.api_id == api && &m.stage == stage && m.key.is_empty())
                         .then_some(()))
                 },
             )

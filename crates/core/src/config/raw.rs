@@ -60,7 +60,7 @@ pub struct RawStack {
     /// The `$default` stage's default route throttling.
     #[serde(default)]
     pub throttling: Option<RawThrottling>,
-    /// The API's own hostname: a regional custom domain name mapped to the `$default` stage.
+    /// The API's own hostname: a regional custom domain name mapped to the `$default` stage (a REST API's stage).
     #[serde(default)]
     pub domain: Option<RawDomain>,
     /// An OAuth 2.0 token endpoint (client credentials, RFC 6749 section 4.4) on the stack's API: services

@@ -120,10 +120,11 @@ impl Validator<'_> {
         if rest.api_type == ApiType::Rest {
             self.rest_routes(&raw.routes, &routes);
         }
-        // A REST stack's API settings are refused by `rest` (not done yet), and not read as an HTTP API's.
+        // A REST stack's API settings other than the domain are refused by `rest` (not done yet), and not read
+        // as an HTTP API's.
         let (cors, access_log, throttling, domain) = match rest.api_type {
             ApiType::Http => self.api_settings(&raw, &api, &routes),
-            ApiType::Rest => (None, None, None, None),
+            ApiType::Rest => (None, None, None, raw.domain.as_ref().map(|d| self.domain(d, raw.region.as_deref()))),
         };
         let token_endpoint = raw
             .token_endpoint

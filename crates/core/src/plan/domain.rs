@@ -80,10 +80,12 @@ pub enum DomainStep {
         certificate_arn: String,
         ip_address_type: IpAddressType,
     },
-    /// Maps the domain's root to the API's `$default` stage.
+    /// Maps the domain's root to the API's stage: an HTTP API's `$default`, a REST API's `live` (or its
+    /// `api.stage`).
     CreateMapping {
         api: Ref<ApiId>,
         domain: String,
+        stage: String,
     },
     DeleteMapping {
         domain: String,
@@ -135,11 +137,11 @@ impl KindStep for DomainStep {
                 ],
             ),
             DomainStep::Update { name, diffs, .. } => ChangeJson::new(Update, "apigw_domain", name.as_str(), diffs.clone()),
-            DomainStep::CreateMapping { domain, .. } => ChangeJson::new(
+            DomainStep::CreateMapping { domain, stage, .. } => ChangeJson::new(
                 Create,
                 "apigw_api_mapping",
                 format!("{domain}/"),
-                vec![set("target", "this stack's API, stage $default")],
+                vec![set("target", format!("this stack's API, stage {stage}"))],
             ),
             DomainStep::DeleteMapping { domain, id } => ChangeJson::new(Delete, "apigw_api_mapping", format!("{domain} ({id})"), vec![]),
             DomainStep::Delete { name, .. } => ChangeJson::new(Delete, "apigw_domain", name.as_str(), vec![]),
@@ -170,7 +172,18 @@ fn check_certificate(d: &ApiDomain, inv: &Inventory) -> Result<(), Conflict> {
     }
 }
 
-/// The custom domain, its mapping to the `$default` stage and its alias records, after the stage.
+/// The stage the domain's root is mapped to: an HTTP API's `$default`, a REST API's (API mappings serve both,
+/// whatever a REST API's endpoint type: "For REST APIs, both edge-optimized and Regional custom domain names
+/// can have mappings for edge-optimized API endpoints, Regional API endpoints, or both", AWS Knowledge Center,
+/// custom-domain-name-amazon-api-gateway).
+fn mapped_stage(stack: &crate::config::Stack) -> &str {
+    match stack.api_type {
+        crate::config::ApiType::Http => STAGE_NAME,
+        crate::config::ApiType::Rest => stack.rest_stage(),
+    }
+}
+
+/// The custom domain, its mapping to the API's stage and its alias records, after the stage.
 pub(super) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
     let Some(d) = p.d.domain() else {
         return Ok(());
@@ -226,9 +239,10 @@ pub(super) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
         }
     }
     let api_id = inv.api.as_ref().map(|a| &a.id);
+    let stage = mapped_stage(stack);
     let mut mapped = false;
     for m in existing.map(|x| x.mappings.as_slice()).unwrap_or_default() {
-        if Some(&m.api_id) == api_id && m.stage == STAGE_NAME && m.key.is_empty() && !mapped {
+        if Some(&m.api_id) == api_id && m.stage == stage && m.key.is_empty() && !mapped {
             mapped = true;
         } else {
             // The stack's domain serves the stack's API at its root, and nothing else.
@@ -243,6 +257,7 @@ pub(super) fn plan(p: &mut Planner<'_>) -> Result<(), Conflict> {
         p.push(DomainStep::CreateMapping {
             api,
             domain: d.name.clone(),
+            stage: stage.to_string(),
         });
     }
     let target = existing.map(ApiDomainInfo::alias_target);
@@ -350,12 +365,12 @@ impl DomainStep {
                 d.certificate_arn = Some(certificate_arn.clone());
                 d.ip_address_type = *ip_address_type;
             }
-            DomainStep::CreateMapping { domain, .. } => {
+            DomainStep::CreateMapping { domain, stage, .. } => {
                 let id = sim.next_id().into();
                 find(&mut slice.found, domain).mappings.push(ApiMappingInfo {
                     id,
                     api_id: api_id.expect("the API exists"),
-                    stage: STAGE_NAME.into(),
+                    stage: stage.clone(),
                     key: String::new(),
                 });
             }

@@ -58,6 +58,9 @@ fn plan_rest(p: &mut Planner<'_>) -> Result<(), Conflict> {
     if let Some(planned) = &planned {
         rest::deploy(p, planned);
     }
+    // The domain's mapping names the stage, which the first deployment creates; it goes before the API.
+    domain::plan(p)?;
+    domain::remove(p);
     rest::remove(p);
     permission::remove(p, &functions);
     remove_issuer(p);

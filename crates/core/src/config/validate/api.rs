@@ -211,7 +211,7 @@ impl Validator<'_> {
         }
     }
 
-    fn domain(&mut self, d: &RawDomain, region: Option<&str>) -> ApiDomain {
+    pub(super) fn domain(&mut self, d: &RawDomain, region: Option<&str>) -> ApiDomain {
         self.hostname("domain.name", &d.name, "api.example.com");
         if let Some(cert_region) = self.certificate_arn("domain.certificate_arn", &d.certificate_arn, region.unwrap_or("REGION"))
             && let Some(region) = region

@@ -182,7 +182,6 @@ impl Validator<'_> {
             ),
             ("access_log", raw.access_log.is_some(), "remove access_log"),
             ("throttling", raw.throttling.is_some(), "remove throttling"),
-            ("domain", raw.domain.is_some(), "remove domain"),
             ("token_endpoint", raw.token_endpoint.is_some(), "remove token_endpoint"),
         ] {
             if present {
