@@ -321,3 +321,67 @@ fn a_rest_apis_custom_domain_maps_its_stage_once_the_deployment_made_it() {
     assert!(ours(&env, &gw, "shelf").is_empty());
     assert!(env.stack_parameters("shelf").is_empty(), "{:?}", env.stack_parameters("shelf"));
 }
+
+#[test]
+fn a_rest_stage_writes_its_access_log_once_the_account_has_the_logging_role_and_takes_the_throttling() {
+    let env = Env::new();
+    let sdk = env.sdk();
+    let gw = rest_client(&env, &env.moto.endpoint);
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict"]);
+    let settings = "access_log:\n  retention_days: 7\nthrottling:\n  rate: 50\n  burst: 100\n";
+    env.write_stack(&format!("{}{settings}", plain("books.read")));
+    // No CloudWatch Logs role in the account's API Gateway settings: refused before any change.
+    let refused = env.run_via(&proxy.endpoint, &["deploy", "--no-probe"]).code(1);
+    assert!(refused.stderr.contains("CloudWatch Logs role"), "{}", refused.stderr);
+    assert!(ours(&env, &gw, "shelf").is_empty(), "nothing made");
+    assert!(env.stack_parameters("shelf").is_empty(), "{:?}", env.stack_parameters("shelf"));
+    env.block_on(
+        gw.update_account()
+            .patch_operations(
+                aws_sdk_apigateway::types::PatchOperation::builder()
+                    .op(aws_sdk_apigateway::types::Op::Replace)
+                    .path("/cloudwatchRoleArn")
+                    .value("arn:aws:iam::123456789012:role/apigateway-logs")
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+
+    let first = env.run_via(&proxy.endpoint, &["deploy", "--no-probe"]).ok();
+    let deployment = first.stderr.find("+ apigw_rest_deployment stage live").unwrap();
+    let settings_line = first.stderr.find("~ apigw_rest_stage live").unwrap();
+    assert!(deployment < settings_line, "{}", first.stderr);
+    let api_id = ours(&env, &gw, "shelf")[0].0.clone();
+    let stage = env.block_on(gw.get_stage().rest_api_id(&api_id).stage_name("live").send()).unwrap();
+    let log = stage.access_log_settings().unwrap();
+    assert!(
+        log.destination_arn()
+            .unwrap()
+            .ends_with(":log-group:/aws/vendedlogs/jwtstack/shelf/access"),
+        "{log:?}"
+    );
+    assert!(log.format().unwrap().contains("$context.resourcePath"), "{log:?}");
+    let all = &stage.method_settings().unwrap()["*/*"];
+    assert_eq!((all.throttling_rate_limit(), all.throttling_burst_limit()), (50.0, 100));
+    env.run_via(&proxy.endpoint, &["plan", "--detailed-exitcode"]).code(0);
+
+    // Dropped from the file: the stage stops writing to the stack's group, which goes; the throttling stays, said.
+    env.write_stack(&plain("books.read"));
+    let dropped = env.run_via(&proxy.endpoint, &["deploy", "--no-probe"]).ok();
+    assert!(dropped.stderr.contains("throttling is not declared"), "{}", dropped.stderr);
+    let stage = env.block_on(gw.get_stage().rest_api_id(&api_id).stage_name("live").send()).unwrap();
+    assert!(stage.access_log_settings().is_none(), "{stage:?}");
+    let groups = env
+        .block_on(
+            sdk.logs
+                .describe_log_groups()
+                .log_group_name_prefix("/aws/vendedlogs/jwtstack/shelf/")
+                .send(),
+        )
+        .unwrap();
+    assert!(groups.log_groups().is_empty(), "{groups:?}");
+    env.run_via(&proxy.endpoint, &["plan", "--detailed-exitcode"]).code(0);
+    env.run_via(&proxy.endpoint, &["teardown", "--yes"]).ok();
+    assert!(ours(&env, &gw, "shelf").is_empty());
+}

@@ -23,6 +23,10 @@
 - DeleteAuthorizer of an authorizer a method still uses: AWS answers 409 ConflictException "Cannot delete
   authorizer '{name}', is referenced in method: GET//test" (hashicorp/terraform#6731, an acceptance test's output;
   hashicorp/terraform-provider-aws#14812, from CloudTrail); moto deletes it.
+- UpdateStage turning a stage's access log on where the account has no CloudWatch Logs role (GetAccount's
+  `cloudwatchRoleArn`, an account setting per region): AWS answers BadRequestException "CloudWatch Logs role ARN
+  must be set in account settings to enable logging" (Miserlou/Zappa#1946, the UpdateStage call; anomalyco/sst#1556;
+  the Developer Guide's "Set up CloudWatch logging for REST APIs in API Gateway", permissions); moto sets it.
 """
 
 import json
@@ -95,6 +99,7 @@ def install():
     moto_put_integration = models.APIGatewayBackend.put_integration
     moto_create_resource = models.APIGatewayBackend.create_resource
     moto_delete_authorizer = models.APIGatewayBackend.delete_authorizer
+    moto_update_stage = models.APIGatewayBackend.update_stage
 
     def update_method(self):
         parts = self.path.split("/")
@@ -147,8 +152,16 @@ def install():
                         % (authorizer.name, verb, resource.get_path()))
         return moto_delete_authorizer(self, restapi_id, authorizer_id)
 
+    def update_stage(self, function_id, stage_name, patch_operations):
+        logs = any(op.get("op") == "replace" and op.get("path", "").startswith("/accessLogSettings/")
+                   for op in patch_operations or [])
+        if logs and not self.account.cloudwatch_role_arn:
+            raise BadRequestException("CloudWatch Logs role ARN must be set in account settings to enable logging")
+        return moto_update_stage(self, function_id, stage_name, patch_operations)
+
     APIGatewayResponse.update_method = update_method
     APIGatewayResponse.put_method = put_method
     models.APIGatewayBackend.put_integration = put_integration
     models.APIGatewayBackend.create_resource = create_resource
     models.APIGatewayBackend.delete_authorizer = delete_authorizer
+    models.APIGatewayBackend.update_stage = update_stage

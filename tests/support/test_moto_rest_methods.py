@@ -114,6 +114,25 @@ class Case(unittest.TestCase):
         self.gw.delete_authorizer(restApiId=self.api, authorizerId=authorizer)
         self.assertEqual(self.gw.get_authorizers(restApiId=self.api)["items"], [])
 
+    def test_an_access_log_needs_the_accounts_cloudwatch_role(self):
+        self.put()
+        self.gw.put_integration(restApiId=self.api, resourceId=self.items, httpMethod="GET", type="MOCK")
+        self.gw.create_deployment(restApiId=self.api, stageName="live")
+        ops = [{"op": "replace", "path": "/accessLogSettings/destinationArn",
+                "value": "arn:aws:logs:us-east-1:123456789012:log-group:access"},
+               {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"}]
+        self.refused(lambda: self.gw.update_stage(restApiId=self.api, stageName="live", patchOperations=ops),
+                     "BadRequestException", "CloudWatch Logs role ARN must be set in account settings")
+        self.assertNotIn("accessLogSettings", self.gw.get_stage(restApiId=self.api, stageName="live"))
+        # Throttling needs no role.
+        self.gw.update_stage(restApiId=self.api, stageName="live",
+                             patchOperations=[{"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "10"}])
+        self.gw.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn",
+                                                 "value": "arn:aws:iam::123456789012:role/apigw-logs"}])
+        self.gw.update_stage(restApiId=self.api, stageName="live", patchOperations=ops)
+        stage = self.gw.get_stage(restApiId=self.api, stageName="live")
+        self.assertEqual(stage["accessLogSettings"]["format"], "$context.requestId")
+
 
 if __name__ == "__main__":
     unittest.main()

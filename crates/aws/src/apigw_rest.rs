@@ -16,8 +16,8 @@ use crate::{AwsError, Clients, ErrorKind, classify, ignore_missing};
 use jwtstack_core::config::RestEndpoint;
 use jwtstack_core::names::{REST_STAGE_NAME, TAG_KEY, rest_invoke_url};
 use jwtstack_core::plan::{
-    ApiInfo, AuthorizationType, AuthorizerId, DeploymentInfo, IntegrationType, MethodAuth, MethodInfo, ResourceId, ResourceInfo,
-    RestIntegration, RestStageInfo,
+    AccessLogSettings, ApiInfo, AuthorizationType, AuthorizerId, DeploymentInfo, IntegrationType, MethodAuth, MethodInfo, ResourceId,
+    ResourceInfo, RestIntegration, RestStageInfo,
 };
 
 /// The largest page GetRestApis and GetResources give (API Reference: "The maximum value is 500").
@@ -404,9 +404,21 @@ pub async fn read_stage(c: &Clients, api_id: &str, stage: &str, stack: &str) -> 
         }
     };
     let owned = out.tags().and_then(|t| t.get(TAG_KEY)).map(String::as_str) == Some(stack);
+    let access_log = out.access_log_settings().and_then(|a| {
+        Some(AccessLogSettings {
+            destination: a.destination_arn()?.trim_end_matches(":*").to_string(),
+            format: a.format().unwrap_or_default().to_string(),
+        })
+    });
+    let throttling = out
+        .method_settings()
+        .and_then(|m| m.get("*/*"))
+        .map(|m| (m.throttling_rate_limit(), m.throttling_burst_limit()));
     let Some(deployment_id) = out.deployment_id().filter(|d| !d.is_empty()) else {
         return Ok(Some(RestStageInfo {
             owned,
+            access_log,
+            throttling,
             ..RestStageInfo::default()
         }));
     };
@@ -423,7 +435,56 @@ pub async fn read_stage(c: &Clients, api_id: &str, stage: &str, stack: &str) -> 
         description: deployment.description().map(str::to_string),
         created: deployment.created_date().map(|d| d.secs()),
         owned,
+        access_log,
+        throttling,
     }))
+}
+
+/// The stage's access log (`Some(None)`: none) and the throttling of every method, in one UpdateStage.
+pub async fn configure_stage(
+    c: &Clients,
+    api_id: &str,
+    stage: &str,
+    access_log: Option<Option<&str>>,
+    throttling: Option<jwtstack_core::config::Throttling>,
+) -> Result<(), AwsError> {
+    let mut ops = Vec::new();
+    match access_log {
+        Some(Some(arn)) => {
+            ops.push(patch(Op::Replace, "/accessLogSettings/destinationArn", Some(arn)));
+            ops.push(patch(
+                Op::Replace,
+                "/accessLogSettings/format",
+                Some(jwtstack_core::names::REST_ACCESS_LOG_FORMAT),
+            ));
+        }
+        Some(None) => ops.push(patch(Op::Remove, "/accessLogSettings", None)),
+        None => {}
+    }
+    if let Some(t) = throttling {
+        ops.push(patch(Op::Replace, "/*/*/throttling/rateLimit", Some(&t.rate.to_string())));
+        ops.push(patch(Op::Replace, "/*/*/throttling/burstLimit", Some(&t.burst.to_string())));
+    }
+    c.apigw_rest
+        .update_stage()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .set_patch_operations(Some(ops))
+        .send()
+        .await
+        .map_err(|e| classify(format!("configuring stage {stage} of REST API {api_id}"), e))?;
+    Ok(())
+}
+
+/// Whether the account has API Gateway's CloudWatch Logs role in this region (GetAccount).
+pub async fn has_logging_role(c: &Clients) -> Result<bool, AwsError> {
+    let out = c
+        .apigw_rest
+        .get_account()
+        .send()
+        .await
+        .map_err(|e| classify("reading API Gateway's account settings", e))?;
+    Ok(out.cloudwatch_role_arn().is_some_and(|r| !r.is_empty()))
 }
 
 /// The API's deployments: their descriptions and when they were made.

@@ -244,9 +244,17 @@ async fn read_rest(c: &Clients, stack: &Stack) -> Result<Option<(Option<ApiInfo>
         ))
     };
     let http_api = async { Ok(apigw::find_owned_api(c, &stack.name).await?.map(|a| a.id)) };
-    let ((api, mut rest), trusted, http_api) = tokio::try_join!(api, trusted, http_api)?;
+    // Read whether or not the API exists yet: a first deploy is refused before it makes anything.
+    let logging_role = async {
+        match stack.access_log.is_some() {
+            true => apigw_rest::has_logging_role(c).await.map(Some),
+            false => Ok(None),
+        }
+    };
+    let ((api, mut rest), trusted, http_api, logging_role) = tokio::try_join!(api, trusted, http_api, logging_role)?;
     rest.trusted = trusted;
     rest.http_api = http_api;
+    rest.logging_role = logging_role;
     Ok(Some((api, rest)))
 }
 

@@ -33,6 +33,8 @@ modelled! {
     aws_sdk_apigateway::operation::create_stage::CreateStageError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_apigateway::operation::delete_authorizer::DeleteAuthorizerError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_apigateway::operation::delete_stage::DeleteStageError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::get_account::GetAccountError { is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
+    aws_sdk_apigateway::operation::update_stage::UpdateStageError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_apigateway::operation::get_deployments::GetDeploymentsError { is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_apigateway::operation::get_rest_api::GetRestApiError { is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }
     aws_sdk_apigateway::operation::create_resource::CreateResourceError { is_conflict_exception => Conflict, is_not_found_exception => NotFound, is_too_many_requests_exception => Throttled }

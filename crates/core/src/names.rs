@@ -277,6 +277,17 @@ pub const ACCESS_LOG_FORMAT: &str = concat!(
     r#""errorMessage":"$context.error.message","sub":"$context.authorizer.claims.sub"}"#
 );
 
+/// The access log format deploy sets on a REST API's stage: the keys of [`ACCESS_LOG_FORMAT`], with REST's
+/// variables ("Variables for access logging for API Gateway": a REST API has no `$context.routeKey`; its
+/// method and resource path name the route).
+pub const REST_ACCESS_LOG_FORMAT: &str = concat!(
+    r#"{"requestId":"$context.requestId","requestTime":"$context.requestTimeEpoch","ip":"$context.identity.sourceIp","#,
+    r#""method":"$context.httpMethod","path":"$context.path","routeKey":"$context.httpMethod $context.resourcePath","status":"$context.status","#,
+    r#""authorizerError":"$context.authorizer.error","integrationError":"$context.integrationErrorMessage","#,
+    r#""responseLatency":"$context.responseLatency","integrationLatency":"$context.integrationLatency","#,
+    r#""errorMessage":"$context.error.message","sub":"$context.authorizer.claims.sub"}"#
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -205,6 +205,21 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made
         }
         RestStep::DeleteRecord { parameter } => ssm::delete_key(c, parameter).await?,
         RestStep::DeleteAuthorizer { api, id, .. } => when_busy(|| apigw_rest::delete_authorizer(c, api, id)).await?,
+        RestStep::ConfigureStage {
+            api,
+            stage,
+            access_log,
+            throttling,
+            ..
+        } => {
+            let api = made.api(api)?;
+            let arn = match access_log {
+                Some(Some(target)) => Some(Some(resolve(&target.arn, made.log_group_arn.as_ref(), "the log group")?)),
+                Some(None) => Some(None),
+                None => None,
+            };
+            when_busy(|| apigw_rest::configure_stage(c, &api, stage, arn.as_ref().map(|a| a.as_deref()), *throttling)).await?
+        }
         RestStep::DeleteStage { api, stage } => when_busy(|| apigw_rest::delete_stage(c, api, stage)).await?,
         RestStep::DeleteApi { id, .. } => {
             spaced(&c.rest_quotas.deletes, ("REST API delete", "REST API deletes"), report, || {

@@ -54,10 +54,10 @@ pub struct RawStack {
     #[serde(default)]
     pub cors: Option<RawCors>,
     /// An access log: a CloudWatch Logs group the stack owns (`/aws/vendedlogs/jwtstack/{name}/access`), written by the
-    /// `$default` stage. Read it with `jwtstack logs`.
+    /// `$default` stage (a REST API's stage `live`). Read it with `jwtstack logs`.
     #[serde(default)]
     pub access_log: Option<RawAccessLog>,
-    /// The `$default` stage's default route throttling.
+    /// The `$default` stage's default route throttling (a REST API's: every method's).
     #[serde(default)]
     pub throttling: Option<RawThrottling>,
     /// The API's own hostname: a regional custom domain name mapped to the `$default` stage (a REST API's stage).

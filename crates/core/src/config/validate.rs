@@ -120,11 +120,15 @@ impl Validator<'_> {
         if rest.api_type == ApiType::Rest {
             self.rest_routes(&raw.routes, &routes);
         }
-        // A REST stack's API settings other than the domain are refused by `rest` (not done yet), and not read
-        // as an HTTP API's.
+        // A REST stack's `cors` is refused by `rest` (not done yet), and not read as an HTTP API's.
         let (cors, access_log, throttling, domain) = match rest.api_type {
             ApiType::Http => self.api_settings(&raw, &api, &routes),
-            ApiType::Rest => (None, None, None, raw.domain.as_ref().map(|d| self.domain(d, raw.region.as_deref()))),
+            ApiType::Rest => (
+                None,
+                raw.access_log.as_ref().map(|a| self.access_log(a)),
+                raw.throttling.as_ref().map(|t| self.throttling(t)),
+                raw.domain.as_ref().map(|d| self.domain(d, raw.region.as_deref())),
+            ),
         };
         let token_endpoint = raw
             .token_endpoint

@@ -134,6 +134,10 @@ pub enum Conflict {
         wanted.to_ascii_lowercase()
     )]
     RestEndpointChange { id: String, found: String, wanted: &'static str },
+    #[error(
+        "access_log on a REST API needs API Gateway's CloudWatch Logs role, an account setting of {region} that is not set: API Gateway refuses the stage's access log without it (\"CloudWatch Logs role ARN must be set in account settings to enable logging\"). Nothing was changed"
+    )]
+    RestLogRoleMissing { region: String },
 }
 
 /// What a CNAME in the way is, when it points where the alias will.

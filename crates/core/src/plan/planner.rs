@@ -52,17 +52,22 @@ fn plan_rest(p: &mut Planner<'_>) -> Result<(), Conflict> {
             id: id.to_string(),
         });
     }
+    // The access log's group exists before the stage writes to it.
+    log_group::plan(p)?;
     let planned = rest::plan(p)?;
     let functions: BTreeSet<&str> = p.d.routes().iter().filter_map(|r| r.integration.function()).collect();
     permission::plan(p, &functions);
     if let Some(planned) = &planned {
         rest::deploy(p, planned);
+        rest::settings(p)?;
     }
     // The domain's mapping names the stage, which the first deployment creates; it goes before the API.
     domain::plan(p)?;
     domain::remove(p);
     rest::remove(p);
     permission::remove(p, &functions);
+    // After the stage (or the API) that writes to it.
+    log_group::remove(p);
     remove_issuer(p);
     Ok(())
 }

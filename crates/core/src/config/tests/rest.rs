@@ -40,8 +40,12 @@ fn an_http_stack_has_no_rest_fields_and_a_rest_stack_no_http_only_ones() {
     assert_eq!((s.api_type, s.endpoint), (ApiType::Http, None));
     let p = problems(&with("  name: grocery-api\n", "  name: grocery-api\n  endpoint: private\n"));
     assert_eq!(p, ["9:3: api.endpoint needs `api.type: rest`"]);
-    let p = problems(&(with("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n") + "throttling:\n  rate: 10\n  burst: 20\n"));
-    assert_eq!(p, ["19:1: throttling is not done for REST APIs yet"]);
+    let p = problems(
+        &(with("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n") + "cors:\n  allow_origins: [https://a.example.com]\n"),
+    );
+    assert_eq!(p, ["19:1: cors is not done for REST APIs yet"]);
+    let p = problems(&(with("  name: grocery-api\n", "  id: a1b2c3d4e5\n  type: rest\n") + "throttling:\n  rate: 10\n  burst: 20\n"));
+    assert_eq!(p, ["19:1: throttling with an adopted REST API (api.id)"]);
     let p = problems(&with(
         "  name: grocery-api\n",
         "  name: grocery-api\n  type: rest\n  endpoint: private\n",

@@ -169,7 +169,7 @@ impl Validator<'_> {
         }
     }
 
-    fn access_log(&mut self, a: &RawAccessLog) -> AccessLog {
+    pub(super) fn access_log(&mut self, a: &RawAccessLog) -> AccessLog {
         let days = a.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS as i64);
         if !RETENTION_DAYS.iter().any(|d| *d as i64 == days) {
             self.at(
@@ -186,7 +186,7 @@ impl Validator<'_> {
         }
     }
 
-    fn throttling(&mut self, t: &RawThrottling) -> Throttling {
+    pub(super) fn throttling(&mut self, t: &RawThrottling) -> Throttling {
         let mut one = |field: &str, v: i64, what: &str| -> i32 {
             match i32::try_from(v) {
                 Ok(v) if v >= 1 => v,

@@ -149,6 +149,20 @@ impl Validator<'_> {
 
     /// What jwtstack does not do for a REST API yet, each refused where it is written.
     fn rest_only(&mut self, raw: &RawStack, api: &ApiRef) {
+        // The stage of an adopted API is the API's own: its settings are not the stack's to set.
+        if matches!(api, ApiRef::Adopted { .. }) {
+            for (path, present) in [("access_log", raw.access_log.is_some()), ("throttling", raw.throttling.is_some())] {
+                if present {
+                    self.at_key(
+                        path,
+                        format!("{path} with an adopted REST API (api.id)"),
+                        Some(format!(
+                            "the stage of an adopted REST API keeps its own settings: set them on the API's stage, and remove {path}"
+                        )),
+                    );
+                }
+            }
+        }
         if matches!(api, ApiRef::Owned { .. }) && raw.api.stage.is_some() {
             self.at_key(
                 "api.stage",
@@ -180,8 +194,6 @@ impl Validator<'_> {
                 raw.cors.is_some(),
                 "a REST API has no API-wide CORS configuration: answer preflight requests (OPTIONS) from the integration, and remove cors",
             ),
-            ("access_log", raw.access_log.is_some(), "remove access_log"),
-            ("throttling", raw.throttling.is_some(), "remove throttling"),
             ("token_endpoint", raw.token_endpoint.is_some(), "remove token_endpoint"),
         ] {
             if present {

@@ -18,8 +18,10 @@
 
 mod adopted;
 mod plan;
+mod stage;
 
 pub(super) use plan::{deploy, plan, remove};
+pub(super) use stage::settings;
 
 use std::collections::BTreeMap;
 
@@ -47,6 +49,9 @@ pub struct RestSlice {
     /// deployments (to tell whether one made after the stack's last holds what the stack declares).
     pub record: Option<RestRecord>,
     pub deployments: Vec<DeploymentInfo>,
+    /// Whether the account has API Gateway's CloudWatch Logs role (read when the stack declares `access_log`):
+    /// a REST API's stage cannot write an access log without it.
+    pub logging_role: Option<bool>,
 }
 
 /// `/jwtstack/{name}/rest-resources`: the paths of the resources the stack made in an adopted REST API.
@@ -165,7 +170,7 @@ pub struct RestAuthorizerInfo {
 }
 
 /// The stage the stack deploys to, and the description of the deployment it serves.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RestStageInfo {
     pub deployment_id: String,
     pub description: Option<String>,
@@ -173,6 +178,10 @@ pub struct RestStageInfo {
     pub created: Option<i64>,
     /// It carries the stack's tag: the stack created it (in an adopted API).
     pub owned: bool,
+    /// Where and how it writes its access log.
+    pub access_log: Option<super::AccessLogSettings>,
+    /// The throttling of every method (`*/*`): rate, burst.
+    pub throttling: Option<(f64, i32)>,
 }
 
 /// A method's authorization, before and after: what `UpdateMethod` patches.
@@ -285,6 +294,15 @@ pub enum RestStep {
         id: AuthorizerId,
         name: String,
     },
+    /// The stage's access log and throttling, after the deployment that makes the stage (one UpdateStage).
+    ConfigureStage {
+        api: Ref<ApiId>,
+        stage: String,
+        /// `Some(None)`: the stage stops writing to the stack's group.
+        access_log: Option<Option<super::AccessLogTarget>>,
+        throttling: Option<crate::config::Throttling>,
+        diffs: Vec<Diff>,
+    },
     /// The stage the stack created in an adopted API, with its deployments' history of it.
     DeleteStage {
         api: ApiId,
@@ -322,6 +340,7 @@ impl KindStep for RestStep {
             | RestStep::Record { .. }
             | RestStep::DeleteRecord { .. }
             | RestStep::DeleteAuthorizer { .. }
+            | RestStep::ConfigureStage { .. }
             | RestStep::DeleteStage { .. }
             | RestStep::DeleteApi { .. } => Placement::MAIN,
         }
@@ -410,6 +429,7 @@ impl KindStep for RestStep {
             ),
             RestStep::DeleteRecord { parameter } => line(Action::Delete, "apigw_rest_resource_record", parameter.clone(), vec![]),
             RestStep::DeleteAuthorizer { id, name, .. } => line(Action::Delete, "apigw_rest_authorizer", format!("{name} ({id})"), vec![]),
+            RestStep::ConfigureStage { stage, diffs, .. } => line(Action::Update, "apigw_rest_stage", stage.clone(), diffs.clone()),
             RestStep::DeleteStage { stage, .. } => line(Action::Delete, "apigw_rest_stage", stage.clone(), vec![]),
             RestStep::DeleteApi { id, name } => line(
                 Action::Delete,
@@ -526,16 +546,37 @@ impl RestStep {
                     description: Some(description.clone()),
                     created: Some(sim.tick()),
                 });
+                let (access_log, throttling) = rest
+                    .stage
+                    .as_ref()
+                    .map(|s| (s.access_log.clone(), s.throttling))
+                    .unwrap_or_default();
                 rest.stage = Some(RestStageInfo {
                     created: rest.deployments.last().and_then(|d| d.created),
                     deployment_id: id,
                     description: Some(description.clone()),
                     owned,
+                    access_log,
+                    throttling,
                 })
             }
             RestStep::Record { record, .. } => rest.record = Some(record.clone()),
             RestStep::DeleteRecord { .. } => rest.record = None,
             RestStep::DeleteAuthorizer { .. } => rest.authorizer = None,
+            RestStep::ConfigureStage {
+                access_log, throttling, ..
+            } => {
+                let s = rest.stage.as_mut().expect("the stage exists");
+                if let Some(a) = access_log {
+                    s.access_log = a.as_ref().map(|t| super::AccessLogSettings {
+                        destination: format!("arn:aws:logs:us-east-1:123456789012:log-group:{}", t.group),
+                        format: crate::names::REST_ACCESS_LOG_FORMAT.into(),
+                    });
+                }
+                if let Some(t) = throttling {
+                    s.throttling = Some((f64::from(t.rate), t.burst));
+                }
+            }
             RestStep::DeleteStage { .. } => rest.stage = None,
             RestStep::DeleteApi { .. } => {
                 inv.api = None;

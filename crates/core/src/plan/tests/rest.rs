@@ -362,6 +362,7 @@ fn adopted() -> (Stack, Inventory) {
         description: Some("release 7".into()),
         created: Some(100),
         owned: false,
+        ..RestStageInfo::default()
     });
     (s, inv)
 }
@@ -437,6 +438,7 @@ fn a_later_deployment_by_the_apis_own_pipeline_is_not_deployed_over_an_earlier_o
         description: Some("release 8".into()),
         created: Some(later),
         owned: false,
+        ..RestStageInfo::default()
     });
     assert!(rest_steps(&plan(&s, &inv).unwrap()).is_empty());
     // The stage rolled back to a deployment from before the stack's: deployed again.
@@ -445,6 +447,7 @@ fn a_later_deployment_by_the_apis_own_pipeline_is_not_deployed_over_an_earlier_o
         description: Some("release 7".into()),
         created: Some(100),
         owned: false,
+        ..RestStageInfo::default()
     });
     assert!(matches!(
         &rest_steps(&plan(&s, &inv).unwrap())[..],
@@ -498,4 +501,33 @@ fn a_stage_the_stack_created_in_an_adopted_api_is_tagged_and_goes_at_teardown() 
     let lines = signed_lines(&t);
     assert!(lines.contains(&"- apigw_rest_stage prod".to_string()), "{lines:?}");
     assert!(!lines.iter().any(|l| l.contains("deployment")), "{lines:?}");
+}
+
+#[test]
+fn a_rest_stages_access_log_and_throttling_follow_its_deployment_and_need_the_accounts_logging_role() {
+    let s = stack(&format!(
+        "{REST}access_log: {{retention_days: 7}}\nthrottling: {{rate: 50, burst: 100}}\n"
+    ));
+    let mut inv = empty();
+    inv.rest.logging_role = Some(false);
+    assert!(matches!(plan(&s, &inv), Err(Conflict::RestLogRoleMissing { .. })));
+    inv.rest.logging_role = Some(true);
+    let p = plan(&s, &inv).unwrap();
+    let lines = signed_lines(&p);
+    let deployment = lines.iter().position(|l| l.starts_with("+ apigw_rest_deployment")).unwrap();
+    assert_eq!(lines[deployment + 1], "~ apigw_rest_stage live", "{lines:?}");
+    simulate(&s, &mut inv, &p);
+    assert!(rest_steps(&plan(&s, &inv).unwrap()).is_empty());
+    // Dropped: the access log into the stack's group stops; the throttling stays, said.
+    let plain = stack(REST);
+    let p = plan(&plain, &inv).unwrap();
+    assert!(matches!(
+        &rest_steps(&p)[..],
+        [RestStep::ConfigureStage {
+            access_log: Some(None),
+            throttling: None,
+            ..
+        }]
+    ));
+    assert!(p.notes.iter().any(|n| n.contains("throttling is not declared")), "{:?}", p.notes);
 }
