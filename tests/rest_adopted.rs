@@ -9,11 +9,10 @@ use crate::common;
 use aws_sdk_apigateway::types::IntegrationType;
 use common::{Env, Proxy, json};
 
-fn stack(api: &str, stage: Option<&str>, scopes: &str) -> String {
-    let stage = stage.map(|s| format!("  stage: {s}\n")).unwrap_or_default();
+fn stack(api: &str, stage: &str, scopes: &str) -> String {
     format!(
         "name: shop\nregion: us-east-1\nissuer:\n  bucket: shop-adopt-issuer\nkey_id: shop-k1\naudience: [shop-api]\n\
-         api:\n  id: {api}\n  type: rest\n{stage}routes:\n\
+         api:\n  id: {api}\n  type: rest\n  stage: {stage}\nroutes:\n\
          \x20 - route: GET /orders/{{id}}\n    scopes: [{scopes}]\n    integration:\n      http: https://example.com/orders/{{id}}\n\
          \x20 - route: GET /health\n    auth: none\n    integration:\n      http: https://example.com/health\n"
     )
@@ -127,7 +126,7 @@ fn an_adopted_rest_api_gets_the_stacks_methods_and_keeps_its_own_through_teardow
     let theirs = tree(&env, &gw, &api_id);
 
     let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--seed", "33"]);
-    env.write_stack(&stack(&api_id, Some("prod"), "orders.read"));
+    env.write_stack(&stack(&api_id, "prod", "orders.read"));
     let first = env.run_via(&proxy.endpoint, &["deploy", "--no-probe"]).ok();
     for line in [
         "+ apigw_rest_authorizer shop-jwt",
@@ -155,7 +154,11 @@ fn an_adopted_rest_api_gets_the_stacks_methods_and_keeps_its_own_through_teardow
     let get = method("/orders/{id}");
     assert_eq!(
         (get.operation_name(), get.authorization_type(), get.authorization_scopes()),
-        (Some("jwtstack:shop"), Some("JWT"), &["orders.read".to_string()][..])
+        (
+            Some("jwtstack:shop:GET /orders/{id}"),
+            Some("JWT"),
+            &["orders.read".to_string()][..]
+        )
     );
     assert_eq!(method("/health").authorization_type(), Some("NONE"));
     assert_eq!(method("/").operation_name(), None);
@@ -173,7 +176,7 @@ fn an_adopted_rest_api_gets_the_stacks_methods_and_keeps_its_own_through_teardow
     assert_eq!(env.run_via(&proxy.endpoint, &["deploy", "--no-probe", "--stats"]).ok().writes(), 0);
 
     // A scope more: one method update and one deployment.
-    env.write_stack(&stack(&api_id, Some("prod"), "orders.read, orders.audit"));
+    env.write_stack(&stack(&api_id, "prod", "orders.read, orders.audit"));
     let plan = json(&env.run_via(&proxy.endpoint, &["plan", "--json"]).ok().stdout);
     let lines: Vec<String> = plan["changes"]
         .as_array()
@@ -226,8 +229,8 @@ fn an_adopted_rest_api_gets_the_stacks_methods_and_keeps_its_own_through_teardow
     assert!(env.stack_parameters("shop").is_empty(), "{:?}", env.stack_parameters("shop"));
     env.run_via(&proxy.endpoint, &["plan", "--detailed-exitcode"]).code(2);
 
-    // Without `stage`, the stack deploys to `live`, which it creates with its tag and removes at teardown.
-    env.write_stack(&stack(&api_id, None, "orders.read"));
+    // A stage the API does not have: the stack creates it with its tag and removes it at teardown.
+    env.write_stack(&stack(&api_id, "live", "orders.read"));
     env.run_via(&proxy.endpoint, &["deploy", "--no-probe"]).ok();
     let live = env.block_on(gw.get_stage().rest_api_id(&api_id).stage_name("live").send()).unwrap();
     assert_eq!(live.tags().and_then(|t| t.get("jwtstack:stack")).map(String::as_str), Some("shop"));
@@ -250,7 +253,7 @@ fn under_faults_and_409s_an_adopted_api_converges_and_teardown_leaves_exactly_it
     let theirs = tree(&env, &gw, &api_id);
     // A fault in one call of six (answers lost after the call took effect among them) and a 409 in one API write
     // of five; the stage `live` is the stack's to create. Each run that fails is run again.
-    env.write_stack(&stack(&api_id, None, "orders.read"));
+    env.write_stack(&stack(&api_id, "live", "orders.read"));
     for seed in 0..2 {
         let proxy = Proxy::start(
             &env.moto.endpoint,

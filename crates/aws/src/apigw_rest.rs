@@ -66,17 +66,16 @@ pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<(ApiInfo,
 }
 
 /// The REST API `api.id` names (`stage`: the stage the stack deploys to, in its invoke URL), with its endpoint
-/// type. Not the stack's.
-pub async fn get_adopted_api(c: &Clients, id: &str, stage: &str) -> Result<(ApiInfo, Option<String>), AwsError> {
-    let out = c.apigw_rest.get_rest_api().rest_api_id(id).send().await.map_err(|e| {
-        let mut err = classify(format!("reading REST API {id}"), e);
-        if err.is_not_found() {
-            err.hint = Some(
-                "api.id names an existing REST API (`aws apigateway get-rest-apis`); use api.name to have the stack create one".into(),
-            );
+/// type; `None` when there is none (the plan refuses a deploy; teardown still removes the rest). Not the
+/// stack's.
+pub async fn get_adopted_api(c: &Clients, id: &str, stage: &str) -> Result<Option<(ApiInfo, Option<String>)>, AwsError> {
+    let out = match c.apigw_rest.get_rest_api().rest_api_id(id).send().await {
+        Ok(out) => out,
+        Err(e) => {
+            let err = classify(format!("reading REST API {id}"), e);
+            return if err.is_not_found() { Ok(None) } else { Err(err) };
         }
-        err
-    })?;
+    };
     let mut info = api_info(id, out.name().unwrap_or_default(), &c.region);
     info.endpoint = rest_invoke_url(id, &c.region, stage);
     info.owned = false;
@@ -85,7 +84,7 @@ pub async fn get_adopted_api(c: &Clients, id: &str, stage: &str) -> Result<(ApiI
         .endpoint_configuration()
         .and_then(|e| e.types().first())
         .map(|t| t.as_str().to_string());
-    Ok((info, endpoint))
+    Ok(Some((info, endpoint)))
 }
 
 /// The next page's `position` (none, or an empty one: the last page).

@@ -197,7 +197,7 @@ async fn read_rest(c: &Clients, stack: &Stack) -> Result<Option<(Option<ApiInfo>
     let api = async {
         let found = match &stack.api {
             ApiRef::Owned { .. } => apigw_rest::find_owned_api(c, &stack.name).await?,
-            ApiRef::Adopted { id } => Some(apigw_rest::get_adopted_api(c, id, stack.rest_stage()).await?),
+            ApiRef::Adopted { id } => apigw_rest::get_adopted_api(c, id, stack.rest_stage()).await?,
         };
         let Some((api, endpoint)) = found else {
             return Ok((None, RestSlice::default()));

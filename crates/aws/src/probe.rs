@@ -113,7 +113,7 @@ async fn one(
             continue;
         }
         let again = match &answer {
-            Ok(a) => a.status == 404 || (case.expect == Expect::Forbidden && a.status == 401),
+            Ok(a) => a.no_route_yet() || (case.expect == Expect::Forbidden && a.status == 401),
             Err(_) => false,
         };
         if !again || retries >= patience.retries {
@@ -127,15 +127,22 @@ async fn one(
 /// The `Authorization` value of a case (`None`: no header).
 async fn token_for(token: &Token, keys: &ProbeKeys<'_>, unknown: Option<&SigningKey>) -> Result<Option<String>, String> {
     let now = jwtstack_core::clock::now_secs().saturating_sub(CLOCK_SKEW_SECONDS);
+    // A required `sub` is the token's subject; the other required claims are extra ones.
+    let subject = keys
+        .claims
+        .iter()
+        .find(|(n, _)| n == "sub")
+        .map_or(PROBE_SUBJECT, |(_, v)| v.as_str());
     let mut req = MintRequest {
         issuer: keys.issuer.clone(),
         audience: vec![keys.audience.clone()],
-        subject: PROBE_SUBJECT.into(),
+        subject: subject.into(),
         scopes: Vec::new(),
         ttl_seconds: PROBE_TTL_SECONDS + CLOCK_SKEW_SECONDS,
         extra: keys
             .claims
             .iter()
+            .filter(|(name, _)| name != "sub")
             .map(|(name, value)| (name.clone(), serde_json::Value::String(value.clone())))
             .collect(),
     };
@@ -197,5 +204,6 @@ async fn send(client: &reqwest::Client, base: &str, case: &Case, token: Option<&
         status: resp.status().as_u16(),
         www_authenticate: header(reqwest::header::WWW_AUTHENTICATE),
         allow_origin: header(reqwest::header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        error_type: header(reqwest::header::HeaderName::from_static("x-amzn-errortype")),
     })
 }

@@ -197,6 +197,18 @@ pub fn route_marker(stack: &str) -> String {
     format!("jwtstack:{stack}")
 }
 
+/// The operation name of a method the stack adds to a REST API: its marker, then the method and path, so that
+/// each method's is its own (an OpenAPI export of the API names operations by it).
+pub fn rest_method_marker(stack: &str, method: &str, path: &str) -> String {
+    format!("{}:{method} {path}", route_marker(stack))
+}
+
+/// Whether an operation name is the stack's marker on a REST method (or the bare marker).
+pub fn is_rest_method_marker(stack: &str, operation: &str) -> bool {
+    let marker = route_marker(stack);
+    operation == marker || operation.strip_prefix(&marker).is_some_and(|rest| rest.starts_with(':'))
+}
+
 /// `/jwtstack/{name}/access-log`: the access log's group, written before the group is created and removed
 /// after it is deleted, so that a stack that stops declaring `access_log` still finds (and removes) its group.
 pub fn access_log_record(stack: &str) -> String {

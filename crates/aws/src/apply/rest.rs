@@ -5,7 +5,7 @@
 //! another change to the API is in progress are sent again.
 
 use jwtstack_core::config::{RestEndpoint, Stack};
-use jwtstack_core::names::{IDENTITY_HEADER, route_marker};
+use jwtstack_core::names::{IDENTITY_HEADER, is_rest_method_marker, rest_method_marker};
 use jwtstack_core::plan::{ApiId, AuthorizerId, Ref, ResourceId, RestStep};
 
 use super::{Effect, Made, resolve};
@@ -117,16 +117,20 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made
                 resource: &r,
                 method,
             };
-            let marker = route_marker(&stack.name);
+            let marker = rest_method_marker(&stack.name, method, path);
             create_once(
                 &format!("{method} {path}"),
                 || apigw_rest::put_method(c, at, authorizer.as_deref(), scopes, request_parameters, &marker),
+                // Made by this call if it carries the stack's marker: one made meanwhile by someone else is
+                // not taken for the stack's (the next PutMethod is refused, 409).
                 || async {
                     let resources = apigw_rest::read_resources(c, &api).await?;
                     Ok(resources
                         .iter()
                         .find(|x| &x.path == path)
-                        .is_some_and(|x| x.methods.contains_key(method))
+                        .and_then(|x| x.methods.get(method))
+                        .and_then(|m| m.operation_name.as_deref())
+                        .is_some_and(|o| is_rest_method_marker(&stack.name, o))
                         .then_some(()))
                 },
             )

@@ -304,7 +304,7 @@ pub struct RawApi {
     /// REST APIs the stack creates: `regional` (default) or `edge` (`private` is not done yet).
     #[serde(default)]
     pub endpoint: Option<RestEndpoint>,
-    /// An adopted REST API (`api.id`): the stage deploy deploys to (default `live`; created, and tagged, when
+    /// An adopted REST API (`api.id`, required there): the stage deploy deploys to (created, and tagged, when
     /// the API has none of that name).
     #[serde(default)]
     #[schemars(regex(pattern = r"^[A-Za-z0-9_-]{1,128}$"))]

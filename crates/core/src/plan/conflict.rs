@@ -135,6 +135,18 @@ pub enum Conflict {
     )]
     RestEndpointChange { id: String, found: String, wanted: &'static str },
     #[error(
+        "api.id `{id}` names no REST API in {region} (`aws apigateway get-rest-apis` lists them); use api.name to have the stack create one. Nothing was changed"
+    )]
+    RestApiMissing { id: String, region: String },
+    #[error(
+        "REST API {api} has an authorizer named {name} ({id}) that is not a JWT authorizer: it is not the stack's, and the stack's would take its name. Rename or delete it, or adopt another API. Nothing was changed"
+    )]
+    RestAuthorizerTaken { name: String, api: String, id: String },
+    #[error(
+        "a route needs the resource {path} in REST API {api}, which has {existing} under the same parent: API Gateway allows one variable path part per parent. Name the parameter as the API does, or route elsewhere. Nothing was changed"
+    )]
+    RestVariableSibling { path: String, existing: String, api: String },
+    #[error(
         "access_log on a REST API needs API Gateway's CloudWatch Logs role, an account setting of {region} that is not set: API Gateway refuses the stage's access log without it (\"CloudWatch Logs role ARN must be set in account settings to enable logging\"). Nothing was changed"
     )]
     RestLogRoleMissing { region: String },

@@ -274,7 +274,12 @@ pub fn plan(stack: &Stack, opts: &Options) -> Result<ProbePlan, String> {
             p.cases.push(case(token, Expect::Unauthorized));
         }
         if rest {
-            if let Some(c) = stack.require_claims.iter().find(|c| c.required) {
+            // Every token carries `sub` and `jti`: a token without one cannot be made.
+            if let Some(c) = stack
+                .require_claims
+                .iter()
+                .find(|c| c.required && !matches!(c.name.as_str(), "sub" | "jti"))
+            {
                 p.cases
                     .push(case(Token::MissingClaim { name: c.name.clone() }, Expect::Unauthorized));
             }
@@ -327,6 +332,7 @@ pub fn key_check(stack: &Stack) -> Option<Case> {
 
 /// The claims a valid token of the stack carries beside the registered ones: on a REST API, each claim its
 /// issuer requires or limits (`require_claims`), with its first expected value, or a string when any will do.
+/// `sub` is the probe token's subject (its value, when limited); `jti`, which every token carries, is left out.
 pub fn required_claims(stack: &Stack) -> Vec<(String, String)> {
     if stack.api_type != ApiType::Rest {
         return Vec::new();
@@ -334,7 +340,7 @@ pub fn required_claims(stack: &Stack) -> Vec<(String, String)> {
     stack
         .require_claims
         .iter()
-        .filter(|c| c.required || !c.values.is_empty())
+        .filter(|c| (c.required || !c.values.is_empty()) && c.name != "jti")
         .map(|c| {
             (
                 c.name.clone(),
@@ -479,6 +485,21 @@ pub struct Answer {
     pub status: u16,
     pub www_authenticate: Option<String>,
     pub allow_origin: Option<String>,
+    /// `x-amzn-ErrorType` of an answer API Gateway made itself (a REST API's `MissingAuthenticationTokenException`
+    /// for a path it does not serve yet).
+    pub error_type: Option<String>,
+}
+
+impl Answer {
+    /// A REST API's answer to a request it has no route for ("Missing Authentication Token", 403): what a stage
+    /// whose deployment is still spreading answers, as an HTTP API answers 404.
+    pub fn no_route_yet(&self) -> bool {
+        self.status == 404
+            || self
+                .error_type
+                .as_deref()
+                .is_some_and(|t| t.starts_with("MissingAuthenticationToken"))
+    }
 }
 
 /// How a case turned out.

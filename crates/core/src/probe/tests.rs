@@ -241,6 +241,7 @@ fn answer(status: u16, origin: Option<&str>) -> Answer {
         status,
         www_authenticate: None,
         allow_origin: origin.map(str::to_string),
+        error_type: None,
     }
 }
 
@@ -306,6 +307,7 @@ fn the_report_puts_an_open_route_first_and_quotes_safely() {
             status: 401,
             www_authenticate: Some("Bearer error=\"invalid_token\"\u{1b}[31m".into()),
             allow_origin: None,
+            error_type: None,
         }),
         2,
     ));

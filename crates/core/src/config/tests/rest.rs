@@ -44,8 +44,10 @@ fn an_http_stack_has_no_rest_fields_and_a_rest_stack_no_http_only_ones() {
         &(with("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n") + "cors:\n  allow_origins: [https://a.example.com]\n"),
     );
     assert_eq!(p, ["19:1: cors is not done for REST APIs yet"]);
-    let p = problems(&(with("  name: grocery-api\n", "  id: a1b2c3d4e5\n  type: rest\n") + "throttling:\n  rate: 10\n  burst: 20\n"));
-    assert_eq!(p, ["19:1: throttling with an adopted REST API (api.id)"]);
+    let p = problems(
+        &(with("  name: grocery-api\n", "  id: a1b2c3d4e5\n  type: rest\n  stage: prod\n") + "throttling:\n  rate: 10\n  burst: 20\n"),
+    );
+    assert_eq!(p, ["20:1: throttling with an adopted REST API (api.id)"]);
     let p = problems(&with(
         "  name: grocery-api\n",
         "  name: grocery-api\n  type: rest\n  endpoint: private\n",
@@ -60,9 +62,17 @@ fn an_http_stack_has_no_rest_fields_and_a_rest_stack_no_http_only_ones() {
     )
     .unwrap();
     assert_eq!(s.endpoint, Some(RestEndpoint::Edge));
-    let s = parse_str("stack.yaml", &with("  name: grocery-api\n", "  id: a1b2c3d4e5\n  type: rest\n")).unwrap();
+    let s = parse_str(
+        "stack.yaml",
+        &with("  name: grocery-api\n", "  id: a1b2c3d4e5\n  type: rest\n  stage: prod\n"),
+    )
+    .unwrap();
     assert_eq!(s.endpoint, None, "an adopted REST API keeps its own endpoint type");
-    assert_eq!(s.rest_stage(), "live");
+    assert_eq!(s.rest_stage(), "prod");
+    assert_eq!(
+        problems(&with("  name: grocery-api\n", "  id: a1b2c3d4e5\n  type: rest\n")),
+        ["8:7: an adopted REST API needs api.stage: the stage the stack's deployments go live on"]
+    );
 }
 
 #[test]

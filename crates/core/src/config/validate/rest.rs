@@ -105,11 +105,18 @@ impl Validator<'_> {
         }
     }
 
-    /// An adopted REST API's stage (CreateStage: "Stage names can only contain alphanumeric characters,
-    /// hyphens, and underscores. Maximum length is 128 characters").
+    /// An adopted REST API's stage, which the stack file names (CreateStage: "Stage names can only contain
+    /// alphanumeric characters, hyphens, and underscores. Maximum length is 128 characters"): a deployment goes
+    /// live there, and one the API does not have is created without any of the API's stage settings, so it is
+    /// never chosen for the user.
     fn stage(&mut self, stage: Option<&str>) -> String {
         let Some(stage) = stage else {
-            return crate::names::REST_STAGE_NAME.to_string();
+            self.at(
+                "api.id",
+                "an adopted REST API needs api.stage: the stage the stack's deployments go live on",
+                Some("add `stage: prod` (the API's stage, as `aws apigateway get-stages` lists it) under api; a name the API has not is created by the stack, without the settings of its other stages".into()),
+            );
+            return String::new();
         };
         let valid = (1..=128).contains(&stage.len()) && stage.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !valid {

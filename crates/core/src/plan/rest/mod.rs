@@ -510,7 +510,7 @@ impl RestStep {
                         scopes: scopes.clone(),
                         request_parameters: request_parameters.clone(),
                         integration: Some(integration.clone()),
-                        operation_name: Some(sim.marker.clone()),
+                        operation_name: Some(format!("{}:{method} {path}", sim.marker)),
                     },
                 );
             }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::super::desired::Planner;
 use super::super::openapi::lambda_invocation_uri;
 use super::super::{ApiId, AuthorizationType, AuthorizerId, Conflict, Diff, IntegrationType, Ref, ResourceId, RouteAuth, Step};
-use super::adopted::{is_stacks, is_under, record_resources, recorded, refuse_taken_methods, serves_a_later_one};
+use super::adopted::{TEARDOWN, is_stacks, is_under, record_resources, recorded, refuse_taken, serves_a_later_one, stage_may_serve_ours};
 use super::{MethodAuth, MethodInfo, RestIntegration, RestIssuer, RestJwt, RestStep, endpoint_name};
 use crate::config::{ApiRef, Integration, Method, Route};
 use crate::names::{rest_deployed_digest, rest_deployment_description, rest_resources_record};
@@ -140,7 +140,15 @@ pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<Option<Planned>, Conf
     let (stack, inv) = (p.d.stack, p.inv);
     let jwt = wanted_jwt(p)?;
     let api = p.api();
-    // An adopted API is read by its id (the read fails when there is none): it is never created or renamed.
+    // An adopted API is read by its id: it is never created or renamed.
+    if let ApiRef::Adopted { id } = api_ref
+        && inv.api.is_none()
+    {
+        return Err(Conflict::RestApiMissing {
+            id: id.clone(),
+            region: inv.region.clone(),
+        });
+    }
     if let ApiRef::Owned { name } = api_ref {
         match &inv.api {
             None => p.push(RestStep::CreateApi {
@@ -187,7 +195,7 @@ pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<Option<Planned>, Conf
         }
     };
     let wanted: Vec<Wanted> = p.routes().iter().filter_map(|r| Wanted::of(r, &inv.region)).collect();
-    refuse_taken_methods(p, wanted.iter().map(|w| (w.path.as_str(), w.method.as_str())))?;
+    refuse_taken(p, wanted.iter().map(|w| (w.path.as_str(), w.method.as_str())))?;
     let needed: BTreeSet<String> = wanted.iter().flat_map(|w| ancestors(&w.path)).collect();
     // What no route needs goes first: a path parameter renamed (`/items/{id}` to `/items/{itemId}`) is a new
     // variable child of the parent, which CreateResource refuses while the old one is there. Nothing is live
@@ -408,7 +416,7 @@ pub(in crate::plan) fn deploy(p: &mut Planner<'_>, planned: &Planned) {
         _ if changed => "the API changed",
         None => "the stage does not exist yet",
         Some(Some(d)) if d == digest => return,
-        _ if !p.api_owned() && stage.is_some_and(|s| serves_a_later_one(p, s, &digest)) => return,
+        Some(None) if !p.api_owned() && stage.is_some_and(|s| serves_a_later_one(p, s, &digest)) => return,
         Some(None) => "the stage serves a deployment the stack did not make",
         Some(Some(_)) => "the stage serves an earlier deployment",
     };
@@ -456,6 +464,10 @@ pub(in crate::plan) fn remove(p: &mut Planner<'_>) {
             name: api.name.clone(),
         }),
         Some(api) => remove_adopted(p, api.id.clone()),
+        // The adopted API is gone (deleted by its owners): what the stack made went with it, but its record.
+        None if p.inv.rest.record.is_some() => p.push(RestStep::DeleteRecord {
+            parameter: rest_resources_record(&p.d.stack.name),
+        }),
         None => {}
     }
 }
@@ -482,7 +494,8 @@ fn split(path: &str) -> (String, String) {
 fn remove_adopted(p: &mut Planner<'_>, id: ApiId) {
     let api = Ref::Known(id.clone());
     let removed = remove_unwanted(p, &api, &[], &BTreeSet::new());
-    let changed = p.steps().any(|s| matches!(s, Step::Rest(_)));
+    // Something of the stack's goes now, or went in a teardown cut off before its deployment.
+    let changed = p.steps().any(|s| matches!(s, Step::Rest(_))) || p.inv.rest.stage.as_ref().is_some_and(|s| stage_may_serve_ours(p, s));
     if p.inv.rest.record.is_some() {
         let existing: BTreeSet<&str> = p.inv.rest.resources.iter().map(|r| r.path.as_str()).collect();
         let kept: Vec<String> = recorded(p)
@@ -508,23 +521,48 @@ fn remove_adopted(p: &mut Planner<'_>, id: ApiId) {
         });
     match &p.inv.rest.stage {
         Some(s) if s.owned => p.push(RestStep::DeleteStage { api: id.clone(), stage }),
-        Some(_) if changed && remains => p.push(RestStep::Deploy {
-            api,
-            stage,
-            description: rest_deployment_description(stack, "teardown"),
-            why: "the stage no longer serves the stack's methods",
-            tag_stage: false,
-        }),
+        Some(_) if changed && remains => {
+            p.note(format!(
+                "the deployment to stage {stage} snapshots the whole REST API {id}: its own changes not deployed yet go live"
+            ));
+            p.push(RestStep::Deploy {
+                api,
+                stage,
+                description: rest_deployment_description(stack, TEARDOWN),
+                why: "the stage no longer serves the stack's methods",
+                tag_stage: false,
+            })
+        }
         Some(_) if changed => p.note(format!(
             "stage {stage} of REST API {id} serves the stack's methods until the API's next deployment: no other method remains, and API Gateway refuses a deployment without one"
         )),
         _ => {}
     }
-    if let Some(a) = &p.inv.rest.authorizer {
+    // The authorizer goes once no method uses it: one of the API's own that does keeps it (API Gateway refuses
+    // to delete an authorizer a method references), and one that is not a JWT authorizer is not the stack's.
+    let Some(a) = p.inv.rest.authorizer.as_ref().filter(|a| a.jwt.is_some()) else {
+        return;
+    };
+    let users: Vec<String> = p
+        .inv
+        .rest
+        .resources
+        .iter()
+        .flat_map(|r| r.methods.iter().map(move |(verb, m)| (r, verb, m)))
+        .filter(|(_, _, m)| m.authorizer_id.as_ref() == Some(&a.id) && !is_stacks(p, m))
+        .map(|(r, verb, _)| format!("{verb} {}", r.path))
+        .collect();
+    if users.is_empty() {
         p.push(RestStep::DeleteAuthorizer {
             api: id,
             id: a.id.clone(),
             name: p.d.stack.authorizer_name(),
         });
+    } else {
+        p.note(format!(
+            "the stack's authorizer {} stays in REST API {id}: methods it did not make use it ({})",
+            p.d.stack.authorizer_name(),
+            super::list(&users)
+        ));
     }
 }

@@ -10,6 +10,7 @@ mod dns;
 mod import;
 mod keys;
 mod rest;
+mod rest_adopted;
 mod token_endpoint;
 
 use std::collections::BTreeMap;
