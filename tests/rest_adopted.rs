@@ -177,13 +177,10 @@ fn an_adopted_rest_api_gets_the_stacks_methods_and_keeps_its_own_through_teardow
 
     // A scope more: one method update and one deployment.
     env.write_stack(&stack(&api_id, "prod", "orders.read, orders.audit"));
-    let plan = json(&env.run_via(&proxy.endpoint, &["plan", "--json"]).ok().stdout);
-    let lines: Vec<String> = plan["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["resource"].as_str().unwrap().starts_with("apigw"))
-        .map(|c| format!("{} {}", c["resource"].as_str().unwrap(), c["name"].as_str().unwrap()))
+    let plan = env.run_via(&proxy.endpoint, &["plan", "--json"]).ok().stdout;
+    let lines: Vec<String> = crate::rest_deploy::change_lines(&plan)
+        .into_iter()
+        .filter(|l| l.starts_with("apigw"))
         .collect();
     assert_eq!(
         lines,

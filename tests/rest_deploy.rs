@@ -110,13 +110,7 @@ fn an_owned_rest_api_deploys_converges_changes_by_the_smallest_step_and_tears_do
     // One scope more: one method update, one deployment (and the discovery document's scopes_supported).
     env.write_stack(&stack(&function, &provider, "orders.write, orders.admin"));
     let plan = r.run(&["plan", "--json"]).ok();
-    let changes = json(&plan.stdout)["changes"].clone();
-    let lines: Vec<String> = changes
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| format!("{} {}", c["resource"].as_str().unwrap(), c["name"].as_str().unwrap()))
-        .collect();
+    let lines = change_lines(&plan.stdout);
     assert_eq!(
         lines,
         [
@@ -166,6 +160,16 @@ fn an_owned_rest_api_deploys_converges_changes_by_the_smallest_step_and_tears_do
     let policy = env.block_on(env.sdk().lambda.get_policy().function_name(&function).send());
     assert!(policy.map(|p| !p.policy().unwrap_or_default().contains("jwtstack")).unwrap_or(true));
     r.run(&["plan", "--detailed-exitcode"]).code(2);
+}
+
+/// `plan --json`'s changes, `resource name` each.
+pub(crate) fn change_lines(plan_json: &str) -> Vec<String> {
+    json(plan_json)["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {}", c["resource"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .collect()
 }
 
 fn method_after(env: &Env, gw: &aws_sdk_apigateway::Client, api: &str, path: &str, verb: &str) -> aws_sdk_apigateway::types::Method {
@@ -382,6 +386,46 @@ fn a_rest_stage_writes_its_access_log_once_the_account_has_the_logging_role_and_
         .unwrap();
     assert!(groups.log_groups().is_empty(), "{groups:?}");
     env.run_via(&proxy.endpoint, &["plan", "--detailed-exitcode"]).code(0);
+    env.run_via(&proxy.endpoint, &["teardown", "--yes"]).ok();
+    assert!(ours(&env, &gw, "shelf").is_empty());
+}
+
+#[test]
+fn a_private_rest_api_is_deployed_with_the_policy_that_lets_its_vpc_endpoints_alone_in() {
+    let env = Env::new();
+    let gw = rest_client(&env, &env.moto.endpoint);
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict"]);
+    let private = |vpce: &str| {
+        plain("books.read").replace(
+            "  type: rest\n",
+            &format!("  type: rest\n  endpoint: private\n  vpc_endpoints: [{vpce}]\n"),
+        )
+    };
+    env.write_stack(&private("vpce-0123456789abcdef0"));
+    let first = env.run_via(&proxy.endpoint, &["deploy"]).ok();
+    assert!(first.stderr.contains("probe skipped: a private REST API"), "{}", first.stderr);
+    let api_id = ours(&env, &gw, "shelf")[0].0.clone();
+    let api = env.block_on(gw.get_rest_api().rest_api_id(&api_id).send()).unwrap();
+    let types: Vec<&str> = api.endpoint_configuration().unwrap().types().iter().map(|t| t.as_str()).collect();
+    assert_eq!(types, ["PRIVATE"]);
+    let policy = json(api.policy().unwrap());
+    assert_eq!(
+        policy["Statement"][0]["Condition"]["StringNotEquals"]["aws:SourceVpce"],
+        serde_json::json!(["vpce-0123456789abcdef0"]),
+        "{policy}"
+    );
+    env.run_via(&proxy.endpoint, &["plan", "--detailed-exitcode"]).code(0);
+    // Another VPC endpoint: the policy rewritten, and one deployment for it to take effect.
+    env.write_stack(&private("vpce-0123456789abcdef1"));
+    let lines = change_lines(&env.run_via(&proxy.endpoint, &["plan", "--json"]).ok().stdout);
+    assert_eq!(
+        lines,
+        [format!("apigw_rest_api {api_id}"), "apigw_rest_deployment stage live".into()]
+    );
+    env.run_via(&proxy.endpoint, &["deploy", "--no-probe"]).ok();
+    env.run_via(&proxy.endpoint, &["plan", "--detailed-exitcode"]).code(0);
+    let refused = env.run_via(&proxy.endpoint, &["probe"]).code(64);
+    assert!(refused.stderr.contains("only through its VPC endpoints"), "{}", refused.stderr);
     env.run_via(&proxy.endpoint, &["teardown", "--yes"]).ok();
     assert!(ours(&env, &gw, "shelf").is_empty());
 }

@@ -21,6 +21,8 @@ pub async fn probe(session: &Session<'_>, stack: &Stack, args: ProbeArgs) -> Res
     probe::plan(stack, &options(stack, &args.route, &args.through, true)).map_err(Error::Usage)?;
     if let Some(e) = &args.endpoint {
         check_endpoint(e)?;
+    } else if stack.endpoint == Some(jwtstack_core::config::RestEndpoint::Private) {
+        return Err(Error::Usage(super::stack::PRIVATE_PROBE.into()));
     }
     let offline = args.endpoint.is_some() && (args.key_file.is_some() || stack.hosted().is_none());
     let started = std::time::Instant::now();

@@ -208,6 +208,9 @@ fn probe_skip_reason(
     if no_probe {
         return Some("--no-probe".into());
     }
+    if stack.endpoint == Some(jwtstack_core::config::RestEndpoint::Private) && endpoint.is_none() {
+        return Some(PRIVATE_PROBE.into());
+    }
     if g.on_emulator() && endpoint.is_none() {
         return Some(
             "--endpoint-url sends AWS calls to an emulator, which serves no API; `--probe-endpoint URL` (or `jwtstack probe --endpoint URL`) probes a gateway you name (`jwtstack serve`, say)"
@@ -358,3 +361,6 @@ pub async fn outputs(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error
     }
     Ok(exit::OK)
 }
+
+/// Why a private REST API is not probed from here, and how it is.
+pub(crate) const PRIVATE_PROBE: &str = "a private REST API answers only through its VPC endpoints: from inside the VPC, `jwtstack probe --endpoint https://{api-id}-{vpce-id}.execute-api.{region}.amazonaws.com/live` probes it";

@@ -27,6 +27,9 @@
   `cloudwatchRoleArn`, an account setting per region): AWS answers BadRequestException "CloudWatch Logs role ARN
   must be set in account settings to enable logging" (Miserlou/Zappa#1946, the UpdateStage call; anomalyco/sst#1556;
   the Developer Guide's "Set up CloudWatch logging for REST APIs in API Gateway", permissions); moto sets it.
+- CreateDeployment of a PRIVATE API without a resource policy: AWS answers BadRequestException "Private REST API
+  doesn't have a resource policy attached to it" (hashicorp/terraform-provider-aws#14290,
+  aws/serverless-application-model#3764); moto deploys it.
 """
 
 import json
@@ -100,6 +103,7 @@ def install():
     moto_create_resource = models.APIGatewayBackend.create_resource
     moto_delete_authorizer = models.APIGatewayBackend.delete_authorizer
     moto_update_stage = models.APIGatewayBackend.update_stage
+    moto_create_deployment = models.APIGatewayBackend.create_deployment
 
     def update_method(self):
         parts = self.path.split("/")
@@ -159,9 +163,17 @@ def install():
             raise BadRequestException("CloudWatch Logs role ARN must be set in account settings to enable logging")
         return moto_update_stage(self, function_id, stage_name, patch_operations)
 
+    def create_deployment(self, function_id, name, description="", stage_variables=None):
+        api = self.get_rest_api(function_id)
+        private = "PRIVATE" in ((api.endpoint_configuration or {}).get("types") or [])
+        if private and not api.policy:
+            raise BadRequestException("Private REST API doesn't have a resource policy attached to it")
+        return moto_create_deployment(self, function_id, name, description, stage_variables)
+
     APIGatewayResponse.update_method = update_method
     APIGatewayResponse.put_method = put_method
     models.APIGatewayBackend.put_integration = put_integration
     models.APIGatewayBackend.create_resource = create_resource
     models.APIGatewayBackend.delete_authorizer = delete_authorizer
     models.APIGatewayBackend.update_stage = update_stage
+    models.APIGatewayBackend.create_deployment = create_deployment

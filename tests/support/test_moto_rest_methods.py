@@ -133,6 +133,17 @@ class Case(unittest.TestCase):
         stage = self.gw.get_stage(restApiId=self.api, stageName="live")
         self.assertEqual(stage["accessLogSettings"]["format"], "$context.requestId")
 
+    def test_a_private_api_is_deployed_only_with_a_resource_policy(self):
+        api = self.gw.create_rest_api(name="inner", endpointConfiguration={"types": ["PRIVATE"]})
+        self.gw.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET",
+                           authorizationType="NONE")
+        self.gw.put_integration(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="MOCK")
+        self.refused(lambda: self.gw.create_deployment(restApiId=api["id"], stageName="live"),
+                     "BadRequestException", "Private REST API doesn't have a resource policy attached to it")
+        self.gw.update_rest_api(restApiId=api["id"], patchOperations=[
+            {"op": "replace", "path": "/policy", "value": '{"Version":"2012-10-17","Statement":[]}'}])
+        self.gw.create_deployment(restApiId=api["id"], stageName="live")
+
 
 if __name__ == "__main__":
     unittest.main()

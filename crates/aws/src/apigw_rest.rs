@@ -34,9 +34,26 @@ fn api_info(id: &str, name: &str, region: &str) -> ApiInfo {
     }
 }
 
-/// The REST API the stack owns (the one tagged with the stack), with its endpoint type. More than one is a
-/// conflict.
-pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<(ApiInfo, Option<String>)>, AwsError> {
+/// A REST API as the stack reads it: the API, its endpoint type, its resource policy.
+#[derive(Debug, Clone)]
+pub struct FoundApi {
+    pub info: ApiInfo,
+    pub endpoint: Option<String>,
+    pub policy: Option<String>,
+}
+
+impl FoundApi {
+    fn of(info: ApiInfo, endpoint: Option<&EndpointConfiguration>, policy: Option<&str>) -> FoundApi {
+        FoundApi {
+            info,
+            endpoint: endpoint.and_then(|e| e.types().first()).map(|t| t.as_str().to_string()),
+            policy: policy.filter(|p| !p.is_empty()).map(str::to_string),
+        }
+    }
+}
+
+/// The REST API the stack owns (the one tagged with the stack). More than one is a conflict.
+pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<FoundApi>, AwsError> {
     let apis = all_pages(|position| async move {
         let out = c
             .apigw_rest
@@ -55,20 +72,16 @@ pub async fn find_owned_api(c: &Clients, stack: &str) -> Result<Option<(ApiInfo,
         .map(|api| {
             let mut info = api_info(api.id().unwrap_or_default(), api.name().unwrap_or_default(), &c.region);
             info.execute_api_disabled = api.disable_execute_api_endpoint();
-            let endpoint = api
-                .endpoint_configuration()
-                .and_then(|e| e.types().first())
-                .map(|t| t.as_str().to_string());
-            (info, endpoint)
+            FoundApi::of(info, api.endpoint_configuration(), api.policy())
         })
         .collect();
-    one_tagged(found, "REST", stack, |(a, _)| &a.id)
+    one_tagged(found, "REST", stack, |f| &f.info.id)
 }
 
 /// The REST API `api.id` names (`stage`: the stage the stack deploys to, in its invoke URL), with its endpoint
 /// type; `None` when there is none (the plan refuses a deploy; teardown still removes the rest). Not the
 /// stack's.
-pub async fn get_adopted_api(c: &Clients, id: &str, stage: &str) -> Result<Option<(ApiInfo, Option<String>)>, AwsError> {
+pub async fn get_adopted_api(c: &Clients, id: &str, stage: &str) -> Result<Option<FoundApi>, AwsError> {
     let out = match c.apigw_rest.get_rest_api().rest_api_id(id).send().await {
         Ok(out) => out,
         Err(e) => {
@@ -80,11 +93,7 @@ pub async fn get_adopted_api(c: &Clients, id: &str, stage: &str) -> Result<Optio
     info.endpoint = rest_invoke_url(id, &c.region, stage);
     info.owned = false;
     info.execute_api_disabled = out.disable_execute_api_endpoint();
-    let endpoint = out
-        .endpoint_configuration()
-        .and_then(|e| e.types().first())
-        .map(|t| t.as_str().to_string());
-    Ok(Some((info, endpoint)))
+    Ok(Some(FoundApi::of(info, out.endpoint_configuration(), out.policy())))
 }
 
 /// The next page's `position` (none, or an empty one: the last page).
@@ -94,11 +103,18 @@ pub(crate) fn next(position: Option<&str>) -> Option<String> {
 
 /// Creates the API, tagged with the stack; the API and its root resource. Not retried by the SDK: a create
 /// whose answer was lost is found by its tag before it is tried again.
-pub async fn create_api(c: &Clients, name: &str, endpoint: RestEndpoint, stack: &str) -> Result<(ApiInfo, ResourceId), AwsError> {
+pub async fn create_api(
+    c: &Clients,
+    name: &str,
+    endpoint: RestEndpoint,
+    policy: Option<&str>,
+    stack: &str,
+) -> Result<(ApiInfo, ResourceId), AwsError> {
     let out = c
         .apigw_rest
         .create_rest_api()
         .name(name)
+        .set_policy(policy.map(str::to_string))
         .endpoint_configuration(
             EndpointConfiguration::builder()
                 .types(EndpointType::from(jwtstack_core::plan::endpoint_name(endpoint)))
@@ -138,6 +154,18 @@ pub async fn rename_api(c: &Clients, id: &str, name: &str) -> Result<(), AwsErro
         .send()
         .await
         .map_err(|e| classify(format!("renaming REST API {id}"), e))?;
+    Ok(())
+}
+
+/// Replaces a private API's resource policy.
+pub async fn put_policy(c: &Clients, id: &str, policy: &str) -> Result<(), AwsError> {
+    c.apigw_rest
+        .update_rest_api()
+        .rest_api_id(id)
+        .patch_operations(patch(Op::Replace, "/policy", Some(policy)))
+        .send()
+        .await
+        .map_err(|e| classify(format!("writing the resource policy of REST API {id}"), e))?;
     Ok(())
 }
 

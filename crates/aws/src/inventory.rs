@@ -199,7 +199,12 @@ async fn read_rest(c: &Clients, stack: &Stack) -> Result<Option<(Option<ApiInfo>
             ApiRef::Owned { .. } => apigw_rest::find_owned_api(c, &stack.name).await?,
             ApiRef::Adopted { id } => apigw_rest::get_adopted_api(c, id, stack.rest_stage()).await?,
         };
-        let Some((api, endpoint)) = found else {
+        let Some(apigw_rest::FoundApi {
+            info: api,
+            endpoint,
+            policy,
+        }) = found
+        else {
             return Ok((None, RestSlice::default()));
         };
         let name = stack.authorizer_name();
@@ -239,6 +244,7 @@ async fn read_rest(c: &Clients, stack: &Stack) -> Result<Option<(Option<ApiInfo>
                 stage,
                 endpoint,
                 deployments,
+                policy,
                 ..RestSlice::default()
             },
         ))

@@ -26,7 +26,7 @@ fn resource(r: &Ref<ResourceId>, path: &str, made: &Made) -> Result<ResourceId, 
 
 pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made, report: Report<'_>) -> Result<Effect, AwsError> {
     match step {
-        RestStep::CreateApi { name, endpoint } => {
+        RestStep::CreateApi { name, endpoint, policy } => {
             let interval = match endpoint {
                 RestEndpoint::Edge => &c.rest_quotas.edge_creates,
                 RestEndpoint::Regional | RestEndpoint::Private => &c.rest_quotas.creates,
@@ -35,12 +35,12 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made
                 name,
                 || {
                     spaced(interval, ("REST API create", "REST API creates"), report, || {
-                        apigw_rest::create_api(c, name, *endpoint, &stack.name)
+                        apigw_rest::create_api(c, name, *endpoint, policy.as_deref(), &stack.name)
                     })
                 },
                 || async {
                     match apigw_rest::find_owned_api(c, &stack.name).await? {
-                        Some((api, _)) => {
+                        Some(apigw_rest::FoundApi { info: api, .. }) => {
                             let root = apigw_rest::root_of(c, &api.id).await?;
                             Ok(Some((api, root)))
                         }
@@ -56,6 +56,7 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made
             });
         }
         RestStep::Rename { id, after, .. } => when_busy(|| apigw_rest::rename_api(c, id, after)).await?,
+        RestStep::UpdatePolicy { id, policy, .. } => when_busy(|| apigw_rest::put_policy(c, id, policy)).await?,
         RestStep::CreateAuthorizer { api, name, jwt } => {
             let api = made.api(api)?;
             let config = JwtConfiguration::of(jwt);

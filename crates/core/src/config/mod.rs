@@ -69,6 +69,8 @@ pub struct Stack {
     pub trust: Vec<TrustedIssuer>,
     /// REST APIs: the stage deploy deploys to (`live` for an API the stack creates).
     pub stage: Option<String>,
+    /// A private REST API: the VPC endpoints its resource policy lets in.
+    pub vpc_endpoints: Vec<String>,
 }
 
 /// An issuer a REST API's authorizer trusts beside the stack's own (`trust:`).

@@ -301,9 +301,13 @@ pub struct RawApi {
     /// call by call to a stage (`live`, or `stage` for an adopted one).
     #[serde(default, rename = "type")]
     pub api_type: Option<ApiType>,
-    /// REST APIs the stack creates: `regional` (default) or `edge` (`private` is not done yet).
+    /// REST APIs the stack creates: `regional` (default), `edge` or `private` (with `vpc_endpoints`).
     #[serde(default)]
     pub endpoint: Option<RestEndpoint>,
+    /// `endpoint: private`: the VPC endpoints of execute-api (`vpce-...`) that may call the API; the stack writes
+    /// the resource policy that lets them, and nothing else, in.
+    #[serde(default)]
+    pub vpc_endpoints: Option<Vec<String>>,
     /// An adopted REST API (`api.id`, required there): the stage deploy deploys to (created, and tagged, when
     /// the API has none of that name).
     #[serde(default)]

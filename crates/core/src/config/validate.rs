@@ -152,6 +152,7 @@ impl Validator<'_> {
             require_claims: rest.require_claims,
             trust: rest.trust,
             stage: rest.stage,
+            vpc_endpoints: rest.vpc_endpoints,
         }
     }
 

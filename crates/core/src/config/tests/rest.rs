@@ -52,9 +52,23 @@ fn an_http_stack_has_no_rest_fields_and_a_rest_stack_no_http_only_ones() {
         "  name: grocery-api\n",
         "  name: grocery-api\n  type: rest\n  endpoint: private\n",
     ));
+    assert_eq!(p, ["10:3: endpoint: private needs api.vpc_endpoints"]);
+    let private = |endpoints: &str| {
+        with(
+            "  name: grocery-api\n",
+            &format!("  name: grocery-api\n  type: rest\n  endpoint: private\n  vpc_endpoints: {endpoints}\n"),
+        )
+    };
+    let s = parse_str("stack.yaml", &private("[vpce-0123456789abcdef0]")).unwrap();
+    assert_eq!(s.vpc_endpoints, ["vpce-0123456789abcdef0"]);
+    assert_eq!(problems(&private("[vpc-0123]")), ["11:19: `vpc-0123` is not a VPC endpoint id"]);
+    assert_eq!(problems(&private("[]")), ["11:3: `vpc_endpoints` is an empty list"]);
     assert_eq!(
-        p,
-        ["10:3: endpoint: private is not done yet: a private REST API needs a resource policy naming the VPC endpoints that may call it"]
+        problems(&with(
+            "  name: grocery-api\n",
+            "  name: grocery-api\n  type: rest\n  vpc_endpoints: [vpce-0123456789abcdef0]\n"
+        )),
+        ["10:3: api.vpc_endpoints without endpoint: private"]
     );
     let s = parse_str(
         "stack.yaml",

@@ -13,6 +13,7 @@ pub(super) struct Rest {
     pub require_claims: Vec<ClaimRule>,
     pub trust: Vec<TrustedIssuer>,
     pub stage: Option<String>,
+    pub vpc_endpoints: Vec<String>,
 }
 
 const NOT_YET: &str = "docs/rest-apis.md#what-is-not-done-yet";
@@ -96,12 +97,14 @@ impl Validator<'_> {
             (ApiType::Rest, ApiRef::Adopted { .. }) => Some(self.stage(raw.api.stage.as_deref())),
             (ApiType::Http, _) => None,
         };
+        let vpc_endpoints = self.vpc_endpoints(raw, endpoint);
         Rest {
             api_type,
             endpoint,
             require_claims,
             trust,
             stage,
+            vpc_endpoints,
         }
     }
 
@@ -127,6 +130,45 @@ impl Validator<'_> {
             );
         }
         stage.to_string()
+    }
+
+    /// A private API's VPC endpoints: required with `endpoint: private` (a private API serves nothing without a
+    /// resource policy naming who may call it, and CreateDeployment refuses one without: "Private REST API
+    /// doesn't have a resource policy attached to it"), refused without it. An id is `vpce-` and 8 or 17 hex
+    /// digits, as EC2 gives them.
+    fn vpc_endpoints(&mut self, raw: &RawStack, endpoint: Option<RestEndpoint>) -> Vec<String> {
+        let listed = raw.api.vpc_endpoints.clone().unwrap_or_default();
+        match (endpoint, raw.api.vpc_endpoints.is_some()) {
+            (Some(RestEndpoint::Private), false) => self.at_key(
+                "api.endpoint",
+                "endpoint: private needs api.vpc_endpoints",
+                Some("list the VPC endpoints of execute-api that may call the API (vpce-...): the stack writes the resource policy that lets them alone in".into()),
+            ),
+            (Some(RestEndpoint::Private), true) if listed.is_empty() => self.at_key(
+                "api.vpc_endpoints",
+                "`vpc_endpoints` is an empty list",
+                Some("list at least one VPC endpoint (vpce-...)".into()),
+            ),
+            (Some(RestEndpoint::Private), true) => {
+                for (i, id) in listed.iter().enumerate() {
+                    let hex = id.strip_prefix("vpce-").unwrap_or_default();
+                    if !matches!(hex.len(), 8 | 17) || !hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
+                        self.at(
+                            &format!("api.vpc_endpoints[{i}]"),
+                            format!("`{id}` is not a VPC endpoint id"),
+                            Some("a VPC endpoint id is vpce- and 17 hex digits, as `aws ec2 describe-vpc-endpoints` lists it".into()),
+                        );
+                    }
+                }
+            }
+            (_, true) => self.at_key(
+                "api.vpc_endpoints",
+                "api.vpc_endpoints without endpoint: private",
+                Some("VPC endpoints are for a private REST API: set endpoint: private, or remove vpc_endpoints".into()),
+            ),
+            (_, false) => {}
+        }
+        listed
     }
 
     /// The fields an HTTP API's authorizer has no place for.
@@ -186,12 +228,12 @@ impl Validator<'_> {
                 "api.endpoint with api.id",
                 Some("an adopted REST API keeps the endpoint type it has: remove api.endpoint".into()),
             ),
-            // A private API serves nothing without a resource policy naming who may call it, and CreateDeployment
-            // refuses one without ("Private REST API doesn't have a resource policy attached to it").
-            (_, Some(RestEndpoint::Private)) => self.at_key(
-                "api.endpoint",
-                "endpoint: private is not done yet: a private REST API needs a resource policy naming the VPC endpoints that may call it",
-                Some("use endpoint: regional (the default) or edge".into()),
+            // "Custom domain names aren't supported for private APIs" (AWS Knowledge Center,
+            // custom-domain-name-amazon-api-gateway).
+            (_, Some(RestEndpoint::Private)) if raw.domain.is_some() => self.at_key(
+                "domain",
+                "domain with endpoint: private",
+                Some("a private REST API is called through its VPC endpoints, not a custom domain name: remove domain".into()),
             ),
             _ => {}
         }
@@ -199,7 +241,7 @@ impl Validator<'_> {
             (
                 "cors",
                 raw.cors.is_some(),
-                "a REST API has no API-wide CORS configuration: answer preflight requests (OPTIONS) from the integration, and remove cors",
+                "a REST API has no API-wide CORS configuration: add an `OPTIONS` route with `auth: none` for each path a browser calls, so that the integration answers preflight requests, and remove cors",
             ),
             ("token_endpoint", raw.token_endpoint.is_some(), "remove token_endpoint"),
         ] {

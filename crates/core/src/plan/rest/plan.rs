@@ -8,7 +8,7 @@ use super::super::openapi::lambda_invocation_uri;
 use super::super::{ApiId, AuthorizationType, AuthorizerId, Conflict, Diff, IntegrationType, Ref, ResourceId, RouteAuth, Step};
 use super::adopted::{TEARDOWN, is_stacks, is_under, record_resources, recorded, refuse_taken, serves_a_later_one, stage_may_serve_ours};
 use super::{MethodAuth, MethodInfo, RestIntegration, RestIssuer, RestJwt, RestStep, endpoint_name};
-use crate::config::{ApiRef, Integration, Method, Route};
+use crate::config::{ApiRef, Integration, Method, RestEndpoint, Route};
 use crate::names::{rest_deployed_digest, rest_deployment_description, rest_resources_record};
 
 /// The signing algorithm of the stack's own keys (RSA, PKCS#1 v1.5 with SHA-256).
@@ -131,6 +131,8 @@ fn normal(jwt: &RestJwt) -> RestJwt {
 pub(in crate::plan) struct Planned {
     wanted: Vec<Wanted>,
     jwt: RestJwt,
+    /// A private API's resource policy, which takes effect with a deployment too.
+    policy: Option<serde_json::Value>,
 }
 
 /// The API, its authorizer, resources, methods and integrations; what no route needs any more. The
@@ -149,11 +151,14 @@ pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<Option<Planned>, Conf
             region: inv.region.clone(),
         });
     }
+    // A private API's resource policy: the VPC endpoints it lets in.
+    let policy = (stack.endpoint == Some(RestEndpoint::Private)).then(|| super::policy::private_policy(&stack.vpc_endpoints));
     if let ApiRef::Owned { name } = api_ref {
         match &inv.api {
             None => p.push(RestStep::CreateApi {
                 name: name.clone(),
                 endpoint: stack.endpoint.unwrap_or_default(),
+                policy: policy.as_ref().map(|v| v.to_string()),
             }),
             Some(a) if &a.name != name => p.push(RestStep::Rename {
                 id: a.id.clone(),
@@ -168,6 +173,15 @@ pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<Option<Planned>, Conf
                 id: inv.api.as_ref().map(|a| a.id.to_string()).unwrap_or_default(),
                 found: found.to_string(),
                 wanted: wanted_endpoint,
+            });
+        }
+        if let (Some(a), Some(wanted)) = (&inv.api, &policy)
+            && inv.rest.policy.as_deref().and_then(super::policy::normal).as_ref() != Some(wanted)
+        {
+            p.push(RestStep::UpdatePolicy {
+                id: a.id.clone(),
+                vpc_endpoints: stack.vpc_endpoints.clone(),
+                policy: wanted.to_string(),
             });
         }
     }
@@ -205,7 +219,7 @@ pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<Option<Planned>, Conf
     record_resources(p, &removed, &missing);
     plan_resources(p, &api, missing);
     plan_methods(p, &api, &wanted, authorizer.as_ref());
-    Ok(Some(Planned { wanted, jwt }))
+    Ok(Some(Planned { wanted, jwt, policy }))
 }
 
 /// The API's id once it exists (the steps that need a known id are planned only for an API that does).
@@ -405,7 +419,7 @@ pub(in crate::plan) fn deploy(p: &mut Planner<'_>, planned: &Planned) {
     if planned.wanted.is_empty() {
         return;
     }
-    let digest = digest(&planned.wanted, &planned.jwt);
+    let digest = digest(&planned.wanted, &planned.jwt, planned.policy.as_ref());
     let description = rest_deployment_description(&p.d.stack.name, &digest);
     let stage = p.inv.rest.stage.as_ref();
     let deployed = stage.map(|s| s.description.as_deref().and_then(|d| rest_deployed_digest(&p.d.stack.name, d)));
@@ -440,7 +454,7 @@ pub(in crate::plan) fn deploy(p: &mut Planner<'_>, planned: &Planned) {
 
 /// What a deployment of the stack holds, in 16 hex digits: the methods, their integrations and the
 /// authorizer's configuration (not the ids AWS gave them).
-fn digest(wanted: &[Wanted], jwt: &RestJwt) -> String {
+fn digest(wanted: &[Wanted], jwt: &RestJwt, policy: Option<&serde_json::Value>) -> String {
     // In one order whatever the stack file's: routes by path and method, scopes as a set.
     let mut canonical: Vec<Wanted> = wanted.to_vec();
     canonical.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
@@ -448,7 +462,12 @@ fn digest(wanted: &[Wanted], jwt: &RestJwt) -> String {
         w.scopes.sort();
         w.scopes.dedup();
     }
-    let text = serde_json::to_string(&(canonical, normal(jwt))).unwrap_or_default();
+    // A policy only where there is one: the digests of the other APIs stay what they were.
+    let text = match policy {
+        None => serde_json::to_string(&(canonical, normal(jwt))),
+        Some(p) => serde_json::to_string(&(canonical, normal(jwt), p)),
+    }
+    .unwrap_or_default();
     let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes());
     d.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -348,3 +348,34 @@ fn a_rest_stages_access_log_and_throttling_follow_its_deployment_and_need_the_ac
     ));
     assert!(p.notes.iter().any(|n| n.contains("throttling is not declared")), "{:?}", p.notes);
 }
+
+#[test]
+fn a_private_api_is_made_with_its_resource_policy_which_a_change_of_endpoints_rewrites_and_deploys() {
+    let private = |vpce: &str| {
+        stack(&REST.replace(
+            "api: {name: shop-api, type: rest}",
+            &format!("api: {{name: shop-api, type: rest, endpoint: private, vpc_endpoints: [{vpce}]}}"),
+        ))
+    };
+    let s = private("vpce-0123456789abcdef0");
+    let mut inv = empty();
+    let p = plan(&s, &inv).unwrap();
+    let Some(RestStep::CreateApi { policy: Some(policy), .. }) = rest_steps(&p).first().copied() else {
+        panic!("{:?}", signed_lines(&p))
+    };
+    assert!(
+        policy.contains("vpce-0123456789abcdef0") && policy.contains("aws:SourceVpce"),
+        "{policy}"
+    );
+    simulate(&s, &mut inv, &p);
+    // As API Gateway answers it: escaped, the API's ARN in place of execute-api:/.
+    inv.rest.policy = Some(
+        policy
+            .replace("execute-api:/*", "arn:aws:execute-api:us-east-1:123456789012:id001/*")
+            .replace('"', "\\\""),
+    );
+    assert!(rest_steps(&plan(&s, &inv).unwrap()).is_empty());
+    let moved = private("vpce-0123456789abcdef1");
+    let lines = signed_lines(&plan(&moved, &inv).unwrap());
+    assert_eq!(lines, ["~ apigw_rest_api id001", "+ apigw_rest_deployment stage live"]);
+}
