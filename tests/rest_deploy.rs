@@ -129,6 +129,37 @@ fn an_owned_rest_api_deploys_converges_changes_by_the_smallest_step_and_tears_do
     assert_eq!(deployments(), 2);
     r.run(&["plan", "--detailed-exitcode"]).code(0);
 
+    // The authorizer set by hand to read another header (every token would be refused): set back, deployed.
+    let authorizer = env.block_on(jwtstack_aws::rest_jwt::list(&gw, &api_id)).unwrap()[0].id.clone();
+    env.block_on(
+        gw.update_authorizer()
+            .rest_api_id(&api_id)
+            .authorizer_id(&authorizer)
+            .patch_operations(
+                aws_sdk_apigateway::types::PatchOperation::builder()
+                    .op(aws_sdk_apigateway::types::Op::Replace)
+                    .path("/identitySource")
+                    .value("method.request.header.X-Token")
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+    let lines = change_lines(&r.run(&["plan", "--json"]).ok().stdout);
+    assert_eq!(
+        lines,
+        [
+            format!("apigw_rest_authorizer {authorizer}"),
+            "apigw_rest_deployment stage live".into()
+        ]
+    );
+    r.run(&["deploy", "--no-probe"]).ok();
+    let source = env.block_on(jwtstack_aws::rest_jwt::list(&gw, &api_id)).unwrap()[0]
+        .identity_source
+        .clone();
+    assert_eq!(source.as_deref(), Some("method.request.header.Authorization"));
+    r.run(&["plan", "--detailed-exitcode"]).code(0);
+
     // Tokens: the stack's own (with its required claim), the trusted provider's; one without the claim refused.
     let own = r
         .run(&["token", "--sub", "alice", "--scope", "orders.read", "--claim", "tenant=acme"])

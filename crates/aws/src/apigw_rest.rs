@@ -562,6 +562,19 @@ pub async fn delete_stage(c: &Clients, api_id: &str, stage: &str) -> Result<(), 
     )
 }
 
+/// Where an authorizer reads the token (UpdateAuthorizer, `replace /identitySource`).
+pub async fn set_identity_source(c: &Clients, api_id: &str, id: &str, source: &str) -> Result<(), AwsError> {
+    c.apigw_rest
+        .update_authorizer()
+        .rest_api_id(api_id)
+        .authorizer_id(id)
+        .patch_operations(patch(Op::Replace, "/identitySource", Some(source)))
+        .send()
+        .await
+        .map_err(|e| classify(format!("updating authorizer {id} of REST API {api_id}"), e))?;
+    Ok(())
+}
+
 pub async fn delete_authorizer(c: &Clients, api_id: &str, id: &str) -> Result<(), AwsError> {
     ignore_missing(
         c.apigw_rest.delete_authorizer().rest_api_id(api_id).authorizer_id(id).send().await,

@@ -235,6 +235,7 @@ async fn read_rest(c: &Clients, stack: &Stack) -> Result<Option<(Option<ApiInfo>
         let authorizer = ours.into_iter().next().map(|a| RestAuthorizerInfo {
             id: a.id.into(),
             jwt: a.jwt.as_ref().map(crate::rest_jwt::JwtConfiguration::to_plan),
+            identity_source: a.identity_source.clone(),
         });
         Ok((
             Some(api),

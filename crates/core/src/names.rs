@@ -14,6 +14,11 @@ pub const IDENTITY_SOURCE: &str = "$request.header.Authorization";
 /// `method.request.header.Authorization`).
 pub const IDENTITY_HEADER: &str = "Authorization";
 
+/// Where a REST API's JWT authorizer reads the token: the bearer token in the `Authorization` header.
+pub fn rest_identity_source() -> String {
+    format!("method.request.header.{IDENTITY_HEADER}")
+}
+
 /// The stage the stack creates (auto-deploy on), so route changes go live.
 pub const STAGE_NAME: &str = "$default";
 

@@ -5,7 +5,7 @@
 //! another change to the API is in progress are sent again.
 
 use jwtstack_core::config::{RestEndpoint, Stack};
-use jwtstack_core::names::{IDENTITY_HEADER, is_rest_method_marker, rest_method_marker};
+use jwtstack_core::names::{is_rest_method_marker, rest_identity_source, rest_method_marker};
 use jwtstack_core::plan::{ApiId, AuthorizerId, Ref, ResourceId, RestStep};
 
 use super::{Effect, Made, resolve};
@@ -14,11 +14,6 @@ use crate::event::Report;
 use crate::rest_jwt::{self, JwtConfiguration};
 use crate::retry::{create_once, idempotent, spaced, when_busy};
 use crate::{AwsError, Clients, ssm};
-
-/// The REST identity source of the stack's authorizer: the bearer token in the `Authorization` header.
-fn identity_source() -> String {
-    format!("method.request.header.{IDENTITY_HEADER}")
-}
 
 fn resource(r: &Ref<ResourceId>, path: &str, made: &Made) -> Result<ResourceId, AwsError> {
     resolve(r, made.resources.get(path), &format!("the id of resource {path}"))
@@ -60,7 +55,7 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made
         RestStep::CreateAuthorizer { api, name, jwt } => {
             let api = made.api(api)?;
             let config = JwtConfiguration::of(jwt);
-            let source = identity_source();
+            let source = rest_identity_source();
             let id = create_once(
                 name,
                 || async { Ok(rest_jwt::create(&c.apigw_rest, &api, name, &source, &config).await?.id) },
@@ -74,6 +69,10 @@ pub(super) async fn run(c: &Clients, stack: &Stack, step: &RestStep, made: &Made
             )
             .await?;
             return Ok(Effect::Authorizer(AuthorizerId::from(id)));
+        }
+        RestStep::SetIdentitySource { api, id, .. } => {
+            let source = rest_identity_source();
+            when_busy(|| apigw_rest::set_identity_source(c, api, id, &source)).await?
         }
         RestStep::UpdateAuthorizer { api, id, after, .. } => {
             let config = JwtConfiguration::of(after);

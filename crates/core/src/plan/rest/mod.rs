@@ -172,6 +172,8 @@ pub struct RestAuthorizerInfo {
     pub id: AuthorizerId,
     /// `None`: not a JWT authorizer.
     pub jwt: Option<RestJwt>,
+    /// Where it reads the token (`method.request.header.Authorization` as the stack makes it).
+    pub identity_source: Option<String>,
 }
 
 /// The stage the stack deploys to, and the description of the deployment it serves.
@@ -230,6 +232,13 @@ pub enum RestStep {
         id: AuthorizerId,
         before: Option<RestJwt>,
         after: RestJwt,
+    },
+    /// Where the authorizer reads the token, set back to the `Authorization` header (changed by hand, every
+    /// token would be refused: the authorizer fails closed).
+    SetIdentitySource {
+        api: ApiId,
+        id: AuthorizerId,
+        before: Option<String>,
     },
     /// A resource under its parent (known, or created by an earlier step of this plan: found by its path).
     CreateResource {
@@ -344,6 +353,7 @@ impl KindStep for RestStep {
             | RestStep::UpdatePolicy { .. }
             | RestStep::CreateAuthorizer { .. }
             | RestStep::UpdateAuthorizer { .. }
+            | RestStep::SetIdentitySource { .. }
             | RestStep::CreateResource { .. }
             | RestStep::PutMethod { .. }
             | RestStep::UpdateMethod { .. }
@@ -395,6 +405,16 @@ impl KindStep for RestStep {
                     "jwt_configuration",
                     before.as_ref().map_or("none".into(), RestJwt::describe),
                     after.describe(),
+                )],
+            ),
+            RestStep::SetIdentitySource { id, before, .. } => line(
+                Action::Update,
+                "apigw_rest_authorizer",
+                id.to_string(),
+                vec![Diff::new(
+                    "identity_source",
+                    before.as_deref().unwrap_or("none"),
+                    crate::names::rest_identity_source(),
                 )],
             ),
             RestStep::CreateResource { path, .. } => line(Action::Create, "apigw_rest_resource", path.clone(), vec![]),

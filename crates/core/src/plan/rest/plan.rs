@@ -197,6 +197,13 @@ pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<Option<Planned>, Conf
         }
         None => None,
         Some(a) => {
+            if a.jwt.is_some() && a.identity_source.as_deref() != Some(crate::names::rest_identity_source().as_str()) {
+                p.push(RestStep::SetIdentitySource {
+                    api: known(&api),
+                    id: a.id.clone(),
+                    before: a.identity_source.clone(),
+                });
+            }
             if a.jwt.as_ref().map(normal) != Some(normal(&jwt)) {
                 p.push(RestStep::UpdateAuthorizer {
                     api: known(&api),

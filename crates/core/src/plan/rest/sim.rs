@@ -36,7 +36,11 @@ impl RestStep {
                 rest.authorizer = Some(RestAuthorizerInfo {
                     id,
                     jwt: Some(jwt.clone()),
+                    identity_source: Some(crate::names::rest_identity_source()),
                 });
+            }
+            RestStep::SetIdentitySource { .. } => {
+                rest.authorizer.as_mut().expect("the authorizer exists").identity_source = Some(crate::names::rest_identity_source());
             }
             RestStep::CreateResource { path, .. } => rest.resources.push(ResourceInfo {
                 id: sim.next_id().into(),

@@ -379,3 +379,12 @@ fn a_private_api_is_made_with_its_resource_policy_which_a_change_of_endpoints_re
     let lines = signed_lines(&plan(&moved, &inv).unwrap());
     assert_eq!(lines, ["~ apigw_rest_api id001", "+ apigw_rest_deployment stage live"]);
 }
+
+#[test]
+fn an_identity_source_changed_by_hand_is_set_back_and_deployed() {
+    let s = stack(REST);
+    let mut inv = deployed(&s);
+    inv.rest.authorizer.as_mut().unwrap().identity_source = Some("method.request.header.X-Token".into());
+    let lines = signed_lines(&plan(&s, &inv).unwrap());
+    assert_eq!(lines, ["~ apigw_rest_authorizer id003", "+ apigw_rest_deployment stage live"]);
+}

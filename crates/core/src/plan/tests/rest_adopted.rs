@@ -219,6 +219,7 @@ fn what_an_adopted_api_holds_that_the_stack_would_take_over_is_refused() {
     named.rest.authorizer = Some(RestAuthorizerInfo {
         id: "theirs1".into(),
         jwt: None,
+        identity_source: Some("method.request.header.X-Token".into()),
     });
     assert!(matches!(plan(&s, &named), Err(Conflict::RestAuthorizerTaken { .. })));
 }
