@@ -180,7 +180,11 @@ fn pem_signer(stack: &Stack, path: Option<&std::path::Path>) -> Result<Option<Si
 
 async fn deployed_endpoint(c: &Clients, stack: &Stack) -> Result<String, Error> {
     let inv = inventory::read(c, stack).await?;
-    Deployed::of(&inv, &stack.name).api_endpoint.ok_or_else(|| {
+    let deployed = Deployed::of(&inv, &stack.name);
+    if deployed.private {
+        return Err(Error::Usage(super::stack::PRIVATE_PROBE.into()));
+    }
+    deployed.api_endpoint.ok_or_else(|| {
         Error::Failure(format!(
             "stack `{}` has no deployed API in {}: run `jwtstack deploy` first, or name a gateway with --endpoint",
             stack.name, c.region

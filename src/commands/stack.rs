@@ -208,7 +208,7 @@ fn probe_skip_reason(
     if no_probe {
         return Some("--no-probe".into());
     }
-    if stack.endpoint == Some(jwtstack_core::config::RestEndpoint::Private) && endpoint.is_none() {
+    if (deployed.private || stack.endpoint == Some(jwtstack_core::config::RestEndpoint::Private)) && endpoint.is_none() {
         return Some(PRIVATE_PROBE.into());
     }
     if g.on_emulator() && endpoint.is_none() {
@@ -363,4 +363,4 @@ pub async fn outputs(g: &Global, c: &Clients, stack: &Stack) -> Result<u8, Error
 }
 
 /// Why a private REST API is not probed from here, and how it is.
-pub(crate) const PRIVATE_PROBE: &str = "a private REST API answers only through its VPC endpoints: from inside the VPC, `jwtstack probe --endpoint https://{api-id}-{vpce-id}.execute-api.{region}.amazonaws.com/live` probes it";
+pub(crate) const PRIVATE_PROBE: &str = "a private REST API answers only through its VPC endpoints: from inside the VPC, with private DNS on the execute-api endpoint, `jwtstack probe --endpoint https://{api-id}.execute-api.{region}.amazonaws.com/{stage}` probes it";

@@ -30,6 +30,10 @@
 - CreateDeployment of a PRIVATE API without a resource policy: AWS answers BadRequestException "Private REST API
   doesn't have a resource policy attached to it" (hashicorp/terraform-provider-aws#14290,
   aws/serverless-application-model#3764); moto deploys it.
+- A REST API's resource policy, as AWS keeps and answers it: `execute-api:/...` written out as the API's own ARN
+  (`arn:aws:execute-api:{region}:{account}:{api-id}/...`, what drift tools compare against: cdk-real-drift#721),
+  and the policy answered with its quotes escaped (the Terraform AWS provider reads it back with
+  `strconv.Unquote`, internal/service/apigateway/rest_api.go); moto answers it as it was sent.
 """
 
 import json
@@ -104,6 +108,8 @@ def install():
     moto_delete_authorizer = models.APIGatewayBackend.delete_authorizer
     moto_update_stage = models.APIGatewayBackend.update_stage
     moto_create_deployment = models.APIGatewayBackend.create_deployment
+    moto_create_rest_api = models.APIGatewayBackend.create_rest_api
+    moto_update_rest_api = models.APIGatewayBackend.update_rest_api
 
     def update_method(self):
         parts = self.path.split("/")
@@ -170,6 +176,18 @@ def install():
             raise BadRequestException("Private REST API doesn't have a resource policy attached to it")
         return moto_create_deployment(self, function_id, name, description, stage_variables)
 
+    def as_aws_keeps(backend, api):
+        if api.policy and not api.policy.startswith('{\\"'):
+            arn = "arn:aws:execute-api:%s:%s:%s/" % (backend.region_name, backend.account_id, api.id)
+            api.policy = api.policy.replace("execute-api:/", arn).replace('"', '\\"')
+        return api
+
+    def create_rest_api(self, *args, **kwargs):
+        return as_aws_keeps(self, moto_create_rest_api(self, *args, **kwargs))
+
+    def update_rest_api(self, function_id, patch_operations):
+        return as_aws_keeps(self, moto_update_rest_api(self, function_id, patch_operations))
+
     APIGatewayResponse.update_method = update_method
     APIGatewayResponse.put_method = put_method
     models.APIGatewayBackend.put_integration = put_integration
@@ -177,3 +195,5 @@ def install():
     models.APIGatewayBackend.delete_authorizer = delete_authorizer
     models.APIGatewayBackend.update_stage = update_stage
     models.APIGatewayBackend.create_deployment = create_deployment
+    models.APIGatewayBackend.create_rest_api = create_rest_api
+    models.APIGatewayBackend.update_rest_api = update_rest_api

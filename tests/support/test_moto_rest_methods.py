@@ -143,6 +143,15 @@ class Case(unittest.TestCase):
         self.gw.update_rest_api(restApiId=api["id"], patchOperations=[
             {"op": "replace", "path": "/policy", "value": '{"Version":"2012-10-17","Statement":[]}'}])
         self.gw.create_deployment(restApiId=api["id"], stageName="live")
+        held = self.gw.get_rest_api(restApiId=api["id"])["policy"]
+        self.assertEqual(held, '{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[]}')
+
+    def test_a_policy_is_kept_with_the_apis_arn_and_answered_escaped(self):
+        policy = '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}'
+        api = self.gw.create_rest_api(name="inner", policy=policy)
+        held = self.gw.get_rest_api(restApiId=api["id"])["policy"]
+        arn = "arn:aws:execute-api:us-east-1:123456789012:%s/*" % api["id"]
+        self.assertEqual(held, policy.replace("execute-api:/*", arn).replace('"', '\\"'))
 
 
 if __name__ == "__main__":

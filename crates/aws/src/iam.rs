@@ -18,6 +18,12 @@ use crate::stats::CallStats;
 pub fn actions(service: &str, operation: &str, method: &str) -> Vec<String> {
     let own = |prefix: &str| vec![format!("{prefix}:{operation}")];
     match (service, operation) {
+        // A REST API's resource policy, set when it is created or patched, needs apigateway:UpdateRestApiPolicy
+        // besides the method ("Create and attach an API Gateway resource policy to an API", Developer Guide);
+        // jwtstack sets one on a private API.
+        ("API Gateway", "CreateRestApi" | "UpdateRestApi") => {
+            vec![format!("apigateway:{method}"), "apigateway:UpdateRestApiPolicy".into()]
+        }
         ("ApiGatewayV2" | "API Gateway", _) => vec![format!("apigateway:{method}")],
         ("STS", "GetCallerIdentity") => vec![],
         ("S3", "HeadBucket" | "ListObjectsV2") => vec!["s3:ListBucket".into()],

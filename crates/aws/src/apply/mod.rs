@@ -181,6 +181,8 @@ pub struct Deployed {
     pub api_domain_target: Option<String>,
     /// The access log's group (the one the stack has, else where a new one goes).
     pub access_log_group: String,
+    /// A private REST API (made so, or adopted): reachable only through its VPC endpoints.
+    pub private: bool,
 }
 
 impl Deployed {
@@ -193,6 +195,7 @@ impl Deployed {
             // The stack's domain (one it tagged).
             api_domain_target: inv.domain.found.iter().find(|d| d.owned).map(|d| d.target.clone()),
             access_log_group: inv.log_group.group_name(stack),
+            private: inv.rest.endpoint.as_deref() == Some("PRIVATE"),
         }
     }
 

@@ -139,6 +139,10 @@ pub enum Conflict {
     )]
     RestApiMissing { id: String, region: String },
     #[error(
+        "domain {domain}: the REST API is private, and the regional custom domain name jwtstack makes cannot map a private API. Remove domain (a private API is called through its VPC endpoints). Nothing was changed"
+    )]
+    RestPrivateDomain { domain: String },
+    #[error(
         "REST API {api} has an authorizer named {name} ({id}) that is not a JWT authorizer: it is not the stack's, and the stack's would take its name. Rename or delete it, or adopt another API. Nothing was changed"
     )]
     RestAuthorizerTaken { name: String, api: String, id: String },
@@ -147,7 +151,7 @@ pub enum Conflict {
     )]
     RestVariableSibling { path: String, existing: String, api: String },
     #[error(
-        "access_log on a REST API needs API Gateway's CloudWatch Logs role, an account setting of {region} that is not set: API Gateway refuses the stage's access log without it (\"CloudWatch Logs role ARN must be set in account settings to enable logging\"). Nothing was changed"
+        "access_log on a REST API needs API Gateway's CloudWatch Logs role, an account setting of {region} that is not set: API Gateway refuses the stage's access log without it (\"CloudWatch Logs role ARN must be set in account settings to enable logging\"). Set it once for the account (a role that apigateway.amazonaws.com may assume, with the AmazonAPIGatewayPushToCloudWatchLogs policy): `aws apigateway update-account --region {region} --patch-operations op=replace,path=/cloudwatchRoleArn,value=ROLE_ARN`, or remove access_log (docs/rest-apis.md#what-works-now). Nothing was changed"
     )]
     RestLogRoleMissing { region: String },
 }

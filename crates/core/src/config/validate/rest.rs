@@ -151,12 +151,20 @@ impl Validator<'_> {
             ),
             (Some(RestEndpoint::Private), true) => {
                 for (i, id) in listed.iter().enumerate() {
+                    if listed[..i].contains(id) {
+                        self.at(
+                            &format!("api.vpc_endpoints[{i}]"),
+                            format!("`{id}` is listed twice"),
+                            Some("list each VPC endpoint once".into()),
+                        );
+                        continue;
+                    }
                     let hex = id.strip_prefix("vpce-").unwrap_or_default();
                     if !matches!(hex.len(), 8 | 17) || !hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
                         self.at(
                             &format!("api.vpc_endpoints[{i}]"),
                             format!("`{id}` is not a VPC endpoint id"),
-                            Some("a VPC endpoint id is vpce- and 17 hex digits, as `aws ec2 describe-vpc-endpoints` lists it".into()),
+                            Some("a VPC endpoint id is vpce- and 17 (or, for older ones, 8) hex digits, as `aws ec2 describe-vpc-endpoints` lists it".into()),
                         );
                     }
                 }
@@ -228,12 +236,12 @@ impl Validator<'_> {
                 "api.endpoint with api.id",
                 Some("an adopted REST API keeps the endpoint type it has: remove api.endpoint".into()),
             ),
-            // "Custom domain names aren't supported for private APIs" (AWS Knowledge Center,
-            // custom-domain-name-amazon-api-gateway).
+            // The regional custom domain name jwtstack makes cannot map a private API (a private one is made
+            // through a VPC endpoint, which jwtstack does not do).
             (_, Some(RestEndpoint::Private)) if raw.domain.is_some() => self.at_key(
                 "domain",
                 "domain with endpoint: private",
-                Some("a private REST API is called through its VPC endpoints, not a custom domain name: remove domain".into()),
+                Some("the regional custom domain name jwtstack makes cannot map a private REST API, which is called through its VPC endpoints: remove domain".into()),
             ),
             _ => {}
         }

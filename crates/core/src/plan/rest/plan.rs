@@ -153,6 +153,12 @@ pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<Option<Planned>, Conf
     }
     // A private API's resource policy: the VPC endpoints it lets in.
     let policy = (stack.endpoint == Some(RestEndpoint::Private)).then(|| super::policy::private_policy(&stack.vpc_endpoints));
+    // A regional custom domain name cannot map a private API (one of its own is made through a VPC endpoint).
+    if let Some(d) = p.d.domain()
+        && inv.rest.endpoint.as_deref() == Some("PRIVATE")
+    {
+        return Err(Conflict::RestPrivateDomain { domain: d.name.clone() });
+    }
     if let ApiRef::Owned { name } = api_ref {
         match &inv.api {
             None => p.push(RestStep::CreateApi {
@@ -176,7 +182,7 @@ pub(in crate::plan) fn plan(p: &mut Planner<'_>) -> Result<Option<Planned>, Conf
             });
         }
         if let (Some(a), Some(wanted)) = (&inv.api, &policy)
-            && inv.rest.policy.as_deref().and_then(super::policy::normal).as_ref() != Some(wanted)
+            && inv.rest.policy.as_deref().and_then(|t| super::policy::normal(t, &a.id)).as_ref() != Some(wanted)
         {
             p.push(RestStep::UpdatePolicy {
                 id: a.id.clone(),

@@ -7,6 +7,9 @@ use serde_json::{Value, json};
 
 /// The policy the stack writes on a private API that `vpc_endpoints` may call.
 pub fn private_policy(vpc_endpoints: &[String]) -> Value {
+    let mut listed = vpc_endpoints.to_vec();
+    listed.sort();
+    listed.dedup();
     json!({
         "Version": "2012-10-17",
         "Statement": [
@@ -15,7 +18,7 @@ pub fn private_policy(vpc_endpoints: &[String]) -> Value {
                 "Principal": "*",
                 "Action": "execute-api:Invoke",
                 "Resource": "execute-api:/*",
-                "Condition": {"StringNotEquals": {"aws:SourceVpce": vpc_endpoints}}
+                "Condition": {"StringNotEquals": {"aws:SourceVpce": listed}}
             },
             {
                 "Effect": "Allow",
@@ -27,10 +30,11 @@ pub fn private_policy(vpc_endpoints: &[String]) -> Value {
     })
 }
 
-/// A policy as API Gateway answers it, in the terms of [`private_policy`]: parsed (once more when AWS answers
-/// it as an escaped string), the API's own ARN written back as `execute-api:/`, a single condition value as
-/// a list. `None`: not a JSON policy.
-pub fn normal(text: &str) -> Option<Value> {
+/// A policy as API Gateway answers it for API `api_id`, in the terms of [`private_policy`]: parsed (once more
+/// when it is answered as an escaped string), this API's own ARN written back as `execute-api:/` (another
+/// API's, account's or region's is left as it is, so a policy pointing elsewhere differs), condition values as
+/// a sorted list. `None`: not a JSON policy.
+pub fn normal(text: &str, api_id: &str) -> Option<Value> {
     let parsed: Value = serde_json::from_str(text).ok().or_else(|| {
         serde_json::from_str(&format!("\"{text}\""))
             .ok()
@@ -40,22 +44,35 @@ pub fn normal(text: &str) -> Option<Value> {
         Value::String(s) => serde_json::from_str(&s).ok()?,
         v => v,
     };
-    Some(normalize(parsed, false))
+    Some(normalize(parsed, api_id, false))
 }
 
-fn normalize(v: Value, in_condition: bool) -> Value {
+fn normalize(v: Value, api_id: &str, condition_value: bool) -> Value {
     match v {
-        Value::String(s) => match api_arn_rest(&s) {
-            Some(rest) => Value::String(format!("execute-api:/{rest}")),
-            None if in_condition => Value::Array(vec![Value::String(s)]),
-            None => Value::String(s),
-        },
-        Value::Array(a) => Value::Array(a.into_iter().map(|x| normalize(x, false)).collect()),
+        Value::String(s) => {
+            let s = match own_arn_rest(&s, api_id) {
+                Some(rest) => format!("execute-api:/{rest}"),
+                None => s,
+            };
+            if condition_value {
+                Value::Array(vec![Value::String(s)])
+            } else {
+                Value::String(s)
+            }
+        }
+        Value::Array(a) if condition_value => {
+            let mut items: Vec<Value> = a.into_iter().map(|x| normalize(x, api_id, false)).collect();
+            items.sort_by_key(|x| x.to_string());
+            items.dedup();
+            Value::Array(items)
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(|x| normalize(x, api_id, false)).collect()),
         Value::Object(o) => Value::Object(
             o.into_iter()
                 .map(|(k, x)| {
-                    let deeper = in_condition_operator(&k);
-                    (k, normalize(x, deeper))
+                    // Under a condition operator, a key such as `aws:SourceVpce` holds one value or a list.
+                    let deeper = k.contains(':');
+                    (k, normalize(x, api_id, deeper))
                 })
                 .collect(),
         ),
@@ -63,17 +80,13 @@ fn normalize(v: Value, in_condition: bool) -> Value {
     }
 }
 
-/// The keys under a condition operator (`aws:SourceVpce` under `StringNotEquals`) hold values that may be one
-/// string or a list.
-fn in_condition_operator(key: &str) -> bool {
-    key.contains(':')
-}
-
-/// What follows `{api-id}/` in `arn:{partition}:execute-api:{region}:{account}:{api-id}/...`.
-fn api_arn_rest(s: &str) -> Option<&str> {
+/// What follows `{api_id}/` in `arn:{partition}:execute-api:{region}:{account}:{api_id}/...`, for this API.
+fn own_arn_rest<'a>(s: &'a str, api_id: &str) -> Option<&'a str> {
     let parts: Vec<&str> = s.splitn(6, ':').collect();
     match parts[..] {
-        ["arn", _, "execute-api", _, account, resource] if account.len() == 12 => resource.split_once('/').map(|(_, r)| r),
+        ["arn", _, "execute-api", _, account, resource] if account.len() == 12 => {
+            resource.strip_prefix(api_id).and_then(|r| r.strip_prefix('/'))
+        }
         _ => None,
     }
 }
@@ -87,10 +100,19 @@ mod tests {
         let wanted = private_policy(&["vpce-0123456789abcdef0".into()]);
         // Escaped, with the API's ARN, one condition value as a string.
         let held = r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*\",\"Condition\":{\"StringNotEquals\":{\"aws:SourceVpce\":\"vpce-0123456789abcdef0\"}}},{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*\"}]}"#;
-        assert_eq!(normal(held), Some(wanted.clone()));
-        assert_eq!(normal(&wanted.to_string()), Some(wanted.clone()));
+        assert_eq!(normal(held, "a1b2c3d4e5"), Some(wanted.clone()));
+        assert_eq!(normal(&wanted.to_string(), "a1b2c3d4e5"), Some(wanted.clone()));
+        // Another API's ARN is not this API's: such a policy differs.
+        assert_ne!(normal(held, "zzzzzzzzzz"), Some(wanted.clone()));
         let other = private_policy(&["vpce-0123456789abcdef1".into()]);
-        assert_ne!(normal(&other.to_string()), Some(wanted));
-        assert_eq!(normal("not json"), None);
+        assert_ne!(normal(&other.to_string(), "a1b2c3d4e5"), Some(wanted));
+        // The endpoints in any order, each once.
+        let two = private_policy(&["vpce-0123456789abcdef1".into(), "vpce-0123456789abcdef0".into()]);
+        let reordered = two.to_string().replace(
+            r#"["vpce-0123456789abcdef0","vpce-0123456789abcdef1"]"#,
+            r#"["vpce-0123456789abcdef1","vpce-0123456789abcdef0"]"#,
+        );
+        assert_eq!(normal(&reordered, "a1b2c3d4e5"), Some(two));
+        assert_eq!(normal("not json", "a1b2c3d4e5"), None);
     }
 }

@@ -32,11 +32,6 @@ pub(in crate::plan) fn settings(p: &mut Planner<'_>) -> Result<(), Conflict> {
     let mut access_log = None;
     match p.d.access_log().map(|_| inv.log_group.group_name(&stack.name)) {
         Some(group) => {
-            if inv.rest.logging_role == Some(false) {
-                return Err(Conflict::RestLogRoleMissing {
-                    region: inv.region.clone(),
-                });
-            }
             let format_ok = current
                 .and_then(|s| s.access_log.as_ref())
                 .is_some_and(|a| a.format == REST_ACCESS_LOG_FORMAT);
@@ -50,6 +45,12 @@ pub(in crate::plan) fn settings(p: &mut Planner<'_>) -> Result<(), Conflict> {
                 diffs.push(Diff::new("access_log_format", "another format", "jwtstack's JSON format"));
             }
             if !diffs.is_empty() {
+                // Refused only where the stage's log is to be written: a stage that has it keeps it.
+                if inv.rest.logging_role == Some(false) {
+                    return Err(Conflict::RestLogRoleMissing {
+                        region: inv.region.clone(),
+                    });
+                }
                 access_log = Some(Some(AccessLogTarget {
                     group,
                     arn: Ref::from_option(inv.log_group.found.as_ref().map(|g| g.arn.clone())),

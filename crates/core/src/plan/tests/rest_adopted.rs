@@ -296,3 +296,14 @@ fn a_deploy_cut_off_before_its_deployment_after_a_change_back_deploys_on_the_nex
         }]
     ));
 }
+
+#[test]
+fn a_domain_on_an_adopted_private_api_is_refused_before_any_change() {
+    let (s, mut inv) = adopted();
+    inv.rest.endpoint = Some("PRIVATE".into());
+    let text = REST.replace("api: {name: shop-api, type: rest}", "api: {id: adopt1, type: rest, stage: prod}")
+        + "domain: {name: api.example.com, certificate_arn: \"arn:aws:acm:us-east-1:123456789012:certificate/x\"}\n";
+    assert!(plan(&s, &inv).is_ok(), "without a domain it deploys");
+    let err = plan(&stack(&text), &inv).unwrap_err();
+    assert!(matches!(&err, Conflict::RestPrivateDomain { .. }), "{err}");
+}
