@@ -111,8 +111,27 @@ fn created(s: &StageSettings) -> Vec<Diff> {
     v
 }
 
-fn throttling_text(t: Option<(f64, i32)>) -> String {
+pub(in crate::plan) fn throttling_text(t: Option<(f64, i32)>) -> String {
     t.map(|(r, b)| format!("rate {r} burst {b}")).unwrap_or_else(|| "none".into())
+}
+
+/// The change that brings a stage's access log (`current`) to the group `group` in `format`, if any: an HTTP
+/// API's `$default` stage and a REST API's stage alike.
+pub(in crate::plan) fn access_log_diff(current: Option<&AccessLogSettings>, group: &str, format: &str) -> Option<Diff> {
+    let current_group = current.map(|a| group_of_arn(&a.destination));
+    if current_group != Some(group) {
+        Some(Diff::new("access_log", current_group.unwrap_or("none"), group))
+    } else if current.is_some_and(|a| a.format != format) {
+        Some(Diff::new("access_log_format", "another format", "jwtstack's JSON format"))
+    } else {
+        None
+    }
+}
+
+/// The change that brings a stage's throttling (`current`: rate, burst) to `wanted`, if any.
+pub(in crate::plan) fn throttling_diff(current: Option<(f64, i32)>, wanted: Throttling) -> Option<Diff> {
+    let wanted = (f64::from(wanted.rate), wanted.burst);
+    (current != Some(wanted)).then(|| Diff::new("throttling", throttling_text(current), throttling_text(Some(wanted))))
 }
 
 /// The stage: created with the declared settings, or brought to them.
@@ -146,27 +165,12 @@ pub(super) fn plan(p: &mut Planner<'_>) {
         }
     }
     let mut diffs = Vec::new();
-    let current_group = s.access_log.as_ref().map(|a| group_of_arn(&a.destination).to_string());
     if let Some(g) = &group {
-        let format_ok = s.access_log.as_ref().is_some_and(|a| a.format == ACCESS_LOG_FORMAT);
-        if current_group.as_deref() != Some(g.as_str()) {
-            diffs.push(Diff::new(
-                "access_log",
-                current_group.clone().unwrap_or_else(|| "none".into()),
-                g.clone(),
-            ));
-        } else if !format_ok {
-            diffs.push(Diff::new("access_log_format", "another format", "jwtstack's JSON format"));
-        }
+        diffs.extend(access_log_diff(s.access_log.as_ref(), g, ACCESS_LOG_FORMAT));
     }
     let current = s.throttling;
     match p.d.throttling() {
-        Some(t) => {
-            let wanted = (f64::from(t.rate), t.burst);
-            if current != Some(wanted) {
-                diffs.push(Diff::new("throttling", throttling_text(current), throttling_text(Some(wanted))));
-            }
-        }
+        Some(t) => diffs.extend(throttling_diff(current, t)),
         None if current.is_some() && s.owned => p.note(format!(
             "throttling is not declared, but the $default stage keeps {}: API Gateway cannot unset a stage's throttling (an update without values sets both to 0, and every request gets 429; terraform-provider-aws#30373). Declare the limits you want, or run teardown and deploy to recreate the stage without them",
             throttling_text(current)

@@ -9,13 +9,10 @@
 //! has none is refused before any change.
 
 use super::super::desired::Planner;
+use super::super::stage::{access_log_diff, throttling_diff, throttling_text};
 use super::super::{AccessLogTarget, Conflict, Diff, Ref, group_of_arn};
 use super::RestStep;
 use crate::names::{REST_ACCESS_LOG_FORMAT, is_access_log_group};
-
-fn throttling_text(t: Option<(f64, i32)>) -> String {
-    t.map(|(r, b)| format!("rate {r} burst {b}")).unwrap_or_else(|| "none".into())
-}
 
 /// The stage's access log and throttling, where they differ from what the stack declares; an access log into
 /// the stack's own group stops when the stack no longer declares it (the group goes after).
@@ -32,19 +29,8 @@ pub(in crate::plan) fn settings(p: &mut Planner<'_>) -> Result<(), Conflict> {
     let mut access_log = None;
     match p.d.access_log().map(|_| inv.log_group.group_name(&stack.name)) {
         Some(group) => {
-            let format_ok = current
-                .and_then(|s| s.access_log.as_ref())
-                .is_some_and(|a| a.format == REST_ACCESS_LOG_FORMAT);
-            if current_group.as_deref() != Some(group.as_str()) {
-                diffs.push(Diff::new(
-                    "access_log",
-                    current_group.clone().unwrap_or_else(|| "none".into()),
-                    group.clone(),
-                ));
-            } else if !format_ok {
-                diffs.push(Diff::new("access_log_format", "another format", "jwtstack's JSON format"));
-            }
-            if !diffs.is_empty() {
+            if let Some(diff) = access_log_diff(current.and_then(|s| s.access_log.as_ref()), &group, REST_ACCESS_LOG_FORMAT) {
+                diffs.push(diff);
                 // Refused only where the stage's log is to be written: a stage that has it keeps it.
                 if inv.rest.logging_role == Some(false) {
                     return Err(Conflict::RestLogRoleMissing {
@@ -68,13 +54,8 @@ pub(in crate::plan) fn settings(p: &mut Planner<'_>) -> Result<(), Conflict> {
     let mut throttling = None;
     match p.d.throttling() {
         Some(t) => {
-            let wanted = (f64::from(t.rate), t.burst);
-            if current_throttling != Some(wanted) {
-                diffs.push(Diff::new(
-                    "throttling",
-                    throttling_text(current_throttling),
-                    throttling_text(Some(wanted)),
-                ));
+            if let Some(diff) = throttling_diff(current_throttling, t) {
+                diffs.push(diff);
                 throttling = Some(t);
             }
         }
