@@ -265,32 +265,22 @@ fn lost_answers_while_taking_over_leave_one_lock_and_no_mark() {
 }
 
 #[test]
-fn a_takeover_mark_left_by_a_dead_run_is_said_and_removed_by_teardown() {
+fn takeover_marks_left_by_dead_runs_are_said_and_removed_by_teardown() {
     let env = Env::new();
     stack(&env, "mark");
-    let taker = serde_json::json!({
-        "who": "ci", "host": hostname(), "pid": free_pid(), "command": "deploy", "since": 1_700_000_000u64,
-        "nonce": "fedcba9876543210", "pid_space": pid_space(),
-    });
-    let mark = serde_json::json!({"stale": "0123456789abcdef", "by": taker});
-    let sdk = env.sdk();
-    env.block_on(
-        sdk.ssm
-            .put_parameter()
-            .name("/jwtstack/mark/lock-takeover")
-            .r#type(aws_sdk_ssm::types::ParameterType::String)
-            .value(mark.to_string())
-            .send(),
-    )
-    .unwrap();
+    // A dead run's mark at the first level, and one left higher up by a run that died clearing a mark.
+    plant_mark(&env, "/jwtstack/mark/lock-takeover", "fedcba9876543210");
+    plant_mark(&env, "/jwtstack/mark/lock-takeover-3", "00112233445566ff");
     let plan = env.run(&["plan"]);
-    assert!(plan.stdout.contains("died taking over a stale lock"), "{}", plan.stdout);
+    for parameter in ["lock-takeover ", "lock-takeover-3 "] {
+        let said = format!("died taking over a stale lock and left /jwtstack/mark/{parameter}");
+        assert!(plan.stdout.replace(':', " ").contains(&said), "{}", plan.stdout);
+    }
     let out = env.run(&["teardown", "--yes"]).ok();
-    assert!(out.stderr.contains("removed the lock's takeover mark"), "{}", out.stderr);
-    assert!(
-        env.block_on(sdk.ssm.get_parameter().name("/jwtstack/mark/lock-takeover").send())
-            .is_err()
-    );
+    assert!(out.stderr.contains("removed 2 takeover mark(s)"), "{}", out.stderr);
+    for parameter in ["lock-takeover", "lock-takeover-3"] {
+        assert!(!parameter_exists(&env, &format!("/jwtstack/mark/{parameter}")), "{parameter}");
+    }
 }
 
 /// Writes a takeover mark as a run of this machine (pid `pid`, gone) would have left it at `parameter`.
@@ -317,33 +307,44 @@ fn parameter_exists(env: &Env, parameter: &str) -> bool {
     env.block_on(sdk.ssm.get_parameter().name(parameter).send()).is_ok()
 }
 
+/// The lock and its takeover marks, as parameter names under `/jwtstack/{stack}/`.
+fn lock_parameters() -> Vec<String> {
+    let mut all = vec!["lock".to_string(), "lock-takeover".to_string()];
+    all.extend((2..=8).map(|level| format!("lock-takeover-{level}")));
+    all
+}
+
 #[test]
-fn a_run_killed_while_taking_over_a_dead_runs_lock_leaves_nothing_the_next_run_cannot_clear() {
+fn runs_killed_in_a_row_while_taking_over_a_dead_runs_lock_leave_nothing_the_next_run_cannot_clear() {
     let env = Env::new();
     stack(&env, "killed");
-    // Three runs died: the first holding the lock, the second holding the takeover mark, the third clearing
-    // that mark. Only then is the stack left to `unlock`, which clears all three.
+    // A dead run's mark at every level: the stack is left to `unlock`, which clears them all (a deploy with
+    // nothing to change takes no lock, so this comes first).
     plant_lock(&env, "killed", &hostname(), free_pid(), Some(&pid_space()));
-    plant_mark(&env, "/jwtstack/killed/lock-takeover", "fedcba9876543210");
-    plant_mark(&env, "/jwtstack/killed/lock-takeover-clear", "00112233445566ff");
+    for (level, parameter) in lock_parameters().iter().skip(1).enumerate() {
+        plant_mark(&env, &format!("/jwtstack/killed/{parameter}"), &format!("{level:016x}"));
+    }
     let refused = env.run(&["deploy", "--lock-timeout", "0s"]).code(1);
     assert!(refused.stderr.contains("clearing a takeover mark"), "{}", refused.stderr);
     assert!(refused.stderr.contains("jwtstack unlock --yes"), "{}", refused.stderr);
     assert!(lock_value(&env, "killed").is_some());
     env.run(&["unlock", "--yes"]).ok();
-    for parameter in ["lock", "lock-takeover", "lock-takeover-clear"] {
+    for parameter in lock_parameters() {
         assert!(!parameter_exists(&env, &format!("/jwtstack/killed/{parameter}")), "{parameter}");
     }
 
-    // Two runs died: the first holding the lock, the second holding the takeover mark, before it removed the
-    // lock. The next run clears the mark, takes the lock over and deploys.
+    // Four runs died in a row: the first holding the lock, the second holding the takeover mark, the third and
+    // the fourth each clearing the mark below. The next run clears the marks from the top, takes the lock over
+    // and deploys.
     plant_lock(&env, "killed", &hostname(), free_pid(), Some(&pid_space()));
     plant_mark(&env, "/jwtstack/killed/lock-takeover", "fedcba9876543210");
+    plant_mark(&env, "/jwtstack/killed/lock-takeover-2", "00112233445566ff");
+    plant_mark(&env, "/jwtstack/killed/lock-takeover-3", "0011223344556677");
     let out = env.run(&["deploy"]).ok();
-    assert!(out.stderr.contains("cleared its mark"), "{}", out.stderr);
+    assert_eq!(out.stderr.matches("cleared its mark").count(), 3, "{}", out.stderr);
     assert!(out.stderr.contains("took it over"), "{}", out.stderr);
     assert!(out.stdout.starts_with("Deployed"), "{}", out.stdout);
-    for parameter in ["lock", "lock-takeover", "lock-takeover-clear"] {
+    for parameter in lock_parameters() {
         assert!(!parameter_exists(&env, &format!("/jwtstack/killed/{parameter}")), "{parameter}");
     }
     env.run(&["plan", "--detailed-exitcode"]).ok();

@@ -292,8 +292,11 @@ pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_ke
         if done.before.lock.stale && lock::remove_if_stale(c, &stack.name, "teardown").await? {
             crate::errln!("removed the run lock left by a run that is gone");
         }
-        if done.before.lock.takeover.as_ref().is_some_and(|t| t.1) && lock::remove_dead_mark(c, &stack.name).await? {
-            crate::errln!("removed the lock's takeover mark left by a run that is gone");
+        if done.before.lock.marks.iter().any(|m| m.gone) {
+            let removed = lock::remove_dead_marks(c, &stack.name).await?;
+            if removed > 0 {
+                crate::errln!("removed {removed} takeover mark(s) of the lock left by runs that are gone");
+            }
         }
         if g.json {
             crate::outln!("{}", to_json(&TeardownJson { removed: plan.to_json() }));

@@ -55,7 +55,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
         lock: LockState {
             stale: params.lock.as_deref().is_some_and(crate::lock::is_stale),
             holder: params.lock.map(|v| crate::lock::describe(&v)),
-            takeover: params.lock_takeover.as_deref().and_then(crate::lock::describe_mark),
+            marks: params.lock_marks.iter().map(|(p, v)| crate::lock::describe_mark(p, v)).collect(),
         },
         keys: KeySlice {
             stored: params.key_infos,

@@ -24,8 +24,9 @@ pub struct StackParameters {
     pub bucket_marker: Option<String>,
     /// The run lock's value, when a run holds it (or died holding it).
     pub lock: Option<String>,
-    /// The lock's takeover mark, while a run removes a stale lock (or when one died doing so).
-    pub lock_takeover: Option<String>,
+    /// The lock's takeover marks (parameter, value), while a run removes a stale lock or a dead run's mark (or
+    /// when one died doing so).
+    pub lock_marks: Vec<(String, String)>,
     /// The key timeline, when a deploy has written one (an unreadable one counts as absent).
     pub key_timeline: Option<KeyTimeline>,
     /// `/jwtstack/{name}/distribution` (see [`DistributionRecord`]).
@@ -137,8 +138,8 @@ pub async fn read_stack_parameters(c: &Clients, stack: &str) -> Result<StackPara
             out.lock = p.value().map(str::to_string);
             continue;
         }
-        if name == names::lock_takeover(stack) {
-            out.lock_takeover = p.value().map(str::to_string);
+        if names::lock_mark_level(stack, name).is_some() {
+            out.lock_marks.extend(p.value().map(|v| (name.to_string(), v.to_string())));
             continue;
         }
         if name == marker {

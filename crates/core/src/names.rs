@@ -140,15 +140,23 @@ pub fn lock(stack: &str) -> String {
     format!("/jwtstack/{stack}/lock")
 }
 
-/// `/jwtstack/{name}/lock-takeover`: held by the one run that removes a stale lock (see jwtstack-aws `lock`).
-pub fn lock_takeover(stack: &str) -> String {
-    format!("/jwtstack/{stack}/lock-takeover")
+/// How many takeover marks a stack's lock has: the mark at level 1 guards the removal of a stale lock, the
+/// mark at level `n + 1` the removal of a mark at level `n` left by a run that died holding it (see jwtstack-aws
+/// `lock`). Each level up takes one more run killed at the worst moment in a row.
+pub const LOCK_MARK_LEVELS: usize = 8;
+
+/// The lock's takeover mark at `level` (1 to [`LOCK_MARK_LEVELS`]): `/jwtstack/{name}/lock-takeover`, then
+/// `/jwtstack/{name}/lock-takeover-2` and up.
+pub fn lock_mark(stack: &str, level: usize) -> String {
+    match level {
+        0 | 1 => format!("/jwtstack/{stack}/lock-takeover"),
+        n => format!("/jwtstack/{stack}/lock-takeover-{n}"),
+    }
 }
 
-/// `/jwtstack/{name}/lock-takeover-clear`: held by the one run that clears the takeover mark of a run that died
-/// holding it.
-pub fn lock_takeover_clear(stack: &str) -> String {
-    format!("/jwtstack/{stack}/lock-takeover-clear")
+/// The level of the takeover mark `parameter` names, if it names one of `stack`'s.
+pub fn lock_mark_level(stack: &str, parameter: &str) -> Option<usize> {
+    (1..=LOCK_MARK_LEVELS).find(|&level| lock_mark(stack, level) == parameter)
 }
 
 /// `/jwtstack/{name}/rest-resources`: the resources the stack made in an adopted REST API (which cannot tag
@@ -319,6 +327,12 @@ mod tests {
         assert_eq!(bucket_marker("g"), "/jwtstack/g/bucket");
         assert_eq!(key_timeline("g"), "/jwtstack/g/key-timeline");
         assert_eq!(lock("g"), "/jwtstack/g/lock");
+        assert_eq!(lock_mark("g", 1), "/jwtstack/g/lock-takeover");
+        assert_eq!(lock_mark("g", 3), "/jwtstack/g/lock-takeover-3");
+        assert_eq!(lock_mark_level("g", "/jwtstack/g/lock-takeover"), Some(1));
+        assert_eq!(lock_mark_level("g", "/jwtstack/g/lock-takeover-8"), Some(LOCK_MARK_LEVELS));
+        assert_eq!(lock_mark_level("g", "/jwtstack/g/lock-takeover-9"), None);
+        assert_eq!(lock_mark_level("g", "/jwtstack/gg/lock-takeover"), None);
         assert_eq!(token_endpoint_record("g"), "/jwtstack/g/token-endpoint");
         assert_eq!(token_function("g"), "jwtstack-g-token");
         assert_eq!(token_function_log_group("g"), "/aws/lambda/jwtstack-g-token");

@@ -9,8 +9,10 @@
 //! mark. Only a holder of the mark deletes a stale lock, and a stale lock, once deleted, never comes back (its
 //! nonce was its dead run's), so a run that wins the mark later finds the lock changed and leaves it alone.
 //! A run killed while it held the mark leaves the mark, and the stale lock, behind; the mark of a run known to
-//! be gone is cleared by the same procedure under a second mark (`lock-takeover-clear`), and the lock is then
-//! taken over as before.
+//! be gone is cleared by the same procedure one level up, under `/jwtstack/{name}/lock-takeover-2`, and so on:
+//! each run killed at the worst moment in a row takes one level more, up to
+//! [`LOCK_MARK_LEVELS`](jwtstack_core::names::LOCK_MARK_LEVELS); only a chain as long as that leaves the stack to
+//! `jwtstack unlock --yes`.
 //!
 //! Every delete of the lock or the mark is sent once, without the SDK's retries: a retry sent after a lost answer
 //! could delete the lock another run took in between. After a failed attempt the parameter is read again and
@@ -28,6 +30,8 @@ use serde::{Deserialize, Serialize};
 use crate::retry::backoff;
 use crate::{AwsError, Clients, ErrorKind, ssm};
 use jwtstack_core::clock::now_secs as now;
+use jwtstack_core::names;
+use jwtstack_core::plan::TakeoverMark;
 use process::Liveness;
 
 /// What the lock parameter holds.
@@ -125,7 +129,7 @@ fn read_holder(value: &str) -> Option<Holder> {
 pub async fn acquire(c: &Clients, stack: &str, command: &str, timeout: Duration) -> Result<Lock, LockError> {
     let holder = Holder::me(command);
     let value = encode(&holder)?;
-    let parameter = jwtstack_core::names::lock(stack);
+    let parameter = names::lock(stack);
     let started = Instant::now();
     let mut attempt = 1;
     loop {
@@ -195,67 +199,75 @@ enum Attempt {
 /// Removes the lock of `stale`'s run, under the takeover mark, if it is still that run's (see the module's note).
 ///
 /// A run that died holding the mark leaves it behind, and with it a lock nobody may remove. Such a mark is
-/// cleared by the same procedure one level up: under `/jwtstack/{name}/lock-takeover-clear`, created without
-/// overwrite, the mark is deleted only if it is still the dead run's (a dead run's mark, once deleted, never
-/// comes back); then the lock is tried again. Only a run that died holding that second mark too leaves the stack
-/// to `jwtstack unlock --yes`.
+/// cleared by the same procedure one level up: under the next mark, created without overwrite, the dead run's
+/// mark is deleted only if it is still that run's (a dead run's mark, once deleted, never comes back); then the
+/// lock is tried again. Only marks left by dead runs at every level leave the stack to `jwtstack unlock --yes`.
 async fn take_over(c: &Clients, stack: &str, stale: &Holder, me: &Holder) -> Result<Taken, AwsError> {
-    let parameter = jwtstack_core::names::lock(stack);
-    let mark = jwtstack_core::names::lock_takeover(stack);
-    let lock = Guarded {
-        parameter: &parameter,
-        mark: &mark,
+    let parameter = names::lock(stack);
+    let mut level = 1;
+    let mut target = Guarded {
+        parameter,
+        mark: names::lock_mark(stack, level),
         doing: "taking over a stale lock",
         nonce_of: |v| read_holder(v).map(|h| h.nonce),
     };
-    let dead = match lock.remove(c, &stale.nonce, me).await? {
+    let mut dead = match target.remove(c, &stale.nonce, me).await? {
         Attempt::MarkOfTheGone(dead) => dead,
         Attempt::Ended(taken) => return Ok(taken),
     };
-    let clear = jwtstack_core::names::lock_takeover_clear(stack);
-    let marked = Guarded {
-        parameter: &mark,
-        mark: &clear,
-        doing: "clearing the takeover mark of a run that is gone",
-        nonce_of: |v| serde_json::from_str::<Takeover>(v).ok().map(|t| t.by.nonce),
-    };
-    Ok(match marked.remove(c, &dead.by.nonce, me).await? {
-        Attempt::Ended(Taken::Removed) => {
-            tracing::warn!(
-                "the lock of stack {stack} was being taken over by a run that is gone ({}); cleared its mark",
+    // The mark at `level` is held by a dead run: clear it under the next one, climbing while that is dead too.
+    loop {
+        if level == names::LOCK_MARK_LEVELS {
+            return Ok(Taken::Busy(format!(
+                "{}, clearing a takeover mark (that run is gone, as are the runs that held the marks below: run `jwtstack unlock --yes` to clear them)",
                 dead.by.describe()
-            );
-            Taken::Changed
+            )));
         }
-        Attempt::Ended(taken) => taken,
-        Attempt::MarkOfTheGone(t) => Taken::Busy(format!(
-            "{}, clearing a takeover mark (that run is gone: run `jwtstack unlock --yes` to clear {clear})",
-            t.by.describe()
-        )),
-    })
+        target = Guarded {
+            parameter: names::lock_mark(stack, level),
+            mark: names::lock_mark(stack, level + 1),
+            doing: "clearing the takeover mark of a run that is gone",
+            nonce_of: |v| serde_json::from_str::<Takeover>(v).ok().map(|t| t.by.nonce),
+        };
+        match target.remove(c, &dead.by.nonce, me).await? {
+            Attempt::MarkOfTheGone(above) => {
+                dead = above;
+                level += 1;
+            }
+            Attempt::Ended(Taken::Removed) => {
+                tracing::warn!(
+                    "the lock of stack {stack} was being taken over by a run that is gone ({}); cleared its mark",
+                    dead.by.describe()
+                );
+                // The lock is tried again from the start: the marks below may have changed meanwhile.
+                return Ok(Taken::Changed);
+            }
+            Attempt::Ended(taken) => return Ok(taken),
+        }
+    }
 }
 
 /// A parameter that only the holder of `mark` deletes, and only while it holds the value of the run with a
 /// given nonce (`nonce_of` reads a value's).
-struct Guarded<'a> {
-    parameter: &'a str,
-    mark: &'a str,
+struct Guarded {
+    parameter: String,
+    mark: String,
     /// What a holder of the mark is doing, in words.
-    doing: &'a str,
+    doing: &'static str,
     nonce_of: fn(&str) -> Option<String>,
 }
 
-impl Guarded<'_> {
+impl Guarded {
     /// Deletes the parameter if it still holds the value of `stale`'s run, holding the mark meanwhile.
     async fn remove(&self, c: &Clients, stale: &str, me: &Holder) -> Result<Attempt, AwsError> {
         let value = encode(&Takeover {
             stale: stale.to_string(),
             by: me.clone(),
         })?;
-        match ssm::put_lock(c, self.mark, &value).await {
+        match ssm::put_lock(c, &self.mark, &value).await {
             Ok(()) => {}
             Err(e) if e.kind == ErrorKind::Conflict || e.is_transient() => {
-                match ssm::get_string(c, self.mark)
+                match ssm::get_string(c, &self.mark)
                     .await?
                     .as_deref()
                     .map(serde_json::from_str::<Takeover>)
@@ -278,15 +290,15 @@ impl Guarded<'_> {
         let nonce_of = self.nonce_of;
         let is_stale = |v: &str| nonce_of(v).is_some_and(|n| n == stale);
         let removed = async {
-            let still = ssm::get_string(c, self.parameter).await?.as_deref().is_some_and(is_stale);
+            let still = ssm::get_string(c, &self.parameter).await?.as_deref().is_some_and(is_stale);
             if still {
-                delete_while(c, self.parameter, is_stale).await?;
+                delete_while(c, &self.parameter, is_stale).await?;
             }
             Ok::<bool, AwsError>(still)
         }
         .await;
         // The mark goes whatever happened to the parameter.
-        let unmarked = delete_while(c, self.mark, |v| marked_by(v, &me.nonce)).await;
+        let unmarked = delete_while(c, &self.mark, |v| marked_by(v, &me.nonce)).await;
         let still = removed?;
         unmarked?;
         Ok(Attempt::Ended(if still { Taken::Removed } else { Taken::Changed }))
@@ -355,7 +367,7 @@ pub async fn release(c: &Clients, lock: Lock) -> Result<(), AwsError> {
 /// Removes the lock if its run is known to be gone, as a takeover does (never a lock another run has just taken);
 /// whether it did.
 pub async fn remove_if_stale(c: &Clients, stack: &str, command: &str) -> Result<bool, AwsError> {
-    let parameter = jwtstack_core::names::lock(stack);
+    let parameter = names::lock(stack);
     let Some(stale) = ssm::get_string(c, &parameter).await?.as_deref().and_then(read_holder) else {
         return Ok(false);
     };
@@ -365,44 +377,51 @@ pub async fn remove_if_stale(c: &Clients, stack: &str, command: &str) -> Result<
     Ok(matches!(take_over(c, stack, &stale, &Holder::me(command)).await?, Taken::Removed))
 }
 
-/// A takeover mark in words, noting when the run that left it is gone; `None` when it cannot be read.
-pub fn describe_mark(value: &str) -> Option<(String, bool)> {
-    let t = serde_json::from_str::<Takeover>(value).ok()?;
-    let gone = t.by.is_gone();
-    Some((t.by.describe(), gone))
-}
-
-/// Removes a takeover mark left by a run that is gone, when no lock remains (teardown's last step): no run can
-/// be taking a stale lock over then.
-pub async fn remove_dead_mark(c: &Clients, stack: &str) -> Result<bool, AwsError> {
-    let mark = jwtstack_core::names::lock_takeover(stack);
-    if ssm::get_string(c, &jwtstack_core::names::lock(stack)).await?.is_some() {
-        return Ok(false);
-    }
-    let Some(t) = ssm::get_string(c, &mark)
-        .await?
-        .and_then(|v| serde_json::from_str::<Takeover>(&v).ok())
-    else {
-        return Ok(false);
+/// A takeover mark as the plan shows it: who left it, and whether that run is known to be gone.
+pub fn describe_mark(parameter: &str, value: &str) -> TakeoverMark {
+    let (taker, gone) = match serde_json::from_str::<Takeover>(value) {
+        Ok(t) => (t.by.describe(), t.by.is_gone()),
+        Err(_) => ("a run whose mark cannot be read".to_string(), false),
     };
-    if !t.by.is_gone() {
-        return Ok(false);
+    TakeoverMark {
+        parameter: parameter.to_string(),
+        taker,
+        gone,
     }
-    delete_while(c, &mark, |v| marked_by(v, &t.by.nonce)).await?;
-    Ok(true)
 }
 
-/// Clears the lock (and a takeover mark a run that died left) whoever holds it; returns who did.
+/// Removes the takeover marks left by runs that are gone, when no lock remains (teardown's last step): no run
+/// can be taking a stale lock over then. How many it removed.
+pub async fn remove_dead_marks(c: &Clients, stack: &str) -> Result<usize, AwsError> {
+    if ssm::get_string(c, &names::lock(stack)).await?.is_some() {
+        return Ok(0);
+    }
+    let mut removed = 0;
+    for level in 1..=names::LOCK_MARK_LEVELS {
+        let mark = names::lock_mark(stack, level);
+        let Some(t) = ssm::get_string(c, &mark)
+            .await?
+            .and_then(|v| serde_json::from_str::<Takeover>(&v).ok())
+        else {
+            continue;
+        };
+        if t.by.is_gone() {
+            delete_while(c, &mark, |v| marked_by(v, &t.by.nonce)).await?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Clears the lock (and every takeover mark a run that died left) whoever holds it; returns who did.
 pub async fn force_unlock(c: &Clients, stack: &str) -> Result<Option<String>, AwsError> {
-    let parameter = jwtstack_core::names::lock(stack);
+    let parameter = names::lock(stack);
     let current = ssm::get_string(c, &parameter).await?;
     if current.is_some() {
         ssm::delete_lock(c, &parameter).await?;
     }
-    for mark in [
-        jwtstack_core::names::lock_takeover(stack),
-        jwtstack_core::names::lock_takeover_clear(stack),
-    ] {
+    for level in 1..=names::LOCK_MARK_LEVELS {
+        let mark = names::lock_mark(stack, level);
         if ssm::get_string(c, &mark).await?.is_some() {
             ssm::delete_lock(c, &mark).await?;
         }

@@ -50,6 +50,16 @@ pub struct LockState {
     pub holder: Option<String>,
     /// It was left by a run of this machine that is gone.
     pub stale: bool,
-    /// A takeover mark (`/jwtstack/{name}/lock-takeover`): who left it, and whether that run is gone.
-    pub takeover: Option<(String, bool)>,
+    /// The takeover marks (`/jwtstack/{name}/lock-takeover` and up) a run holds, or left when it died.
+    pub marks: Vec<TakeoverMark>,
+}
+
+/// A takeover mark of the run lock, as SSM has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakeoverMark {
+    pub parameter: String,
+    /// Who holds it, described.
+    pub taker: String,
+    /// It was left by a run of this machine that is gone.
+    pub gone: bool,
 }

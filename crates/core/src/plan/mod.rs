@@ -57,7 +57,7 @@ pub use domain::{ApiDomainInfo, ApiMappingInfo, DomainSlice, DomainStep, ENDPOIN
 pub use function::{FunctionConfig, FunctionInfo, FunctionSlice, FunctionStep, RoleInfo};
 pub use ids::{ApiId, AuthorizerId, DistributionId, IntegrationId, Kid, MappingId, OriginAccessControlId, ResourceId, RouteId};
 pub use integration::{DEFAULT_TIMEOUT_MS, IntegrationInfo, IntegrationSettings, IntegrationSpec, IntegrationStep, IntegrationType};
-pub use inventory::{Inventory, LockState};
+pub use inventory::{Inventory, LockState, TakeoverMark};
 pub use key::{KeyDeleteRefused, KeyHome, KeyInfo, KeySlice, KeyStep, plan_key_delete};
 pub use log_group::{LogGroupInfo, LogGroupSlice, LogGroupStep, group_of_arn};
 pub use permission::{PermissionInfo, PermissionSlice, PermissionStep};

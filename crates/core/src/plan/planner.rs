@@ -77,14 +77,14 @@ fn finish(d: &Desired<'_>, inv: &Inventory, mut p: Planner<'_>) -> Plan {
     if let Some(holder) = &inv.lock.holder {
         p.note(format!("the stack is locked by {holder}"));
     }
-    if let Some((taker, gone)) = &inv.lock.takeover {
-        p.note(if *gone {
+    for mark in &inv.lock.marks {
+        p.note(if mark.gone {
             format!(
-                "{taker} died taking over a stale lock and left /jwtstack/{}/lock-takeover: the next deploy or teardown on this machine clears it (elsewhere: `jwtstack unlock --yes`)",
-                d.stack.name
+                "{} died taking over a stale lock and left {}: the next deploy or teardown on this machine clears it (elsewhere: `jwtstack unlock --yes`)",
+                mark.taker, mark.parameter
             )
         } else {
-            format!("{taker} is taking over a stale lock")
+            format!("{} is taking over a stale lock", mark.taker)
         });
     }
     let mut plan = super::import::fold_into_import(d, inv, p.into_plan());
