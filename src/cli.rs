@@ -313,10 +313,10 @@ pub enum Command {
     #[command(
         after_help = concat!("Serve the stack's routes on a local port with API Gateway's JWT authorizer in front: routes match as \
                       API Gateway matches them, tokens are decided on by the engine `verify` uses, failures are answered \
-                      as API Gateway answers them (401/403 with www-authenticate, 404 for no route), and authorized \
+                      as API Gateway answers them (401/403; no route: 404, or a REST API's 403), and authorized \
                       requests go to the route's integration: its HTTP URL (or the one given with --integration), or a \
                       local Lambda runtime (the Runtime Interface Emulator, `cargo lambda watch`) through the Lambda invoke \
-                      API with a payload 2.0 event. stack.yaml and the JWKS are reloaded when they change. One access-log \
+                      API with the event its API type sends (payload 2.0; a REST API's Lambda proxy event). stack.yaml and the JWKS are reloaded when they change. One access-log \
                       line per request on stderr (--json: JSON lines). The address is printed on stdout.", "\n\n", "Examples:\n  jwtstack serve\n  jwtstack serve --port 3000 --integration \"GET /lists/{proxy+}=http://127.0.0.1:8000/lists/{proxy}\"\n  \
                       jwtstack serve --integration \"POST /lists=http://127.0.0.1:9000\"   # a local Lambda runtime\n  \
                       jwtstack serve --jwks jwks.json --integration \"*=http://127.0.0.1:8000\"")

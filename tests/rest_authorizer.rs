@@ -1,7 +1,7 @@
 //! `api.type: rest`: verify and serve decide as API Gateway's JWT authorizer for REST APIs, trusting the
 //! stack's own issuer and a second one (the local HTTPS provider of the external tests), with required
-//! claims; `probe` proves serve answers as that authorizer must; what is not done for REST APIs yet is refused
-//! before any AWS call.
+//! claims; `probe` proves serve answers as that authorizer must; serve invokes a REST API's Lambda route with
+//! its Lambda proxy event.
 
 use std::io::{BufRead, Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -159,33 +159,91 @@ fn verify_accepts_each_trusted_issuer_and_refuses_a_missing_required_claim() {
 }
 
 #[test]
-fn what_is_not_done_for_rest_apis_yet_is_refused_before_any_aws_call() {
+fn serve_sends_a_rest_apis_lambda_event_and_answers_its_failures_as_a_rest_api() {
     let idp = Idp::start();
     let d = Dir::new(&idp);
-    // A Lambda route: a REST API's event is not built by serve yet, so it is said before listening.
-    let out = d.run(&["serve", "--port", "0", "--jwks", "jwks.json"]).code(64);
-    assert!(
-        out.stderr.contains("route `POST /orders` is a Lambda integration of a REST API"),
-        "{}",
-        out.stderr
+    let (mut up, port) = common::start_support("upstream.py", &[]);
+    let base = format!("http://127.0.0.1:{port}");
+    let lambda = |mode: &str| format!("POST /orders={base}/lambda/{mode}");
+    let (mut server, addr) = serve(&d, &[lambda("echo")]);
+    let writer = d
+        .run(&[
+            "token",
+            "--key-file",
+            "k1.pem",
+            "--sub",
+            "alice",
+            "--scope",
+            "orders.write",
+            "--claim",
+            "tenant=acme",
+        ])
+        .ok()
+        .stdout;
+    let answer = request(&addr, "POST", "/orders?q=1&q=2", writer.trim());
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let event = json(answer.split("\r\n\r\n").nth(1).unwrap());
+    // The Lambda proxy integration's input format, its claims with their JSON types.
+    assert_eq!(
+        (event["resource"].as_str(), event["path"].as_str()),
+        (Some("/orders"), Some("/orders"))
     );
+    assert_eq!(event["httpMethod"], "POST");
+    assert_eq!(event["queryStringParameters"], serde_json::json!({"q": "2"}));
+    assert_eq!(event["multiValueQueryStringParameters"], serde_json::json!({"q": ["1", "2"]}));
+    assert_eq!(event["pathParameters"], serde_json::Value::Null);
+    let context = &event["requestContext"];
+    assert_eq!(
+        (context["stage"].as_str(), context["path"].as_str()),
+        (Some("live"), Some("/live/orders"))
+    );
+    let claims = &context["authorizer"]["claims"];
+    assert_eq!((claims["sub"].as_str(), claims["tenant"].as_str()), (Some("alice"), Some("acme")));
+    assert!(claims["exp"].is_u64(), "a number stays a number: {claims}");
+    assert!(
+        event.get("version").is_none() && event.get("routeKey").is_none(),
+        "not payload 2.0: {event}"
+    );
+    // A path, or a method, the API lacks: a REST API's 403, before any token is read.
+    for (method, path) in [("GET", "/nowhere"), ("DELETE", "/orders")] {
+        let missing = request(&addr, method, path, "");
+        assert!(missing.starts_with("HTTP/1.1 403"), "{missing}");
+        assert!(missing.ends_with(r#"{"message":"Missing Authentication Token"}"#), "{missing}");
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+
+    // A function that fails, or answers outside the format (a bare JSON value an HTTP API would take): 502.
+    for mode in ["error", "bare", "badjson"] {
+        let (mut server, addr) = serve(&d, &[lambda(mode)]);
+        let answer = request(&addr, "POST", "/orders", writer.trim());
+        assert!(answer.starts_with("HTTP/1.1 502"), "{mode}: {answer}");
+        assert!(answer.ends_with(r#"{"message":"Internal server error"}"#), "{mode}: {answer}");
+        let _ = server.kill();
+        let _ = server.wait();
+    }
+    // Without a local runtime the route answers 500 (serve warns of it when it starts).
+    let (mut server, addr) = serve(&d, &[]);
+    let answer = request(&addr, "POST", "/orders", writer.trim());
+    assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = up.kill();
+    let _ = up.wait();
 }
 
-fn serve(d: &Dir, upstream: u16) -> (Child, String) {
+/// `serve` with these `--integration` values.
+fn serve(d: &Dir, integrations: &[String]) -> (Child, String) {
     let mut c = Command::new(assert_cmd::cargo::cargo_bin("jwtstack"));
     common::isolate_std(&mut c, d.dir.path());
+    let mut args = vec!["serve", "--port", "0", "--jwks", "jwks.json"];
+    for i in integrations {
+        args.extend(["--integration", i]);
+    }
     let mut child = c
         .current_dir(d.dir.path())
         .env("SSL_CERT_FILE", &d.ca)
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--jwks",
-            "jwks.json",
-            "--integration",
-            &format!("*=http://127.0.0.1:{upstream}/http/{{id}}"),
-        ])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -218,7 +276,13 @@ fn serve_lets_each_trusted_issuers_token_through_and_answers_as_a_rest_api() {
     let idp = Idp::start();
     let d = Dir::new(&idp);
     let (mut up, port) = common::start_support("upstream.py", &[]);
-    let (mut server, addr) = serve(&d, port);
+    let (mut server, addr) = serve(
+        &d,
+        &[
+            format!("GET /orders/{{id}}=http://127.0.0.1:{port}/http/{{id}}"),
+            format!("POST /orders=http://127.0.0.1:{port}/lambda/echo"),
+        ],
+    );
 
     let ours = d.mint(&["--claim", "tenant=acme"]);
     let theirs = idp.token("sub=svc&scope=orders.read&aud=shop-api&claim_org=org_1");

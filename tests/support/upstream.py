@@ -3,9 +3,10 @@
   ANY /http/...    200, JSON {"method", "path", "query", "headers", "body"} of the request it got
   POST /lambda/MODE/2015-03-31/functions/function/invocations   the Lambda invoke API of a local runtime:
      echo     {"statusCode": 201, "headers": {...}, "body": <the event as JSON text>}
-     bare     {"ok": true}                       (a bare JSON value: API Gateway makes it a 200)
-     badjson  `{not json`                        (API Gateway answers 500)
-     error    X-Amz-Function-Error: Unhandled    (the function threw)
+     bare     {"ok": true}                       (a bare JSON value: an HTTP API makes it a 200, a REST API
+                                                  answers 502)
+     badjson  `{not json`                        (an HTTP API answers 500, a REST API 502)
+     error    X-Amz-Function-Error: Unhandled    (the function threw: 500, or 502 behind a REST API)
 
 Usage: upstream.py --port N
 """

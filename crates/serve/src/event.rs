@@ -7,20 +7,18 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-/// What the event is built from.
+/// What an event is built from, for either API type.
 pub struct Request<'a> {
     pub method: &'a str,
-    pub raw_path: &'a str,
+    /// The request's path (under the stage, on a REST API).
+    pub path: &'a str,
     pub raw_query: &'a str,
     /// Header names as received; values as UTF-8 (lossy).
     pub headers: &'a [(String, String)],
     pub body: &'a [u8],
-    pub route_key: &'a str,
     pub path_parameters: &'a BTreeMap<String, String>,
-    /// The verified claims (absent on a route without an authorizer, which jwtstack never creates).
+    /// The verified claims (absent on a public route: `auth: none`).
     pub claims: Option<&'a Map<String, Value>>,
-    /// `None` when the route has no scopes (API Gateway then sends `null`).
-    pub scopes: Option<Vec<String>>,
     pub source_ip: &'a str,
     pub request_id: &'a str,
     pub time_epoch_ms: u128,
@@ -73,15 +71,17 @@ pub fn is_text(content_type: Option<&str>) -> bool {
         )
 }
 
-fn decode(s: &str) -> String {
+/// A query string's name or value, percent- and plus-decoded.
+pub(crate) fn decode(s: &str) -> String {
     url::form_urlencoded::parse(format!("x={s}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default()
 }
 
-/// The payload 2.0 event.
-pub fn build(r: &Request) -> Value {
+/// The payload 2.0 event of the route `route_key`; `scopes` is `None` when the route has none (API Gateway then
+/// sends `null`).
+pub fn build(r: &Request, route_key: &str, scopes: Option<Vec<String>>) -> Value {
     let mut headers: BTreeMap<String, String> = BTreeMap::new();
     let mut cookies: Vec<String> = Vec::new();
     for (name, value) in r.headers {
@@ -120,8 +120,8 @@ pub fn build(r: &Request) -> Value {
         .map(|c| c.iter().map(|(k, v)| (k.clone(), Value::String(flatten_claim(v)))).collect());
     let mut event = json!({
         "version": "2.0",
-        "routeKey": r.route_key,
-        "rawPath": r.raw_path,
+        "routeKey": route_key,
+        "rawPath": r.path,
         "rawQueryString": r.raw_query,
         "headers": headers,
         "requestContext": {
@@ -131,20 +131,20 @@ pub fn build(r: &Request) -> Value {
             "domainPrefix": r.domain.split('.').next().unwrap_or(r.domain),
             "http": {
                 "method": r.method,
-                "path": r.raw_path,
+                "path": r.path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": r.source_ip,
                 "userAgent": headers.get("user-agent").cloned().unwrap_or_default(),
             },
             "requestId": r.request_id,
-            "routeKey": r.route_key,
+            "routeKey": route_key,
             "stage": "$default",
             "timeEpoch": r.time_epoch_ms as u64,
         },
         "isBase64Encoded": base64,
     });
     if let Some(claims) = claims {
-        event["requestContext"]["authorizer"] = json!({"jwt": {"claims": claims, "scopes": r.scopes}});
+        event["requestContext"]["authorizer"] = json!({"jwt": {"claims": claims, "scopes": scopes}});
     }
     if !cookies.is_empty() {
         event["cookies"] = json!(cookies);
@@ -223,8 +223,20 @@ pub fn response(answer: &[u8]) -> Result<Response, BadAnswer> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A request's headers: a JSON body, one name sent twice in two cases, cookies.
+    pub(crate) fn headers() -> Vec<(String, String)> {
+        [
+            ("Content-Type", "application/json"),
+            ("X-Dup", "1"),
+            ("x-dup", "2"),
+            ("Cookie", "a=1; b=2"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .to_vec()
+    }
 
     #[test]
     fn claims_are_flattened_as_api_gateway_does() {
@@ -241,28 +253,21 @@ mod tests {
     fn the_event_has_api_gateway_shape() {
         let claims = json!({"sub": "alice", "exp": 5, "groups": ["x", "y"], "scope": "lists.read"});
         let params = BTreeMap::from([("id".to_string(), "42".to_string())]);
-        let headers = vec![
-            ("Content-Type".to_string(), "application/json".to_string()),
-            ("X-Dup".to_string(), "1".to_string()),
-            ("x-dup".to_string(), "2".to_string()),
-            ("Cookie".to_string(), "a=1; b=2".to_string()),
-        ];
+        let headers = headers();
         let r = Request {
             method: "POST",
-            raw_path: "/lists/42",
+            path: "/lists/42",
             raw_query: "q=a%20b&q=c&flag",
             headers: &headers,
             body: br#"{"name":"milk"}"#,
-            route_key: "POST /lists/{id}",
             path_parameters: &params,
             claims: claims.as_object(),
-            scopes: Some(vec!["lists.read".into()]),
             source_ip: "127.0.0.1",
             request_id: "r1",
             time_epoch_ms: 1,
             domain: "localhost",
         };
-        let e = build(&r);
+        let e = build(&r, "POST /lists/{id}", Some(vec!["lists.read".into()]));
         assert_eq!(e["version"], "2.0");
         assert_eq!(e["routeKey"], "POST /lists/{id}");
         assert_eq!(e["rawQueryString"], "q=a%20b&q=c&flag");
@@ -284,10 +289,9 @@ mod tests {
         let binary = Request {
             body: &[0xff, 0x00],
             headers: &[],
-            scopes: None,
             ..r
         };
-        let e = build(&binary);
+        let e = build(&binary, "POST /lists/{id}", None);
         assert_eq!((e["body"].as_str(), e["isBase64Encoded"].as_bool()), (Some("/wA="), Some(true)));
         assert_eq!(e["requestContext"]["authorizer"]["jwt"]["scopes"], Value::Null);
     }

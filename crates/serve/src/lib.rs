@@ -3,12 +3,15 @@
 //! Each request is matched to a route as API Gateway matches it ([`jwtstack_core::config::route::select`], the matcher
 //! `verify` uses), the token is decided on by the engine `verify` uses, failures are answered as API Gateway
 //! answers them, and authorized requests go to the route's integration: an HTTP URL, or a local Lambda
-//! runtime through the Lambda invoke API with a payload 2.0 event.
+//! runtime through the Lambda invoke API ([`lambda`]: a payload 2.0 event for an HTTP API, the Lambda proxy
+//! event for a REST API).
 
 mod cors;
 pub mod event;
 mod forward;
 pub mod keys;
+mod lambda;
+pub mod rest_event;
 mod served;
 mod token_endpoint;
 
@@ -17,12 +20,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use hyper::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use jwtstack_core::config;
 use jwtstack_core::crypto::token::{Decision, decide};
 use serde_json::json;
@@ -64,10 +67,6 @@ pub enum ServeError {
     Socket(std::io::Error),
     #[error("serve: the HTTP client for integrations: {0}")]
     Client(#[from] reqwest::Error),
-    #[error(
-        "route `{route}` is a Lambda integration of a REST API: a REST API sends its function payload format 1.0, which serve does not build yet (docs/rest-apis.md#what-is-not-done-yet); serve it with --integration '{route}=http://...' to an HTTP target"
-    )]
-    RestLambda { route: String },
 }
 
 impl ServeError {
@@ -79,7 +78,6 @@ impl ServeError {
                 | ServeError::OverrideUrl { .. }
                 | ServeError::OverrideScheme { .. }
                 | ServeError::UnknownRoute { .. }
-                | ServeError::RestLambda { .. }
         )
     }
 }
@@ -264,6 +262,19 @@ fn message(status: u16, text: &str) -> Response {
     r
 }
 
+/// A request no route takes: an HTTP API answers 404; a REST API 403 `Missing Authentication Token`, for a
+/// path it lacks and for a method its resource lacks alike (AWS Knowledge Center, "Why do I get Missing
+/// Authentication Token errors from API Gateway?").
+fn no_route(served: &Served) -> Response {
+    if served.rest_stage.is_none() {
+        return message(404, "Not Found");
+    }
+    let mut r = message(403, "Missing Authentication Token");
+    r.headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static("MissingAuthenticationTokenException"));
+    r
+}
+
 fn denial(d: &Decision) -> Response {
     let mut r = if d.status == 403 {
         message(403, "Forbidden")
@@ -382,12 +393,9 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
         log.preflight = true;
         return cors::preflight(c, req.headers());
     }
-    let Some((key, params)) = selected else {
-        return message(404, "Not Found");
-    };
-    let route = served.routes.iter().find(|r| std::ptr::eq(&r.key, key));
-    let Some(route) = route else {
-        return message(404, "Not Found");
+    let route = selected.and_then(|(key, params)| Some((served.routes.iter().find(|r| std::ptr::eq(&r.key, key))?, params)));
+    let Some((route, params)) = route else {
+        return no_route(&served);
     };
     log.route = Some(route.key.to_string());
     let now = jwtstack_core::clock::now_secs();
@@ -429,39 +437,24 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
     match &route.target {
         Target::Missing(arn) => {
             log.integration_error = Some(format!("no local runtime for {arn} (--integration)"));
-            message(500, "Internal Server Error")
+            match served.rest_stage {
+                Some(_) => message(500, "Internal server error"),
+                None => message(500, "Internal Server Error"),
+            }
         }
         Target::Http(template) => forward_http(state, template, &params, &query, &parts.method, &parts.headers, body, peer, log).await,
         Target::Lambda(base) => {
-            let headers: Vec<(String, String)> = parts
-                .headers
-                .iter()
-                .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-                .collect();
-            let route_key = route.key.to_string();
-            let domain = parts
-                .headers
-                .get("host")
-                .and_then(|h| h.to_str().ok())
-                .map(|h| h.split(':').next().unwrap_or(h).to_string())
-                .unwrap_or_else(|| "localhost".into());
-            let request_id = format!("{:016x}", state.requests.load(Ordering::Relaxed) ^ now.rotate_left(20));
-            let ev = event::build(&event::Request {
+            let checked = lambda::Checked {
                 method,
-                raw_path: path,
-                raw_query: &query,
-                headers: &headers,
+                path,
+                query: &query,
+                headers: &parts.headers,
                 body: &body,
-                route_key: &route_key,
-                path_parameters: &params,
+                params: &params,
                 claims,
-                scopes: claims.filter(|_| !route.scopes.is_empty()).map(event::token_scopes),
-                source_ip: &peer.ip().to_string(),
-                request_id: &request_id,
-                time_epoch_ms: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0),
-                domain: &domain,
-            });
-            invoke(state, base, ev, log).await
+                peer,
+            };
+            lambda::call(state, base, route, served.rest_stage.as_deref(), &checked, log).await
         }
     }
 }
@@ -525,45 +518,6 @@ async fn forward_http(
     let mut r = response(status, body);
     *r.headers_mut() = headers;
     r
-}
-
-async fn invoke(state: &AppState, base: &str, ev: serde_json::Value, log: &mut Log) -> Response {
-    let url = format!("{}/2015-03-31/functions/function/invocations", base.trim_end_matches('/'));
-    let resp = match state
-        .client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body(ev.to_string())
-        .send()
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return unreachable(&e, "function", &url, log),
-    };
-    let failed = resp.headers().contains_key("x-amz-function-error") || !resp.status().is_success();
-    let body = resp.bytes().await.unwrap_or_default();
-    if failed {
-        log.integration_error = Some(format!(
-            "the function failed: {}",
-            String::from_utf8_lossy(&body[..body.len().min(200)])
-        ));
-        return message(500, "Internal Server Error");
-    }
-    match event::response(&body) {
-        Ok(fr) => {
-            let mut r = response(StatusCode::from_u16(fr.status).unwrap_or(StatusCode::OK), fr.body);
-            for (k, v) in fr.headers {
-                if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
-                    r.headers_mut().append(k, v);
-                }
-            }
-            r
-        }
-        Err(e) => {
-            log.integration_error = Some(e.to_string());
-            message(500, "Internal Server Error")
-        }
-    }
 }
 
 #[cfg(test)]

@@ -50,6 +50,8 @@ pub struct Served {
     pub cors: Option<config::Cors>,
     /// The token endpoint, when the stack declares one.
     pub token_endpoint: Option<ServedTokenEndpoint>,
+    /// A REST API's stage (its Lambda events name it); `None` for an HTTP API.
+    pub rest_stage: Option<String>,
 }
 
 impl Served {
@@ -84,14 +86,6 @@ pub fn served(stack: &Stack, region: &str, overrides: &[(String, String)]) -> Re
     let mut routes = Vec::with_capacity(stack.routes.len());
     for r in &stack.routes {
         let target = match (&r.integration, find(r.key.as_str())) {
-            // On a REST API an --integration URL is an HTTP target (forwarded as an HTTP proxy, as REST and
-            // HTTP APIs do alike), even for a Lambda route: serve builds no REST Lambda event.
-            (_, Some(url)) if stack.api_type == ApiType::Rest => Target::Http(url),
-            (Integration::Lambda { .. }, None) if stack.api_type == ApiType::Rest => {
-                return Err(ServeError::RestLambda {
-                    route: r.key.as_str().to_string(),
-                });
-            }
             (Integration::Http { .. }, Some(url)) => Target::Http(url),
             (Integration::Http { url }, None) => Target::Http(url.clone()),
             (Integration::Lambda { .. }, Some(url)) => Target::Lambda(url),
@@ -115,6 +109,7 @@ pub fn served(stack: &Stack, region: &str, overrides: &[(String, String)]) -> Re
             audiences: stack.audience.clone(),
             kid: stack.hosted().map(|h| h.key_id.clone()).unwrap_or_default(),
         }),
+        rest_stage: (stack.api_type == ApiType::Rest).then(|| stack.rest_stage().to_string()),
     })
 }
 
@@ -141,9 +136,10 @@ mod tests {
         assert!(rest.same_keys(&rest));
         assert!(!http.same_keys(&rest), "another API type");
         assert!(!rest.same_keys(&fewer), "another list of issuers");
-        // A REST API's Lambda route has no local event yet: only an HTTP target serves it.
-        let e = served(&stack("  type: rest\n", trust), "us-east-1", &[]).err().unwrap();
-        assert!(matches!(e, ServeError::RestLambda { .. }), "{e}");
-        assert!(matches!(rest.routes[0].target, Target::Http(_)));
+        // A REST API's Lambda route is invoked as an HTTP API's is, with its own event.
+        assert!(matches!(rest.routes[0].target, Target::Lambda(_)));
+        let alone = served(&stack("  type: rest\n", trust), "us-east-1", &[]).unwrap();
+        assert!(matches!(alone.routes[0].target, Target::Missing(_)));
+        assert_eq!((http.rest_stage, alone.rest_stage.as_deref()), (None, Some("live")));
     }
 }

@@ -383,7 +383,7 @@ pub struct RawIntegration {
     /// HTTP_PROXY to this URL with the route's method ({name} and {proxy} are path parameters).
     #[serde(default)]
     pub http: Option<String>,
-    /// AWS_PROXY to this Lambda function ARN (payload 2.0).
+    /// AWS_PROXY to this Lambda function ARN (payload 2.0; a REST API's Lambda proxy event).
     #[serde(default)]
     #[schemars(regex(pattern = r"^arn:aws[a-z-]*:lambda:"))]
     pub lambda: Option<String>,
