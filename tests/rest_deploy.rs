@@ -461,3 +461,60 @@ fn a_private_rest_api_is_deployed_with_the_policy_that_lets_its_vpc_endpoints_al
     env.run_via(&proxy.endpoint, &["teardown", "--yes"]).ok();
     assert!(ours(&env, &gw, "shelf").is_empty());
 }
+
+#[test]
+fn a_rest_apis_token_endpoint_is_a_public_method_invoking_the_stacks_function_until_teardown() {
+    let env = Env::new();
+    let sdk = env.sdk();
+    let proxy = Proxy::start(&env.moto.endpoint, &["--strict", "--strict-conflict-rate", "0"]);
+    let p = &proxy.endpoint;
+    env.write_stack(&format!("{}token_endpoint:\n  ttl: 10m\n", plain("books.read")));
+    let function = "jwtstack-shelf-token";
+    let arn = format!("arn:aws:lambda:us-east-1:123456789012:function:{function}");
+
+    let first = env.run_via(p, &["deploy", "--no-probe", "--max-rps", "0"]).ok();
+    let at = |needle: &str| first.stderr.find(needle).unwrap_or_else(|| panic!("{needle}: {}", first.stderr));
+    assert!(at(&format!("+ lambda_function {function}")) < at("+ apigw_rest_method POST /oauth2/token"));
+    assert!(at(&format!("+ lambda_permission {arn}")) < at("+ apigw_rest_deployment stage live"));
+    let gw = rest_client(&env, &env.moto.endpoint);
+    let api = ours(&env, &gw, "shelf")[0].0.clone();
+    // Read back: the method is public and invokes the function, which lets this API alone invoke it.
+    let method = method_after(&env, &gw, &api, "/oauth2/token", "POST");
+    assert_eq!(method.authorization_type(), Some("NONE"));
+    let integration = method.method_integration().unwrap();
+    assert_eq!(integration.r#type().map(|t| t.as_str()), Some("AWS_PROXY"));
+    assert_eq!(
+        integration.uri(),
+        Some(format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations").as_str())
+    );
+    let policy = env.block_on(sdk.lambda.get_policy().function_name(function).send()).unwrap();
+    let policy = policy.policy().unwrap();
+    assert!(
+        policy.contains(&format!("arn:aws:execute-api:us-east-1:123456789012:{api}/*/*")),
+        "{policy}"
+    );
+    // The discovery document and the outputs name it under the stage's invoke URL.
+    let doc = env
+        .block_on(
+            sdk.s3
+                .get_object()
+                .bucket("shelf-rest-issuer")
+                .key(".well-known/openid-configuration")
+                .send(),
+        )
+        .unwrap();
+    let doc = json(&String::from_utf8(env.block_on(doc.body.collect()).unwrap().to_vec()).unwrap());
+    let url = format!("https://{api}.execute-api.us-east-1.amazonaws.com/live/oauth2/token");
+    assert_eq!(doc["token_endpoint"].as_str(), Some(url.as_str()), "{doc}");
+    let outputs = json(&env.run_via(p, &["outputs", "--json"]).ok().stdout);
+    assert_eq!(outputs["token_endpoint"].as_str(), Some(url.as_str()));
+
+    // Nothing to do the second time; teardown takes the method with the API, then the permission and the function.
+    let again = env.run_via(p, &["deploy", "--no-probe", "--max-rps", "0", "--stats"]).ok();
+    assert_eq!(again.writes(), 0, "{}", again.stderr);
+    env.run_via(p, &["teardown", "--yes"]).ok();
+    assert!(env.block_on(sdk.lambda.get_function().function_name(function).send()).is_err());
+    assert!(env.block_on(sdk.iam.get_role().role_name(function).send()).is_err());
+    assert!(ours(&env, &gw, "shelf").is_empty());
+    assert!(env.stack_parameters("shelf").is_empty(), "{:?}", env.stack_parameters("shelf"));
+}

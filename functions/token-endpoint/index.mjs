@@ -323,8 +323,17 @@ export function clientStore(aws, stack, clock = () => Date.now() / 1000) {
   };
 }
 
-function header(headers, name) {
-  for (const [k, v] of Object.entries(headers ?? {})) {
+// A request header, whichever API sends the event. An HTTP API (payload 2.0) joins a header sent twice into
+// one value with commas; a REST API's Lambda proxy event keeps the last one in `headers` and each one in
+// `multiValueHeaders`, which are joined the same way here, so that both decide alike (two Authorization
+// headers are never read as one).
+function header(event, name) {
+  const values = [];
+  for (const [k, v] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (k.toLowerCase() === name && Array.isArray(v)) values.push(...v.map(String));
+  }
+  if (values.length) return values.join(",");
+  for (const [k, v] of Object.entries(event.headers ?? {})) {
     if (k.toLowerCase() === name) return v;
   }
   return undefined;
@@ -363,8 +372,9 @@ export function makeHandler({ aws, env, now = () => Math.floor(Date.now() / 1000
     try {
       const raw = event.body ?? "";
       const body = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
-      const method = event.requestContext?.http?.method ?? "";
-      const req = parse(method, header(event.headers, "content-type"), header(event.headers, "authorization"), body);
+      // Payload 2.0 (HTTP API) names the method under requestContext.http, a REST API's event at its top.
+      const method = event.requestContext?.http?.method ?? event.httpMethod ?? "";
+      const req = parse(method, header(event, "content-type"), header(event, "authorization"), body);
       clientId = req.clientId;
       const record = await lookup(req.clientId);
       const g = grant(req, record, allowed, now());

@@ -117,6 +117,11 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
             .filter(|i| i.owned || api_owned)
             .filter_map(|i| IntegrationSpec::of(i).function().map(str::to_string)),
     );
+    // The token endpoint's function, which a REST API's method invokes (its integrations are not read as an
+    // HTTP API's are): read where the stack declares it or made it.
+    if let Some(account) = inv.account.as_deref() {
+        functions.insert(jwtstack_core::names::token_function_arn(&inv.region, account, &stack.name));
+    }
     for f in &declared {
         if !lambda::function_exists(c, f).await? {
             inv.permissions.missing_functions.insert(f.clone());

@@ -1,5 +1,5 @@
 // The function's handler against the AWS emulator: client records and keys in its SSM and KMS, API Gateway's
-// payload 2.0 events in, answers out, tokens checked with the key's public half. Run by tests/function.rs,
+// payload 2.0 events (an HTTP API's) and Lambda proxy events (a REST API's) in, answers out, tokens checked with the key's public half. Run by tests/function.rs,
 // which starts the emulator and sets AWS_ENDPOINT_URL; skipped nowhere: without the variable it fails.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -42,6 +42,22 @@ function event(body, headers = {}) {
   };
 }
 
+// A REST API's Lambda proxy event: the body as text, each header's last value in `headers` and every value in
+// `multiValueHeaders` (API Gateway Developer Guide, "Set up Lambda proxy integrations").
+function restEvent(body, headers = {}, method = "POST") {
+  const all = { "Content-Type": ["application/x-www-form-urlencoded"], ...headers };
+  return {
+    resource: "/oauth2/token",
+    path: "/oauth2/token",
+    httpMethod: method,
+    headers: Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v[v.length - 1]])),
+    multiValueHeaders: all,
+    requestContext: { httpMethod: method, resourcePath: "/oauth2/token", stage: "live" },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
 const basic = (id, secret) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}` });
 
 function decode(token) {
@@ -52,6 +68,19 @@ function decode(token) {
 function checks(token, publicKey) {
   const [h, c, s] = token.split(".");
   return rsaVerify("sha256", Buffer.from(`${h}.${c}`), publicKey, Buffer.from(s, "base64url"));
+}
+
+// A new RSA key stored as the stack keeps its keys in SSM: its parameter's name and its public half.
+async function putSsmKey(kid) {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const keyName = `/jwtstack/${STACK}/keys/${kid}`;
+  await aws.ssm.putParameter({
+    Name: keyName,
+    Type: "SecureString",
+    Value: privateKey.export({ type: "pkcs8", format: "pem" }),
+    Overwrite: true,
+  });
+  return { keyName, publicKey };
 }
 
 function env(key, kid) {
@@ -67,14 +96,7 @@ function env(key, kid) {
 }
 
 test("a client gets a token signed by the SSM key, and every refusal is logged without its secret", async () => {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const keyName = `/jwtstack/${STACK}/keys/fn-k1`;
-  await aws.ssm.putParameter({
-    Name: keyName,
-    Type: "SecureString",
-    Value: privateKey.export({ type: "pkcs8", format: "pem" }),
-    Overwrite: true,
-  });
+  const { keyName, publicKey } = await putSsmKey("fn-k1");
   await putClient("cid-reader", { scopes: ["lists.read"] });
   const logged = [];
   const handler = makeHandler({ aws, env: env(`ssm:${keyName}`, "fn-k1"), log: (l) => logged.push(l) });
@@ -107,6 +129,30 @@ test("a client gets a token signed by the SSM key, and every refusal is logged w
   await putClient("cid-planted", { scopes: ["lists.read"] }, false);
   const planted = await handler(event("grant_type=client_credentials", basic("cid-planted", SECRET)));
   assert.equal(planted.statusCode, 401);
+});
+
+test("a REST API's event is answered as an HTTP API's, and two Authorization headers are not read as one", async () => {
+  const { keyName, publicKey } = await putSsmKey("fn-rest");
+  await putClient("cid-rest", { scopes: ["lists.read"] });
+  const handler = makeHandler({ aws, env: env(`ssm:${keyName}`, "fn-rest"), log: () => {} });
+  const auth = [basic("cid-rest", SECRET).authorization];
+
+  const ok = await handler(restEvent("grant_type=client_credentials", { Authorization: auth }));
+  assert.equal(ok.statusCode, 200, ok.body);
+  const token = JSON.parse(ok.body).access_token;
+  assert.equal(decode(token).claims.client_id, "cid-rest");
+  assert.ok(checks(token, publicKey));
+
+  // The last Authorization header alone would authenticate: both together must not.
+  const twice = await handler(
+    restEvent("grant_type=client_credentials", { Authorization: [basic("cid-rest", "jwtss_wrong").authorization, ...auth] }),
+  );
+  assert.ok(twice.statusCode >= 400 && twice.statusCode < 500, `${twice.statusCode} ${twice.body}`);
+  const get = await handler(restEvent("grant_type=client_credentials", { Authorization: auth }, "GET"));
+  assert.equal(get.statusCode, 405);
+  assert.equal(get.headers.allow, "POST");
+  const form = await handler(restEvent("grant_type=client_credentials", { "content-type": ["application/json"], Authorization: auth }));
+  assert.equal(JSON.parse(form.body).error, "invalid_request", "two content types, joined, are not the form's");
 });
 
 test("a KMS key signs each token", async () => {

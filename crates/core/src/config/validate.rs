@@ -119,6 +119,7 @@ impl Validator<'_> {
         let routes = self.routes(&raw.routes);
         if rest.api_type == ApiType::Rest {
             self.rest_routes(&raw.routes, &routes);
+            self.rest_token_path(raw.token_endpoint.as_ref().and_then(|t| t.path.as_deref()));
         }
         // A REST stack's `cors` is refused by `rest` (not done yet), and not read as an HTTP API's.
         let (cors, access_log, throttling, domain) = match rest.api_type {

@@ -183,6 +183,15 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// What follows the first step `is` picks is planned again once the steps up to it are applied (an earlier
+    /// barrier stands).
+    pub fn barrier_after(&mut self, is: impl Fn(&Step) -> bool, why: &'static str) {
+        let Some(at) = self.steps.iter().position(is) else { return };
+        if self.barrier.as_ref().is_none_or(|b| b.after > at + 1) {
+            self.barrier = Some(Barrier { after: at + 1, why });
+        }
+    }
+
     /// The API: known, or created by this plan.
     pub fn api(&self) -> Ref<ApiId> {
         Ref::from_option(self.inv.api.as_ref().map(|a| a.id.clone()))

@@ -52,10 +52,25 @@ fn plan_rest(p: &mut Planner<'_>) -> Result<(), Conflict> {
             id: id.to_string(),
         });
     }
-    // The access log's group exists before the stage writes to it.
+    // The access log's group exists before the stage writes to it; the token endpoint's function before the
+    // method that invokes it.
     log_group::plan(p)?;
+    function::plan(p)?;
     let planned = rest::plan(p)?;
-    let functions: BTreeSet<&str> = p.d.routes().iter().filter_map(|r| r.integration.function()).collect();
+    if p.d.stack.token_endpoint.is_some() && p.d.stack.domain.is_none() {
+        // The discovery document names the token endpoint at the API's address, known once the API is made
+        // (a domain's is known before).
+        p.barrier_after(
+            |s| matches!(s, Step::Rest(rest::RestStep::CreateApi { .. })),
+            "the discovery document names the token endpoint at the new API's address",
+        );
+    }
+    let invoked: BTreeSet<String> = p
+        .routes()
+        .iter()
+        .filter_map(|r| r.integration.function().map(str::to_string))
+        .collect();
+    let functions: BTreeSet<&str> = invoked.iter().map(String::as_str).collect();
     permission::plan(p, &functions);
     if let Some(planned) = &planned {
         rest::deploy(p, planned);
@@ -66,6 +81,8 @@ fn plan_rest(p: &mut Planner<'_>) -> Result<(), Conflict> {
     domain::remove(p);
     rest::remove(p);
     permission::remove(p, &functions);
+    // Once no method invokes it.
+    function::remove(p);
     // After the stage (or the API) that writes to it.
     log_group::remove(p);
     remove_issuer(p);

@@ -44,6 +44,14 @@ fn an_http_stack_has_no_rest_fields_and_a_rest_stack_no_http_only_ones() {
         &(with("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n") + "cors:\n  allow_origins: [https://a.example.com]\n"),
     );
     assert_eq!(p, ["19:1: cors is not done for REST APIs yet"]);
+    // The token endpoint is a REST resource too: `~`, which a plain path takes, is refused there.
+    let rest = with("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n");
+    assert!(problems(&(rest.clone() + "token_endpoint: {path: /oauth2/token}\n")).is_empty());
+    let p = problems(&(rest + "token_endpoint:\n  path: /oauth2/~token\n"));
+    assert_eq!(
+        p,
+        ["20:9: token_endpoint.path `/oauth2/~token`: a REST API's path part takes a-z, A-Z, 0-9, `.`, `_` and `-`, not `~`"]
+    );
     let p = problems(
         &(with("  name: grocery-api\n", "  id: a1b2c3d4e5\n  type: rest\n  stage: prod\n") + "throttling:\n  rate: 10\n  burst: 20\n"),
     );

@@ -245,14 +245,11 @@ impl Validator<'_> {
             ),
             _ => {}
         }
-        for (path, present, instead) in [
-            (
-                "cors",
-                raw.cors.is_some(),
-                "a REST API has no API-wide CORS configuration: add an `OPTIONS` route with `auth: none` for each path a browser calls, so that the integration answers preflight requests, and remove cors",
-            ),
-            ("token_endpoint", raw.token_endpoint.is_some(), "remove token_endpoint"),
-        ] {
+        for (path, present, instead) in [(
+            "cors",
+            raw.cors.is_some(),
+            "a REST API has no API-wide CORS configuration: add an `OPTIONS` route with `auth: none` for each path a browser calls, so that the integration answers preflight requests, and remove cors",
+        )] {
             if present {
                 self.at_key(
                     path,
@@ -260,6 +257,18 @@ impl Validator<'_> {
                     Some(format!("{instead} ({NOT_YET})")),
                 );
             }
+        }
+    }
+
+    /// The token endpoint's path as a REST resource: its path parts take what a route's do (the plain path
+    /// `token_endpoint.path` allows `~` too, which CreateResource refuses).
+    pub(super) fn rest_token_path(&mut self, path: Option<&str>) {
+        if let Some(path) = path.filter(|p| p.contains('~')) {
+            self.at(
+                "token_endpoint.path",
+                format!("token_endpoint.path `{path}`: a REST API's path part takes a-z, A-Z, 0-9, `.`, `_` and `-`, not `~`"),
+                Some("rename the path part: API Gateway's CreateResource refuses it".into()),
+            );
         }
     }
 

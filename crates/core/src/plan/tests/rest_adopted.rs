@@ -307,3 +307,32 @@ fn a_domain_on_an_adopted_private_api_is_refused_before_any_change() {
     let err = plan(&stack(&text), &inv).unwrap_err();
     assert!(matches!(&err, Conflict::RestPrivateDomain { .. }), "{err}");
 }
+
+#[test]
+fn an_adopted_apis_token_endpoint_is_one_more_method_of_the_stacks_planned_whole() {
+    let (_, inv) = adopted();
+    let s = stack(&format!(
+        "{}token_endpoint: {{path: /oauth2/token}}\n",
+        REST.replace("api: {name: shop-api, type: rest}", "api: {id: adopt1, type: rest, stage: prod}")
+    ));
+    let inv = Inventory {
+        account: Some("123456789012".into()),
+        ..inv
+    };
+    let p = plan(&s, &inv).unwrap();
+    let lines = signed_lines(&p);
+    for wanted in ["+ apigw_rest_resource /oauth2", "+ apigw_rest_method POST /oauth2/token"] {
+        assert!(lines.iter().any(|l| l == wanted), "{wanted}: {lines:?}");
+    }
+    // The API's address is known: no second part for the discovery document.
+    assert!(
+        p.barrier.as_ref().is_none_or(|b| !b.why.contains("token endpoint")),
+        "{:?}",
+        p.barrier
+    );
+    let text = super::lines(&p).join("\n");
+    assert!(text.contains("+ lambda_function jwtstack-shop-token"), "{text}");
+    let mut inv = inv;
+    simulate(&s, &mut inv, &p);
+    assert!(plan(&s, &inv).unwrap().is_empty());
+}

@@ -302,3 +302,48 @@ fn the_roles_permissions_boundary_is_set_kept_and_removed_as_the_file_says() {
         "{text}"
     );
 }
+
+#[test]
+fn a_rest_api_gets_the_token_endpoints_public_method_after_its_function_and_teardown_removes_both() {
+    let s = stack(&format!("{}token_endpoint: {{path: /oauth2/token, ttl: 10m}}\n", super::rest::REST));
+    let function = "arn:aws:lambda:us-east-1:123456789012:function:jwtstack-shop-token";
+    let p = plan(&s, &account_inventory()).unwrap();
+    let text = lines(&p).join("\n");
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle} missing from\n{text}"));
+    // The function before the method that invokes it, its permission after, then the one deployment.
+    assert!(at("+ iam_role jwtstack-shop-token") < at("+ lambda_function jwtstack-shop-token"));
+    assert!(at("+ lambda_function jwtstack-shop-token") < at("+ apigw_rest_method POST /oauth2/token"));
+    assert!(at("+ apigw_rest_method POST /oauth2/token") < at(&format!("+ lambda_permission {function}")));
+    assert!(at(&format!("+ lambda_permission {function}")) < at("apigw_rest_deployment"));
+    let method = super::rest::rest_steps(&p)
+        .into_iter()
+        .find_map(|r| match r {
+            RestStep::PutMethod {
+                path, auth, integration, ..
+            } if path == "/oauth2/token" => Some((auth.clone(), integration.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert!(method.0.is_public(), "the token endpoint reads no bearer token");
+    assert_eq!(method.1.integration_type, IntegrationType::AwsProxy);
+    assert_eq!(method.1.uri, crate::plan::openapi::lambda_invocation_uri(function, "us-east-1"));
+
+    // The first part ends with the API made: the discovery document is planned again with its address.
+    assert!(matches!(p.phase().last(), Some(Step::Rest(RestStep::CreateApi { .. }))));
+    assert!(p.barrier.as_ref().unwrap().why.contains("token endpoint"));
+
+    let inv = deployed_with_endpoint(&s);
+    // The discovery document names the endpoint under the stage's invoke URL.
+    let endpoint = s.token_endpoint_url(inv.api.as_ref().map(|a| a.endpoint.as_str())).unwrap();
+    assert!(endpoint.ends_with("amazonaws.com/live/oauth2/token"), "{endpoint}");
+
+    let down = plan_teardown(&s, &inv, false).unwrap();
+    let text = lines(&down).join("\n");
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle} missing from\n{text}"));
+    assert!(at("- apigw_rest_api") < at(&format!("- lambda_permission {function}")));
+    assert!(at(&format!("- lambda_permission {function}")) < at("- lambda_function jwtstack-shop-token"));
+    assert!(at("- lambda_function jwtstack-shop-token") < at("- iam_role jwtstack-shop-token"));
+    let mut inv = inv;
+    simulate(&s, &mut inv, &down);
+    assert!(inv.function.function.is_none() && inv.function.role.is_none());
+}
