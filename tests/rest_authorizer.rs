@@ -329,22 +329,28 @@ fn serve_lets_each_trusted_issuers_token_through_and_answers_as_a_rest_api() {
 }
 
 #[test]
-fn a_deployed_http_stack_switched_to_rest_is_refused_and_left_as_it_is() {
+fn a_deployed_stack_switched_to_the_other_api_type_is_refused_and_left_as_it_is() {
     let env = common::Env::new();
     let http = common::stack_yaml("grocery", "grocery-switch-issuer", "name: grocery-api", None);
-    env.write_stack(&http);
-    env.run(&["deploy", "--no-probe"]).ok();
     // A stack a REST API could hold (no `$default`, one variable child per resource).
-    env.write_stack(&http.replace("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n"));
-    for args in [&["plan"][..], &["deploy", "--no-probe"], &["teardown", "--yes"]] {
-        let out = env.run(args).code(1);
-        assert!(
-            out.stderr.contains("does not replace an API in one deploy") && out.stderr.contains("Nothing was changed"),
-            "{args:?}: {}",
-            out.stderr
-        );
+    let rest = http.replace("  name: grocery-api\n", "  name: grocery-api\n  type: rest\n");
+    // Deployed as one type, the file then saying the other: refused by plan, deploy and teardown alike.
+    for (deployed, switched, found) in [(&http, &rest, "an HTTP API"), (&rest, &http, "a REST API")] {
+        env.write_stack(deployed);
+        env.run(&["deploy", "--no-probe"]).ok();
+        env.write_stack(switched);
+        for args in [&["plan"][..], &["deploy", "--no-probe"], &["teardown", "--yes"]] {
+            let out = env.run(args).code(1);
+            assert!(
+                out.stderr.contains(found)
+                    && out.stderr.contains("does not replace an API in one deploy")
+                    && out.stderr.contains("Nothing was changed"),
+                "{args:?}: {}",
+                out.stderr
+            );
+        }
+        env.write_stack(deployed);
+        env.run(&["plan", "--detailed-exitcode"]).code(0);
+        env.run(&["teardown", "--yes"]).ok();
     }
-    env.write_stack(&http);
-    env.run(&["plan", "--detailed-exitcode"]).code(0);
-    env.run(&["teardown", "--yes"]).ok();
 }

@@ -22,13 +22,22 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
             None => Ok(Default::default()),
         }
     };
+    // Beside the stack's API, one of the other type carrying its tag: a stack switched between `api.type`s.
     let api_fut = async {
         match stack.api_type {
-            ApiType::Http => Ok((read_api(c, stack).await?, None)),
-            ApiType::Rest => Ok((None, read_rest(c, stack).await?)),
+            ApiType::Http => {
+                let other = async { Ok(apigw_rest::find_owned_api(c, &stack.name).await?.map(|f| f.info.id)) };
+                let (api, other) = tokio::try_join!(read_api(c, stack), other)?;
+                Ok((api, None, other))
+            }
+            ApiType::Rest => {
+                let other = async { Ok(apigw::find_owned_api(c, &stack.name).await?.map(|a| a.id)) };
+                let (rest, other) = tokio::try_join!(read_rest(c, stack), other)?;
+                Ok((None, rest, other))
+            }
         }
     };
-    let (mut params, (bucket, objects), (api_part, rest_part)) = tokio::try_join!(params_fut, bucket_fut, api_fut)?;
+    let (mut params, (bucket, objects), (api_part, rest_part, other_api)) = tokio::try_join!(params_fut, bucket_fut, api_fut)?;
     // KMS is read when the stack keeps its keys there, or names a key that SSM does not hold (a stack that
     // moved its keys from KMS back to SSM): an SSM-only stack needs no KMS permission.
     let named: Vec<String> = stack
@@ -75,6 +84,7 @@ pub async fn read(c: &Clients, stack: &Stack) -> Result<Inventory, AwsError> {
             record: params.api_domain.take(),
             ..DomainSlice::default()
         },
+        other_api,
         ..Inventory::default()
     };
     let (log_group, domain) = (inv.log_group.record.clone(), inv.domain.record.is_some());
@@ -255,7 +265,6 @@ async fn read_rest(c: &Clients, stack: &Stack) -> Result<Option<(Option<ApiInfo>
             },
         ))
     };
-    let http_api = async { Ok(apigw::find_owned_api(c, &stack.name).await?.map(|a| a.id)) };
     // Read whether or not the API exists yet: a first deploy is refused before it makes anything.
     let logging_role = async {
         match stack.access_log.is_some() {
@@ -263,9 +272,8 @@ async fn read_rest(c: &Clients, stack: &Stack) -> Result<Option<(Option<ApiInfo>
             false => Ok(None),
         }
     };
-    let ((api, mut rest), trusted, http_api, logging_role) = tokio::try_join!(api, trusted, http_api, logging_role)?;
+    let ((api, mut rest), trusted, logging_role) = tokio::try_join!(api, trusted, logging_role)?;
     rest.trusted = trusted;
-    rest.http_api = http_api;
     rest.logging_role = logging_role;
     Ok(Some((api, rest)))
 }

@@ -126,9 +126,18 @@ pub enum Conflict {
     )]
     TrustedIssuerUnreadable { issuer: String, why: String },
     #[error(
-        "stack `{stack}` has an HTTP API ({id}, its jwtstack:stack tag), and the stack file now says api.type: rest: jwtstack does not replace an API in one deploy, which would leave clients of the HTTP API without it. Nothing was changed. To move: tear the HTTP API down with api.type: http (`jwtstack teardown --keep-keys` keeps the signing keys), then deploy with api.type: rest; or deploy the REST API as another stack"
+        "stack `{stack}` has a{} {found} API ({id}, its jwtstack:stack tag), and the stack file now says api.type: {now}: jwtstack does not replace an API in one deploy, which would leave clients of the {found} API without it (or it serving without the stack). Nothing was changed. To move: tear the {found} API down with api.type: {} (`jwtstack teardown --keep-keys` keeps the signing keys), then deploy with api.type: {now}; or deploy the new API as another stack",
+        if *found == "HTTP" { "n" } else { "" },
+        found.to_ascii_lowercase()
     )]
-    ApiTypeSwitch { stack: String, id: String },
+    ApiTypeSwitch {
+        stack: String,
+        id: String,
+        /// The type of the API found: `HTTP` or `REST`.
+        found: &'static str,
+        /// The stack file's `api.type`.
+        now: &'static str,
+    },
     #[error(
         "REST API {id} is {found}, and the stack file says endpoint: {}: changing a REST API's endpoint type is not done yet. Nothing was changed. Put endpoint back, or change it in the API Gateway console (it takes effect after some minutes) and deploy again",
         wanted.to_ascii_lowercase()

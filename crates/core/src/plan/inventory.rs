@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{
-    ApiInfo, AuthorizerInfo, BucketSlice, DistributionSlice, DomainDns, DomainSlice, FunctionSlice, IntegrationInfo, KeySlice,
+    ApiId, ApiInfo, AuthorizerInfo, BucketSlice, DistributionSlice, DomainDns, DomainSlice, FunctionSlice, IntegrationInfo, KeySlice,
     LogGroupSlice, ObjectInfo, OtherAuthorizer, PermissionSlice, RestSlice, RouteInfo, StageInfo,
 };
 
@@ -24,6 +24,9 @@ pub struct Inventory {
     /// `issuer.cloudfront.domain`'s certificate (read in us-east-1) and alias records.
     pub issuer_dns: DomainDns,
     pub api: Option<ApiInfo>,
+    /// An API of the other type carrying the stack's tag (a REST API for an HTTP stack, an HTTP API for a REST
+    /// one): the stack was deployed with the other `api.type`.
+    pub other_api: Option<ApiId>,
     pub authorizer: Option<AuthorizerInfo>,
     /// The API's other authorizers (read for an API the stack owns).
     pub other_authorizers: Vec<OtherAuthorizer>,

@@ -24,6 +24,18 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Result<
 pub fn plan_towards(d: &Desired<'_>, inv: &Inventory) -> Result<Plan, Conflict> {
     bucket::bucket_is_ours(d.stack, inv)?;
     permission::missing_functions(d, inv)?;
+    if let Some(id) = &inv.other_api {
+        let (found, now) = match d.stack.api_type {
+            ApiType::Rest => ("HTTP", "rest"),
+            ApiType::Http => ("REST", "http"),
+        };
+        return Err(Conflict::ApiTypeSwitch {
+            stack: d.stack.name.clone(),
+            id: id.to_string(),
+            found,
+            now,
+        });
+    }
     let mut p = Planner::new(d, inv);
     plan_issuer(&mut p)?;
     if d.stack.api_type == ApiType::Rest {
@@ -46,12 +58,6 @@ pub fn plan_towards(d: &Desired<'_>, inv: &Inventory) -> Result<Plan, Conflict> 
 /// A REST API (owned or adopted): its content, the Lambda
 /// permissions, the deployment once both are in place; then what is removed.
 fn plan_rest(p: &mut Planner<'_>) -> Result<(), Conflict> {
-    if let Some(id) = &p.inv.rest.http_api {
-        return Err(Conflict::ApiTypeSwitch {
-            stack: p.d.stack.name.clone(),
-            id: id.to_string(),
-        });
-    }
     // The access log's group exists before the stage writes to it; the token endpoint's function before the
     // method that invokes it.
     log_group::plan(p)?;

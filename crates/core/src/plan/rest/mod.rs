@@ -43,8 +43,6 @@ pub struct RestSlice {
     pub stage: Option<RestStageInfo>,
     /// The API's endpoint type as AWS has it (`REGIONAL`, `EDGE`, `PRIVATE`).
     pub endpoint: Option<String>,
-    /// An HTTP API carrying the stack's tag: the stack was deployed with `api.type: http`.
-    pub http_api: Option<ApiId>,
     /// The signing algorithms of each trusted issuer's keys, read from its JWKS as API Gateway reads it, or
     /// why it could not be read.
     pub trusted: Vec<TrustedKeys>,

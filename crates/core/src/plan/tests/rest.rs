@@ -262,13 +262,24 @@ fn a_stage_deployed_by_hand_is_deployed_again() {
 }
 
 #[test]
-fn a_stack_deployed_as_an_http_api_is_not_switched_to_rest() {
+fn a_stack_deployed_as_one_api_type_is_not_switched_to_the_other() {
     let s = stack(REST);
     let mut inv = empty();
-    inv.rest.http_api = Some("h1".into());
+    inv.other_api = Some("h1".into());
     for p in [plan(&s, &inv), plan_teardown(&s, &inv, false)] {
         let e = p.unwrap_err().to_string();
-        assert!(e.contains("HTTP API (h1") && e.contains("Nothing was changed"), "{e}");
+        assert!(e.contains("has an HTTP API (h1") && e.contains("Nothing was changed"), "{e}");
+        assert!(e.contains("api.type: http (`jwtstack teardown"), "{e}");
+    }
+    let s = stack(
+        &REST
+            .replace("type: rest", "type: http")
+            .replace("require_claims: [{name: tenant, values: [acme]}]\n", ""),
+    );
+    inv.other_api = Some("r1".into());
+    for p in [plan(&s, &inv), plan_teardown(&s, &inv, false)] {
+        let e = p.unwrap_err().to_string();
+        assert!(e.contains("has a REST API (r1") && e.contains("now says api.type: http"), "{e}");
     }
 }
 
