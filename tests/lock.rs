@@ -265,22 +265,45 @@ fn lost_answers_while_taking_over_leave_one_lock_and_no_mark() {
 }
 
 #[test]
-fn takeover_marks_left_by_dead_runs_are_said_and_removed_by_teardown() {
+fn takeover_marks_left_by_dead_runs_are_said_and_removed_by_one_teardown_or_a_deploy() {
     let env = Env::new();
     stack(&env, "mark");
-    // A dead run's mark at the first level, and one left higher up by a run that died clearing a mark.
-    plant_mark(&env, "/jwtstack/mark/lock-takeover", "fedcba9876543210");
-    plant_mark(&env, "/jwtstack/mark/lock-takeover-3", "00112233445566ff");
-    let plan = env.run(&["plan"]);
-    for parameter in ["lock-takeover ", "lock-takeover-3 "] {
-        let said = format!("died taking over a stale lock and left /jwtstack/mark/{parameter}");
-        assert!(plan.stdout.replace(':', " ").contains(&said), "{}", plan.stdout);
+    // A dead run's lock, the marks of three runs that died in a row taking it over, and one left higher up by a
+    // run that died after clearing the mark below its own.
+    plant_lock(&env, "mark", &hostname(), free_pid(), Some(&pid_space()));
+    for (parameter, nonce) in [
+        ("lock-takeover", "fedcba9876543210"),
+        ("lock-takeover-2", "00112233445566ff"),
+        ("lock-takeover-3", "0011223344556677"),
+        ("lock-takeover-5", "8899aabbccddeeff"),
+    ] {
+        plant_mark(&env, &format!("/jwtstack/mark/{parameter}"), nonce);
     }
+    let plan = env.run(&["plan"]).stdout.replace('\n', " ");
+    for said in [
+        "died taking over a stale lock and left /jwtstack/mark/lock-takeover:",
+        "died clearing the takeover mark of a run that is gone and left /jwtstack/mark/lock-takeover-3:",
+    ] {
+        assert!(plan.contains(said), "{said}: {plan}");
+    }
+    // One teardown, with nothing else to remove, clears them all.
     let out = env.run(&["teardown", "--yes"]).ok();
-    assert!(out.stderr.contains("removed 2 takeover mark(s)"), "{}", out.stderr);
-    for parameter in ["lock-takeover", "lock-takeover-3"] {
+    assert!(
+        out.stderr.contains("removed the run lock left by a run that is gone"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("removed 1 takeover mark(s)"), "{}", out.stderr);
+    for parameter in lock_parameters() {
         assert!(!parameter_exists(&env, &format!("/jwtstack/mark/{parameter}")), "{parameter}");
     }
+
+    // A mark no run climbs to (no lock below it) goes with the next deploy that takes the lock.
+    plant_mark(&env, "/jwtstack/mark/lock-takeover-2", "00112233445566ff");
+    let out = env.run(&["deploy", "--no-probe"]).ok();
+    assert!(out.stderr.contains("removed 1 takeover mark(s) of the lock"), "{}", out.stderr);
+    assert!(!parameter_exists(&env, "/jwtstack/mark/lock-takeover-2"));
+    env.run(&["teardown", "--yes"]).ok();
 }
 
 /// Writes a takeover mark as a run of this machine (pid `pid`, gone) would have left it at `parameter`.

@@ -180,7 +180,17 @@ fn serve_sends_a_rest_apis_lambda_event_and_answers_its_failures_as_a_rest_api()
         ])
         .ok()
         .stdout;
-    let answer = request(&addr, "POST", "/orders?q=1&q=2", writer.trim());
+    // Forwarding headers a client made up do not reach the function: serve's own stand in their place.
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "POST /orders?q=1&q=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nX-Forwarded-For: 203.0.113.9\r\n\
+         Forwarded: for=203.0.113.9\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        writer.trim()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
     let event = json(answer.split("\r\n\r\n").nth(1).unwrap());
     // The Lambda proxy integration's input format, its claims with their JSON types.
@@ -192,6 +202,8 @@ fn serve_sends_a_rest_apis_lambda_event_and_answers_its_failures_as_a_rest_api()
     assert_eq!(event["queryStringParameters"], serde_json::json!({"q": "2"}));
     assert_eq!(event["multiValueQueryStringParameters"], serde_json::json!({"q": ["1", "2"]}));
     assert_eq!(event["pathParameters"], serde_json::Value::Null);
+    assert_eq!(event["headers"]["x-forwarded-for"], "127.0.0.1");
+    assert!(event["headers"].get("forwarded").is_none(), "{event}");
     let context = &event["requestContext"];
     assert_eq!(
         (context["stage"].as_str(), context["path"].as_str()),

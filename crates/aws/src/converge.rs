@@ -154,7 +154,11 @@ impl Prepared<'_> {
                 before,
             });
         }
-        let (plan, deployed, resolved) = locked(c, stack, goal.command(), lock_timeout, || apply_in_parts(c, stack, goal, report)).await?;
+        let dead_marks = before.lock.marks.iter().any(|m| m.gone);
+        let (plan, deployed, resolved) = locked(c, stack, goal.command(), lock_timeout, dead_marks, || {
+            apply_in_parts(c, stack, goal, report)
+        })
+        .await?;
         Ok(Converged {
             plan,
             deployed,
@@ -326,13 +330,25 @@ async fn run_part(c: &Clients, stack: &Stack, plan: &Plan, made: &mut Made, repo
     Ok(result?)
 }
 
-/// Runs `work` holding the stack's lock, and releases it however `work` ends.
-async fn locked<T, F, Fut>(c: &Clients, stack: &Stack, command: &str, timeout: Duration, work: F) -> Result<T, Error>
+/// Runs `work` holding the stack's lock, and releases it however `work` ends. `dead_marks`: the stack was read
+/// with takeover marks of runs that are gone, which are removed while the lock is held (a failure to is said,
+/// and the run goes on: they stop nobody).
+async fn locked<T, F, Fut>(c: &Clients, stack: &Stack, command: &str, timeout: Duration, dead_marks: bool, work: F) -> Result<T, Error>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<T, Error>>,
 {
     let held = lock::acquire(c, &stack.name, command, timeout).await?;
+    if dead_marks {
+        match lock::remove_dead_marks(c, &stack.name, Some(&held)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                "removed {n} takeover mark(s) of the lock of stack {} left by runs that are gone",
+                stack.name
+            ),
+            Err(e) => tracing::warn!("could not remove the takeover marks left by runs that are gone: {e}"),
+        }
+    }
     let result = work().await;
     let released = lock::release(c, held).await;
     match (result, released) {

@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hyper::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 
+use crate::forward::FORWARDING;
 use crate::{AppState, Log, Response, ServedRoute, event, message, response, rest_event};
 
 /// The request, once its route and token were checked.
@@ -34,11 +35,16 @@ pub(crate) async fn call(
     r: &Checked<'_>,
     log: &mut Log,
 ) -> Response {
-    let headers: Vec<(String, String)> = r
+    // The forwarding headers are serve's own, as they are API Gateway's: what a client sent under those names
+    // would pass for where the request came from.
+    let mut headers: Vec<(String, String)> = r
         .headers
         .iter()
+        .filter(|(k, _)| !FORWARDING.contains(&k.as_str()))
         .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
+    headers.push(("x-forwarded-for".into(), r.peer.ip().to_string()));
+    headers.push(("x-forwarded-proto".into(), "http".into()));
     let domain = r
         .headers
         .get("host")

@@ -7,7 +7,7 @@
 //!   "Output format ..."): `headers` and `queryStringParameters` hold a name's last value,
 //!   `multiValueHeaders` and `multiValueQueryStringParameters` every value; `pathParameters`,
 //!   `queryStringParameters` and `body` are `null` when there are none; a response's `headers` and
-//!   `multiValueHeaders` are merged, a name in both taking its values from `multiValueHeaders`.
+//!   `multiValueHeaders` are merged into one list, a name and value given in both appearing once.
 //! - The claims: "Pass JWT claims to your integration" (`rest-api-jwt-authorizer-claims`): a Lambda proxy
 //!   integration receives each top-level claim with its JSON type, at `requestContext.authorizer.claims`
 //!   (unlike an HTTP API, which flattens them to strings). AWS documents no scopes there, so none are sent.
@@ -146,8 +146,13 @@ pub fn response(answer: &[u8]) -> Result<Response, BadAnswer> {
         let h = h
             .as_object()
             .ok_or_else(|| BadAnswer("has headers that are not an object".into()))?;
+        // Merged into one list; a name and value given in both appears once.
         for (k, v) in h {
-            multi.entry(k.to_ascii_lowercase()).or_insert_with(|| vec![text(v)]);
+            let values = multi.entry(k.to_ascii_lowercase()).or_default();
+            let v = text(v);
+            if !values.contains(&v) {
+                values.push(v);
+            }
         }
     }
     let body = match obj.get("body") {
@@ -254,8 +259,8 @@ mod tests {
     #[test]
     fn answers_become_responses_or_the_wrong_format() {
         let r = response(
-            br#"{"statusCode": 201, "headers": {"X-A": "1", "Set-Cookie": "s=0"},
-                 "multiValueHeaders": {"set-cookie": ["s=1", "t=2"]}, "body": "made"}"#,
+            br#"{"statusCode": 201, "headers": {"X-A": "1", "Set-Cookie": "s=0", "X-B": "2"},
+                 "multiValueHeaders": {"set-cookie": ["s=1", "t=2"], "x-b": ["2"]}, "body": "made"}"#,
         )
         .unwrap();
         assert_eq!(r.status, 201);
@@ -265,7 +270,9 @@ mod tests {
                 ("content-type".into(), "application/json".into()),
                 ("set-cookie".into(), "s=1".into()),
                 ("set-cookie".into(), "t=2".into()),
+                ("set-cookie".into(), "s=0".into()),
                 ("x-a".into(), "1".into()),
+                ("x-b".into(), "2".into()),
             ]
         );
         assert_eq!(r.body, b"made");

@@ -374,7 +374,21 @@ pub async fn remove_if_stale(c: &Clients, stack: &str, command: &str) -> Result<
     if !stale.is_gone() {
         return Ok(false);
     }
-    Ok(matches!(take_over(c, stack, &stale, &Holder::me(command)).await?, Taken::Removed))
+    let me = Holder::me(command);
+    // Each round clears one dead run's mark, climbing from the lock; the lock goes once none is left.
+    for _ in 0..=names::LOCK_MARK_LEVELS {
+        match take_over(c, stack, &stale, &me).await? {
+            Taken::Removed => return Ok(true),
+            Taken::Busy(_) => return Ok(false),
+            Taken::Changed => {
+                let still = ssm::get_string(c, &parameter).await?.and_then(|v| read_holder(&v));
+                if still.is_none_or(|h| h.nonce != stale.nonce) {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// A takeover mark as the plan shows it: who left it, and whether that run is known to be gone.
@@ -390,10 +404,13 @@ pub fn describe_mark(parameter: &str, value: &str) -> TakeoverMark {
     }
 }
 
-/// Removes the takeover marks left by runs that are gone, when no lock remains (teardown's last step): no run
-/// can be taking a stale lock over then. How many it removed.
-pub async fn remove_dead_marks(c: &Clients, stack: &str) -> Result<usize, AwsError> {
-    if ssm::get_string(c, &names::lock(stack)).await?.is_some() {
+/// Removes the takeover marks left by runs that are gone, when no lock remains (teardown's last step) or the
+/// lock is `held` by this run: no run takes a live lock over, so none is climbing the marks then (a mark a
+/// dead run left without the lock below it, say, which no run would otherwise clear). How many it removed.
+pub async fn remove_dead_marks(c: &Clients, stack: &str, held: Option<&Lock>) -> Result<usize, AwsError> {
+    let lock = ssm::get_string(c, &names::lock(stack)).await?;
+    let ours = |v: &str| held.is_some_and(|l| read_holder(v).is_some_and(|h| h.nonce == l.holder.nonce));
+    if lock.as_deref().is_some_and(|v| !ours(v)) {
         return Ok(0);
     }
     let mut removed = 0;

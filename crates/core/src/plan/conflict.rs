@@ -126,7 +126,7 @@ pub enum Conflict {
     )]
     TrustedIssuerUnreadable { issuer: String, why: String },
     #[error(
-        "stack `{stack}` has a{} {found} API ({id}, its jwtstack:stack tag), and the stack file now says api.type: {now}: jwtstack does not replace an API in one deploy, which would leave clients of the {found} API without it (or it serving without the stack). Nothing was changed. To move: tear the {found} API down with api.type: {} (`jwtstack teardown --keep-keys` keeps the signing keys), then deploy with api.type: {now}; or deploy the new API as another stack",
+        "stack `{stack}` has a{} {found} API ({id}, its jwtstack:stack tag), and the stack file now says api.type: {now}: jwtstack does not replace an API in one deploy, which would leave clients of the {found} API without it (or it serving without the stack). Nothing was changed. To move: tear the {found} API down with api.type: {} (`jwtstack teardown --keep-keys` keeps the signing keys), then deploy with api.type: {now}; or deploy the new API as another stack (a stack that has both is torn down one type at a time, this one first)",
         if *found == "HTTP" { "n" } else { "" },
         found.to_ascii_lowercase()
     )]

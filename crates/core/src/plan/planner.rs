@@ -24,20 +24,29 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Result<
 pub fn plan_towards(d: &Desired<'_>, inv: &Inventory) -> Result<Plan, Conflict> {
     bucket::bucket_is_ours(d.stack, inv)?;
     permission::missing_functions(d, inv)?;
+    let mut p = Planner::new(d, inv);
     if let Some(id) = &inv.other_api {
         let (found, now) = match d.stack.api_type {
             ApiType::Rest => ("HTTP", "rest"),
             ApiType::Http => ("REST", "http"),
         };
-        return Err(Conflict::ApiTypeSwitch {
-            stack: d.stack.name.clone(),
-            id: id.to_string(),
-            found,
-            now,
-        });
+        // A stack that has both (switched by a version that did not refuse it) is torn down one API at a time:
+        // this type's, keeping the issuer the other still uses; then, switched back, the other and the issuer.
+        if !(d.is_teardown() && inv.api.is_some()) {
+            return Err(Conflict::ApiTypeSwitch {
+                stack: d.stack.name.clone(),
+                id: id.to_string(),
+                found,
+                now,
+            });
+        }
+        p.note(format!(
+            "the stack's {found} API {id} is left, and the issuer it uses: tear it down with api.type: {}",
+            found.to_ascii_lowercase()
+        ));
+    } else {
+        plan_issuer(&mut p)?;
     }
-    let mut p = Planner::new(d, inv);
-    plan_issuer(&mut p)?;
     if d.stack.api_type == ApiType::Rest {
         plan_rest(&mut p)?;
         return Ok(finish(d, inv, p));
@@ -101,13 +110,17 @@ fn finish(d: &Desired<'_>, inv: &Inventory, mut p: Planner<'_>) -> Plan {
         p.note(format!("the stack is locked by {holder}"));
     }
     for mark in &inv.lock.marks {
+        let doing = match crate::names::lock_mark_level(&d.stack.name, &mark.parameter) {
+            Some(1) => "taking over a stale lock",
+            _ => "clearing the takeover mark of a run that is gone",
+        };
         p.note(if mark.gone {
             format!(
-                "{} died taking over a stale lock and left {}: the next deploy or teardown on this machine clears it (elsewhere: `jwtstack unlock --yes`)",
+                "{} died {doing} and left {}: the next deploy that changes something, or teardown, on this machine removes it (elsewhere: `jwtstack unlock --yes`)",
                 mark.taker, mark.parameter
             )
         } else {
-            format!("{} is taking over a stale lock", mark.taker)
+            format!("{} is {doing}", mark.taker)
         });
     }
     let mut plan = super::import::fold_into_import(d, inv, p.into_plan());
@@ -181,6 +194,10 @@ fn remove(p: &mut Planner<'_>, integrations: &Integrations<'_>) {
 
 /// The distribution before the bucket it reads, the documents before their bucket, keys last.
 fn remove_issuer(p: &mut Planner<'_>) {
+    // The stack's API of the other type still uses it (a teardown of this type's API alone).
+    if p.inv.other_api.is_some() {
+        return;
+    }
     distribution::remove(p);
     document::remove(p);
     bucket::remove(p);
