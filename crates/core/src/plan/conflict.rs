@@ -126,9 +126,10 @@ pub enum Conflict {
     )]
     TrustedIssuerUnreadable { issuer: String, why: String },
     #[error(
-        "stack `{stack}` has a{} {found} API ({id}, its jwtstack:stack tag), and the stack file now says api.type: {now}: jwtstack does not replace an API in one deploy, which would leave clients of the {found} API without it (or it serving without the stack). Nothing was changed. To move: tear the {found} API down with api.type: {} (`jwtstack teardown --keep-keys` keeps the signing keys), then deploy with api.type: {now}; or deploy the new API as another stack (a stack that has both is torn down one type at a time, this one first)",
+        "stack `{stack}` has a{} {found} API ({id}, its jwtstack:stack tag), and the stack file now says api.type: {now}: jwtstack does not replace an API in one deploy, which would leave clients of the {found} API without it (or it serving without the stack). Nothing was changed. To move: tear the {found} API down with api.type: {} (`jwtstack teardown --keep-keys` keeps the signing keys), then deploy with api.type: {now}; or deploy the new API as another stack{}",
         if *found == "HTTP" { "n" } else { "" },
-        found.to_ascii_lowercase()
+        found.to_ascii_lowercase(),
+        if *both { ". This stack has an API of each type already (an earlier version let a switch through): delete the one it no longer needs in the API Gateway console, or remove that API's jwtstack:stack tag, then run again" } else { "" }
     )]
     ApiTypeSwitch {
         stack: String,
@@ -137,6 +138,8 @@ pub enum Conflict {
         found: &'static str,
         /// The stack file's `api.type`.
         now: &'static str,
+        /// The stack's API of the file's type exists too.
+        both: bool,
     },
     #[error(
         "REST API {id} is {found}, and the stack file says endpoint: {}: changing a REST API's endpoint type is not done yet. Nothing was changed. Put endpoint back, or change it in the API Gateway console (it takes effect after some minutes) and deploy again",

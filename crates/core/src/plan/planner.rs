@@ -24,29 +24,23 @@ pub fn plan_teardown(stack: &Stack, inv: &Inventory, keep_keys: bool) -> Result<
 pub fn plan_towards(d: &Desired<'_>, inv: &Inventory) -> Result<Plan, Conflict> {
     bucket::bucket_is_ours(d.stack, inv)?;
     permission::missing_functions(d, inv)?;
-    let mut p = Planner::new(d, inv);
+    // Teardown too: the function, log group, domain and permissions are the stack's, not one API's, and the
+    // other API would lose them.
     if let Some(id) = &inv.other_api {
         let (found, now) = match d.stack.api_type {
             ApiType::Rest => ("HTTP", "rest"),
             ApiType::Http => ("REST", "http"),
         };
-        // A stack that has both (switched by a version that did not refuse it) is torn down one API at a time:
-        // this type's, keeping the issuer the other still uses; then, switched back, the other and the issuer.
-        if !(d.is_teardown() && inv.api.is_some()) {
-            return Err(Conflict::ApiTypeSwitch {
-                stack: d.stack.name.clone(),
-                id: id.to_string(),
-                found,
-                now,
-            });
-        }
-        p.note(format!(
-            "the stack's {found} API {id} is left, and the issuer it uses: tear it down with api.type: {}",
-            found.to_ascii_lowercase()
-        ));
-    } else {
-        plan_issuer(&mut p)?;
+        return Err(Conflict::ApiTypeSwitch {
+            stack: d.stack.name.clone(),
+            id: id.to_string(),
+            found,
+            now,
+            both: inv.api.as_ref().is_some_and(|a| a.owned),
+        });
     }
+    let mut p = Planner::new(d, inv);
+    plan_issuer(&mut p)?;
     if d.stack.api_type == ApiType::Rest {
         plan_rest(&mut p)?;
         return Ok(finish(d, inv, p));
@@ -194,10 +188,6 @@ fn remove(p: &mut Planner<'_>, integrations: &Integrations<'_>) {
 
 /// The distribution before the bucket it reads, the documents before their bucket, keys last.
 fn remove_issuer(p: &mut Planner<'_>) {
-    // The stack's API of the other type still uses it (a teardown of this type's API alone).
-    if p.inv.other_api.is_some() {
-        return;
-    }
     distribution::remove(p);
     document::remove(p);
     bucket::remove(p);
