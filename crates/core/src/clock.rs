@@ -33,6 +33,23 @@ pub fn format_utc(unix: i64) -> String {
         .unwrap_or_else(|| unix.to_string())
 }
 
+/// API Gateway's `$context.requestTime` in UTC: `14/Nov/2023:22:13:20 +0000`.
+pub fn format_request_time(unix: i64) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix) else {
+        return unix.to_string();
+    };
+    let month = t.month().to_string();
+    format!(
+        "{:02}/{}/{}:{:02}:{:02}:{:02} +0000",
+        t.day(),
+        &month[..3],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// `3d 4h`, `2h 5m`, `40m`, `12s`.
 pub fn format_span(secs: i64) -> String {
     let s = secs.max(0);
@@ -52,6 +69,10 @@ mod tests {
     fn dates_and_spans() {
         assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(format_request_time(0), "01/Jan/1970:00:00:00 +0000");
+        assert_eq!(format_request_time(951_782_400), "29/Feb/2000:00:00:00 +0000");
+        assert_eq!(format_request_time(1_735_689_599), "31/Dec/2024:23:59:59 +0000");
+        assert_eq!(format_request_time(1_700_000_000), "14/Nov/2023:22:13:20 +0000");
         assert_eq!(format_span(59), "59s");
         assert_eq!(format_span(7200), "2h 0m");
         assert_eq!(format_span(90_000), "1d 1h");

@@ -38,30 +38,6 @@ fn single_and_multi(pairs: impl Iterator<Item = (String, String)>) -> (Value, Va
     (json!(single), json!(multi))
 }
 
-/// `dd/MMM/yyyy:HH:mm:ss +0000`, as `$context.requestTime`.
-fn request_time(epoch_ms: u128) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let secs = (epoch_ms / 1000) as i64;
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's days-to-civil: the proleptic Gregorian date of a day count since 1970-01-01.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
-        MONTHS[(month - 1) as usize],
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
-}
-
 /// The Lambda proxy integration's event of the method at `resource` (its path template, `/lists/{id}`), served
 /// on `stage`.
 pub fn build(r: &Request, resource: &str, stage: &str) -> Value {
@@ -82,7 +58,7 @@ pub fn build(r: &Request, resource: &str, stage: &str) -> Value {
         "path": format!("/{stage}{}", r.path),
         "protocol": "HTTP/1.1",
         "requestId": r.request_id,
-        "requestTime": request_time(r.time_epoch_ms),
+        "requestTime": jwtstack_core::clock::format_request_time((r.time_epoch_ms / 1000) as i64),
         "requestTimeEpoch": r.time_epoch_ms as u64,
         "resourceId": "local",
         "resourcePath": resource,
@@ -247,13 +223,6 @@ mod tests {
             ..public
         };
         assert_eq!(build(&binary, "/lists/{id}", "live")["body"], "\u{fffd}a", "passed as text");
-    }
-
-    #[test]
-    fn request_times_are_api_gateways_format() {
-        assert_eq!(request_time(0), "01/Jan/1970:00:00:00 +0000");
-        assert_eq!(request_time(951_782_400_000), "29/Feb/2000:00:00:00 +0000");
-        assert_eq!(request_time(1_735_689_599_999), "31/Dec/2024:23:59:59 +0000");
     }
 
     #[test]
