@@ -80,7 +80,7 @@ pub(crate) async fn call(
 
 /// An API's answer when the function could not be invoked (500), or failed or answered in the wrong format
 /// (HTTP API: 500; REST API: 502, Lambda Developer Guide `services-apigateway-errors`).
-fn failed(rest: bool, invoked: bool) -> Response {
+pub(crate) fn failed(rest: bool, invoked: bool) -> Response {
     match (rest, invoked) {
         (true, true) => message(502, "Internal server error"),
         (true, false) => message(500, "Internal server error"),

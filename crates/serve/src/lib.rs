@@ -437,10 +437,7 @@ async fn answer(state: &AppState, peer: SocketAddr, req: Request, method: &str, 
     match &route.target {
         Target::Missing(arn) => {
             log.integration_error = Some(format!("no local runtime for {arn} (--integration)"));
-            match served.rest_stage {
-                Some(_) => message(500, "Internal server error"),
-                None => message(500, "Internal Server Error"),
-            }
+            lambda::failed(served.rest_stage.is_some(), false)
         }
         Target::Http(template) => forward_http(state, template, &params, &query, &parts.method, &parts.headers, body, peer, log).await,
         Target::Lambda(base) => {

@@ -245,18 +245,14 @@ impl Validator<'_> {
             ),
             _ => {}
         }
-        for (path, present, instead) in [(
-            "cors",
-            raw.cors.is_some(),
-            "a REST API has no API-wide CORS configuration: add an `OPTIONS` route with `auth: none` for each path a browser calls, so that the integration answers preflight requests, and remove cors",
-        )] {
-            if present {
-                self.at_key(
-                    path,
-                    format!("{path} is not done for REST APIs yet"),
-                    Some(format!("{instead} ({NOT_YET})")),
-                );
-            }
+        if raw.cors.is_some() {
+            self.at_key(
+                "cors",
+                "cors is not done for REST APIs yet",
+                Some(format!(
+                    "a REST API has no API-wide CORS configuration: add an `OPTIONS` route with `auth: none` for each path a browser calls, so that the integration answers preflight requests, and remove cors ({NOT_YET})"
+                )),
+            );
         }
     }
 
