@@ -293,7 +293,7 @@ pub async fn teardown(g: &Global, c: &Clients, stack: &Stack, yes: bool, keep_ke
             crate::errln!("removed the run lock left by a run that is gone");
         }
         if done.before.lock.marks.iter().any(|m| m.gone) {
-            let removed = lock::remove_dead_marks(c, &stack.name, None).await?;
+            let removed = lock::remove_dead_marks(c, &stack.name, None, &done.before.lock.marks).await?;
             if removed > 0 {
                 crate::errln!("removed {removed} takeover mark(s) of the lock left by runs that are gone");
             }

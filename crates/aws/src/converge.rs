@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use jwtstack_core::config::{Issuer, Stack};
 use jwtstack_core::issuer::Expect;
-use jwtstack_core::plan::{self, ApiStep, Desired, Inventory, Plan, Step, resolve};
+use jwtstack_core::plan::{self, ApiStep, Desired, Inventory, Plan, Step, TakeoverMark, resolve};
 
 use crate::apply::{self, Deployed, Made};
 use crate::event::{Event, Report};
@@ -154,8 +154,7 @@ impl Prepared<'_> {
                 before,
             });
         }
-        let dead_marks = before.lock.marks.iter().any(|m| m.gone);
-        let (plan, deployed, resolved) = locked(c, stack, goal.command(), lock_timeout, dead_marks, || {
+        let (plan, deployed, resolved) = locked(c, stack, goal.command(), lock_timeout, &before.lock.marks, || {
             apply_in_parts(c, stack, goal, report)
         })
         .await?;
@@ -330,17 +329,24 @@ async fn run_part(c: &Clients, stack: &Stack, plan: &Plan, made: &mut Made, repo
     Ok(result?)
 }
 
-/// Runs `work` holding the stack's lock, and releases it however `work` ends. `dead_marks`: the stack was read
-/// with takeover marks of runs that are gone, which are removed while the lock is held (a failure to is said,
+/// Runs `work` holding the stack's lock, and releases it however `work` ends. `marks`: the takeover marks the
+/// stack was read with; those of runs that are gone are removed while the lock is held (a failure to is said,
 /// and the run goes on: they stop nobody).
-async fn locked<T, F, Fut>(c: &Clients, stack: &Stack, command: &str, timeout: Duration, dead_marks: bool, work: F) -> Result<T, Error>
+async fn locked<T, F, Fut>(
+    c: &Clients,
+    stack: &Stack,
+    command: &str,
+    timeout: Duration,
+    marks: &[TakeoverMark],
+    work: F,
+) -> Result<T, Error>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<T, Error>>,
 {
     let held = lock::acquire(c, &stack.name, command, timeout).await?;
-    if dead_marks {
-        match lock::remove_dead_marks(c, &stack.name, Some(&held)).await {
+    if marks.iter().any(|m| m.gone) {
+        match lock::remove_dead_marks(c, &stack.name, Some(&held), marks).await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(
                 "removed {n} takeover mark(s) of the lock of stack {} left by runs that are gone",

@@ -406,24 +406,24 @@ pub fn describe_mark(parameter: &str, value: &str) -> TakeoverMark {
 
 /// Removes the takeover marks left by runs that are gone, when no lock remains (teardown's last step) or the
 /// lock is `held` by this run: no run takes a live lock over, so none is climbing the marks then (a mark a
-/// dead run left without the lock below it, say, which no run would otherwise clear). How many it removed.
-pub async fn remove_dead_marks(c: &Clients, stack: &str, held: Option<&Lock>) -> Result<usize, AwsError> {
+/// dead run left without the lock below it, say, which no run would otherwise clear). `dead`: the marks the
+/// stack's read found left by runs that are gone, each read again before it goes. How many it removed.
+pub async fn remove_dead_marks(c: &Clients, stack: &str, held: Option<&Lock>, dead: &[TakeoverMark]) -> Result<usize, AwsError> {
     let lock = ssm::get_string(c, &names::lock(stack)).await?;
     let ours = |v: &str| held.is_some_and(|l| read_holder(v).is_some_and(|h| h.nonce == l.holder.nonce));
     if lock.as_deref().is_some_and(|v| !ours(v)) {
         return Ok(0);
     }
     let mut removed = 0;
-    for level in 1..=names::LOCK_MARK_LEVELS {
-        let mark = names::lock_mark(stack, level);
-        let Some(t) = ssm::get_string(c, &mark)
+    for mark in dead.iter().filter(|m| m.gone).map(|m| &m.parameter) {
+        let Some(t) = ssm::get_string(c, mark)
             .await?
             .and_then(|v| serde_json::from_str::<Takeover>(&v).ok())
         else {
             continue;
         };
         if t.by.is_gone() {
-            delete_while(c, &mark, |v| marked_by(v, &t.by.nonce)).await?;
+            delete_while(c, mark, |v| marked_by(v, &t.by.nonce)).await?;
             removed += 1;
         }
     }
