@@ -31,6 +31,15 @@ fn stack(text: &str) -> Stack {
     parse_str("stack.yaml", text).unwrap()
 }
 
+/// A probe that signs its own tokens with the stack's key `k1`.
+fn signing_as_k1() -> Options {
+    Options {
+        can_sign: true,
+        kid: Some("k1".into()),
+        ..Default::default()
+    }
+}
+
 fn cases_of<'a>(p: &'a ProbePlan, route: &str) -> Vec<&'a Case> {
     p.cases.iter().filter(|c| c.route == route).collect()
 }
@@ -38,15 +47,7 @@ fn cases_of<'a>(p: &'a ProbePlan, route: &str) -> Vec<&'a Case> {
 #[test]
 fn each_protected_route_gets_the_nine_refusals_and_the_missing_scope() {
     let s = stack(STACK);
-    let p = plan(
-        &s,
-        &Options {
-            can_sign: true,
-            kid: Some("k1".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let p = plan(&s, &signing_as_k1()).unwrap();
     let lists = cases_of(&p, "POST /lists");
     let tokens: Vec<&str> = lists.iter().map(|c| c.token.name()).collect();
     assert_eq!(
@@ -360,15 +361,7 @@ fn a_rest_stack_is_probed_with_its_required_claims_and_two_refusals_more() {
             ("dept".to_string(), PROBE_SUBJECT.to_string())
         ]
     );
-    let p = plan(
-        &s,
-        &Options {
-            can_sign: true,
-            kid: Some("k1".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let p = plan(&s, &signing_as_k1()).unwrap();
     let lists = cases_of(&p, "POST /lists");
     let tokens: Vec<&str> = lists.iter().map(|c| c.token.name()).collect();
     assert!(
