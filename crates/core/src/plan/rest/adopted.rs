@@ -92,6 +92,15 @@ pub(super) fn recorded(p: &Planner<'_>) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// The recorded paths that exist in the API and that this plan does not remove: what the stack made and keeps.
+pub(super) fn recorded_kept(p: &Planner<'_>, removed: &BTreeSet<String>) -> BTreeSet<String> {
+    let existing: BTreeSet<&str> = p.inv.rest.resources.iter().map(|r| r.path.as_str()).collect();
+    recorded(p)
+        .into_iter()
+        .filter(|path| existing.contains(path.as_str()) && !removed.contains(path))
+        .collect()
+}
+
 /// An adopted API: the record of the resources the stack made, written before it makes more (a run cut off
 /// in between leaves a recorded path that does not exist, which the next run drops) and after it removed some.
 pub(super) fn record_resources(p: &mut Planner<'_>, removed: &BTreeSet<String>, missing: &[String]) {
@@ -101,14 +110,7 @@ pub(super) fn record_resources(p: &mut Planner<'_>, removed: &BTreeSet<String>, 
     let Some(api) = p.inv.api.as_ref().map(|a| a.id.to_string()) else {
         return;
     };
-    let existing: BTreeSet<&str> = p.inv.rest.resources.iter().map(|r| r.path.as_str()).collect();
-    let before = recorded(p);
-    let after: BTreeSet<String> = before
-        .iter()
-        .filter(|path| existing.contains(path.as_str()) && !removed.contains(*path))
-        .cloned()
-        .chain(missing.iter().cloned())
-        .collect();
+    let after: BTreeSet<String> = recorded_kept(p, removed).into_iter().chain(missing.iter().cloned()).collect();
     let read = p.inv.rest.record.as_ref();
     let parameter = rest_resources_record(&p.d.stack.name);
     if after.is_empty() {

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::super::desired::Planner;
 use super::super::openapi::lambda_invocation_uri;
 use super::super::{ApiId, AuthorizationType, AuthorizerId, Conflict, Diff, IntegrationType, Ref, ResourceId, RouteAuth, Step};
-use super::adopted::{TEARDOWN, is_stacks, is_under, record_resources, recorded, refuse_taken, serves_a_later_one, stage_may_serve_ours};
+use super::adopted::{
+    TEARDOWN, is_stacks, is_under, record_resources, recorded, recorded_kept, refuse_taken, serves_a_later_one, stage_may_serve_ours,
+};
 use super::{MethodAuth, MethodInfo, RestIntegration, RestIssuer, RestJwt, RestStep, endpoint_name};
 use crate::config::{ApiRef, Integration, Method, RestEndpoint, Route};
 use crate::names::{rest_deployed_digest, rest_deployment_description, rest_resources_record};
@@ -529,11 +531,7 @@ fn remove_adopted(p: &mut Planner<'_>, id: ApiId) {
     // Something of the stack's goes now, or went in a teardown cut off before its deployment.
     let changed = p.steps().any(|s| matches!(s, Step::Rest(_))) || p.inv.rest.stage.as_ref().is_some_and(|s| stage_may_serve_ours(p, s));
     if p.inv.rest.record.is_some() {
-        let existing: BTreeSet<&str> = p.inv.rest.resources.iter().map(|r| r.path.as_str()).collect();
-        let kept: Vec<String> = recorded(p)
-            .into_iter()
-            .filter(|path| existing.contains(path.as_str()) && !removed.contains(path))
-            .collect();
+        let kept: Vec<String> = recorded_kept(p, &removed).into_iter().collect();
         if !kept.is_empty() {
             p.note(format!(
                 "the resources {} that the stack made stay in REST API {id}: methods it did not make are on them or under them",
